@@ -1,0 +1,24 @@
+package io.kafkalite.logstore;
+
+import java.io.IOException;
+import java.util.List;
+
+/** What the log store persists besides records: topics, producer id blocks, the cluster id. */
+interface Backend extends AutoCloseable {
+    List<Topic> loadTopics();
+
+    /** Stores a new or changed topic durably before returning. */
+    void saveTopic(Topic topic);
+
+    void deleteTopic(Topic topic);
+
+    PartitionStorage openPartition(Topic topic, int partition) throws IOException;
+
+    /** Reserves {@code count} producer ids durably; returns the first. */
+    long reserveProducerIds(int count);
+
+    String clusterId();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,75 @@
+package io.kafkalite.logstore;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.kafka.common.Uuid;
+
+/** Segment files under {@code log.dirs} plus the LMDB environment in {@code meta.lmdb/} beside them. */
+final class FileBackend implements Backend {
+    private static final byte[] CLUSTER_ID = StoreLayout.utf8("cluster.id");
+    private static final byte[] PRODUCER_ID_BLOCK = StoreLayout.utf8("producer.id.block");
+
+    private final Path logDir;
+    private final LmdbStore store;
+    private final String clusterId;
+
+    FileBackend(Path logDir, long lmdbMapSize) throws IOException {
+        this.logDir = logDir;
+        this.store = new LmdbStore(logDir.resolve("meta.lmdb"), lmdbMapSize);
+        ByteBuffer stored = store.get(store.meta, CLUSTER_ID);
+        if (stored == null) {
+            String id = Uuid.randomUuid().toString();
+            store.enqueue((s, txn) -> s.put(txn, s.meta, CLUSTER_ID, StoreLayout.utf8(id)));
+            store.sync();
+            clusterId = id;
+        } else {
+            clusterId = StandardCharsets.UTF_8.decode(stored).toString();
+        }
+    }
+
+    @Override
+    public List<Topic> loadTopics() {
+        return store.loadTopics();
+    }
+
+    @Override
+    public void saveTopic(Topic topic) {
+        store.enqueue((s, txn) -> s.put(txn, s.topics, StoreLayout.utf8(topic.name()), StoreLayout.encodeTopic(topic)));
+        store.sync();
+    }
+
+    @Override
+    public void deleteTopic(Topic topic) {
+        store.enqueue((s, txn) -> s.delete(txn, s.topics, StoreLayout.utf8(topic.name())));
+        store.sync();
+    }
+
+    @Override
+    public PartitionStorage openPartition(Topic topic, int partition) throws IOException {
+        return FileStorage.open(logDir.resolve(StoreLayout.partitionDirName(topic.name(), partition)),
+                StoreLayout.prefix(topic.id(), partition), store);
+    }
+
+    @Override
+    public synchronized long reserveProducerIds(int count) {
+        ByteBuffer stored = store.get(store.meta, PRODUCER_ID_BLOCK);
+        long first = stored == null ? 0 : stored.getLong(0);
+        byte[] next = ByteBuffer.allocate(8).putLong(first + count).array();
+        store.enqueue((s, txn) -> s.put(txn, s.meta, PRODUCER_ID_BLOCK, next));
+        store.sync();
+        return first;
+    }
+
+    @Override
+    public String clusterId() {
+        return clusterId;
+    }
+
+    @Override
+    public void close() {
+        store.close();
+    }
+}

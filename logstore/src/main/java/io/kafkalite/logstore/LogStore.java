@@ -1,0 +1,254 @@
+package io.kafkalite.logstore;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InvalidPartitionsException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The broker's topics and partition logs. Topic changes are serialized (one admin change at a time,
+ * persisted before they return); the data path ({@link #partition}, then append/read on the
+ * {@link PartitionLog}) takes no store-wide lock.
+ */
+public final class LogStore implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LogStore.class);
+    private static final int PRODUCER_ID_BLOCK = 1000;
+
+    /** A topic with its effective config and open partitions. */
+    private record TopicState(Topic topic, LogConfig config, PartitionLog[] partitions) { }
+
+    private final Backend backend;
+    private final Map<String, String> brokerDefaults;
+    private final Map<String, TopicState> byName = new ConcurrentHashMap<>();
+    private final Map<Uuid, TopicState> byId = new ConcurrentHashMap<>();
+    private final List<Consumer<TopicPartition>> appendListeners = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService flusher;
+    private long nextProducerId;
+    private long producerIdBlockEnd;
+
+    private LogStore(Backend backend, Map<String, String> brokerProps) throws IOException {
+        this.backend = backend;
+        this.brokerDefaults = LogConfig.brokerDefaults(brokerProps);
+        for (Topic t : backend.loadTopics()) {
+            register(t);
+        }
+        flusher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "log-flusher");
+            t.setDaemon(true);
+            return t;
+        });
+        flusher.scheduleWithFixedDelay(this::flushDue, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** Opens (or creates) the store in a log directory; recovers every partition found there. */
+    public static LogStore open(Path logDir, Map<String, String> brokerProps) throws IOException {
+        Files.createDirectories(logDir);
+        return new LogStore(new FileBackend(logDir, 1L << 36), brokerProps);
+    }
+
+    /** A store that keeps everything in memory. */
+    public static LogStore inMemory(Map<String, String> brokerProps) {
+        try {
+            return new LogStore(new MemoryBackend(), brokerProps);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private TopicState register(Topic t) throws IOException {
+        LogConfig config = new LogConfig(brokerDefaults, t.configs());
+        PartitionLog[] logs = new PartitionLog[t.partitions()];
+        for (int p = 0; p < logs.length; p++) {
+            logs[p] = new PartitionLog(new TopicPartition(t.name(), p), backend.openPartition(t, p), config);
+        }
+        TopicState state = new TopicState(t, config, logs);
+        byName.put(t.name(), state);
+        byId.put(t.id(), state);
+        return state;
+    }
+
+    // ---------------------------------------------------------------- topics
+
+    /**
+     * Creates a topic. The caller validated the name; configs are validated here.
+     * @throws TopicExistsException if the name is taken
+     * @throws org.apache.kafka.common.config.ConfigException for an unknown or invalid config
+     */
+    public synchronized Topic createTopic(String name, int partitions, Map<String, String> configs) throws IOException {
+        if (byName.containsKey(name)) {
+            throw new TopicExistsException("Topic '" + name + "' already exists.");
+        }
+        LogConfig.validate(configs);
+        Topic topic = new Topic(name, Uuid.randomUuid(), partitions, configs);
+        backend.saveTopic(topic);
+        register(topic);
+        log.info("Created topic {} with {} partitions, id {}, configs {}", name, partitions, topic.id(), configs);
+        return topic;
+    }
+
+    /** Grows a topic to {@code total} partitions. */
+    public synchronized Topic createPartitions(String name, int total) throws IOException {
+        TopicState state = existing(name);
+        int current = state.topic().partitions();
+        if (total <= current) {
+            throw new InvalidPartitionsException("Topic currently has " + current + " partitions, which is higher than or"
+                    + " equal to the requested " + total + ".");
+        }
+        Topic grown = state.topic().withPartitions(total);
+        backend.saveTopic(grown);
+        PartitionLog[] logs = java.util.Arrays.copyOf(state.partitions(), total);
+        for (int p = current; p < total; p++) {
+            logs[p] = new PartitionLog(new TopicPartition(name, p), backend.openPartition(grown, p), state.config());
+        }
+        TopicState next = new TopicState(grown, state.config(), logs);
+        byName.put(name, next);
+        byId.put(grown.id(), next);
+        log.info("Topic {} now has {} partitions", name, total);
+        return grown;
+    }
+
+    /** Replaces a topic's config overrides. */
+    public synchronized Topic alterConfigs(String name, Map<String, String> configs) {
+        TopicState state = existing(name);
+        LogConfig.validate(configs);
+        Topic altered = state.topic().withConfigs(configs);
+        LogConfig config = new LogConfig(brokerDefaults, configs);
+        backend.saveTopic(altered);
+        for (PartitionLog p : state.partitions()) {
+            p.updateConfig(config);
+        }
+        TopicState next = new TopicState(altered, config, state.partitions());
+        byName.put(name, next);
+        byId.put(altered.id(), next);
+        return altered;
+    }
+
+    public synchronized void deleteTopic(String name) throws IOException {
+        TopicState state = existing(name);
+        byName.remove(name);
+        byId.remove(state.topic().id());
+        backend.deleteTopic(state.topic());
+        for (PartitionLog p : state.partitions()) {
+            p.close(true);
+        }
+        log.info("Deleted topic {} (id {})", name, state.topic().id());
+    }
+
+    private TopicState existing(String name) {
+        TopicState state = byName.get(name);
+        if (state == null) {
+            throw new UnknownTopicOrPartitionException("Topic '" + name + "' does not exist.");
+        }
+        return state;
+    }
+
+    public Topic topic(String name) {
+        TopicState s = byName.get(name);
+        return s == null ? null : s.topic();
+    }
+
+    public Topic topic(Uuid id) {
+        TopicState s = byId.get(id);
+        return s == null ? null : s.topic();
+    }
+
+    public Collection<Topic> topics() {
+        List<Topic> all = new ArrayList<>();
+        byName.values().forEach(s -> all.add(s.topic()));
+        return all;
+    }
+
+    /** The effective config of a topic, or null if it does not exist. */
+    public LogConfig config(String topic) {
+        TopicState s = byName.get(topic);
+        return s == null ? null : s.config();
+    }
+
+    /** Topic-config defaults as set by broker properties (by synonym). */
+    public Map<String, String> brokerDefaults() {
+        return brokerDefaults;
+    }
+
+    public String clusterId() {
+        return backend.clusterId();
+    }
+
+    // ---------------------------------------------------------------- data path
+
+    /** The partition's log, or null when the topic or partition does not exist. */
+    public PartitionLog partition(TopicPartition tp) {
+        TopicState s = byName.get(tp.topic());
+        if (s == null || tp.partition() < 0 || tp.partition() >= s.partitions().length) {
+            return null;
+        }
+        return s.partitions()[tp.partition()];
+    }
+
+    /** Appends and then tells the append listeners (fetches waiting for data). */
+    public AppendResult append(PartitionLog partition, MemoryRecords records, long nowMs) throws IOException {
+        AppendResult result = partition.append(records, nowMs);
+        for (Consumer<TopicPartition> l : appendListeners) {
+            l.accept(partition.topicPartition());
+        }
+        return result;
+    }
+
+    public void addAppendListener(Consumer<TopicPartition> listener) {
+        appendListeners.add(listener);
+    }
+
+    /** A new producer id for InitProducerId; ids are reserved durably in blocks so none is reused after a restart. */
+    public synchronized long newProducerId() {
+        if (nextProducerId == producerIdBlockEnd) {
+            nextProducerId = backend.reserveProducerIds(PRODUCER_ID_BLOCK);
+            producerIdBlockEnd = nextProducerId + PRODUCER_ID_BLOCK;
+        }
+        return nextProducerId++;
+    }
+
+    private void flushDue() {
+        long now = System.currentTimeMillis();
+        for (TopicState s : byName.values()) {
+            for (PartitionLog p : s.partitions()) {
+                try {
+                    p.maybeFlush(now);
+                } catch (IOException | RuntimeException e) {
+                    log.error("Flush of {} failed", p.topicPartition(), e);
+                }
+            }
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        flusher.shutdownNow();
+        for (TopicState s : byName.values()) {
+            for (PartitionLog p : s.partitions()) {
+                try {
+                    p.close(false);
+                } catch (IOException e) {
+                    log.error("Closing {} failed", p.topicPartition(), e);
+                }
+            }
+        }
+        backend.close();
+    }
+}

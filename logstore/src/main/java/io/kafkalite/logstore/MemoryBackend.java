@@ -1,0 +1,40 @@
+package io.kafkalite.logstore;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.Uuid;
+
+/** Keeps nothing: for tests that need a log store without files. */
+final class MemoryBackend implements Backend {
+    private final AtomicLong nextProducerId = new AtomicLong();
+    private final String clusterId = Uuid.randomUuid().toString();
+
+    @Override
+    public List<Topic> loadTopics() {
+        return List.of();
+    }
+
+    @Override
+    public void saveTopic(Topic topic) { }
+
+    @Override
+    public void deleteTopic(Topic topic) { }
+
+    @Override
+    public PartitionStorage openPartition(Topic topic, int partition) {
+        return new MemoryStorage();
+    }
+
+    @Override
+    public long reserveProducerIds(int count) {
+        return nextProducerId.getAndAdd(count);
+    }
+
+    @Override
+    public String clusterId() {
+        return clusterId;
+    }
+
+    @Override
+    public void close() { }
+}

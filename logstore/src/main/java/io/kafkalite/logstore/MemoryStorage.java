@@ -1,0 +1,107 @@
+package io.kafkalite.logstore;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
+import org.apache.kafka.common.record.internal.FileRecords.TimestampAndOffset;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.Records;
+
+/** A partition kept in memory, one copied batch per entry: for handler tests and the contract test. */
+final class MemoryStorage implements PartitionStorage {
+    private final ConcurrentSkipListMap<Long, MemoryRecords> batches = new ConcurrentSkipListMap<>();
+    private volatile long logEndOffset;
+
+    @Override
+    public long logStartOffset() {
+        return batches.isEmpty() ? logEndOffset : batches.firstKey();
+    }
+
+    @Override
+    public long logEndOffset() {
+        return logEndOffset;
+    }
+
+    @Override
+    public void loadProducers(ProducerStateTable table) { }
+
+    @Override
+    public void append(MemoryRecords records, long producerId, byte[] producerUpdate, LogConfig config) {
+        for (MutableRecordBatch b : records.batches()) {
+            ByteBuffer copy = ByteBuffer.allocate(b.sizeInBytes());
+            b.writeTo(copy);
+            copy.flip();
+            batches.put(b.baseOffset(), MemoryRecords.readableRecords(copy));
+            logEndOffset = b.nextOffset();
+        }
+    }
+
+    private static MutableRecordBatch batchOf(MemoryRecords r) {
+        return r.batches().iterator().next();
+    }
+
+    @Override
+    public Records read(long offset, int maxBytes, boolean minOneMessage) {
+        Long from = batches.floorKey(offset);
+        List<MemoryRecords> picked = new ArrayList<>();
+        int size = 0;
+        for (MemoryRecords r : (from == null ? batches : batches.tailMap(from, true)).values()) {
+            if (batchOf(r).lastOffset() < offset) {
+                continue;
+            }
+            if (size + r.sizeInBytes() > maxBytes && !(picked.isEmpty() && minOneMessage)) {
+                break;
+            }
+            picked.add(r);
+            size += r.sizeInBytes();
+        }
+        ByteBuffer out = ByteBuffer.allocate(size);
+        picked.forEach(r -> out.put(r.buffer().duplicate()));
+        out.flip();
+        return MemoryRecords.readableRecords(out);
+    }
+
+    @Override
+    public TimestampAndOffset offsetForTimestamp(long target) {
+        for (MemoryRecords r : batches.values()) {
+            MutableRecordBatch b = batchOf(r);
+            if (b.maxTimestamp() >= target) {
+                for (Record rec : b) {
+                    if (rec.timestamp() >= target) {
+                        return new TimestampAndOffset(rec.timestamp(), rec.offset(), Optional.of(b.partitionLeaderEpoch()));
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public TimestampAndOffset maxTimestamp() {
+        TimestampAndOffset best = null;
+        for (Map.Entry<Long, MemoryRecords> e : batches.entrySet()) {
+            MutableRecordBatch b = batchOf(e.getValue());
+            for (Record rec : b) {
+                if (best == null || rec.timestamp() > best.timestamp) {
+                    best = new TimestampAndOffset(rec.timestamp(), rec.offset(), Optional.of(b.partitionLeaderEpoch()));
+                }
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public void flush() { }
+
+    @Override
+    public void close(boolean delete) {
+        if (delete) {
+            batches.clear();
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package io.kafkalite.logstore;
+
+import java.io.IOException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.FileRecords.TimestampAndOffset;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.record.internal.Records;
+
+/**
+ * One partition: checks batches, deduplicates idempotent producers, assigns offsets and hands the
+ * batches to its storage. One writer at a time (the partition lock); readers never take it.
+ * On a single broker the high watermark is the log end offset.
+ */
+public final class PartitionLog {
+    /** No leader changes on one broker yet; batches carry this epoch so the field is set from day one. */
+    public static final int LEADER_EPOCH = 0;
+
+    private final TopicPartition topicPartition;
+    private final PartitionStorage storage;
+    private final ProducerStateTable producers = new ProducerStateTable();
+    private volatile LogConfig config;
+    private long lastFlushMs = System.currentTimeMillis();
+
+    PartitionLog(TopicPartition topicPartition, PartitionStorage storage, LogConfig config) {
+        this.topicPartition = topicPartition;
+        this.storage = storage;
+        this.config = config;
+        storage.loadProducers(producers);
+    }
+
+    public TopicPartition topicPartition() {
+        return topicPartition;
+    }
+
+    public LogConfig config() {
+        return config;
+    }
+
+    void updateConfig(LogConfig newConfig) {
+        this.config = newConfig;
+    }
+
+    public long logStartOffset() {
+        return storage.logStartOffset();
+    }
+
+    public long logEndOffset() {
+        return storage.logEndOffset();
+    }
+
+    public long highWatermark() {
+        return storage.logEndOffset();
+    }
+
+    /**
+     * Validates and appends the batches of one produce request for this partition.
+     * Throws the ApiException that Kafka answers for a bad batch, a fenced epoch or a sequence gap.
+     */
+    public AppendResult append(MemoryRecords records, long nowMs) throws IOException {
+        LogConfig cfg = config;
+        MemoryRecords valid = BatchValidator.validate(records, cfg, nowMs);
+        boolean logAppendTime = cfg.timestampType == TimestampType.LOG_APPEND_TIME;
+        synchronized (this) {
+            MutableRecordBatch first = valid.batches().iterator().next();
+            if (first.hasProducerId()) {
+                ProducerStateTable.BatchMetadata earlier = producers.check(first);
+                if (earlier != null) {
+                    return new AppendResult(earlier.baseOffset(), earlier.baseOffset() + first.lastOffset() - first.baseOffset(),
+                            logAppendTime ? earlier.timestamp() : RecordBatch.NO_TIMESTAMP, storage.logStartOffset());
+                }
+            }
+            long base = storage.logEndOffset();
+            long next = base;
+            for (MutableRecordBatch b : valid.batches()) {
+                b.setLastOffset(next + b.lastOffset() - b.baseOffset());
+                b.setPartitionLeaderEpoch(LEADER_EPOCH);
+                if (logAppendTime) {
+                    b.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, nowMs);
+                }
+                next = b.nextOffset();
+            }
+            byte[] producerUpdate = null;
+            if (first.hasProducerId()) {
+                ProducerStateTable.ProducerEntry entry = producers.update(first.producerId(), first.producerEpoch(),
+                        new ProducerStateTable.BatchMetadata(first.baseSequence(), first.lastSequence(), base,
+                                logAppendTime ? nowMs : first.maxTimestamp()));
+                producerUpdate = ProducerStateTable.encode(entry);
+            }
+            storage.append(valid, first.producerId(), producerUpdate, cfg);
+            return new AppendResult(base, next - 1, logAppendTime ? nowMs : RecordBatch.NO_TIMESTAMP, storage.logStartOffset());
+        }
+    }
+
+    /**
+     * Batches from the one that holds {@code offset}; the client skips records before it.
+     * @throws OffsetOutOfRangeException outside [logStartOffset, logEndOffset]
+     */
+    public ReadResult read(long offset, int maxBytes, boolean minOneMessage) throws IOException {
+        long end = storage.logEndOffset();
+        long start = storage.logStartOffset();
+        if (offset < start || offset > end) {
+            throw new OffsetOutOfRangeException("Offset " + offset + " is out of range for " + topicPartition
+                    + ": [" + start + ", " + end + "]");
+        }
+        Records records = offset == end ? MemoryRecords.EMPTY : storage.read(offset, maxBytes, minOneMessage);
+        return new ReadResult(records, end, start);
+    }
+
+    /** The first record with timestamp >= target, or null when there is none. */
+    public TimestampAndOffset offsetForTimestamp(long target) throws IOException {
+        return storage.offsetForTimestamp(target);
+    }
+
+    public TimestampAndOffset maxTimestamp() throws IOException {
+        return storage.maxTimestamp();
+    }
+
+    /** fsyncs when {@code flush.ms} has passed since the last flush. */
+    synchronized void maybeFlush(long nowMs) throws IOException {
+        if (nowMs - lastFlushMs >= config.flushMs) {
+            storage.flush();
+            lastFlushMs = nowMs;
+        }
+    }
+
+    synchronized void close(boolean delete) throws IOException {
+        storage.close(delete);
+    }
+}

@@ -1,0 +1,114 @@
+package io.kafkalite.logstore;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.common.Uuid;
+
+/**
+ * Every on-disk layout of the store in one place.
+ *
+ * <pre>
+ * Files:  {log.dir}/{topic}-{partition}/{baseOffset:%020d}.log   record batches exactly as appended
+ *         {log.dir}/meta.lmdb/                                    the LMDB environment below
+ *
+ * LMDB (all integers big-endian, so the default comparator sorts keys numerically):
+ *   partition prefix P = [16 topic id][4 partition]
+ *   db "offsets"    key P[8 offset]            value [4 file position]        sparse: every index.interval.bytes
+ *   db "times"      key P[8 maxTimestamp^MSB]  value [8 offset]               entries only where the max grows
+ *   db "producers"  key P[8 producer id]       value ProducerStateTable#encode
+ *   db "partitions" key P                      value [8 recovery point][8 log start offset]
+ *   db "topics"     key topic name (UTF-8)     value [16 id][4 partitions][4 n]{[2 len][key][4 len][value]}
+ *   db "meta"       key name (UTF-8)           value: "cluster.id" UTF-8; "producer.id.block" [8 next free id]
+ * </pre>
+ *
+ * <p>The recovery point of a partition is the offset up to which its index entries and producer state
+ * were committed; on start the store re-reads the segment from there (see FileStorage).
+ */
+final class StoreLayout {
+    static final int PREFIX = 20;
+    static final int INDEX_KEY = PREFIX + 8;
+
+    private StoreLayout() { }
+
+    static byte[] prefix(Uuid topicId, int partition) {
+        return ByteBuffer.allocate(PREFIX).putLong(topicId.getMostSignificantBits())
+                .putLong(topicId.getLeastSignificantBits()).putInt(partition).array();
+    }
+
+    static byte[] topicPrefix(Uuid topicId) {
+        return ByteBuffer.allocate(16).putLong(topicId.getMostSignificantBits()).putLong(topicId.getLeastSignificantBits()).array();
+    }
+
+    /** Prefix P followed by a long; used for the offsets, times and producers keys. */
+    static void putKey(ByteBuffer dst, byte[] prefix, long value) {
+        dst.clear();
+        dst.put(prefix).putLong(value).flip();
+    }
+
+    /** Time keys flip the sign bit so negative timestamps sort before positive ones. */
+    static long timeKey(long timestamp) {
+        return timestamp ^ Long.MIN_VALUE;
+    }
+
+    static long timeFromKey(long key) {
+        return key ^ Long.MIN_VALUE;
+    }
+
+    static boolean hasPrefix(ByteBuffer key, byte[] prefix) {
+        if (key.remaining() < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (key.get(key.position() + i) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static byte[] encodeTopic(Topic t) {
+        Map<String, String> configs = t.configs();
+        int size = 24;
+        for (Map.Entry<String, String> e : configs.entrySet()) {
+            size += 6 + utf8(e.getKey()).length + utf8(e.getValue()).length;
+        }
+        ByteBuffer buf = ByteBuffer.allocate(size);
+        buf.putLong(t.id().getMostSignificantBits()).putLong(t.id().getLeastSignificantBits());
+        buf.putInt(t.partitions()).putInt(configs.size());
+        for (Map.Entry<String, String> e : configs.entrySet()) {
+            byte[] k = utf8(e.getKey());
+            byte[] v = utf8(e.getValue());
+            buf.putShort((short) k.length).put(k).putInt(v.length).put(v);
+        }
+        return buf.array();
+    }
+
+    static Topic decodeTopic(String name, ByteBuffer buf) {
+        Uuid id = new Uuid(buf.getLong(), buf.getLong());
+        int partitions = buf.getInt();
+        int n = buf.getInt();
+        Map<String, String> configs = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            byte[] k = new byte[buf.getShort()];
+            buf.get(k);
+            byte[] v = new byte[buf.getInt()];
+            buf.get(v);
+            configs.put(new String(k, StandardCharsets.UTF_8), new String(v, StandardCharsets.UTF_8));
+        }
+        return new Topic(name, id, partitions, configs);
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static String segmentFileName(long baseOffset) {
+        return String.format("%020d.log", baseOffset);
+    }
+
+    static String partitionDirName(String topic, int partition) {
+        return topic + "-" + partition;
+    }
+}
