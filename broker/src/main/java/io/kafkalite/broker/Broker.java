@@ -1,0 +1,104 @@
+package io.kafkalite.broker;
+
+import io.kafkalite.handlers.BrokerConfig;
+import io.kafkalite.handlers.ClusterInfo;
+import io.kafkalite.handlers.HandlerRegistry;
+import io.kafkalite.handlers.Handlers;
+import io.kafkalite.logstore.LogStore;
+import io.kafkalite.wire.KafkaServer;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running broker: the log store, the handlers and the listener. Close it to shut down cleanly. */
+public final class Broker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Broker.class);
+
+    private final LogStore store;
+    private final KafkaServer server;
+    private final ClusterInfo cluster;
+
+    private Broker(LogStore store, KafkaServer server, ClusterInfo cluster) {
+        this.store = store;
+        this.server = server;
+        this.cluster = cluster;
+    }
+
+    /** Starts a broker from Kafka-named properties. */
+    public static Broker start(Map<String, String> props) throws Exception {
+        BrokerConfig config = new BrokerConfig(props);
+        Listener listener = Listener.parse(config.listeners().get(0));
+        if (config.listeners().size() > 1) {
+            log.warn("Only the first listener ({}) is served; ignoring {}", listener.name(), config.listeners().subList(1, config.listeners().size()));
+        }
+        SecurityProtocol protocol = securityProtocol(listener.name(), (String) config.value("listener.security.protocol.map"));
+        if (protocol != SecurityProtocol.PLAINTEXT) {
+            throw new ConfigException("Listener " + listener.name() + " uses " + protocol + "; only PLAINTEXT is supported so far");
+        }
+        Path logDir = Path.of(config.logDir());
+        LogStore store = LogStore.open(logDir, config.originals());
+        try {
+            ClusterInfo cluster = new ClusterInfo(config.nodeId(), store.clusterId(), listener.host(), listener.port());
+            HandlerRegistry handlers = Handlers.create(store, cluster, config);
+            KafkaServer server = KafkaServer.start(listener.bindsAll() ? null : listener.host(), listener.port(), listener.name(),
+                    protocol, config.socketRequestMaxBytes(), config.numNetworkThreads(), handlers);
+            Listener advertised = advertised(config, listener, server.port());
+            cluster.advertise(advertised.host(), advertised.port());
+            log.info("Broker {} of cluster {} listening on {}:{} (advertised as {}:{}), data in {}", config.nodeId(), store.clusterId(),
+                    listener.bindsAll() ? "*" : listener.host(), server.port(), advertised.host(), advertised.port(), logDir.toAbsolutePath());
+            return new Broker(store, server, cluster);
+        } catch (Exception | Error e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    private static SecurityProtocol securityProtocol(String listenerName, String map) {
+        for (String entry : map.split(",")) {
+            String[] kv = entry.trim().split(":");
+            if (kv.length == 2 && kv[0].trim().equalsIgnoreCase(listenerName)) {
+                return SecurityProtocol.forName(kv[1].trim());
+            }
+        }
+        try {
+            return SecurityProtocol.forName(listenerName);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("No security protocol for listener " + listenerName + " in listener.security.protocol.map");
+        }
+    }
+
+    /** The advertised listener of the same name; port 0 or a wildcard host are replaced by what was bound. */
+    private static Listener advertised(BrokerConfig config, Listener bound, int boundPort) throws UnknownHostException {
+        Listener chosen = bound;
+        for (String spec : config.advertisedListeners()) {
+            Listener l = Listener.parse(spec);
+            if (l.name().equalsIgnoreCase(bound.name())) {
+                chosen = l;
+            }
+        }
+        String host = chosen.bindsAll() ? InetAddress.getLocalHost().getCanonicalHostName() : chosen.host();
+        return new Listener(chosen.name(), host, chosen.port() == 0 ? boundPort : chosen.port());
+    }
+
+    /** The port the listener bound. */
+    public int port() {
+        return server.port();
+    }
+
+    public String clusterId() {
+        return cluster.clusterId();
+    }
+
+    @Override
+    public void close() {
+        log.info("Shutting down");
+        server.close();
+        store.close();
+        log.info("Shut down cleanly");
+    }
+}

@@ -1,0 +1,28 @@
+package io.kafkalite.broker;
+
+import java.util.Arrays;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code broker [config-file] [--override key=value]...}: runs in the foreground until SIGTERM or SIGINT. */
+public final class Main {
+    private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+    private Main() { }
+
+    public static void main(String[] args) {
+        long started = System.nanoTime();
+        Broker broker;
+        try {
+            Map<String, String> props = ConfigLoader.load(Arrays.asList(args), System.getenv());
+            broker = Broker.start(props);
+        } catch (Exception e) {
+            log.error("Broker failed to start: {}", e.getMessage(), e);
+            System.exit(1);
+            return;
+        }
+        log.info("Started in {} ms", (System.nanoTime() - started) / 1_000_000);
+        Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "shutdown"));
+    }
+}

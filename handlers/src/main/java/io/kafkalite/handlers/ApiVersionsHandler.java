@@ -1,0 +1,45 @@
+package io.kafkalite.handlers;
+
+import io.kafkalite.wire.KafkaRequest;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.ApiVersionsRequest;
+import org.apache.kafka.common.requests.ApiVersionsResponse;
+
+/**
+ * ApiVersions, v0-v5 (v3+ carry the client's software name and version, KIP-511).
+ * <ul>
+ * <li>Lists exactly the APIs and versions the {@link HandlerRegistry} serves.</li>
+ * <li>A version newer than we know is answered with UNSUPPORTED_VERSION in the v0 layout, with our
+ *     ranges, so the client retries with a version we serve. The response header is always v0
+ *     (the wire layer takes that from kafka-clients' {@code ApiKeys.API_VERSIONS}).</li>
+ * <li>A v3+ request whose client name or version is not a valid KIP-511 string gets INVALID_REQUEST.</li>
+ * <li>No features are advertised yet (no finalized {@code metadata.version} or {@code transaction.version}).</li>
+ * </ul>
+ */
+public final class ApiVersionsHandler implements Handler.Immediate<ApiVersionsRequest> {
+    private final HandlerRegistry registry;
+
+    public ApiVersionsHandler(HandlerRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.API_VERSIONS;
+    }
+
+    @Override
+    public AbstractResponse respond(KafkaRequest request, ApiVersionsRequest body) {
+        ApiVersionsResponseData data = new ApiVersionsResponseData().setApiKeys(registry.apiVersions());
+        if (body.hasUnsupportedRequestVersion()) {
+            return new ApiVersionsResponse(data.setErrorCode(Errors.UNSUPPORTED_VERSION.code()));
+        }
+        if (!body.isValid()) {
+            return new ApiVersionsResponse(data.setErrorCode(Errors.INVALID_REQUEST.code()));
+        }
+        return new ApiVersionsResponse(data.setErrorCode(Errors.NONE.code()).setFinalizedFeaturesEpoch(-1));
+    }
+}

@@ -1,0 +1,155 @@
+package io.kafkalite.handlers;
+
+import static org.apache.kafka.common.config.ConfigDef.Importance.HIGH;
+import static org.apache.kafka.common.config.ConfigDef.Importance.LOW;
+import static org.apache.kafka.common.config.ConfigDef.Range.atLeast;
+
+import io.kafkalite.logstore.LogConfig;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Broker configuration with Kafka's property names ({@code server.properties}). Known keys are typed
+ * and validated; unknown keys are kept, logged once, and ignored, so users can bring their Kafka
+ * config files. The broker-level defaults of topic configs ({@code log.retention.ms}, ...) are known
+ * through {@link LogConfig}.
+ */
+public final class BrokerConfig {
+    private static final Logger log = LoggerFactory.getLogger(BrokerConfig.class);
+
+    public static final String NODE_ID = "node.id";
+    public static final String LISTENERS = "listeners";
+    public static final String ADVERTISED_LISTENERS = "advertised.listeners";
+    public static final String LOG_DIRS = "log.dirs";
+    public static final String LOG_DIR = "log.dir";
+    public static final String NUM_PARTITIONS = "num.partitions";
+    public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
+    public static final String AUTO_CREATE_TOPICS = "auto.create.topics.enable";
+    public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
+    public static final String NUM_NETWORK_THREADS = "num.network.threads";
+    public static final String DELETE_TOPIC_ENABLE = "delete.topic.enable";
+
+    private static final ConfigDef DEFINITION = new ConfigDef()
+            .define(NODE_ID, Type.INT, 1, atLeast(0), HIGH, "The id of this broker.")
+            .define("broker.id", Type.INT, -1, LOW, "Older name of node.id.")
+            .define(LISTENERS, Type.LIST, "PLAINTEXT://localhost:9092", HIGH, "Addresses to listen on.")
+            .define(ADVERTISED_LISTENERS, Type.LIST, null, HIGH, "Addresses given to clients; defaults to listeners.")
+            .define("listener.security.protocol.map", Type.STRING,
+                    "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL", LOW, "Listener protocols.")
+            .define("inter.broker.listener.name", Type.STRING, null, LOW, "Listener between brokers.")
+            .define("controller.listener.names", Type.STRING, null, LOW, "Controller listeners (ignored: no KRaft quorum).")
+            .define("process.roles", Type.LIST, "broker,controller", LOW, "Accepted for compatibility.")
+            .define(LOG_DIRS, Type.LIST, null, HIGH, "Where the data lives (the first directory is used).")
+            .define(LOG_DIR, Type.STRING, "./data", HIGH, "Used when log.dirs is not set.")
+            .define(NUM_PARTITIONS, Type.INT, 1, atLeast(1), HIGH, "Default partition count of new topics.")
+            .define(DEFAULT_REPLICATION_FACTOR, Type.SHORT, (short) 1, atLeast(1), HIGH, "Default replication factor.")
+            .define(AUTO_CREATE_TOPICS, Type.BOOLEAN, true, HIGH, "Create unknown topics on metadata requests.")
+            .define(DELETE_TOPIC_ENABLE, Type.BOOLEAN, true, HIGH, "Allow topic deletion.")
+            .define(SOCKET_REQUEST_MAX_BYTES, Type.INT, 104_857_600, atLeast(1), HIGH, "Largest request accepted.")
+            .define(NUM_NETWORK_THREADS, Type.INT, 3, atLeast(1), HIGH, "Event loop threads.")
+            .define("num.io.threads", Type.INT, 8, atLeast(1), LOW, "Accepted for compatibility.")
+            .define("offsets.topic.replication.factor", Type.SHORT, (short) 3, atLeast(1), LOW, "Accepted for compatibility.")
+            .define("transaction.state.log.replication.factor", Type.SHORT, (short) 3, atLeast(1), LOW, "Accepted for compatibility.")
+            .define("transaction.state.log.min.isr", Type.INT, 2, atLeast(1), LOW, "Accepted for compatibility.")
+            .define("group.initial.rebalance.delay.ms", Type.INT, 3000, atLeast(0), LOW, "Delay of a new group's first rebalance.")
+            .define("log.retention.hours", Type.INT, 168, LOW, "Retention in hours (log.retention.ms wins).")
+            .define("log.retention.minutes", Type.INT, null, LOW, "Retention in minutes (log.retention.ms wins).")
+            .define("log.roll.hours", Type.INT, 168, atLeast(1), LOW, "Segment age in hours (log.roll.ms wins).")
+            .define("log.retention.check.interval.ms", Type.LONG, 300_000L, atLeast(1), LOW, "Retention check period.");
+
+    static {
+        for (ConfigDef.ConfigKey key : LogConfig.definition().configKeys().values()) {
+            String brokerName = LogConfig.brokerSynonym(key.name);
+            if (brokerName != null && !DEFINITION.names().contains(brokerName)) {
+                DEFINITION.define(brokerName, key.type, key.defaultValue, key.validator, LOW, key.documentation);
+            }
+        }
+    }
+
+    private final Map<String, String> originals;
+    private final Map<String, Object> values;
+
+    /** @throws ConfigException for a known key with an invalid value */
+    public BrokerConfig(Map<String, String> props) {
+        this.originals = Collections.unmodifiableMap(new LinkedHashMap<>(props));
+        this.values = DEFINITION.parse(originals);
+        for (String key : originals.keySet()) {
+            if (!DEFINITION.names().contains(key)) {
+                log.warn("Ignoring unknown broker config '{}'", key);
+            }
+        }
+        LogConfig.brokerDefaults(originals); // validates the topic-config defaults now, not at first use
+    }
+
+    public static ConfigDef definition() {
+        return DEFINITION;
+    }
+
+    /** The properties as the user gave them. */
+    public Map<String, String> originals() {
+        return originals;
+    }
+
+    public Object value(String name) {
+        return values.get(name);
+    }
+
+    public int nodeId() {
+        int brokerId = (Integer) values.get("broker.id");
+        return originals.containsKey(NODE_ID) || brokerId < 0 ? (Integer) values.get(NODE_ID) : brokerId;
+    }
+
+    @SuppressWarnings("unchecked")
+    public List<String> listeners() {
+        return (List<String>) values.get(LISTENERS);
+    }
+
+    @SuppressWarnings("unchecked")
+    public List<String> advertisedListeners() {
+        List<String> advertised = (List<String>) values.get(ADVERTISED_LISTENERS);
+        return advertised == null ? listeners() : advertised;
+    }
+
+    @SuppressWarnings("unchecked")
+    public String logDir() {
+        List<String> dirs = (List<String>) values.get(LOG_DIRS);
+        if (dirs != null && !dirs.isEmpty()) {
+            if (dirs.size() > 1) {
+                log.warn("log.dirs lists {} directories; only the first, {}, is used", dirs.size(), dirs.get(0));
+            }
+            return dirs.get(0);
+        }
+        return (String) values.get(LOG_DIR);
+    }
+
+    public int numPartitions() {
+        return (Integer) values.get(NUM_PARTITIONS);
+    }
+
+    public short defaultReplicationFactor() {
+        return (Short) values.get(DEFAULT_REPLICATION_FACTOR);
+    }
+
+    public boolean autoCreateTopics() {
+        return (Boolean) values.get(AUTO_CREATE_TOPICS);
+    }
+
+    public boolean deleteTopicEnable() {
+        return (Boolean) values.get(DELETE_TOPIC_ENABLE);
+    }
+
+    public int socketRequestMaxBytes() {
+        return (Integer) values.get(SOCKET_REQUEST_MAX_BYTES);
+    }
+
+    public int numNetworkThreads() {
+        return (Integer) values.get(NUM_NETWORK_THREADS);
+    }
+}

@@ -1,0 +1,129 @@
+package io.kafkalite.handlers;
+
+import io.kafkalite.logstore.LogStore;
+import io.kafkalite.logstore.Topic;
+import io.kafkalite.wire.KafkaRequest;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
+import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableReplicaAssignment;
+import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
+import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopicConfig;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicConfigs;
+import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicResult;
+import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResourceResult;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.CreateTopicsRequest;
+import org.apache.kafka.common.requests.CreateTopicsResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * CreateTopics, v2-v7.
+ * <ul>
+ * <li>Per topic: INVALID_TOPIC_EXCEPTION for a bad name, TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS,
+ *     INVALID_REPLICATION_FACTOR (one broker: only 1, or -1 for {@code default.replication.factor}),
+ *     INVALID_REPLICA_ASSIGNMENT for manual assignments naming another broker, INVALID_CONFIG for
+ *     unknown or invalid configs; a name given twice in one request gets INVALID_REQUEST.</li>
+ * <li>{@code validate_only} checks everything and creates nothing.</li>
+ * <li>v5+ answers with the partition count, replication factor and every config of the topic; v7 with
+ *     the topic id.</li>
+ * </ul>
+ */
+public final class CreateTopicsHandler implements Handler.Immediate<CreateTopicsRequest> {
+    private static final Logger log = LoggerFactory.getLogger(CreateTopicsHandler.class);
+
+    private final LogStore store;
+    private final ClusterInfo cluster;
+    private final TopicCreator creator;
+    private final ConfigDescriber describer;
+
+    public CreateTopicsHandler(LogStore store, ClusterInfo cluster, BrokerConfig config) {
+        this.store = store;
+        this.cluster = cluster;
+        this.creator = new TopicCreator(store, config);
+        this.describer = new ConfigDescriber(config);
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.CREATE_TOPICS;
+    }
+
+    @Override
+    public AbstractResponse respond(KafkaRequest request, CreateTopicsRequest body) {
+        CreateTopicsResponseData data = new CreateTopicsResponseData();
+        Set<String> seen = new HashSet<>();
+        Set<String> duplicates = new HashSet<>();
+        body.data().topics().forEach(t -> {
+            if (!seen.add(t.name())) {
+                duplicates.add(t.name());
+            }
+        });
+        for (CreatableTopic t : body.data().topics()) {
+            CreatableTopicResult result = new CreatableTopicResult().setName(t.name()).setTopicId(Uuid.ZERO_UUID)
+                    .setNumPartitions(-1).setReplicationFactor((short) -1);
+            try {
+                if (duplicates.contains(t.name())) {
+                    throw new InvalidRequestException("Create topics request from client contains duplicate topic " + t.name());
+                }
+                create(t, body.data().validateOnly(), body.version(), result);
+            } catch (ApiException e) {
+                result.setErrorCode(Errors.forException(e).code()).setErrorMessage(e.getMessage()).setConfigs(null);
+            } catch (Exception e) {
+                log.error("Creating topic {} failed", t.name(), e);
+                result.setErrorCode(Errors.UNKNOWN_SERVER_ERROR.code()).setErrorMessage(e.toString()).setConfigs(null);
+            }
+            data.topics().add(result);
+        }
+        return new CreateTopicsResponse(data);
+    }
+
+    private void create(CreatableTopic t, boolean validateOnly, short version, CreatableTopicResult result) throws Exception {
+        TopicCreator.validateName(t.name());
+        if (store.topic(t.name()) != null) {
+            throw new TopicExistsException("Topic '" + t.name() + "' already exists.");
+        }
+        int partitions;
+        short rf;
+        if (!t.assignments().isEmpty()) {
+            if (t.numPartitions() != -1 || t.replicationFactor() != -1) {
+                throw new InvalidRequestException("Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.");
+            }
+            partitions = t.assignments().size();
+            rf = 1;
+            for (CreatableReplicaAssignment a : t.assignments()) {
+                if (!a.brokerIds().equals(List.of(cluster.nodeId())) || a.partitionIndex() < 0 || a.partitionIndex() >= partitions) {
+                    throw new InvalidReplicaAssignmentException("Partition " + a.partitionIndex() + " may only be assigned to broker "
+                            + cluster.nodeId() + ", got " + a.brokerIds());
+                }
+            }
+        } else {
+            partitions = creator.resolvePartitions(t.numPartitions());
+            rf = creator.resolveReplicationFactor(t.replicationFactor());
+        }
+        Map<String, String> configs = new LinkedHashMap<>();
+        for (CreatableTopicConfig c : t.configs()) {
+            configs.put(c.name(), c.value());
+        }
+        TopicCreator.validateConfigs(configs);
+        Topic topic = validateOnly ? new Topic(t.name(), Uuid.ZERO_UUID, partitions, configs) : creator.create(t.name(), partitions, configs);
+        result.setErrorCode(Errors.NONE.code()).setTopicId(topic.id()).setNumPartitions(partitions).setReplicationFactor(rf);
+        if (version >= 5) {
+            for (DescribeConfigsResourceResult c : describer.topic(topic, false, false)) {
+                result.configs().add(new CreatableTopicConfigs().setName(c.name()).setValue(c.value()).setReadOnly(c.readOnly())
+                        .setConfigSource(c.configSource()).setIsSensitive(c.isSensitive()));
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.kafkalite.handlers;
+
+import io.kafkalite.logstore.LogStore;
+import io.kafkalite.logstore.Topic;
+import io.kafkalite.wire.KafkaRequest;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.errors.TopicDeletionDisabledException;
+import org.apache.kafka.common.errors.UnknownTopicIdException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.message.DeleteTopicsRequestData.DeleteTopicState;
+import org.apache.kafka.common.message.DeleteTopicsResponseData;
+import org.apache.kafka.common.message.DeleteTopicsResponseData.DeletableTopicResult;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.DeleteTopicsRequest;
+import org.apache.kafka.common.requests.DeleteTopicsResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * DeleteTopics, v1-v6 (v6 names topics by name or by id).
+ * <ul>
+ * <li>Deletion is synchronous: files and index entries are gone when the answer is sent.</li>
+ * <li>UNKNOWN_TOPIC_OR_PARTITION / UNKNOWN_TOPIC_ID for unknown topics; INVALID_REQUEST for an entry
+ *     with both or neither of name and id; TOPIC_DELETION_DISABLED when {@code delete.topic.enable=false}.</li>
+ * </ul>
+ */
+public final class DeleteTopicsHandler implements Handler.Immediate<DeleteTopicsRequest> {
+    private static final Logger log = LoggerFactory.getLogger(DeleteTopicsHandler.class);
+
+    private final LogStore store;
+    private final BrokerConfig config;
+
+    public DeleteTopicsHandler(LogStore store, BrokerConfig config) {
+        this.store = store;
+        this.config = config;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.DELETE_TOPICS;
+    }
+
+    @Override
+    public AbstractResponse respond(KafkaRequest request, DeleteTopicsRequest body) {
+        List<DeleteTopicState> wanted = new ArrayList<>();
+        if (body.version() >= 6) {
+            wanted.addAll(body.data().topics());
+        } else {
+            body.data().topicNames().forEach(n -> wanted.add(new DeleteTopicState().setName(n).setTopicId(Uuid.ZERO_UUID)));
+        }
+        DeleteTopicsResponseData data = new DeleteTopicsResponseData();
+        for (DeleteTopicState w : wanted) {
+            Uuid id = w.topicId() == null ? Uuid.ZERO_UUID : w.topicId();
+            DeletableTopicResult result = new DeletableTopicResult().setName(w.name()).setTopicId(id).setErrorCode(Errors.NONE.code());
+            try {
+                Topic topic = find(w.name(), id);
+                result.setName(topic.name()).setTopicId(topic.id());
+                if (!config.deleteTopicEnable()) {
+                    throw new TopicDeletionDisabledException("Topic deletion is disabled.");
+                }
+                store.deleteTopic(topic.name());
+            } catch (ApiException e) {
+                result.setErrorCode(Errors.forException(e).code()).setErrorMessage(e.getMessage());
+            } catch (Exception e) {
+                log.error("Deleting topic {} failed", w.name(), e);
+                result.setErrorCode(Errors.UNKNOWN_SERVER_ERROR.code()).setErrorMessage(e.toString());
+            }
+            data.responses().add(result);
+        }
+        return new DeleteTopicsResponse(data);
+    }
+
+    private Topic find(String name, Uuid id) {
+        boolean hasId = !Uuid.ZERO_UUID.equals(id);
+        if ((name != null) == hasId) {
+            throw new InvalidRequestException("Each topic must be named by exactly one of name and topic id");
+        }
+        Topic topic = hasId ? store.topic(id) : store.topic(name);
+        if (topic == null) {
+            throw hasId ? new UnknownTopicIdException("Topic id " + id + " does not exist.")
+                    : new UnknownTopicOrPartitionException("Topic '" + name + "' does not exist.");
+        }
+        return topic;
+    }
+}

@@ -1,0 +1,48 @@
+package io.kafkalite.handlers;
+
+import io.kafkalite.wire.KafkaRequest;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.message.DescribeClusterResponseData;
+import org.apache.kafka.common.message.DescribeClusterResponseData.DescribeClusterBroker;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.DescribeClusterRequest;
+import org.apache.kafka.common.requests.DescribeClusterResponse;
+
+/**
+ * DescribeCluster, v0-v2: this broker, which is also the controller.
+ * <ul>
+ * <li>v1+: only the broker endpoint type (1) is served; asking for controllers gives
+ *     UNSUPPORTED_ENDPOINT_TYPE, as a Kafka broker listener does.</li>
+ * <li>v2+: the broker is never fenced.</li>
+ * </ul>
+ */
+public final class DescribeClusterHandler implements Handler.Immediate<DescribeClusterRequest> {
+    private static final byte BROKER_ENDPOINT = 1;
+    private final ClusterInfo cluster;
+
+    public DescribeClusterHandler(ClusterInfo cluster) {
+        this.cluster = cluster;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.DESCRIBE_CLUSTER;
+    }
+
+    @Override
+    public AbstractResponse respond(KafkaRequest request, DescribeClusterRequest body) {
+        DescribeClusterResponseData data = new DescribeClusterResponseData().setEndpointType(BROKER_ENDPOINT);
+        if (body.version() >= 1 && body.data().endpointType() != BROKER_ENDPOINT) {
+            return new DescribeClusterResponse(data.setErrorCode(Errors.UNSUPPORTED_ENDPOINT_TYPE.code())
+                    .setErrorMessage("The request was sent to a broker endpoint; ask for endpoint type 1"));
+        }
+        Node self = cluster.self();
+        data.setErrorCode(Errors.NONE.code()).setClusterId(cluster.clusterId()).setControllerId(cluster.nodeId())
+                .setClusterAuthorizedOperations(body.data().includeClusterAuthorizedOperations()
+                        ? AuthorizedOperations.CLUSTER : AuthorizedOperations.OMITTED);
+        data.brokers().add(new DescribeClusterBroker().setBrokerId(self.id()).setHost(self.host()).setPort(self.port()).setIsFenced(false));
+        return new DescribeClusterResponse(data);
+    }
+}

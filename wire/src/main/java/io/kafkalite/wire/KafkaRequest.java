@@ -1,0 +1,12 @@
+package io.kafkalite.wire;
+
+import io.netty.channel.EventLoop;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.RequestContext;
+
+/**
+ * One parsed request. Its byte fields (record batches above all) are views on the frame, which stays
+ * alive until the response future completes. {@code eventLoop} runs the connection: handlers that
+ * complete later (long-poll fetches) schedule their timers on it.
+ */
+public record KafkaRequest(RequestContext context, AbstractRequest body, EventLoop eventLoop) { }

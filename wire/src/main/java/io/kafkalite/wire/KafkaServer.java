@@ -1,0 +1,89 @@
+package io.kafkalite.wire;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.network.ListenerName;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Netty server of one listener. Pipeline per connection:
+ * frame decoder -> request decoder -> in-order responder (which dispatches).
+ */
+public final class KafkaServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(KafkaServer.class);
+
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final Channel serverChannel;
+
+    private KafkaServer(EventLoopGroup boss, EventLoopGroup workers, Channel serverChannel) {
+        this.boss = boss;
+        this.workers = workers;
+        this.serverChannel = serverChannel;
+    }
+
+    /**
+     * Binds and starts serving.
+     * @param host          bind address ("" or null for all interfaces)
+     * @param port          0 picks a free port; see {@link #port()}
+     * @param maxFrameBytes {@code socket.request.max.bytes}
+     * @param threads       event loop threads ({@code num.network.threads})
+     */
+    public static KafkaServer start(String host, int port, String listenerName, SecurityProtocol protocol,
+                                    int maxFrameBytes, int threads, RequestDispatcher dispatcher) throws InterruptedException {
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
+        ListenerName listener = new ListenerName(listenerName);
+        ServerBootstrap b = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(512 * 1024, 4 * 1024 * 1024))
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline()
+                                .addLast("frames", new KafkaFrameDecoder(maxFrameBytes))
+                                .addLast("requests", new RequestDecoder(dispatcher, listener, protocol))
+                                .addLast("responder", new InOrderResponder(dispatcher));
+                    }
+                });
+        InetSocketAddress address = host == null || host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
+        try {
+            Channel channel = b.bind(address).sync().channel();
+            return new KafkaServer(boss, workers, channel);
+        } catch (InterruptedException | RuntimeException e) {
+            boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw e;
+        }
+    }
+
+    /** The port actually bound. */
+    public int port() {
+        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    @Override
+    public void close() {
+        serverChannel.close().syncUninterruptibly();
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        log.info("Listener on port {} closed", port());
+    }
+}

@@ -1,0 +1,92 @@
+package io.kafkalite.wire;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.MessageToMessageDecoder;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.common.network.ClientInformation;
+import org.apache.kafka.common.network.ListenerName;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.requests.ApiVersionsRequest;
+import org.apache.kafka.common.requests.RequestAndSize;
+import org.apache.kafka.common.requests.RequestContext;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Parses one frame into a {@link KafkaRequest} with the kafka-clients parsers. Like Kafka, it closes
+ * the connection on an unknown API key, an unparsable header or body, and an API version we don't
+ * serve; ApiVersions of any version goes through (the handler answers UNSUPPORTED_VERSION in the v0
+ * layout). Bytes left over after the body also close the connection: they mean the parse went wrong.
+ */
+public final class RequestDecoder extends MessageToMessageDecoder<ByteBuf> {
+    private static final Logger log = LoggerFactory.getLogger(RequestDecoder.class);
+
+    /** A parsed request and the frame its fields point into; the frame is released after the response. */
+    record Decoded(KafkaRequest request, ByteBuf frame) { }
+
+    private final RequestDispatcher dispatcher;
+    private final ListenerName listenerName;
+    private final SecurityProtocol securityProtocol;
+    private ClientInformation clientInformation = ClientInformation.EMPTY;
+    private String connectionId;
+
+    public RequestDecoder(RequestDispatcher dispatcher, ListenerName listenerName, SecurityProtocol securityProtocol) {
+        this.dispatcher = dispatcher;
+        this.listenerName = listenerName;
+        this.securityProtocol = securityProtocol;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf frame, List<Object> out) {
+        ByteBuffer buffer = frame.nioBuffer();
+        RequestHeader header;
+        try {
+            header = RequestHeader.parse(buffer);
+        } catch (RuntimeException e) {
+            reject(ctx, "unparsable request header (" + e.getMessage() + ")");
+            return;
+        }
+        ApiKeys api = header.apiKey();
+        if (api != ApiKeys.API_VERSIONS && !dispatcher.isSupported(api, header.apiVersion())) {
+            reject(ctx, api + " v" + header.apiVersion() + " is not supported by this broker");
+            return;
+        }
+        InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+        RequestContext context = new RequestContext(header, connectionId(ctx), remote.getAddress(), Optional.of(remote.getPort()),
+                KafkaPrincipal.ANONYMOUS, listenerName, securityProtocol, clientInformation, false);
+        RequestAndSize parsed;
+        try {
+            parsed = context.parseRequest(buffer);
+        } catch (RuntimeException e) {
+            reject(ctx, "unparsable " + api + " v" + header.apiVersion() + " request (" + e.getMessage() + ")");
+            return;
+        }
+        if (buffer.hasRemaining() && !(parsed.request instanceof ApiVersionsRequest avr && avr.hasUnsupportedRequestVersion())) {
+            reject(ctx, api + " v" + header.apiVersion() + " request has " + buffer.remaining() + " bytes after its body");
+            return;
+        }
+        if (parsed.request instanceof ApiVersionsRequest avr && avr.isValid() && header.apiVersion() >= 3) {
+            clientInformation = new ClientInformation(avr.data().clientSoftwareName(), avr.data().clientSoftwareVersion());
+        }
+        out.add(new Decoded(new KafkaRequest(context, parsed.request, ctx.channel().eventLoop()), frame.retain()));
+    }
+
+    private String connectionId(ChannelHandlerContext ctx) {
+        if (connectionId == null) {
+            connectionId = ctx.channel().localAddress() + "-" + ctx.channel().remoteAddress();
+        }
+        return connectionId;
+    }
+
+    private void reject(ChannelHandlerContext ctx, String why) {
+        log.warn("Closing connection from {}: {}", ctx.channel().remoteAddress(), why);
+        ctx.close();
+    }
+}
