@@ -24,8 +24,8 @@ final class ConfigDescriber {
     }
 
     List<DescribeConfigsResourceResult> topic(Topic topic, boolean synonyms, boolean docs) {
-        Map<String, String> brokerProps = broker.originals();
-        LogConfig effective = new LogConfig(LogConfig.brokerDefaults(brokerProps), topic.configs());
+        Map<String, String> brokerDefaults = LogConfig.brokerDefaults(broker.originals());
+        LogConfig effective = new LogConfig(brokerDefaults, topic.configs());
         List<DescribeConfigsResourceResult> result = new ArrayList<>();
         for (ConfigDef.ConfigKey key : LogConfig.definition().configKeys().values()) {
             String brokerName = LogConfig.brokerSynonym(key.name);
@@ -33,14 +33,15 @@ final class ConfigDescriber {
             if (topic.configs().containsKey(key.name)) {
                 chain.add(synonym(key.name, topic.configs().get(key.name), ConfigSource.TOPIC_CONFIG));
             }
-            if (brokerName != null && brokerProps.containsKey(brokerName)) {
-                chain.add(synonym(brokerName, brokerProps.get(brokerName), ConfigSource.STATIC_BROKER_CONFIG));
+            boolean brokerSet = brokerDefaults.containsKey(key.name);
+            if (brokerSet) {
+                chain.add(synonym(brokerName, brokerDefaults.get(key.name), ConfigSource.STATIC_BROKER_CONFIG));
             }
             if (key.hasDefault()) {
                 chain.add(synonym(brokerName != null ? brokerName : key.name, asString(key.defaultValue, key.type), ConfigSource.DEFAULT_CONFIG));
             }
             ConfigSource source = topic.configs().containsKey(key.name) ? ConfigSource.TOPIC_CONFIG
-                    : brokerName != null && brokerProps.containsKey(brokerName) ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
+                    : brokerSet ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
             result.add(entry(key, asString(effective.value(key.name), key.type), source, false, synonyms ? chain : List.of(), docs));
         }
         return result;

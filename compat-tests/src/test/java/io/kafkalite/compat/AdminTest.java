@@ -1,0 +1,144 @@
+package io.kafkalite.compat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.CreateTopicsOptions;
+import org.apache.kafka.clients.admin.DescribeClusterResult;
+import org.apache.kafka.clients.admin.NewPartitions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.InvalidConfigurationException;
+import org.apache.kafka.common.errors.InvalidPartitionsException;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The stock AdminClient managing topics. */
+class AdminTest {
+    @TempDir
+    static Path dir;
+    static TestBroker broker;
+    static Admin admin;
+
+    @BeforeAll
+    static void start() throws Exception {
+        broker = TestBroker.start(dir, Map.of("log.retention.hours", "100"));
+        admin = broker.admin();
+    }
+
+    @AfterAll
+    static void stop() {
+        admin.close();
+        broker.close();
+    }
+
+    private static Throwable cause(org.junit.jupiter.api.function.Executable call) {
+        return assertThrows(ExecutionException.class, call).getCause();
+    }
+
+    @Test
+    void createDescribeAlterAndDeleteTopic() throws Exception {
+        // given
+        NewTopic topic = new NewTopic("orders", 3, (short) 1).configs(Map.of("cleanup.policy", "compact", "max.message.bytes", "2000000"));
+        // when
+        admin.createTopics(List.of(topic)).all().get();
+        // then
+        assertTrue(admin.listTopics().names().get().contains("orders"));
+        TopicDescription d = admin.describeTopics(List.of("orders")).allTopicNames().get().get("orders");
+        assertEquals(3, d.partitions().size());
+        assertNotNull(d.topicId());
+        d.partitions().forEach(p -> {
+            assertEquals(1, p.leader().id());
+            assertEquals(1, p.isr().size());
+        });
+
+        ConfigResource res = new ConfigResource(ConfigResource.Type.TOPIC, "orders");
+        Config config = admin.describeConfigs(List.of(res)).all().get().get(res);
+        assertEquals("compact", config.get("cleanup.policy").value());
+        assertEquals(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG, config.get("cleanup.policy").source());
+        assertEquals("2000000", config.get("max.message.bytes").value());
+        assertEquals("360000000", config.get("retention.ms").value(), "broker's log.retention.hours is the default");
+        assertEquals(ConfigEntry.ConfigSource.STATIC_BROKER_CONFIG, config.get("retention.ms").source());
+        assertEquals("1073741824", config.get("segment.bytes").value());
+        assertEquals(ConfigEntry.ConfigSource.DEFAULT_CONFIG, config.get("segment.bytes").source());
+
+        admin.createPartitions(Map.of("orders", NewPartitions.increaseTo(5))).all().get();
+        assertEquals(5, admin.describeTopics(List.of("orders")).allTopicNames().get().get("orders").partitions().size());
+        assertInstanceOf(InvalidPartitionsException.class,
+                cause(() -> admin.createPartitions(Map.of("orders", NewPartitions.increaseTo(2))).all().get()));
+
+        admin.deleteTopics(List.of("orders")).all().get();
+        assertFalse(admin.listTopics().names().get().contains("orders"));
+        assertInstanceOf(UnknownTopicOrPartitionException.class, cause(() -> admin.deleteTopics(List.of("orders")).all().get()));
+    }
+
+    @Test
+    void createTopicErrors() throws Exception {
+        admin.createTopics(List.of(new NewTopic("dup", 1, (short) 1))).all().get();
+        assertInstanceOf(TopicExistsException.class, cause(() -> admin.createTopics(List.of(new NewTopic("dup", 1, (short) 1))).all().get()));
+        assertInstanceOf(InvalidTopicException.class, cause(() -> admin.createTopics(List.of(new NewTopic("bad name!", 1, (short) 1))).all().get()));
+        assertInstanceOf(InvalidTopicException.class, cause(() -> admin.createTopics(List.of(new NewTopic("..", 1, (short) 1))).all().get()));
+        assertInstanceOf(InvalidReplicationFactorException.class,
+                cause(() -> admin.createTopics(List.of(new NewTopic("rf3", 1, (short) 3))).all().get()));
+        assertInstanceOf(InvalidPartitionsException.class,
+                cause(() -> admin.createTopics(List.of(new NewTopic("zero", 0, (short) 1))).all().get()));
+        assertInstanceOf(InvalidConfigurationException.class,
+                cause(() -> admin.createTopics(List.of(new NewTopic("cfg", 1, (short) 1).configs(Map.of("no.such.config", "1")))).all().get()));
+        assertInstanceOf(InvalidConfigurationException.class,
+                cause(() -> admin.createTopics(List.of(new NewTopic("cfg", 1, (short) 1).configs(Map.of("cleanup.policy", "sometimes")))).all().get()));
+        assertFalse(admin.listTopics().names().get().contains("cfg"));
+    }
+
+    @Test
+    void validateOnlyCreatesNothingAndDefaultsApply() throws Exception {
+        admin.createTopics(List.of(new NewTopic("checked", 4, (short) 1)), new CreateTopicsOptions().validateOnly(true)).all().get();
+        assertFalse(admin.listTopics().names().get().contains("checked"));
+
+        var result = admin.createTopics(List.of(new NewTopic("defaults", java.util.Optional.empty(), java.util.Optional.empty())));
+        result.all().get();
+        assertEquals(1, result.numPartitions("defaults").get());
+        assertEquals(1, result.replicationFactor("defaults").get());
+        assertEquals("delete", result.config("defaults").get().get("cleanup.policy").value());
+    }
+
+    @Test
+    void describeClusterAndBrokerConfigs() throws Exception {
+        DescribeClusterResult cluster = admin.describeCluster();
+        assertEquals(1, cluster.nodes().get().size());
+        assertEquals(broker.port(), cluster.nodes().get().iterator().next().port());
+        assertEquals(1, cluster.controller().get().id());
+        assertNotNull(cluster.clusterId().get());
+
+        ConfigResource res = new ConfigResource(ConfigResource.Type.BROKER, "1");
+        Config config = admin.describeConfigs(List.of(res)).all().get().get(res);
+        assertEquals("1", config.get("num.partitions").value());
+        assertEquals("100", config.get("log.retention.hours").value());
+        assertEquals(ConfigEntry.ConfigSource.STATIC_BROKER_CONFIG, config.get("log.retention.hours").source());
+    }
+
+    @Test
+    void listsTopicsCreatedByOthers() throws Exception {
+        admin.createTopics(List.of(new NewTopic("a1", 1, (short) 1), new NewTopic("a2", 2, (short) 1))).all().get();
+        Set<String> names = admin.listTopics().names().get();
+        assertTrue(names.containsAll(Set.of("a1", "a2")));
+    }
+}
