@@ -1,0 +1,221 @@
+package io.kafkalite.compat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.ApiVersionsRequestData;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.requests.ApiVersionsRequest;
+import org.apache.kafka.common.requests.ApiVersionsResponse;
+import org.apache.kafka.common.requests.FetchRequest;
+import org.apache.kafka.common.requests.FetchResponse;
+import org.apache.kafka.common.requests.InitProducerIdRequest;
+import org.apache.kafka.common.requests.InitProducerIdResponse;
+import org.apache.kafka.common.requests.ProduceRequest;
+import org.apache.kafka.common.requests.ProduceResponse;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Exact and malformed requests on a bare socket: Kafka's error codes, closed connections, nobody else disturbed. */
+class RawProtocolTest {
+    @TempDir
+    static Path dir;
+    static TestBroker broker;
+
+    @BeforeAll
+    static void start() throws Exception {
+        broker = TestBroker.start(dir, Map.of("socket.request.max.bytes", "1048576"));
+        try (Admin admin = broker.admin()) {
+            admin.createTopics(List.of(new NewTopic("raw", 1, (short) 1), new NewTopic("small", 1, (short) 1).configs(Map.of("max.message.bytes", "200")),
+                    new NewTopic("compacted", 1, (short) 1).configs(Map.of("cleanup.policy", "compact")))).all().get();
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        broker.close();
+    }
+
+    @Test
+    void apiVersionsOfAnUnknownVersionIsAnsweredInTheV0Layout() throws Exception {
+        try (RawClient client = new RawClient(broker.port())) {
+            client.sendFrame(ApiKeys.API_VERSIONS.id, (short) 99, 7, new byte[] {0}); // header v2: empty tagged fields
+            ByteBuffer frame = ByteBuffer.wrap(client.readFrame());
+            assertEquals(7, frame.getInt(), "v0 response header: correlation id only");
+            ApiVersionsResponseData data = new ApiVersionsResponseData(new ByteBufferAccessor(frame), (short) 0);
+            assertEquals(Errors.UNSUPPORTED_VERSION.code(), data.errorCode());
+            assertTrue(data.apiKeys().find(ApiKeys.API_VERSIONS.id).maxVersion() >= 3);
+            assertFalse(client.closedByBroker(), "the connection stays open for the retry");
+        }
+    }
+
+    @Test
+    void apiVersionsListsWhatWeServe() throws Exception {
+        try (RawClient client = new RawClient(broker.port())) {
+            ApiVersionsResponse r = client.call(new ApiVersionsRequest(new ApiVersionsRequestData()
+                    .setClientSoftwareName("raw").setClientSoftwareVersion("1.0"), (short) 3));
+            assertEquals(Errors.NONE.code(), r.data().errorCode());
+            assertEquals(3, r.data().apiKeys().find(ApiKeys.PRODUCE.id).minVersion());
+            assertEquals(13, r.data().apiKeys().find(ApiKeys.PRODUCE.id).maxVersion());
+            assertEquals(18, r.data().apiKeys().find(ApiKeys.FETCH.id).maxVersion());
+            ApiVersionsResponse bad = client.call(new ApiVersionsRequest(new ApiVersionsRequestData()
+                    .setClientSoftwareName("bad name!").setClientSoftwareVersion("1.0"), (short) 3));
+            assertEquals(Errors.INVALID_REQUEST.code(), bad.data().errorCode());
+        }
+    }
+
+    @Test
+    void malformedFramesCloseOnlyTheirConnection() throws Exception {
+        try (RawClient bystander = new RawClient(broker.port())) {
+            try (RawClient c = new RawClient(broker.port())) { // larger than socket.request.max.bytes
+                c.sendRaw(ByteBuffer.allocate(4).putInt(2 * 1024 * 1024).array());
+                assertTrue(c.closedByBroker());
+            }
+            try (RawClient c = new RawClient(broker.port())) { // negative size
+                c.sendRaw(ByteBuffer.allocate(4).putInt(-5).array());
+                assertTrue(c.closedByBroker());
+            }
+            try (RawClient c = new RawClient(broker.port())) { // unknown API key
+                c.sendFrame((short) 9999, (short) 0, 1, new byte[0]);
+                assertTrue(c.closedByBroker());
+            }
+            try (RawClient c = new RawClient(broker.port())) { // a version we don't serve
+                c.sendFrame(ApiKeys.METADATA.id, (short) 99, 1, new byte[0]);
+                assertTrue(c.closedByBroker());
+            }
+            try (RawClient c = new RawClient(broker.port())) { // header too short
+                c.sendRaw(new byte[] {0, 0, 0, 3, 1, 2, 3});
+                assertTrue(c.closedByBroker());
+            }
+            try (RawClient c = new RawClient(broker.port())) { // body truncated
+                c.sendFrame(ApiKeys.CREATE_TOPICS.id, (short) 4, 1, new byte[] {0, 0, 0, 5});
+                assertTrue(c.closedByBroker());
+            }
+            ApiVersionsResponse r = bystander.call(new ApiVersionsRequest(new ApiVersionsRequestData(), (short) 0));
+            assertEquals(Errors.NONE.code(), r.data().errorCode(), "other connections keep being served");
+        }
+    }
+
+    @Test
+    void corruptOversizedAndKeylessBatchesAreRefused() throws Exception {
+        try (RawClient client = new RawClient(broker.port())) {
+            MemoryRecords corrupt = records(RecordBatch.NO_PRODUCER_ID, (short) -1, -1, "k", "v");
+            corrupt.buffer().put(corrupt.sizeInBytes() - 1, (byte) 42); // breaks the CRC
+            assertEquals(Errors.CORRUPT_MESSAGE, produce(client, "raw", corrupt).error);
+            assertEquals(Errors.MESSAGE_TOO_LARGE, produce(client, "small", records(-1, (short) -1, -1, "k", "v".repeat(500))).error);
+            assertEquals(Errors.INVALID_RECORD, produce(client, "compacted", records(-1, (short) -1, -1, null, "v")).error);
+            assertEquals(Errors.NONE, produce(client, "compacted", records(-1, (short) -1, -1, "k", "v")).error);
+            assertEquals(Errors.UNKNOWN_TOPIC_OR_PARTITION, produce(client, "no-such-topic", records(-1, (short) -1, -1, "k", "v")).error);
+        }
+    }
+
+    @Test
+    void idempotentRetriesAreDeduplicatedAndGapsRefused() throws Exception {
+        try (RawClient client = new RawClient(broker.port())) {
+            InitProducerIdResponse init = client.call(new InitProducerIdRequest.Builder(new InitProducerIdRequestData()
+                    .setTransactionalId(null).setTransactionTimeoutMs(60000)).build((short) 4));
+            long pid = init.data().producerId();
+            short epoch = init.data().producerEpoch();
+            Result first = produce(client, "raw", records(pid, epoch, 0, "a", "1", "b", "2"));
+            Result retry = produce(client, "raw", records(pid, epoch, 0, "a", "1", "b", "2"));
+            assertEquals(Errors.NONE, first.error);
+            assertEquals(Errors.NONE, retry.error);
+            assertEquals(first.baseOffset, retry.baseOffset, "the retry is answered with the original offset");
+            assertEquals(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, produce(client, "raw", records(pid, epoch, 5, "c", "3")).error);
+            Result next = produce(client, "raw", records(pid, epoch, 2, "c", "3"));
+            assertEquals(first.baseOffset + 2, next.baseOffset, "nothing was appended twice");
+            assertEquals(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, produce(client, "raw", records(pid, (short) (epoch + 1), 7, "d", "4")).error,
+                    "a new epoch starts at sequence 0");
+            assertEquals(Errors.NONE, produce(client, "raw", records(pid, (short) (epoch + 1), 0, "d", "4")).error);
+            assertEquals(Errors.INVALID_PRODUCER_EPOCH, produce(client, "raw", records(pid, epoch, 3, "e", "5")).error);
+        }
+    }
+
+    @Test
+    void acksZeroHasNoResponse() throws Exception {
+        try (RawClient client = new RawClient(broker.port())) {
+            client.send(produceRequest("raw", records(-1, (short) -1, -1, "k", "v"), (short) 0));
+            RequestHeader next = client.send(new ApiVersionsRequest(new ApiVersionsRequestData(), (short) 0));
+            ApiVersionsResponse r = client.read(next); // would fail to parse if a produce response came first
+            assertEquals(Errors.NONE.code(), r.data().errorCode());
+        }
+    }
+
+    @Test
+    void fetchInsideABatchReturnsTheWholeBatch() throws Exception {
+        try (RawClient client = new RawClient(broker.port())) {
+            Result r = produce(client, "raw", records(-1, (short) -1, -1, "a", "1", "b", "2", "c", "3"));
+            assertEquals(Errors.NONE, r.error);
+            FetchResponse f = fetch(client, "raw", r.baseOffset + 1);
+            var pd = f.data().responses().get(0).partitions().get(0);
+            assertEquals(Errors.NONE.code(), pd.errorCode());
+            var batch = ((MemoryRecords) pd.records()).batches().iterator().next();
+            assertEquals(r.baseOffset, batch.baseOffset(), "starts with the batch holding the offset");
+            assertEquals(r.baseOffset + 2, batch.lastOffset());
+            assertEquals(Errors.OFFSET_OUT_OF_RANGE.code(), fetch(client, "raw", r.baseOffset + 100).data().responses().get(0)
+                    .partitions().get(0).errorCode());
+        }
+    }
+
+    // ---- helpers
+
+    record Result(Errors error, long baseOffset) { }
+
+    static MemoryRecords records(long pid, short epoch, int seq, String... kvs) {
+        MemoryRecordsBuilder b = MemoryRecords.builder(ByteBuffer.allocate(4096), RecordBatch.CURRENT_MAGIC_VALUE, Compression.NONE,
+                TimestampType.CREATE_TIME, 0L, System.currentTimeMillis(), pid, epoch, seq, false, RecordBatch.NO_PARTITION_LEADER_EPOCH);
+        for (int i = 0; i < kvs.length; i += 2) {
+            b.append(new SimpleRecord(System.currentTimeMillis(), kvs[i] == null ? null : kvs[i].getBytes(), kvs[i + 1].getBytes()));
+        }
+        return b.build();
+    }
+
+    static ProduceRequest produceRequest(String topic, MemoryRecords records, short acks) {
+        ProduceRequestData data = new ProduceRequestData().setAcks(acks).setTimeoutMs(5000);
+        data.topicData().add(new ProduceRequestData.TopicProduceData().setName(topic)
+                .setPartitionData(List.of(new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(records))));
+        return ProduceRequest.builder(data).build((short) 11);
+    }
+
+    static Result produce(RawClient client, String topic, MemoryRecords records) throws Exception {
+        ProduceResponse r = client.call(produceRequest(topic, records, (short) -1));
+        var pr = r.data().responses().iterator().next().partitionResponses().get(0);
+        return new Result(Errors.forCode(pr.errorCode()), pr.baseOffset());
+    }
+
+    static FetchResponse fetch(RawClient client, String topic, long offset) throws Exception {
+        FetchRequestData data = new FetchRequestData().setMaxWaitMs(0).setMinBytes(1).setMaxBytes(1 << 20).setReplicaId(-1)
+                .setSessionEpoch(-1).setTopics(List.of(new FetchRequestData.FetchTopic().setTopic(topic).setTopicId(Uuid.ZERO_UUID)
+                        .setPartitions(List.of(new FetchRequestData.FetchPartition().setPartition(0).setFetchOffset(offset)
+                                .setPartitionMaxBytes(1 << 20)))));
+        return client.call(new FetchRequest(data, (short) 12));
+    }
+
+    static TopicPartition tp(String topic) {
+        return new TopicPartition(topic, 0);
+    }
+}
