@@ -46,6 +46,7 @@ final class FileStorage implements PartitionStorage {
     // written under the partition lock only
     private int bytesSinceIndex;
     private long maxTimestampSoFar = RecordBatch.NO_TIMESTAMP;
+    private long maxTimestampBatch; // base offset of the batch that reached maxTimestampSoFar
     private long lastTimeIndexed = Long.MIN_VALUE;
     private long unflushedMessages;
     private int indexIntervalBytes = 4096;
@@ -95,6 +96,7 @@ final class FileStorage implements PartitionStorage {
         store.floor(store.times, prefix, -1L, (k, v) -> {
             lastTimeIndexed = StoreLayout.timeFromKey(k);
             maxTimestampSoFar = lastTimeIndexed;
+            maxTimestampBatch = v.getLong(v.position());
         });
         long end = replayFrom(recoveryPoint);
         if (end < recoveryPoint) {
@@ -218,7 +220,10 @@ final class FileStorage implements PartitionStorage {
 
     /** Decides the index entries of a batch now in the file and queues them for LMDB. */
     private void indexWrittenBatch(long baseOffset, long nextOffset, int position, int size, long maxTimestamp, boolean segmentStart) {
-        maxTimestampSoFar = Math.max(maxTimestampSoFar, maxTimestamp);
+        if (maxTimestamp > maxTimestampSoFar) {
+            maxTimestampSoFar = maxTimestamp;
+            maxTimestampBatch = baseOffset;
+        }
         boolean indexIt = !segmentStart && bytesSinceIndex >= indexIntervalBytes;
         bytesSinceIndex = segmentStart || indexIt ? size : bytesSinceIndex + size;
         boolean timeIt = (indexIt || segmentStart) && maxTimestampSoFar > lastTimeIndexed;
@@ -229,12 +234,13 @@ final class FileStorage implements PartitionStorage {
             return;
         }
         long ts = maxTimestampSoFar;
+        long tsBatch = maxTimestampBatch;
         store.enqueue((s, txn) -> {
             if (indexIt) {
                 s.put(txn, s.offsets, prefix, baseOffset, ByteBuffer.allocate(4).putInt(position).array());
             }
             if (timeIt) {
-                s.put(txn, s.times, prefix, StoreLayout.timeKey(ts), ByteBuffer.allocate(8).putLong(baseOffset).array());
+                s.put(txn, s.times, prefix, StoreLayout.timeKey(ts), ByteBuffer.allocate(8).putLong(tsBatch).array());
             }
         });
     }

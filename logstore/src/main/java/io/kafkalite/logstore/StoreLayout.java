@@ -16,7 +16,8 @@ import org.apache.kafka.common.Uuid;
  * LMDB (all integers big-endian, so the default comparator sorts keys numerically):
  *   partition prefix P = [16 topic id][4 partition]
  *   db "offsets"    key P[8 offset]            value [4 file position]        sparse: every index.interval.bytes
- *   db "times"      key P[8 maxTimestamp^MSB]  value [8 offset]               entries only where the max grows
+ *   db "times"      key P[8 maxTimestamp^MSB]  value [8 base offset of the batch that reached that max]
+ *                                                                            (written at index points, where the max grew)
  *   db "producers"  key P[8 producer id]       value ProducerStateTable#encode
  *   db "partitions" key P                      value [8 recovery point][8 log start offset]
  *   db "topics"     key topic name (UTF-8)     value [16 id][4 partitions][4 n]{[2 len][key][4 len][value]}

@@ -1,0 +1,130 @@
+package io.kafkalite.compat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.record.TimestampType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The stock producer's settings and the topic configs that act on the data path. */
+class ProducerTest {
+    @TempDir
+    static Path dir;
+    static TestBroker broker;
+
+    @BeforeAll
+    static void start() throws Exception {
+        broker = TestBroker.start(dir);
+    }
+
+    @AfterAll
+    static void stop() {
+        broker.close();
+    }
+
+    static void create(String topic, int partitions, Map<String, String> configs) throws Exception {
+        try (Admin admin = broker.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(configs))).all().get();
+        }
+    }
+
+    static List<ConsumerRecord<String, String>> read(String topic, int partitions, int expected) {
+        try (KafkaConsumer<String, String> c = broker.consumer()) {
+            return Records.readAll(c, Records.partitions(topic, partitions), expected, Duration.ofSeconds(20));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "1", "all"})
+    void everyAcksSettingDelivers(String acks) throws Exception {
+        String topic = "acks-" + acks;
+        create(topic, 2, Map.of());
+        Map<String, Object> cfg = Map.of(ProducerConfig.ACKS_CONFIG, acks, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, acks.equals("all"));
+        try (KafkaProducer<String, String> p = broker.producer(cfg)) {
+            for (int i = 0; i < 1000; i++) {
+                p.send(new ProducerRecord<>(topic, "k" + i, "v" + i));
+            }
+            p.flush();
+        }
+        List<ConsumerRecord<String, String>> records = read(topic, 2, 1000);
+        assertEquals(1000, records.size());
+        assertEquals(1000, records.stream().map(ConsumerRecord::value).distinct().count());
+    }
+
+    @Test
+    void autoCreatedTopicGetsNumPartitions() throws Exception {
+        try (KafkaProducer<String, String> p = broker.producer(Map.of())) {
+            RecordMetadata md = p.send(new ProducerRecord<>("auto-created", "k", "v")).get();
+            assertEquals(0, md.offset());
+        }
+        try (Admin admin = broker.admin()) {
+            assertEquals(1, admin.describeTopics(List.of("auto-created")).allTopicNames().get().get("auto-created").partitions().size());
+        }
+    }
+
+    @Test
+    void logAppendTimeStampsBrokerTime() throws Exception {
+        create("lat", 1, Map.of("message.timestamp.type", "LogAppendTime"));
+        long before = System.currentTimeMillis();
+        try (KafkaProducer<String, String> p = broker.producer(Map.of())) {
+            RecordMetadata md = p.send(new ProducerRecord<>("lat", null, 1000L, "k", "v")).get();
+            assertTrue(md.timestamp() >= before, "the producer is told the broker's time");
+        }
+        ConsumerRecord<String, String> r = read("lat", 1, 1).get(0);
+        assertEquals(TimestampType.LOG_APPEND_TIME, r.timestampType());
+        assertTrue(r.timestamp() >= before);
+    }
+
+    @Test
+    void topicCompressionTypeRecompresses() throws Exception {
+        create("recompressed", 1, Map.of("compression.type", "gzip"));
+        try (KafkaProducer<String, String> p = broker.producer(Map.of(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"))) {
+            for (int i = 0; i < 500; i++) {
+                p.send(new ProducerRecord<>("recompressed", "k" + i, "v" + i));
+            }
+            p.flush();
+        }
+        List<ConsumerRecord<String, String>> records = read("recompressed", 1, 500);
+        assertEquals(500, records.size());
+        for (int i = 0; i < 500; i++) {
+            assertEquals("v" + i, records.get(i).value());
+            assertEquals(i, records.get(i).offset());
+        }
+    }
+
+    @Test
+    void oversizedRecordsAndMinInsyncReplicasAreRefused() throws Exception {
+        create("tiny", 1, Map.of("max.message.bytes", "1000"));
+        create("needs-two", 1, Map.of("min.insync.replicas", "2"));
+        try (KafkaProducer<String, String> p = broker.producer(Map.of(ProducerConfig.RETRIES_CONFIG, 0,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 5000, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 4000))) {
+            ExecutionException tooLarge = assertThrows(ExecutionException.class, () -> p.send(new ProducerRecord<>("tiny", "k", "x".repeat(5000))).get());
+            assertInstanceOf(RecordTooLargeException.class, tooLarge.getCause());
+            ExecutionException notEnough = assertThrows(ExecutionException.class, () -> p.send(new ProducerRecord<>("needs-two", "k", "v")).get());
+            assertInstanceOf(NotEnoughReplicasException.class, notEnough.getCause());
+            assertEquals(0, p.send(new ProducerRecord<>("tiny", "k", "small")).get().offset(), "the partition still works");
+        }
+    }
+}
