@@ -1,0 +1,112 @@
+package io.kafkalite.logstore;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The contract on disk, plus what only files can do: survive a restart and repair a damaged tail. */
+class FileLogStoreTest extends LogStoreContract {
+    @TempDir
+    Path dir;
+
+    @Override
+    LogStore open() throws Exception {
+        return LogStore.open(dir, Map.of("log.segment.bytes", "1048576"));
+    }
+
+    private void reopen() throws Exception {
+        store.close();
+        store = open();
+    }
+
+    private Path segment(long base) {
+        return dir.resolve("t-0").resolve(StoreLayout.segmentFileName(base));
+    }
+
+    @Test
+    void everythingSurvivesARestart() throws Exception {
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < 3000; i++) { // ~1.5 MB: two segments
+            append(batch(7L, (short) 0, i, now + i, "value-" + i + "-" + "x".repeat(400)));
+        }
+        reopen();
+        PartitionLog log = store.partition(TP);
+        assertEquals(3000, log.logEndOffset());
+        assertEquals(2000, log.offsetForTimestamp(now + 2000).offset);
+        assertEquals("value-2500-" + "x".repeat(400), values(log.read(2500, 1000, true).records()).get(0));
+        assertEquals(2999, append(batch(7L, (short) 0, 2999, now, "again")).baseOffset(), "producer state survived: a retry is recognised");
+        assertEquals(3000, append(batch(now, "next")).baseOffset());
+    }
+
+    @Test
+    void aTornTailIsTruncatedAtTheLastWholeBatch() throws Exception {
+        long now = System.currentTimeMillis();
+        append(batch(now, "a", "b"));
+        append(batch(now, "c"));
+        long whole = Files.size(segment(0));
+        append(batch(now, "d", "e", "f"));
+        store.close();
+        try (RandomAccessFile f = new RandomAccessFile(segment(0).toFile(), "rw")) {
+            f.setLength(f.length() - 7); // the last batch is torn
+        }
+        store = open();
+        PartitionLog log = store.partition(TP);
+        assertEquals(3, log.logEndOffset());
+        assertEquals(whole, Files.size(segment(0)));
+        assertEquals(List.of("a", "b", "c"), values(log.read(0, 1 << 20, true).records()));
+        assertEquals(3, append(batch(now, "g")).baseOffset(), "offsets continue after the repaired end");
+    }
+
+    @Test
+    void aCorruptBatchEndsTheLog() throws Exception {
+        long now = System.currentTimeMillis();
+        append(batch(now, "a"));
+        long firstEnd = Files.size(segment(0));
+        append(batch(now, "b"));
+        append(batch(now, "c"));
+        store.close();
+        try (RandomAccessFile f = new RandomAccessFile(segment(0).toFile(), "rw")) {
+            f.seek(firstEnd + 70); // inside the second batch's records: its CRC no longer matches
+            f.write(0x55);
+        }
+        store = open();
+        assertEquals(1, store.partition(TP).logEndOffset());
+        assertEquals(List.of("a"), values(store.partition(TP).read(0, 1 << 20, true).records()));
+    }
+
+    @Test
+    void anIndexAheadOfTheFilesIsRebuilt() throws Exception {
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < 100; i++) {
+            append(batch(now + i, "value-" + i + "-" + "x".repeat(100)));
+        }
+        store.close();
+        try (RandomAccessFile f = new RandomAccessFile(segment(0).toFile(), "rw")) {
+            f.setLength(f.length() / 2); // as if the OS lost the file's tail but LMDB kept its entries
+        }
+        store = open();
+        PartitionLog log = store.partition(TP);
+        long end = log.logEndOffset();
+        assertEquals(true, end > 0 && end < 100);
+        assertEquals("value-" + (end - 1) + "-" + "x".repeat(100), values(log.read(end - 1, 1 << 20, true).records()).get(0));
+        assertEquals(end, append(batch(now, "next")).baseOffset());
+        assertEquals(10, log.offsetForTimestamp(now + 10).offset);
+    }
+
+    @Test
+    void deletedTopicLeavesNoFiles() throws Exception {
+        append(batch(System.currentTimeMillis(), "a"));
+        store.deleteTopic("t");
+        assertEquals(false, Files.exists(dir.resolve("t-0")));
+        reopen();
+        assertEquals(null, store.topic("t"));
+        assertEquals(null, store.partition(new TopicPartition("t", 1)));
+    }
+}

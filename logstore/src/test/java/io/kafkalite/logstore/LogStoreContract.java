@@ -1,0 +1,152 @@
+package io.kafkalite.logstore;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.FileRecords.TimestampAndOffset;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.record.internal.Records;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What every log store must do; run against the file store and the in-memory store. */
+abstract class LogStoreContract {
+    static final TopicPartition TP = new TopicPartition("t", 0);
+    LogStore store;
+
+    abstract LogStore open() throws Exception;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        store = open();
+        store.createTopic("t", 2, Map.of());
+    }
+
+    @AfterEach
+    void tearDown() {
+        store.close();
+    }
+
+    static MemoryRecords batch(long timestamp, String... values) {
+        return batch(RecordBatch.NO_PRODUCER_ID, (short) -1, -1, timestamp, values);
+    }
+
+    static MemoryRecords batch(long pid, short epoch, int seq, long timestamp, String... values) {
+        MemoryRecordsBuilder b = MemoryRecords.builder(ByteBuffer.allocate(1024 + 64 * values.length), RecordBatch.CURRENT_MAGIC_VALUE,
+                Compression.NONE, TimestampType.CREATE_TIME, 0L, timestamp, pid, epoch, seq, false, RecordBatch.NO_PARTITION_LEADER_EPOCH);
+        for (int i = 0; i < values.length; i++) {
+            b.append(new SimpleRecord(timestamp + i, ("k" + values[i]).getBytes(), values[i].getBytes()));
+        }
+        return b.build();
+    }
+
+    AppendResult append(MemoryRecords records) throws Exception {
+        return store.append(store.partition(TP), records, System.currentTimeMillis());
+    }
+
+    static List<String> values(Records records) {
+        List<String> out = new java.util.ArrayList<>();
+        records.records().forEach(r -> {
+            byte[] v = new byte[r.valueSize()];
+            r.value().get(v);
+            out.add(new String(v));
+        });
+        return out;
+    }
+
+    @Test
+    void offsetsAreAssignedContiguously() throws Exception {
+        long now = System.currentTimeMillis();
+        assertEquals(0, append(batch(now, "a", "b", "c")).baseOffset());
+        AppendResult second = append(batch(now, "d", "e"));
+        assertEquals(3, second.baseOffset());
+        assertEquals(4, second.lastOffset());
+        assertEquals(5, store.partition(TP).logEndOffset());
+        assertEquals(0, store.partition(new TopicPartition("t", 1)).logEndOffset(), "partitions are independent");
+    }
+
+    @Test
+    void aReadInsideABatchReturnsTheWholeBatch() throws Exception {
+        long now = System.currentTimeMillis();
+        append(batch(now, "a", "b", "c"));
+        append(batch(now, "d", "e"));
+        PartitionLog log = store.partition(TP);
+        assertEquals(List.of("a", "b", "c", "d", "e"), values(log.read(1, 1 << 20, true).records()));
+        assertEquals(List.of("d", "e"), values(log.read(4, 1 << 20, true).records()));
+        assertEquals(List.of("a", "b", "c"), values(log.read(0, 10, true).records()), "one whole batch even above max bytes");
+        assertEquals(0, log.read(5, 1 << 20, true).records().sizeInBytes(), "nothing at the log end");
+        assertThrows(OffsetOutOfRangeException.class, () -> log.read(6, 100, true));
+        assertThrows(OffsetOutOfRangeException.class, () -> log.read(-1, 100, true));
+    }
+
+    @Test
+    void badBatchesAreRefusedAndNothingIsWritten() throws Exception {
+        MemoryRecords corrupt = batch(System.currentTimeMillis(), "a");
+        corrupt.buffer().put(corrupt.sizeInBytes() - 1, (byte) 1);
+        assertThrows(CorruptRecordException.class, () -> append(corrupt));
+        MemoryRecords truncated = MemoryRecords.readableRecords(batch(System.currentTimeMillis(), "a", "b").buffer().limit(30).slice());
+        assertThrows(CorruptRecordException.class, () -> append(truncated));
+        store.createTopic("compacted", 1, Map.of("cleanup.policy", "compact"));
+        MemoryRecordsBuilder b = MemoryRecords.builder(ByteBuffer.allocate(256), Compression.NONE, TimestampType.CREATE_TIME, 0L);
+        b.append(new SimpleRecord(System.currentTimeMillis(), null, "v".getBytes()));
+        assertThrows(InvalidRecordException.class,
+                () -> store.append(store.partition(new TopicPartition("compacted", 0)), b.build(), System.currentTimeMillis()));
+        assertEquals(0, store.partition(TP).logEndOffset());
+    }
+
+    @Test
+    void idempotentProducerRetriesGetTheirFirstOffsets() throws Exception {
+        long now = System.currentTimeMillis();
+        AppendResult first = append(batch(7L, (short) 0, 0, now, "a", "b"));
+        AppendResult retry = append(batch(7L, (short) 0, 0, now, "a", "b"));
+        assertEquals(first.baseOffset(), retry.baseOffset());
+        assertEquals(2, store.partition(TP).logEndOffset());
+        assertThrows(OutOfOrderSequenceException.class, () -> append(batch(7L, (short) 0, 5, now, "x")));
+        assertEquals(2, append(batch(7L, (short) 0, 2, now, "c")).baseOffset());
+    }
+
+    @Test
+    void timestampLookups() throws Exception {
+        long base = System.currentTimeMillis() - 100_000;
+        for (int i = 0; i < 50; i++) {
+            append(batch(base + 1000L * i, "v" + i, "w" + i)); // records at base + 1000i and base + 1000i + 1
+        }
+        PartitionLog log = store.partition(TP);
+        TimestampAndOffset found = log.offsetForTimestamp(base + 1000L * 20 + 1);
+        assertEquals(41, found.offset);
+        assertEquals(base + 20_001, found.timestamp);
+        assertEquals(0, log.offsetForTimestamp(0).offset);
+        assertNull(log.offsetForTimestamp(base + 1_000_000));
+        assertEquals(99, log.maxTimestamp().offset);
+    }
+
+    @Test
+    void topicsCanBeCreatedGrownAndDeleted() throws Exception {
+        assertThrows(TopicExistsException.class, () -> store.createTopic("t", 1, Map.of()));
+        store.createPartitions("t", 4);
+        assertEquals(4, store.topic("t").partitions());
+        assertTrue(store.partition(new TopicPartition("t", 3)) != null);
+        store.deleteTopic("t");
+        assertNull(store.topic("t"));
+        assertNull(store.partition(TP));
+        store.createTopic("t", 1, Map.of());
+        assertEquals(0, store.partition(TP).logEndOffset(), "a recreated topic starts empty");
+    }
+}

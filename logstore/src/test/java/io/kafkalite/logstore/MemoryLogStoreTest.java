@@ -1,0 +1,10 @@
+package io.kafkalite.logstore;
+
+import java.util.Map;
+
+class MemoryLogStoreTest extends LogStoreContract {
+    @Override
+    LogStore open() {
+        return LogStore.inMemory(Map.of());
+    }
+}
