@@ -1,0 +1,43 @@
+package io.kafkalite.wire;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import org.junit.jupiter.api.Test;
+
+class KafkaFrameDecoderTest {
+    @Test
+    void splitsFramesArrivingInPieces() {
+        // given
+        EmbeddedChannel ch = new EmbeddedChannel(new KafkaFrameDecoder(100));
+        ByteBuf two = Unpooled.buffer().writeInt(3).writeBytes(new byte[] {1, 2, 3}).writeInt(1).writeByte(9);
+        // when
+        ch.writeInbound(two.readRetainedSlice(5));
+        ByteBuf none = ch.readInbound();
+        ch.writeInbound(two.readRetainedSlice(two.readableBytes()));
+        // then
+        assertNull(none, "an incomplete frame waits");
+        ByteBuf first = ch.readInbound();
+        ByteBuf second = ch.readInbound();
+        assertEquals(3, first.readableBytes());
+        assertEquals(3, first.getByte(2));
+        assertEquals(1, second.readableBytes());
+        first.release();
+        second.release();
+        two.release();
+    }
+
+    @Test
+    void closesOnAnOversizedOrNegativeSizeBeforeBuffering() {
+        EmbeddedChannel big = new EmbeddedChannel(new KafkaFrameDecoder(100));
+        big.writeInbound(Unpooled.buffer().writeInt(101));
+        assertFalse(big.isOpen());
+        EmbeddedChannel negative = new EmbeddedChannel(new KafkaFrameDecoder(100));
+        negative.writeInbound(Unpooled.buffer().writeInt(-1));
+        assertFalse(negative.isOpen());
+    }
+}
