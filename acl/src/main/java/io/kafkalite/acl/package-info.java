@@ -1,0 +1,2 @@
+/** Authentication and authorization (to come; see README.md). */
+package io.kafkalite.acl;

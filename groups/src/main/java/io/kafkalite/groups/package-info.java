@@ -1,0 +1,2 @@
+/** The group coordinator (to come; see README.md). */
+package io.kafkalite.groups;
