@@ -181,6 +181,26 @@ class RawProtocolTest {
         }
     }
 
+    @Test
+    void produceV13NamesTopicsById() throws Exception {
+        Uuid id;
+        try (Admin admin = broker.admin()) {
+            id = admin.describeTopics(List.of("raw")).allTopicNames().get().get("raw").topicId();
+        }
+        try (RawClient client = new RawClient(broker.port())) {
+            for (Uuid topicId : List.of(id, Uuid.randomUuid())) {
+                ProduceRequestData data = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(5000);
+                data.topicData().add(new ProduceRequestData.TopicProduceData().setTopicId(topicId)
+                        .setPartitionData(List.of(new ProduceRequestData.PartitionProduceData().setIndex(0)
+                                .setRecords(records(-1, (short) -1, -1, "k13", "v13")))));
+                ProduceResponse r = client.call(ProduceRequest.builder(data, true).build((short) 13));
+                var tr = r.data().responses().iterator().next();
+                assertEquals(topicId, tr.topicId());
+                assertEquals(topicId.equals(id) ? Errors.NONE.code() : Errors.UNKNOWN_TOPIC_ID.code(), tr.partitionResponses().get(0).errorCode());
+            }
+        }
+    }
+
     // ---- helpers
 
     record Result(Errors error, long baseOffset) { }

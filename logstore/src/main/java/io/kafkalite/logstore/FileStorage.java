@@ -200,7 +200,12 @@ final class FileStorage implements PartitionStorage {
             bytesSinceIndex = 0;
         }
         int position = seg.sizeInBytes();
-        seg.append(records);
+        try {
+            seg.append(records);
+        } catch (IOException e) {
+            seg.truncateTo(position); // never leave part of a batch behind (disk full, I/O error)
+            throw e;
+        }
         long next = base;
         for (MutableRecordBatch b : records.batches()) {
             indexWrittenBatch(b.baseOffset(), b.nextOffset(), position, b.sizeInBytes(), b.maxTimestamp(), position == 0);
