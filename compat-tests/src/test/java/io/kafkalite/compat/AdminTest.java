@@ -136,6 +136,16 @@ class AdminTest {
     }
 
     @Test
+    void deleteByTopicId() throws Exception {
+        var created = admin.createTopics(List.of(new NewTopic("by-id", 2, (short) 1)));
+        org.apache.kafka.common.Uuid id = created.topicId("by-id").get();
+        admin.deleteTopics(org.apache.kafka.common.TopicCollection.ofTopicIds(List.of(id))).all().get();
+        assertFalse(admin.listTopics().names().get().contains("by-id"));
+        assertInstanceOf(org.apache.kafka.common.errors.UnknownTopicIdException.class,
+                cause(() -> admin.deleteTopics(org.apache.kafka.common.TopicCollection.ofTopicIds(List.of(id))).all().get()));
+    }
+
+    @Test
     void listsTopicsCreatedByOthers() throws Exception {
         admin.createTopics(List.of(new NewTopic("a1", 1, (short) 1), new NewTopic("a2", 2, (short) 1))).all().get();
         Set<String> names = admin.listTopics().names().get();
