@@ -1,5 +1,8 @@
 package io.kafkalite.broker;
 
+import io.kafkalite.groups.CoordinatorThread;
+import io.kafkalite.groups.GroupConfig;
+import io.kafkalite.groups.GroupCoordinator;
 import io.kafkalite.handlers.BrokerConfig;
 import io.kafkalite.handlers.ClusterInfo;
 import io.kafkalite.handlers.HandlerRegistry;
@@ -20,11 +23,13 @@ public final class Broker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Broker.class);
 
     private final LogStore store;
+    private final GroupCoordinator groups;
     private final KafkaServer server;
     private final ClusterInfo cluster;
 
-    private Broker(LogStore store, KafkaServer server, ClusterInfo cluster) {
+    private Broker(LogStore store, GroupCoordinator groups, KafkaServer server, ClusterInfo cluster) {
         this.store = store;
+        this.groups = groups;
         this.server = server;
         this.cluster = cluster;
     }
@@ -42,17 +47,23 @@ public final class Broker implements AutoCloseable {
         }
         Path logDir = Path.of(config.logDir());
         LogStore store = LogStore.open(logDir, config.originals());
+        GroupCoordinator groups = null;
         try {
             ClusterInfo cluster = new ClusterInfo(config.nodeId(), store.clusterId(), listener.host(), listener.port());
-            HandlerRegistry handlers = Handlers.create(store, cluster, config);
+            groups = new GroupCoordinator(new CoordinatorThread(), GroupConfig.from(config.originals()),
+                    store.durableMap("group_offsets"), Handlers.topicsView(store));
+            HandlerRegistry handlers = Handlers.create(store, cluster, config, groups);
             KafkaServer server = KafkaServer.start(listener.bindsAll() ? null : listener.host(), listener.port(), listener.name(),
                     protocol, config.socketRequestMaxBytes(), config.numNetworkThreads(), handlers);
             Listener advertised = advertised(config, listener, server.port());
             cluster.advertise(advertised.host(), advertised.port());
             log.info("Broker {} of cluster {} listening on {}:{} (advertised as {}:{}), data in {}", config.nodeId(), store.clusterId(),
                     listener.bindsAll() ? "*" : listener.host(), server.port(), advertised.host(), advertised.port(), logDir.toAbsolutePath());
-            return new Broker(store, server, cluster);
+            return new Broker(store, groups, server, cluster);
         } catch (Exception | Error e) {
+            if (groups != null) {
+                groups.close();
+            }
             store.close();
             throw e;
         }
@@ -98,6 +109,7 @@ public final class Broker implements AutoCloseable {
     public void close() {
         log.info("Shutting down");
         server.close();
+        groups.close();
         store.close();
         log.info("Shut down cleanly");
     }

@@ -1,5 +1,6 @@
 package io.kafkalite.handlers;
 
+import io.kafkalite.groups.GroupCoordinator;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.Topic;
 import io.kafkalite.wire.KafkaRequest;
@@ -25,7 +26,8 @@ import org.slf4j.LoggerFactory;
 /**
  * DeleteTopics, v1-v6 (v6 names topics by name or by id).
  * <ul>
- * <li>Deletion is synchronous: files and index entries are gone when the answer is sent.</li>
+ * <li>Deletion is synchronous: files and index entries are gone when the answer is sent; committed
+ *     offsets of the topic are deleted from every group.</li>
  * <li>UNKNOWN_TOPIC_OR_PARTITION / UNKNOWN_TOPIC_ID for unknown topics; INVALID_REQUEST for an entry
  *     with both or neither of name and id; TOPIC_DELETION_DISABLED when {@code delete.topic.enable=false}.</li>
  * </ul>
@@ -35,10 +37,12 @@ public final class DeleteTopicsHandler implements Handler.Immediate<DeleteTopics
 
     private final LogStore store;
     private final BrokerConfig config;
+    private final GroupCoordinator groups;
 
-    public DeleteTopicsHandler(LogStore store, BrokerConfig config) {
+    public DeleteTopicsHandler(LogStore store, BrokerConfig config, GroupCoordinator groups) {
         this.store = store;
         this.config = config;
+        this.groups = groups;
     }
 
     @Override
@@ -65,6 +69,7 @@ public final class DeleteTopicsHandler implements Handler.Immediate<DeleteTopics
                     throw new TopicDeletionDisabledException("Topic deletion is disabled.");
                 }
                 store.deleteTopic(topic.name());
+                groups.onTopicDeleted(topic.name());
             } catch (ApiException e) {
                 result.setErrorCode(Errors.forException(e).code()).setErrorMessage(e.getMessage());
             } catch (Exception e) {

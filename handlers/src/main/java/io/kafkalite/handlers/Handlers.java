@@ -1,12 +1,45 @@
 package io.kafkalite.handlers;
 
+import io.kafkalite.groups.GroupCoordinator;
+import io.kafkalite.groups.TopicsView;
 import io.kafkalite.logstore.LogStore;
+import io.kafkalite.logstore.Topic;
+import java.util.Collection;
+import org.apache.kafka.common.Uuid;
 
 /** Builds the registry of every API this broker serves. */
 public final class Handlers {
     private Handlers() { }
 
-    public static HandlerRegistry create(LogStore store, ClusterInfo cluster, BrokerConfig config) {
+    /** The log store's topics as the group coordinator sees them. */
+    public static TopicsView topicsView(LogStore store) {
+        return new TopicsView() {
+            @Override
+            public int partitions(String topic) {
+                Topic t = store.topic(topic);
+                return t == null ? -1 : t.partitions();
+            }
+
+            @Override
+            public Uuid topicId(String topic) {
+                Topic t = store.topic(topic);
+                return t == null ? null : t.id();
+            }
+
+            @Override
+            public String topicName(Uuid id) {
+                Topic t = store.topic(id);
+                return t == null ? null : t.name();
+            }
+
+            @Override
+            public Collection<String> topicNames() {
+                return store.topics().stream().map(Topic::name).toList();
+            }
+        };
+    }
+
+    public static HandlerRegistry create(LogStore store, ClusterInfo cluster, BrokerConfig config, GroupCoordinator groups) {
         HandlerRegistry registry = new HandlerRegistry();
         return registry
                 .register(new ApiVersionsHandler(registry))
@@ -16,9 +49,22 @@ public final class Handlers {
                 .register(new ListOffsetsHandler(store))
                 .register(new CreateTopicsHandler(store, cluster, config))
                 .register(new CreatePartitionsHandler(store, cluster))
-                .register(new DeleteTopicsHandler(store, config))
+                .register(new DeleteTopicsHandler(store, config, groups))
                 .register(new DescribeClusterHandler(cluster))
                 .register(new DescribeConfigsHandler(store, cluster, config))
-                .register(new InitProducerIdHandler(store));
+                .register(new InitProducerIdHandler(store))
+                .register(new FindCoordinatorHandler(cluster))
+                .register(new JoinGroupHandler(groups))
+                .register(new SyncGroupHandler(groups))
+                .register(new HeartbeatHandler(groups))
+                .register(new LeaveGroupHandler(groups))
+                .register(new OffsetCommitHandler(store, groups))
+                .register(new OffsetFetchHandler(store, groups))
+                .register(new DescribeGroupsHandler(groups))
+                .register(new ListGroupsHandler(groups))
+                .register(new DeleteGroupsHandler(groups))
+                .register(new OffsetDeleteHandler(groups))
+                .register(new ConsumerGroupHeartbeatHandler(groups))
+                .register(new ConsumerGroupDescribeHandler(groups));
     }
 }

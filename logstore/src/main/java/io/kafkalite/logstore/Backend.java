@@ -19,6 +19,9 @@ interface Backend extends AutoCloseable {
 
     String clusterId();
 
+    /** A durable key/value table of that name (see {@link DurableMap}). */
+    DurableMap durableMap(String name);
+
     @Override
     void close();
 }

@@ -69,6 +69,11 @@ final class FileBackend implements Backend {
     }
 
     @Override
+    public DurableMap durableMap(String name) {
+        return new LmdbDurableMap(store, name);
+    }
+
+    @Override
     public void close() {
         store.close();
     }

@@ -52,7 +52,7 @@ final class LmdbStore implements AutoCloseable {
 
     LmdbStore(Path dir, long mapSize) throws IOException {
         Files.createDirectories(dir);
-        env = Env.create().setMapSize(mapSize).setMaxDbs(8).setMaxReaders(512)
+        env = Env.create().setMapSize(mapSize).setMaxDbs(32).setMaxReaders(512)
                 .open(dir.toFile(), EnvFlags.MDB_NOTLS, EnvFlags.MDB_NOMETASYNC);
         offsets = env.openDbi("offsets", DbiFlags.MDB_CREATE);
         times = env.openDbi("times", DbiFlags.MDB_CREATE);
@@ -77,6 +77,35 @@ final class LmdbStore implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while queueing an index write", e);
+        }
+    }
+
+    /** Queues a write; the future completes once it is committed (in the OS, like an acknowledged produce). */
+    CompletableFuture<Void> commit(Op op) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        enqueue(op);
+        try {
+            queue.put(done);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            done.completeExceptionally(e);
+        }
+        return done;
+    }
+
+    /** Opens (creating if needed) a database of its own, for a {@link DurableMap}. */
+    synchronized Dbi<ByteBuffer> openDatabase(String name) {
+        return env.openDbi(name, DbiFlags.MDB_CREATE);
+    }
+
+    /** Calls action for every entry of db, in key order; the buffers are only valid during the call. */
+    void forEach(Dbi<ByteBuffer> db, BiConsumer<ByteBuffer, ByteBuffer> action) {
+        try (Txn<ByteBuffer> txn = env.txnRead(); Cursor<ByteBuffer> c = db.openCursor(txn)) {
+            boolean more = c.first();
+            while (more) {
+                action.accept(c.key(), c.val());
+                more = c.next();
+            }
         }
     }
 

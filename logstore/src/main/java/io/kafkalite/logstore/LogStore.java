@@ -191,6 +191,11 @@ public final class LogStore implements AutoCloseable {
         return backend.clusterId();
     }
 
+    /** A durable key/value table kept beside the logs (committed offsets live in one). Open each name once. */
+    public DurableMap durableMap(String name) {
+        return backend.durableMap(name);
+    }
+
     // ---------------------------------------------------------------- data path
 
     /** The partition's log, or null when the topic or partition does not exist. */

@@ -36,5 +36,10 @@ final class MemoryBackend implements Backend {
     }
 
     @Override
+    public DurableMap durableMap(String name) {
+        return new MemoryDurableMap();
+    }
+
+    @Override
     public void close() { }
 }

@@ -1,0 +1,4 @@
+package io.kafkalite.groups;
+
+/** A committed offset as OffsetFetch returns it. */
+public record CommittedOffset(long offset, int leaderEpoch, String metadata, long commitTimestamp) { }

@@ -1,2 +1,0 @@
-/** The group coordinator (to come; see README.md). */
-package io.kafkalite.groups;

@@ -1,0 +1,61 @@
+package io.kafkalite.handlers;
+
+import io.kafkalite.wire.KafkaRequest;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData.Coordinator;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.FindCoordinatorRequest;
+import org.apache.kafka.common.requests.FindCoordinatorResponse;
+
+/**
+ * FindCoordinator, v0-v6 (v4+ batch keys, KIP-699).
+ * <ul>
+ * <li>Group keys: this broker. An empty group id gets INVALID_REQUEST.</li>
+ * <li>Transaction keys: COORDINATOR_NOT_AVAILABLE until the transaction coordinator exists; share
+ *     keys: INVALID_REQUEST (no share groups).</li>
+ * </ul>
+ */
+public final class FindCoordinatorHandler implements Handler.Immediate<FindCoordinatorRequest> {
+    private static final byte GROUP = 0;
+    private static final byte TRANSACTION = 1;
+
+    private final ClusterInfo cluster;
+
+    public FindCoordinatorHandler(ClusterInfo cluster) {
+        this.cluster = cluster;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.FIND_COORDINATOR;
+    }
+
+    @Override
+    public AbstractResponse respond(KafkaRequest request, FindCoordinatorRequest body) {
+        byte type = body.data().keyType();
+        if (body.version() < FindCoordinatorRequest.MIN_BATCHED_VERSION) {
+            Coordinator c = coordinator(type, body.data().key());
+            return new FindCoordinatorResponse(new FindCoordinatorResponseData().setErrorCode(c.errorCode()).setErrorMessage(c.errorMessage())
+                    .setNodeId(c.nodeId()).setHost(c.host()).setPort(c.port()));
+        }
+        FindCoordinatorResponseData data = new FindCoordinatorResponseData();
+        for (String key : body.data().coordinatorKeys()) {
+            data.coordinators().add(coordinator(type, key));
+        }
+        return new FindCoordinatorResponse(data);
+    }
+
+    private Coordinator coordinator(byte type, String key) {
+        Coordinator c = new Coordinator().setKey(key).setNodeId(-1).setHost("").setPort(-1);
+        if (type == GROUP && key != null && !key.isEmpty()) {
+            Node self = cluster.self();
+            return c.setErrorCode(Errors.NONE.code()).setNodeId(self.id()).setHost(self.host()).setPort(self.port());
+        }
+        Errors error = type == TRANSACTION ? Errors.COORDINATOR_NOT_AVAILABLE : Errors.INVALID_REQUEST;
+        return c.setErrorCode(error.code()).setErrorMessage(type == TRANSACTION ? "Transactions are not supported yet"
+                : "Invalid coordinator key or key type");
+    }
+}

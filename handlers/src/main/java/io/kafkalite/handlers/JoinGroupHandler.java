@@ -1,0 +1,35 @@
+package io.kafkalite.handlers;
+
+import io.kafkalite.groups.GroupCoordinator;
+import io.kafkalite.wire.KafkaRequest;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.JoinGroupRequest;
+import org.apache.kafka.common.requests.JoinGroupResponse;
+
+/**
+ * JoinGroup, v0-v9: the classic rebalance protocol, run by the group coordinator
+ * ({@code ClassicGroupCoordinator} documents the behaviour). The request waits until the join phase
+ * completes. v4+ first answers MEMBER_ID_REQUIRED with a member id (KIP-394); v5+ static members
+ * (KIP-345). Joining a KIP-848 consumer group gets INCONSISTENT_GROUP_PROTOCOL (no mixed groups yet).
+ */
+public final class JoinGroupHandler implements Handler<JoinGroupRequest> {
+    private final GroupCoordinator groups;
+
+    public JoinGroupHandler(GroupCoordinator groups) {
+        this.groups = groups;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.JOIN_GROUP;
+    }
+
+    @Override
+    public CompletableFuture<AbstractResponse> handle(KafkaRequest request, JoinGroupRequest body) {
+        String host = request.context().clientAddress.toString();
+        return groups.joinGroup(body.data(), request.context().clientId(), host, body.version())
+                .thenApply(data -> new JoinGroupResponse(data, body.version()));
+    }
+}

@@ -1,0 +1,39 @@
+package io.kafkalite.handlers;
+
+import io.kafkalite.groups.GroupCoordinator;
+import io.kafkalite.wire.KafkaRequest;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.LeaveGroupResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.LeaveGroupRequest;
+import org.apache.kafka.common.requests.LeaveGroupResponse;
+
+/**
+ * LeaveGroup, v0-v5: v3+ removes several members at once, static members by instance id (KIP-345),
+ * with one result per member; v0-v2 answer the single member's error at the top level.
+ */
+public final class LeaveGroupHandler implements Handler<LeaveGroupRequest> {
+    private final GroupCoordinator groups;
+
+    public LeaveGroupHandler(GroupCoordinator groups) {
+        this.groups = groups;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.LEAVE_GROUP;
+    }
+
+    @Override
+    public CompletableFuture<AbstractResponse> handle(KafkaRequest request, LeaveGroupRequest body) {
+        return groups.leaveGroup(body.data().groupId(), body.members()).thenApply(data -> {
+            if (body.version() >= 3) {
+                return new LeaveGroupResponse(data, body.version());
+            }
+            short error = data.errorCode() != Errors.NONE.code() || data.members().isEmpty() ? data.errorCode() : data.members().get(0).errorCode();
+            return new LeaveGroupResponse(new LeaveGroupResponseData().setErrorCode(error), body.version());
+        });
+    }
+}

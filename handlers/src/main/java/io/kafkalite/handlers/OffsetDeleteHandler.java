@@ -1,0 +1,64 @@
+package io.kafkalite.handlers;
+
+import io.kafkalite.groups.GroupCoordinator;
+import io.kafkalite.wire.KafkaRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.OffsetDeleteRequestData.OffsetDeleteRequestPartition;
+import org.apache.kafka.common.message.OffsetDeleteRequestData.OffsetDeleteRequestTopic;
+import org.apache.kafka.common.message.OffsetDeleteResponseData;
+import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponsePartition;
+import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponseTopic;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.OffsetDeleteRequest;
+import org.apache.kafka.common.requests.OffsetDeleteResponse;
+
+/**
+ * OffsetDelete, v0 (KIP-496): deletes a group's committed offsets of some partitions.
+ * GROUP_ID_NOT_FOUND for unknown groups, NON_EMPTY_GROUP for an active group of another protocol
+ * type, GROUP_SUBSCRIBED_TO_TOPIC per partition while active members subscribe to the topic.
+ */
+public final class OffsetDeleteHandler implements Handler<OffsetDeleteRequest> {
+    private final GroupCoordinator groups;
+
+    public OffsetDeleteHandler(GroupCoordinator groups) {
+        this.groups = groups;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.OFFSET_DELETE;
+    }
+
+    @Override
+    public CompletableFuture<AbstractResponse> handle(KafkaRequest request, OffsetDeleteRequest body) {
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (OffsetDeleteRequestTopic t : body.data().topics()) {
+            for (OffsetDeleteRequestPartition p : t.partitions()) {
+                partitions.add(new TopicPartition(t.name(), p.partitionIndex()));
+            }
+        }
+        return groups.deleteOffsets(body.data().groupId(), partitions).thenApply(result -> {
+            OffsetDeleteResponseData data = new OffsetDeleteResponseData();
+            if (result instanceof Errors error) {
+                return new OffsetDeleteResponse(data.setErrorCode(error.code()));
+            }
+            @SuppressWarnings("unchecked")
+            Map<TopicPartition, Errors> errors = (Map<TopicPartition, Errors>) result;
+            for (OffsetDeleteRequestTopic t : body.data().topics()) {
+                OffsetDeleteResponseTopic rt = new OffsetDeleteResponseTopic().setName(t.name());
+                for (OffsetDeleteRequestPartition p : t.partitions()) {
+                    rt.partitions().add(new OffsetDeleteResponsePartition().setPartitionIndex(p.partitionIndex())
+                            .setErrorCode(errors.get(new TopicPartition(t.name(), p.partitionIndex())).code()));
+                }
+                data.topics().add(rt);
+            }
+            return new OffsetDeleteResponse(data.setErrorCode(Errors.NONE.code()));
+        });
+    }
+}

@@ -1,0 +1,119 @@
+package io.kafkalite.handlers;
+
+import io.kafkalite.groups.CommittedOffset;
+import io.kafkalite.groups.GroupCoordinator;
+import io.kafkalite.logstore.LogStore;
+import io.kafkalite.logstore.Topic;
+import io.kafkalite.wire.KafkaRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestGroup;
+import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestTopics;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartition;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartitions;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopic;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopics;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.OffsetFetchRequest;
+import org.apache.kafka.common.requests.OffsetFetchResponse;
+
+/**
+ * OffsetFetch, v1-v10 (v8+ several groups, KIP-709; v9+ member id and epoch of consumer groups,
+ * checked as Kafka does; v10 topic ids).
+ * <ul>
+ * <li>Requested partitions without a commit answer offset -1, empty metadata and no error; null topics
+ *     (v2+) means every committed partition of the group; an unknown group has no offsets.</li>
+ * <li>{@code require_stable} (v7+) never waits: there are no pending transactional offsets yet.</li>
+ * </ul>
+ */
+public final class OffsetFetchHandler implements Handler<OffsetFetchRequest> {
+    private final LogStore store;
+    private final GroupCoordinator groups;
+
+    public OffsetFetchHandler(LogStore store, GroupCoordinator groups) {
+        this.store = store;
+        this.groups = groups;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.OFFSET_FETCH;
+    }
+
+    @Override
+    public CompletableFuture<AbstractResponse> handle(KafkaRequest request, OffsetFetchRequest body) {
+        boolean byId = OffsetFetchRequest.useTopicIds(body.version());
+        List<GroupCoordinator.OffsetRequest> requests = new ArrayList<>();
+        for (OffsetFetchRequestGroup g : body.groups()) {
+            List<TopicPartition> partitions = null;
+            if (g.topics() != null) {
+                partitions = new ArrayList<>();
+                for (OffsetFetchRequestTopics t : g.topics()) {
+                    String name = byId ? nameOf(t.topicId()) : t.name();
+                    for (int p : t.partitionIndexes()) {
+                        partitions.add(new TopicPartition(name, p));
+                    }
+                }
+            }
+            requests.add(new GroupCoordinator.OffsetRequest(g.groupId(), g.memberId(), g.memberEpoch(), partitions));
+        }
+        return groups.fetchOffsets(requests).thenApply(results -> {
+            List<OffsetFetchResponseGroup> answers = new ArrayList<>();
+            for (OffsetFetchRequestGroup g : body.groups()) {
+                answers.add(answer(g.groupId(), results.get(g.groupId()), byId));
+            }
+            return response(answers, body.version());
+        });
+    }
+
+    private String nameOf(Uuid id) {
+        Topic t = store.topic(id);
+        return t == null ? "unknown-topic-id-" + id : t.name();
+    }
+
+    @SuppressWarnings("unchecked")
+    private OffsetFetchResponseGroup answer(String groupId, Object result, boolean byId) {
+        OffsetFetchResponseGroup group = new OffsetFetchResponseGroup().setGroupId(groupId);
+        if (result instanceof Errors error) {
+            return group.setErrorCode(error.code());
+        }
+        Map<TopicPartition, CommittedOffset> offsets = (Map<TopicPartition, CommittedOffset>) result;
+        Map<String, OffsetFetchResponseTopics> topics = new TreeMap<>();
+        offsets.forEach((tp, o) -> {
+            Topic t = store.topic(tp.topic());
+            OffsetFetchResponseTopics rt = topics.computeIfAbsent(tp.topic(), name -> new OffsetFetchResponseTopics().setName(name)
+                    .setTopicId(t == null ? Uuid.ZERO_UUID : t.id()));
+            rt.partitions().add(new OffsetFetchResponsePartitions().setPartitionIndex(tp.partition()).setCommittedOffset(o.offset())
+                    .setCommittedLeaderEpoch(o.leaderEpoch()).setMetadata(o.metadata() == null ? "" : o.metadata())
+                    .setErrorCode((byId && t == null ? Errors.UNKNOWN_TOPIC_ID : Errors.NONE).code()));
+        });
+        return group.setErrorCode(Errors.NONE.code()).setTopics(new ArrayList<>(topics.values()));
+    }
+
+    /** v8+ answer per group; older versions carry the single group's answer at the top level. */
+    private static OffsetFetchResponse response(List<OffsetFetchResponseGroup> groups, short version) {
+        if (version >= 8) {
+            return new OffsetFetchResponse(new OffsetFetchResponseData().setGroups(groups), version);
+        }
+        OffsetFetchResponseGroup g = groups.get(0);
+        OffsetFetchResponseData data = new OffsetFetchResponseData().setErrorCode(g.errorCode());
+        for (OffsetFetchResponseTopics t : g.topics()) {
+            OffsetFetchResponseTopic rt = new OffsetFetchResponseTopic().setName(t.name());
+            for (OffsetFetchResponsePartitions p : t.partitions()) {
+                rt.partitions().add(new OffsetFetchResponsePartition().setPartitionIndex(p.partitionIndex()).setCommittedOffset(p.committedOffset())
+                        .setCommittedLeaderEpoch(p.committedLeaderEpoch()).setMetadata(p.metadata()).setErrorCode(p.errorCode()));
+            }
+            data.topics().add(rt);
+        }
+        return new OffsetFetchResponse(data, version);
+    }
+}

@@ -1,0 +1,43 @@
+package io.kafkalite.logstore;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
+import org.lmdbjava.Dbi;
+
+/** A {@link DurableMap} as an LMDB database of its own. */
+final class LmdbDurableMap implements DurableMap {
+    private final LmdbStore store;
+    private final Dbi<ByteBuffer> db;
+
+    LmdbDurableMap(LmdbStore store, String name) {
+        this.store = store;
+        this.db = store.openDatabase(name);
+    }
+
+    @Override
+    public CompletableFuture<Void> write(List<Map.Entry<byte[], byte[]>> changes) {
+        return store.commit((s, txn) -> {
+            for (Map.Entry<byte[], byte[]> e : changes) {
+                if (e.getValue() == null) {
+                    s.delete(txn, db, e.getKey());
+                } else {
+                    s.put(txn, db, e.getKey(), e.getValue());
+                }
+            }
+        });
+    }
+
+    @Override
+    public void forEach(BiConsumer<byte[], byte[]> action) {
+        store.forEach(db, (k, v) -> {
+            byte[] key = new byte[k.remaining()];
+            k.get(key);
+            byte[] value = new byte[v.remaining()];
+            v.get(value);
+            action.accept(key, value);
+        });
+    }
+}
