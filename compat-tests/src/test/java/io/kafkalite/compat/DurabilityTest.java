@@ -115,6 +115,38 @@ class DurabilityTest {
         }
     }
 
+    @Test
+    void committedOffsetsSurviveRestartAndKillMinus9() throws Exception {
+        int port = TestBroker.freePort();
+        Path log = dir.resolve("broker.log");
+        TopicPartition tp = new TopicPartition("committed", 0);
+        try (BrokerProcess broker = BrokerProcess.start(dir.resolve("data"), port, log)) {
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()))) {
+                admin.createTopics(List.of(new NewTopic("committed", 1, (short) 1))).all().get();
+                produce(broker.bootstrap(), "committed", 0, 100);
+                admin.alterConsumerGroupOffsets("survivor", Map.of(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(42, "before"))).all().get();
+            }
+            assertEquals(143, broker.terminate(), "SIGTERM ends the JVM as a signal does (128 + 15)");
+            assertTrue(java.nio.file.Files.readString(log).contains("Shut down cleanly"), "the shutdown hook closed the broker");
+        }
+        try (BrokerProcess broker = BrokerProcess.start(dir.resolve("data"), port, log)) {
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()))) {
+                var offsets = admin.listConsumerGroupOffsets("survivor").partitionsToOffsetAndMetadata().get();
+                assertEquals(42, offsets.get(tp).offset(), "after a clean restart");
+                assertEquals("before", offsets.get(tp).metadata());
+                assertTrue(admin.listGroups().all().get().stream().anyMatch(g -> g.groupId().equals("survivor")), "the group is listed");
+                admin.alterConsumerGroupOffsets("survivor", Map.of(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(77, "crash"))).all().get();
+            }
+            broker.kill9();
+        }
+        try (BrokerProcess broker = BrokerProcess.start(dir.resolve("data"), port, log);
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()))) {
+            var offsets = admin.listConsumerGroupOffsets("survivor").partitionsToOffsetAndMetadata().get();
+            assertEquals(77, offsets.get(tp).offset(), "an acknowledged commit survives kill -9");
+            assertEquals("crash", offsets.get(tp).metadata());
+        }
+    }
+
     static KafkaProducer<String, String> producer(String bootstrap) {
         Map<String, Object> cfg = new HashMap<>();
         cfg.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);

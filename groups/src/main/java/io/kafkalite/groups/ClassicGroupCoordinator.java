@@ -151,7 +151,8 @@ final class ClassicGroupCoordinator {
             // KIP-345: no rebalance; the member syncs with the new id and gets its old assignment back
             scheduleSession(group, fresh);
             log.info("Static member {} of group {} rejoined as {} without a rebalance", old.groupInstanceId, group.groupId, newMemberId);
-            return CompletableFuture.completedFuture(currentGenerationResponse(group, fresh));
+            // a returning leader must not recompute the assignment (KIP-814: skip_assignment)
+            return CompletableFuture.completedFuture(currentGenerationResponse(group, fresh).setSkipAssignment(fresh.memberId.equals(group.leaderId)));
         }
         return updateMemberAndRebalance(group, fresh, protocols);
     }
