@@ -10,7 +10,9 @@ checks every record: key, value, headers, and per-partition offsets contiguous f
 Exits 0 when every codec round-tripped, 1 on any mismatch or error (with a message saying what).
 Needs only the broker APIs ApiVersions, Metadata, CreateTopics, InitProducerId, Produce, ListOffsets, Fetch.
 """
+import os
 import sys
+import threading
 import time
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
@@ -38,6 +40,28 @@ def record(codec, i):
     if i % 50 == 0:
         headers.append(("empty", b""))
     return key, value, headers
+
+
+def bounded(seconds, what, fn, *args):
+    """Runs fn(*args) in a daemon thread and gives up after `seconds`: librdkafka calls such as
+    get_watermark_offsets() and Consumer.close() can block far past their own timeouts when the broker
+    keeps closing the connection, and a hang must show up as a failure with a message, not as a killed run."""
+    box = {}
+
+    def run():
+        try:
+            box["result"] = fn(*args)
+        except BaseException as e:  # handed to the caller
+            box["error"] = e
+
+    t = threading.Thread(target=run, name=what, daemon=True)
+    t.start()
+    t.join(seconds)
+    if t.is_alive():
+        raise Mismatch("%s did not finish within %ss (hung; see the broker log for a closed connection)" % (what, seconds))
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
 
 
 def create_topic(admin, topic):
@@ -97,17 +121,33 @@ def produce(bootstrap, topic, codec):
     return delivered
 
 
-def consume(bootstrap, topic):
+def watermarks(bootstrap, topic):
+    """Low and high watermarks per partition, through ListOffsets (earliest and latest)."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "unused-assign-only",
+                         "enable.auto.commit": False, "enable.auto.offset.store": False})
+    try:
+        result = {}
+        for p in range(PARTITIONS):
+            try:
+                result[p] = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10, cached=False)
+            except Exception as e:
+                raise Mismatch("ListOffsets (get_watermark_offsets) for %s-%d failed: %s" % (topic, p, e))
+        return result
+    finally:
+        consumer.close()
+
+
+def consume(bootstrap, topic, start):
     consumer = Consumer({
         "bootstrap.servers": bootstrap,
-        "group.id": "unused-assign-only",  # required by librdkafka; assign() never talks to a coordinator
+        "group.id": "unused-assign-only",  # required by librdkafka; assign() never joins a group
         "enable.auto.commit": False,
         "enable.auto.offset.store": False,
         "enable.partition.eof": False,
         "auto.offset.reset": "error",
     })
     try:
-        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(PARTITIONS)])
+        consumer.assign([TopicPartition(topic, p, start) for p in range(PARTITIONS)])
         got = []
         deadline = time.time() + TIMEOUT
         while len(got) < N and time.time() < deadline:
@@ -167,8 +207,23 @@ def main(argv):
         try:
             create_topic(admin, topic)
             delivered = produce(bootstrap, topic, codec)
-            got = consume(bootstrap, topic)
-            counts = check(codec, delivered, got)
+            produced = {p: sum(1 for (q, _) in delivered.values() if q == p) for p in range(PARTITIONS)}
+            try:
+                marks = bounded(15, "ListOffsets via get_watermark_offsets()", watermarks, bootstrap, topic)
+                if marks != {p: (0, n) for p, n in produced.items()}:
+                    raise Mismatch("watermarks (low, high) %s, expected %s"
+                                   % (marks, {p: (0, n) for p, n in produced.items()}))
+            except Mismatch as e:
+                # Tell apart a broken ListOffsets from a broken data path: read from offset 0 explicitly
+                # (no ListOffsets needed) and report both.
+                try:
+                    check(codec, delivered, bounded(TIMEOUT + 15, "consume from offset 0", consume, bootstrap, topic, 0))
+                    data = "records read from explicit offset 0 were all correct"
+                except Mismatch as e2:
+                    data = "reading from explicit offset 0 failed too: %s" % e2
+                raise Mismatch("%s; %s" % (e, data))
+            counts = check(codec, delivered, bounded(TIMEOUT + 15, "consume from OFFSET_BEGINNING", consume,
+                                                     bootstrap, topic, OFFSET_BEGINNING))
             print("OK   %-6s topic=%s records=%d per-partition=%s (%.1fs)"
                   % (codec, topic, N, counts, time.time() - started), flush=True)
         except Exception as e:
@@ -182,4 +237,8 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    code = main(sys.argv)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # os._exit: a librdkafka handle stuck in a hung call (see bounded()) must not block interpreter shutdown.
+    os._exit(code)

@@ -30,6 +30,6 @@ public final class JoinGroupHandler implements Handler<JoinGroupRequest> {
     public CompletableFuture<AbstractResponse> handle(KafkaRequest request, JoinGroupRequest body) {
         String host = request.context().clientAddress.toString();
         return groups.joinGroup(body.data(), request.context().clientId(), host, body.version())
-                .thenApply(data -> new JoinGroupResponse(data, body.version()));
+                .thenApply(data -> new JoinGroupResponse(body.version() >= 9 ? data : data.setSkipAssignment(false), body.version()));
     }
 }

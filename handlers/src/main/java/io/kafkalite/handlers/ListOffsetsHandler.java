@@ -56,6 +56,9 @@ public final class ListOffsetsHandler implements Handler.Immediate<ListOffsetsRe
             }
             data.topics().add(tr);
         }
+        if (body.version() < 4) { // leader epochs exist from v4; older versions cannot carry one
+            data.topics().forEach(t -> t.partitions().forEach(p -> p.setLeaderEpoch(-1)));
+        }
         return new ListOffsetsResponse(data);
     }
 

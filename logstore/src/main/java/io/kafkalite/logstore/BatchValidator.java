@@ -29,7 +29,7 @@ final class BatchValidator {
 
     /**
      * @return the records to append: the same buffer when no recompression is needed
-     * @throws CorruptRecordException  bad CRC, bad sizes, trailing bytes
+     * @throws CorruptRecordException  bad CRC, bad sizes, trailing bytes, records that cannot be decompressed
      * @throws InvalidRecordException  bad magic, control batch from a client, record count or offset deltas wrong,
      *                                 null key on a compacted topic
      * @throws RecordTooLargeException a batch larger than {@code max.message.bytes}
@@ -66,28 +66,39 @@ final class BatchValidator {
 
     private static void validateRecords(DefaultRecordBatch batch, LogConfig config, long nowMs) {
         Integer declared = batch.countOrNull();
-        int count = 0;
+        int count;
         boolean checkTimestamps = batch.timestampType() == TimestampType.CREATE_TIME
                 && config.timestampType == TimestampType.CREATE_TIME;
         try (CloseableIterator<Record> it = config.compact ? closeable(batch.iterator())
                 : batch.skipKeyValueIterator(BufferSupplier.NO_CACHING)) {
-            while (it.hasNext()) {
-                Record record = it.next();
-                if (record.offset() != batch.baseOffset() + count) {
-                    throw new InvalidRecordException("Record offset deltas are not contiguous in the batch");
-                }
-                if (config.compact && !record.hasKey()) {
-                    throw new InvalidRecordException("Compacted topic cannot accept message without key");
-                }
-                if (checkTimestamps) {
-                    checkTimestamp(record.timestamp(), config, nowMs);
-                }
-                count++;
-            }
+            count = checkEach(it, batch, config, nowMs, checkTimestamps);
+        } catch (org.apache.kafka.common.errors.ApiException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CorruptRecordException("Record batch cannot be read (" + batch.compressionType() + "): " + e.getMessage());
         }
         if (declared == null || declared != count || batch.lastOffset() - batch.baseOffset() != count - 1) {
             throw new InvalidRecordException("Record batch declares " + declared + " records but holds " + count);
         }
+    }
+
+    /** Checks every record; returns how many there are. */
+    private static int checkEach(CloseableIterator<Record> it, RecordBatch batch, LogConfig config, long nowMs, boolean checkTimestamps) {
+        int count = 0;
+        while (it.hasNext()) {
+            Record record = it.next();
+            if (record.offset() != batch.baseOffset() + count) {
+                throw new InvalidRecordException("Record offset deltas are not contiguous in the batch");
+            }
+            if (config.compact && !record.hasKey()) {
+                throw new InvalidRecordException("Compacted topic cannot accept message without key");
+            }
+            if (checkTimestamps) {
+                checkTimestamp(record.timestamp(), config, nowMs);
+            }
+            count++;
+        }
+        return count;
     }
 
     private static void checkTimestamp(long timestamp, LogConfig config, long nowMs) {
