@@ -1,0 +1,238 @@
+package io.kafkalite.bench;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Apache Kafka 4.4.0 and our broker, one after the other on this machine, driven by Kafka's stock
+ * tools; rounds alternate (Kafka, ours, Kafka, ours, ...) and medians are compared.
+ *
+ * <pre>
+ * bench [--quick] [--guard] [--rounds N] [--out FILE] [--libs DIR] [--broker-jar FILE]
+ *   --quick  fewer records, one round: a few minutes
+ *   --guard  produce throughput only; exits 1 when ours is below 0.8x Kafka's (CI regression guard)
+ * </pre>
+ */
+public final class Bench {
+    private static final String HEAP = "1g";
+
+    private final Path libs;
+    private final Path jar;
+    private final Path work;
+    private final boolean quick;
+    private final boolean guard;
+
+    private Bench(Path libs, Path jar, Path work, boolean quick, boolean guard) {
+        this.libs = libs;
+        this.jar = jar;
+        this.work = work;
+        this.quick = quick;
+        this.guard = guard;
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<String> a = Arrays.asList(args);
+        boolean quick = a.contains("--quick") || a.contains("--guard");
+        boolean guard = a.contains("--guard");
+        int rounds = Integer.parseInt(option(a, "--rounds", quick ? "1" : "3"));
+        Path out = Path.of(option(a, "--out", "bench/results.txt"));
+        Bench bench = new Bench(Path.of(option(a, "--libs", "bench/target/lib")), Path.of(option(a, "--broker-jar", "broker/target/broker.jar")),
+                Files.createTempDirectory("kafkalite-bench"), quick, guard);
+        Map<String, Map<String, List<Double>>> results = new LinkedHashMap<>();
+        for (int round = 0; round < rounds; round++) {
+            for (String broker : List.of("kafka", "ours")) {
+                System.out.printf("== round %d: %s%n", round + 1, broker);
+                Map<String, Double> r = bench.runOnce(broker, round);
+                r.forEach((k, v) -> results.computeIfAbsent(k, x -> new LinkedHashMap<>()).computeIfAbsent(broker, x -> new ArrayList<>()).add(v));
+            }
+        }
+        int failures = report(results, out, guard);
+        System.exit(failures);
+    }
+
+    private static String option(List<String> args, String name, String dflt) {
+        int i = args.indexOf(name);
+        return i >= 0 && i + 1 < args.size() ? args.get(i + 1) : dflt;
+    }
+
+    private Map<String, Double> runOnce(String name, int round) throws Exception {
+        Map<String, Double> r = new LinkedHashMap<>();
+        Path dir = work.resolve(name + "-" + round);
+        int port = freePortPair();
+        Tool tool = new Tool(libs, Files.createDirectories(dir));
+        long big = quick ? 200_000 : 1_000_000;
+        long small = quick ? 400_000 : 2_000_000;
+        try (BrokerProcess b = start(name, dir, port)) {
+            r.put("startup_empty_s", secondsToFirstProduce(b));
+            Thread.sleep(2000);
+            r.put("idle_rss_mib", b.memoryMiB("VmRSS"));
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", b.bootstrap()))) {
+                admin.createTopics(List.of(new NewTopic("t1k-p1", 1, (short) 1), new NewTopic("t1k-p6", 6, (short) 1),
+                        new NewTopic("t100-p1", 1, (short) 1), new NewTopic("t100-p6", 6, (short) 1), new NewTopic("multi", 6, (short) 1),
+                        new NewTopic("e2e", 1, (short) 1))).all().get();
+            }
+            double[] cpuProduce = {0};
+            double[] bytesProduced = {0};
+            Map<String, Object[]> produceRuns = new LinkedHashMap<>();
+            produceRuns.put("produce_1kb_p6_mbps", new Object[] {"t1k-p6", big, 1024});
+            if (!guard) {
+                produceRuns.put("produce_1kb_p1_mbps", new Object[] {"t1k-p1", big, 1024});
+                produceRuns.put("produce_100b_p1_mbps", new Object[] {"t100-p1", small, 100});
+                produceRuns.put("produce_100b_p6_mbps", new Object[] {"t100-p6", small, 100});
+            } else {
+                produceRuns.put("produce_100b_p6_mbps", new Object[] {"t100-p6", small, 100});
+            }
+            for (Map.Entry<String, Object[]> run : produceRuns.entrySet()) {
+                String topic = (String) run.getValue()[0];
+                long records = (Long) run.getValue()[1];
+                int size = (Integer) run.getValue()[2];
+                double cpu0 = b.cpuSeconds();
+                String log = run.getKey() + ".log";
+                r.put(run.getKey(), Tool.producedMBps(tool.await(tool.produce(b.bootstrap(), topic, records, size, log), log)));
+                cpuProduce[0] += b.cpuSeconds() - cpu0;
+                bytesProduced[0] += records * size;
+            }
+            if (!guard) {
+                double cpu0 = b.cpuSeconds();
+                List<Process> producers = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    producers.add(tool.produce(b.bootstrap(), "multi", big / 3, 1024, "multi-" + i + ".log"));
+                }
+                double sum = 0;
+                for (int i = 0; i < 3; i++) {
+                    sum += Tool.producedMBps(tool.await(producers.get(i), "multi-" + i + ".log"));
+                }
+                r.put("produce_1kb_3producers_mbps", sum);
+                cpuProduce[0] += b.cpuSeconds() - cpu0;
+                bytesProduced[0] += 3 * (big / 3) * 1024.0;
+                r.put("cpu_s_per_gb_produced", cpuProduce[0] / (bytesProduced[0] / 1e9));
+
+                double cpuC = b.cpuSeconds();
+                r.put("consume_1kb_mbps", tool.consume(b.bootstrap(), "t1k-p6", big, "consume-1kb.log"));
+                r.put("consume_100b_mbps", tool.consume(b.bootstrap(), "t100-p6", small, "consume-100b.log"));
+                r.put("cpu_s_per_gb_consumed", (b.cpuSeconds() - cpuC) / ((big * 1024.0 + small * 100.0) / 1e9));
+
+                double[] e2e = tool.endToEnd(b.bootstrap(), "e2e", quick ? 2_000 : 10_000, 1024, "e2e.log");
+                r.put("e2e_p50_ms", e2e[0]);
+                r.put("e2e_p99_ms", e2e[1]);
+                r.put("e2e_p999_ms", e2e[2]);
+                r.put("peak_rss_mib", b.memoryMiB("VmHWM"));
+                fillTenTopics(b);
+            }
+        }
+        if (!guard) {
+            try (BrokerProcess b = start(name, dir, port)) {
+                r.put("startup_with_data_s", secondsToFirstProduce(b));
+            }
+        }
+        r.forEach((k, v) -> System.out.printf("   %-28s %10.2f%n", k, v));
+        return r;
+    }
+
+    private BrokerProcess start(String name, Path dir, int port) throws Exception {
+        return name.equals("kafka") ? BrokerProcess.kafka(libs, dir, port, HEAP) : BrokerProcess.ours(jar, dir, port, HEAP);
+    }
+
+    /** Seconds from process start until a produce (to a new, auto-created topic) is acknowledged. */
+    private static double secondsToFirstProduce(BrokerProcess b) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!b.listening()) {
+            if (!b.process.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException(b.name + " did not start");
+            }
+            Thread.sleep(5);
+        }
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrap());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.RECONNECT_BACKOFF_MS_CONFIG, 10);
+        p.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 10);
+        p.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 10);
+        p.put(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 10);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>("first-produce-" + System.nanoTime(), "hello".getBytes())).get(120, TimeUnit.SECONDS);
+        }
+        return (System.nanoTime() - b.startedNanos) / 1e9;
+    }
+
+    /** 10 topics x 6 partitions holding data, for the restart measurement. */
+    private void fillTenTopics(BrokerProcess b) throws Exception {
+        List<NewTopic> topics = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            topics.add(new NewTopic("data-" + i, 6, (short) 1));
+        }
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", b.bootstrap()))) {
+            admin.createTopics(topics).all().get();
+        }
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrap());
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        byte[] value = new byte[1024];
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int t = 0; t < 10; t++) {
+                for (int i = 0; i < (quick ? 2_000 : 10_000); i++) {
+                    producer.send(new ProducerRecord<>("data-" + t, value));
+                }
+            }
+        }
+    }
+
+    private static int freePortPair() throws IOException {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int port;
+            try (ServerSocket s = new ServerSocket(0)) {
+                port = s.getLocalPort();
+            }
+            try (ServerSocket s = new ServerSocket(port + 1)) {
+                return port;
+            } catch (IOException taken) {
+                // try another pair
+            }
+        }
+        throw new IOException("no two free adjacent ports");
+    }
+
+    /** Prints the table and writes "key value" lines; returns how many guard checks failed. */
+    private static int report(Map<String, Map<String, List<Double>>> results, Path out, boolean guard) throws IOException {
+        StringBuilder table = new StringBuilder(String.format("%-28s %12s %12s %10s%n", "metric (median)", "kafka", "ours", "ours/kafka"));
+        StringBuilder lines = new StringBuilder();
+        int failures = 0;
+        for (Map.Entry<String, Map<String, List<Double>>> e : results.entrySet()) {
+            double kafka = median(e.getValue().get("kafka"));
+            double ours = median(e.getValue().get("ours"));
+            double ratio = ours / kafka;
+            table.append(String.format("%-28s %12.2f %12.2f %10.2f%n", e.getKey(), kafka, ours, ratio));
+            lines.append(String.format("kafka.%s %.3f%nours.%s %.3f%nratio.%s %.3f%n", e.getKey(), kafka, e.getKey(), ours, e.getKey(), ratio));
+            if (guard && e.getKey().startsWith("produce_") && ratio < 0.8) {
+                table.append(String.format("GUARD FAILED: %s is %.2fx Kafka's (< 0.8x)%n", e.getKey(), ratio));
+                failures++;
+            }
+        }
+        System.out.print(table);
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        Files.writeString(out, lines.toString());
+        return failures;
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        sorted.sort(null);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+}

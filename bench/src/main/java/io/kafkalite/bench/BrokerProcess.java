@@ -1,0 +1,118 @@
+package io.kafkalite.bench;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/** One broker under test as a process: Apache Kafka (single-node KRaft) or ours, with the same heap limit. */
+final class BrokerProcess implements AutoCloseable {
+    final String name;
+    final Process process;
+    final int port;
+    final long startedNanos;
+
+    private BrokerProcess(String name, Process process, int port, long startedNanos) {
+        this.name = name;
+        this.process = process;
+        this.port = port;
+        this.startedNanos = startedNanos;
+    }
+
+    static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** Apache Kafka as a user would run it: KRaft combined mode, 1 GiB heap, Kafka's own GC settings. */
+    static BrokerProcess kafka(Path libs, Path dataDir, int port, String heap) throws Exception {
+        Files.createDirectories(dataDir);
+        int controllerPort = port + 1;
+        Path config = dataDir.resolve("server.properties");
+        boolean fresh = !Files.exists(dataDir.resolve("logs").resolve("meta.properties"));
+        Files.writeString(config, String.join("\n",
+                "process.roles=broker,controller", "node.id=1",
+                "controller.quorum.voters=1@localhost:" + controllerPort,
+                "listeners=PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort,
+                "advertised.listeners=PLAINTEXT://localhost:" + port,
+                "controller.listener.names=CONTROLLER", "inter.broker.listener.name=PLAINTEXT",
+                "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                "log.dirs=" + dataDir.resolve("logs"), "num.partitions=1",
+                "offsets.topic.replication.factor=1", "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1", "group.initial.rebalance.delay.ms=0", ""));
+        String cp = libs.resolve("*").toString();
+        if (fresh) {
+            Process format = new ProcessBuilder(java(), "-cp", cp, "kafka.tools.StorageTool", "format", "-t", clusterId(), "-c", config.toString())
+                    .redirectErrorStream(true).redirectOutput(dataDir.resolve("format.log").toFile()).start();
+            if (format.waitFor() != 0) {
+                throw new IllegalStateException("kafka-storage format failed: " + Files.readString(dataDir.resolve("format.log")));
+            }
+        }
+        List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx" + heap, "-Xms" + heap, "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
+                "-XX:InitiatingHeapOccupancyPercent=35", "-XX:+ExplicitGCInvokesConcurrent", "-Djava.awt.headless=true",
+                "-cp", cp, "kafka.Kafka", config.toString()));
+        return start("kafka", cmd, dataDir, port);
+    }
+
+    /** Our broker from its runnable jar, with the same heap limit. */
+    static BrokerProcess ours(Path jar, Path dataDir, int port, String heap) throws Exception {
+        Files.createDirectories(dataDir);
+        List<String> cmd = List.of(java(), "-Xmx" + heap, "-Xms32m", "-XX:+UseSerialGC",
+                "--add-opens", "java.base/java.nio=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+                "-jar", jar.toString(), "--override", "listeners=PLAINTEXT://localhost:" + port,
+                "--override", "log.dirs=" + dataDir.resolve("logs"), "--override", "group.initial.rebalance.delay.ms=0");
+        return start("ours", cmd, dataDir, port);
+    }
+
+    private static BrokerProcess start(String name, List<String> cmd, Path dataDir, int port) throws IOException {
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve(name + ".log").toFile())).start();
+        return new BrokerProcess(name, p, port, t0);
+    }
+
+    private static String clusterId() {
+        UUID u = UUID.randomUUID();
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+    }
+
+    String bootstrap() {
+        return "localhost:" + port;
+    }
+
+    boolean listening() {
+        try (Socket s = new Socket("localhost", port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** user + system CPU seconds so far, from /proc/PID/stat. */
+    double cpuSeconds() throws IOException {
+        String[] f = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat")).split("\\) ")[1].split(" ");
+        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        return ticks / 100.0;
+    }
+
+    /** A field of /proc/PID/status in MiB (VmRSS now, VmHWM peak). */
+    double memoryMiB(String field) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+            if (line.startsWith(field + ":")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+}
