@@ -2,6 +2,8 @@
 # Installs the non-Java Kafka clients that LibrdkafkaTest and KafkajsTest drive (they skip without them):
 #   kcat and python3-confluent-kafka (both on librdkafka) from Debian's packages, and the kafkajs packages
 #   pinned by compat-tests/src/test/js/package-lock.json (npm ci; pure JS and WebAssembly, no native build).
+# Also puts the old Java client OldJavaClientTest runs (kafka-clients 2.8.2 and its dependencies, named by
+# src/test/old-client/pom.xml) into the local Maven repository, so that test can run offline later.
 # Meant for a fresh Debian machine, run as root (or through sudo); safe to run again. Quiet unless it fails.
 set -Eeuo pipefail
 trap 'echo "install-clients.sh: FAILED at line $LINENO: $BASH_COMMAND" >&2' ERR
@@ -28,6 +30,10 @@ if [ -f package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error >/dev/null
 else
   npm install --no-audit --no-fund --loglevel=error >/dev/null
+fi
+
+if command -v mvn >/dev/null 2>&1; then
+  mvn -q -B -f "$here/src/test/old-client/pom.xml" dependency:resolve >/dev/null
 fi
 
 # Prove each client is usable, as the tests will use it.
