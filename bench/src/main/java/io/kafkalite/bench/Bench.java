@@ -23,7 +23,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * tools; rounds alternate (Kafka, ours, Kafka, ours, ...) and medians are compared.
  *
  * <pre>
- * bench [--quick] [--guard] [--rounds N] [--out FILE] [--libs DIR] [--broker-jar FILE]
+ * bench [--quick] [--guard] [--rounds N] [--out FILE] [--libs DIR] [--launcher bin/broker]
  *   --quick  fewer records, one round: a few minutes
  *   --guard  produce throughput only; exits 1 when ours is below 0.8x Kafka's (CI regression guard)
  * </pre>
@@ -32,14 +32,14 @@ public final class Bench {
     private static final String HEAP = "1g";
 
     private final Path libs;
-    private final Path jar;
+    private final Path launcher;
     private final Path work;
     private final boolean quick;
     private final boolean guard;
 
-    private Bench(Path libs, Path jar, Path work, boolean quick, boolean guard) {
+    private Bench(Path libs, Path launcher, Path work, boolean quick, boolean guard) {
         this.libs = libs;
-        this.jar = jar;
+        this.launcher = launcher;
         this.work = work;
         this.quick = quick;
         this.guard = guard;
@@ -51,7 +51,7 @@ public final class Bench {
         boolean guard = a.contains("--guard");
         int rounds = Integer.parseInt(option(a, "--rounds", quick ? "1" : "3"));
         Path out = Path.of(option(a, "--out", "bench/results.txt"));
-        Bench bench = new Bench(Path.of(option(a, "--libs", "bench/target/lib")), Path.of(option(a, "--broker-jar", "broker/target/broker.jar")),
+        Bench bench = new Bench(Path.of(option(a, "--libs", "bench/target/lib")), Path.of(option(a, "--launcher", "bin/broker")),
                 Files.createTempDirectory("kafkalite-bench"), quick, guard);
         Map<String, Map<String, List<Double>>> results = new LinkedHashMap<>();
         for (int round = 0; round < rounds; round++) {
@@ -145,7 +145,7 @@ public final class Bench {
     }
 
     private BrokerProcess start(String name, Path dir, int port) throws Exception {
-        return name.equals("kafka") ? BrokerProcess.kafka(libs, dir, port, HEAP) : BrokerProcess.ours(jar, dir, port, HEAP);
+        return name.equals("kafka") ? BrokerProcess.kafka(libs, dir, port, HEAP) : BrokerProcess.ours(launcher, dir, port, HEAP);
     }
 
     /** Seconds from process start until a produce (to a new, auto-created topic) is acknowledged. */

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /** One broker under test as a process: Apache Kafka (single-node KRaft) or ours, with the same heap limit. */
@@ -53,23 +54,23 @@ final class BrokerProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx" + heap, "-Xms" + heap, "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
                 "-XX:InitiatingHeapOccupancyPercent=35", "-XX:+ExplicitGCInvokesConcurrent", "-Djava.awt.headless=true",
                 "-cp", cp, "kafka.Kafka", config.toString()));
-        return start("kafka", cmd, dataDir, port);
+        return start("kafka", cmd, dataDir, port, Map.of());
     }
 
-    /** Our broker from its runnable jar, with the same heap limit. */
-    static BrokerProcess ours(Path jar, Path dataDir, int port, String heap) throws Exception {
+    /** Our broker as a user starts it ({@code bin/broker}, which adds its class-data-sharing archive), same heap limit. */
+    static BrokerProcess ours(Path launcher, Path dataDir, int port, String heap) throws Exception {
         Files.createDirectories(dataDir);
-        List<String> cmd = List.of(java(), "-Xmx" + heap, "-Xms32m", "-XX:+UseSerialGC",
-                "--add-opens", "java.base/java.nio=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-                "-jar", jar.toString(), "--override", "listeners=PLAINTEXT://localhost:" + port,
+        List<String> cmd = List.of(launcher.toString(), "--override", "listeners=PLAINTEXT://localhost:" + port,
                 "--override", "log.dirs=" + dataDir.resolve("logs"), "--override", "group.initial.rebalance.delay.ms=0");
-        return start("ours", cmd, dataDir, port);
+        return start("ours", cmd, dataDir, port, Map.of("KAFKA_HEAP_OPTS", "-Xmx" + heap + " -Xms32m"));
     }
 
-    private static BrokerProcess start(String name, List<String> cmd, Path dataDir, int port) throws IOException {
+    private static BrokerProcess start(String name, List<String> cmd, Path dataDir, int port, Map<String, String> env) throws IOException {
         long t0 = System.nanoTime();
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve(name + ".log").toFile())).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve(name + ".log").toFile()));
+        pb.environment().putAll(env);
+        Process p = pb.start();
         return new BrokerProcess(name, p, port, t0);
     }
 
