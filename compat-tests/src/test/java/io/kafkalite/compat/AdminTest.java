@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,25 +29,22 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The stock AdminClient managing topics. */
 class AdminTest {
-    @TempDir
-    static Path dir;
-    static TestBroker broker;
+    @RegisterExtension
+    static final TestBroker broker = TestBroker.perClass(Map.of("log.retention.hours", "100"));
     static Admin admin;
 
     @BeforeAll
-    static void start() throws Exception {
-        broker = TestBroker.start(dir, Map.of("log.retention.hours", "100"));
+    static void start() {
         admin = broker.admin();
     }
 
     @AfterAll
     static void stop() {
         admin.close();
-        broker.close();
     }
 
     private static Throwable cause(org.junit.jupiter.api.function.Executable call) {

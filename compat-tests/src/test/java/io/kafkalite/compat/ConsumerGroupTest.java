@@ -3,7 +3,6 @@ package io.kafkalite.compat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -17,11 +16,9 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Stock consumers in one group split a 6-partition topic, take over from a member that leaves, and
@@ -29,19 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * classic protocol and with the KIP-848 consumer protocol.
  */
 class ConsumerGroupTest {
-    @TempDir
-    static Path dir;
-    static TestBroker broker;
+    @RegisterExtension
+    static final TestBroker broker = TestBroker.perClass(Map.of("group.initial.rebalance.delay.ms", "0", "group.consumer.heartbeat.interval.ms", "500"));
 
-    @BeforeAll
-    static void start() throws Exception {
-        broker = TestBroker.start(dir, Map.of("group.initial.rebalance.delay.ms", "0", "group.consumer.heartbeat.interval.ms", "500"));
-    }
-
-    @AfterAll
-    static void stop() {
-        broker.close();
-    }
 
     static void produce(String topic, int from, int count) throws Exception {
         try (KafkaProducer<String, String> p = broker.producer(Map.of())) {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,22 +18,19 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Offset lookups and long polls with the stock consumer and admin client. */
 class ConsumerTest {
-    @TempDir
-    static Path dir;
-    static TestBroker broker;
+    @RegisterExtension
+    static final TestBroker broker = TestBroker.perClass(Map.of("log.segment.bytes", "1048576"));
     static final TopicPartition TP = new TopicPartition("times", 0);
     static final long BASE = System.currentTimeMillis() - 3_600_000;
 
     @BeforeAll
     static void start() throws Exception {
-        broker = TestBroker.start(dir, Map.of("log.segment.bytes", "1048576"));
         try (Admin admin = broker.admin()) {
             admin.createTopics(List.of(new NewTopic("times", 1, (short) 1), new NewTopic("poll", 1, (short) 1))).all().get();
         }
@@ -46,11 +42,6 @@ class ConsumerTest {
             }
             p.flush();
         }
-    }
-
-    @AfterAll
-    static void stop() {
-        broker.close();
     }
 
     @Test

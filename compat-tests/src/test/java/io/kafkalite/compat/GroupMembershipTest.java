@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,33 +15,26 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Static membership, rebalances of many members at once, and offset commits the broker must refuse. */
 class GroupMembershipTest {
-    @TempDir
-    static Path dir;
-    static TestBroker broker;
+    @RegisterExtension
+    static final TestBroker broker = TestBroker.perClass(Map.of("group.consumer.heartbeat.interval.ms", "500"));
 
     @BeforeAll
     static void start() throws Exception {
         // the default initial delay (3 s) lets 20 members that start together join one rebalance
-        broker = TestBroker.start(dir, Map.of("group.consumer.heartbeat.interval.ms", "500"));
         try (Admin admin = broker.admin()) {
             admin.createTopics(List.of(new NewTopic("static-classic", 4, (short) 1), new NewTopic("static-consumer", 4, (short) 1),
                     new NewTopic("wide", 60, (short) 1))).all().get();
         }
     }
 
-    @AfterAll
-    static void stop() {
-        broker.close();
-    }
 
     @ParameterizedTest
     @ValueSource(strings = {"classic", "consumer"})

@@ -20,20 +20,20 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Kafka's consumer-groups CLI, console consumer (in a group) and ConsumerPerformance against the broker. */
 class GroupToolsTest {
+    @RegisterExtension
+    static final TestBroker broker = TestBroker.perClass(Map.of("group.initial.rebalance.delay.ms", "0"));
     @TempDir
     static Path dir;
-    static TestBroker broker;
 
     @BeforeAll
     static void start() throws Exception {
-        broker = TestBroker.start(dir, Map.of("group.initial.rebalance.delay.ms", "0"));
         try (Admin admin = broker.admin()) {
             admin.createTopics(List.of(new NewTopic("cli", 2, (short) 1), new NewTopic("perf", 1, (short) 1))).all().get();
         }
@@ -45,10 +45,6 @@ class GroupToolsTest {
         }
     }
 
-    @AfterAll
-    static void stop() {
-        broker.close();
-    }
 
     static Tools.Result groups(String... args) throws Exception {
         List<String> all = new java.util.ArrayList<>(List.of("--bootstrap-server", broker.bootstrap()));

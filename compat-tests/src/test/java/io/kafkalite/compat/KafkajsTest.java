@@ -23,9 +23,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,19 +40,11 @@ class KafkajsTest {
     static final int RECORDS = 2000;
     static final Pattern KEY = Pattern.compile("key-(\\w+)-(\\d{5})");
 
+    @RegisterExtension
+    static final TestBroker broker = TestBroker.perClass(Map.of());
     @TempDir
     static Path dir;
-    static TestBroker broker;
 
-    @BeforeAll
-    static void start() throws Exception {
-        broker = TestBroker.start(dir);
-    }
-
-    @AfterAll
-    static void stop() {
-        broker.close();
-    }
 
     /** Record i's value; keep in sync with record() in kafkajs_roundtrip.js. */
     static String expectedValue(String codec, int i) {

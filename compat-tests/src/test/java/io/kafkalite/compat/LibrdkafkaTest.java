@@ -13,9 +13,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -30,19 +29,11 @@ class LibrdkafkaTest {
     static final String KCAT = "/usr/bin/kcat";
     static final int KCAT_RECORDS = 1000;
 
+    @RegisterExtension
+    static final TestBroker broker = TestBroker.perClass(Map.of());
     @TempDir
     static Path dir;
-    static TestBroker broker;
 
-    @BeforeAll
-    static void start() throws Exception {
-        broker = TestBroker.start(dir);
-    }
-
-    @AfterAll
-    static void stop() {
-        broker.close();
-    }
 
     @Test
     void confluentKafkaRoundTripsEveryCodec() throws Exception {

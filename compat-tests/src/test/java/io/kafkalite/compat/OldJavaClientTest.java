@@ -24,9 +24,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.GroupState;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -44,19 +43,11 @@ class OldJavaClientTest {
             "zstd-jni-1.4.9-1.jar", "slf4j-api-1.7.30.jar");
     static final int PARTITIONS = 3;
 
+    @RegisterExtension
+    static final TestBroker broker = TestBroker.perClass(Map.of("group.initial.rebalance.delay.ms", "0"));
     @TempDir
     static Path dir;
-    static TestBroker broker;
 
-    @BeforeAll
-    static void start() throws Exception {
-        broker = TestBroker.start(dir, Map.of("group.initial.rebalance.delay.ms", "0"));
-    }
-
-    @AfterAll
-    static void stop() {
-        broker.close();
-    }
 
     /** The old jars in compat-tests/target/old-client/lib (copied there from ~/.m2 or Maven Central); skips if impossible. */
     static Path oldJars() throws Exception {

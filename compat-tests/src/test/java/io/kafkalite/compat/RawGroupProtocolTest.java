@@ -3,7 +3,6 @@ package io.kafkalite.compat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
@@ -27,29 +26,22 @@ import org.apache.kafka.common.requests.OffsetCommitRequest;
 import org.apache.kafka.common.requests.OffsetCommitResponse;
 import org.apache.kafka.common.requests.SyncGroupRequest;
 import org.apache.kafka.common.requests.SyncGroupResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The classic group protocol on a bare socket: Kafka's error codes for members that get things wrong. */
 class RawGroupProtocolTest {
-    @TempDir
-    static Path dir;
-    static TestBroker broker;
+    @RegisterExtension
+    static final TestBroker broker = TestBroker.perClass(Map.of("group.initial.rebalance.delay.ms", "0"));
 
     @BeforeAll
     static void start() throws Exception {
-        broker = TestBroker.start(dir, Map.of("group.initial.rebalance.delay.ms", "0"));
         try (Admin admin = broker.admin()) {
             admin.createTopics(List.of(new NewTopic("raw-groups", 1, (short) 1))).all().get();
         }
     }
 
-    @AfterAll
-    static void stop() {
-        broker.close();
-    }
 
     static JoinGroupRequest join(String group, String memberId, int sessionTimeout) {
         JoinGroupRequestProtocolCollection protocols = new JoinGroupRequestProtocolCollection();

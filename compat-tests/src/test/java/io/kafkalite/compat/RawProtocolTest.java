@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
@@ -35,30 +34,23 @@ import org.apache.kafka.common.requests.InitProducerIdResponse;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.ProduceResponse;
 import org.apache.kafka.common.requests.RequestHeader;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Exact and malformed requests on a bare socket: Kafka's error codes, closed connections, nobody else disturbed. */
 class RawProtocolTest {
-    @TempDir
-    static Path dir;
-    static TestBroker broker;
+    @RegisterExtension
+    static final TestBroker broker = TestBroker.perClass(Map.of("socket.request.max.bytes", "1048576"));
 
     @BeforeAll
     static void start() throws Exception {
-        broker = TestBroker.start(dir, Map.of("socket.request.max.bytes", "1048576"));
         try (Admin admin = broker.admin()) {
             admin.createTopics(List.of(new NewTopic("raw", 1, (short) 1), new NewTopic("small", 1, (short) 1).configs(Map.of("max.message.bytes", "200")),
                     new NewTopic("compacted", 1, (short) 1).configs(Map.of("cleanup.policy", "compact")))).all().get();
         }
     }
 
-    @AfterAll
-    static void stop() {
-        broker.close();
-    }
 
     @Test
     void apiVersionsOfAnUnknownVersionIsAnsweredInTheV0Layout() throws Exception {

@@ -3,7 +3,10 @@ package io.kafkalite.compat;
 import io.kafkalite.broker.Broker;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -17,19 +20,25 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** A broker started in this JVM on a free port, with its data in a given directory, plus stock clients for it. */
-final class TestBroker implements AutoCloseable {
-    private final Path dataDir;
+/**
+ * A broker started in this JVM on a free port, plus stock clients for it. Either started directly
+ * ({@link #start}) or, as a JUnit extension ({@link #perClass}), once for a test class, with its data in
+ * a temporary directory removed afterwards.
+ */
+final class TestBroker implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
+    private Path dataDir;
     private final Map<String, String> extra;
     private final int port;
     private Broker broker;
 
-    private TestBroker(Path dataDir, Map<String, String> extra, int port) throws Exception {
+    private TestBroker(Path dataDir, Map<String, String> extra, int port) {
         this.dataDir = dataDir;
         this.extra = extra;
         this.port = port;
-        start();
     }
 
     static TestBroker start(Path dataDir) throws Exception {
@@ -37,7 +46,32 @@ final class TestBroker implements AutoCloseable {
     }
 
     static TestBroker start(Path dataDir, Map<String, String> extra) throws Exception {
-        return new TestBroker(dataDir, extra, freePort());
+        TestBroker b = new TestBroker(dataDir, extra, freePort());
+        b.start();
+        return b;
+    }
+
+    /** Use with {@code @RegisterExtension static final TestBroker broker = TestBroker.perClass(...)}. */
+    static TestBroker perClass(Map<String, String> extra) {
+        try {
+            return new TestBroker(null, extra, freePort());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        dataDir = Files.createTempDirectory("kafkalite-test");
+        start();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+        close();
+        try (Stream<Path> files = Files.walk(dataDir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
     }
 
     static int freePort() throws IOException {

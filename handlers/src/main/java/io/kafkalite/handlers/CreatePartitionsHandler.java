@@ -3,7 +3,6 @@ package io.kafkalite.handlers;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.Topic;
 import io.kafkalite.wire.KafkaRequest;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.kafka.common.errors.ApiException;
@@ -51,13 +50,7 @@ public final class CreatePartitionsHandler implements Handler.Immediate<CreatePa
     @Override
     public AbstractResponse respond(KafkaRequest request, CreatePartitionsRequest body) {
         CreatePartitionsResponseData data = new CreatePartitionsResponseData();
-        Set<String> seen = new HashSet<>();
-        Set<String> duplicates = new HashSet<>();
-        body.data().topics().forEach(t -> {
-            if (!seen.add(t.name())) {
-                duplicates.add(t.name());
-            }
-        });
+        Set<String> duplicates = TopicCreator.duplicates(body.data().topics().stream().map(CreatePartitionsTopic::name));
         for (CreatePartitionsTopic t : body.data().topics()) {
             CreatePartitionsTopicResult result = new CreatePartitionsTopicResult().setName(t.name()).setErrorCode(Errors.NONE.code());
             try {

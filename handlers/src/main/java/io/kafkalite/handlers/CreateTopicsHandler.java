@@ -3,7 +3,6 @@ package io.kafkalite.handlers;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.Topic;
 import io.kafkalite.wire.KafkaRequest;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,13 +62,7 @@ public final class CreateTopicsHandler implements Handler.Immediate<CreateTopics
     @Override
     public AbstractResponse respond(KafkaRequest request, CreateTopicsRequest body) {
         CreateTopicsResponseData data = new CreateTopicsResponseData();
-        Set<String> seen = new HashSet<>();
-        Set<String> duplicates = new HashSet<>();
-        body.data().topics().forEach(t -> {
-            if (!seen.add(t.name())) {
-                duplicates.add(t.name());
-            }
-        });
+        Set<String> duplicates = TopicCreator.duplicates(body.data().topics().stream().map(CreatableTopic::name));
         for (CreatableTopic t : body.data().topics()) {
             CreatableTopicResult result = new CreatableTopicResult().setName(t.name()).setTopicId(Uuid.ZERO_UUID)
                     .setNumPartitions(-1).setReplicationFactor((short) -1);

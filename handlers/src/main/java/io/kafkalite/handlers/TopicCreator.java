@@ -45,6 +45,18 @@ final class TopicCreator {
         return rf;
     }
 
+    /** Names given more than once in one request (Kafka answers each of them INVALID_REQUEST). */
+    static java.util.Set<String> duplicates(java.util.stream.Stream<String> names) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        java.util.Set<String> twice = new java.util.HashSet<>();
+        names.forEach(n -> {
+            if (!seen.add(n)) {
+                twice.add(n);
+            }
+        });
+        return twice;
+    }
+
     static void validateName(String name) {
         try {
             Topic.validate(name);
