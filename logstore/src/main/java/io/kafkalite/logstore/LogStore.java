@@ -56,6 +56,7 @@ public final class LogStore implements AutoCloseable {
             return t;
         });
         flusher.scheduleWithFixedDelay(this::flushDue, 1, 1, TimeUnit.SECONDS);
+        flusher.execute(this::reserveProducerIds); // as Kafka prefetches its block: the first producer does not wait for an fsync
     }
 
     /** Opens (or creates) the store in a log directory; recovers every partition found there. */
@@ -222,11 +223,15 @@ public final class LogStore implements AutoCloseable {
 
     /** A new producer id for InitProducerId; ids are reserved durably in blocks so none is reused after a restart. */
     public synchronized long newProducerId() {
+        reserveProducerIds();
+        return nextProducerId++;
+    }
+
+    private synchronized void reserveProducerIds() {
         if (nextProducerId == producerIdBlockEnd) {
             nextProducerId = backend.reserveProducerIds(PRODUCER_ID_BLOCK);
             producerIdBlockEnd = nextProducerId + PRODUCER_ID_BLOCK;
         }
-        return nextProducerId++;
     }
 
     private void flushDue() {
