@@ -142,6 +142,53 @@ class AdminTest {
     }
 
     @Test
+    void alterTopicConfigsIncrementally() throws Exception {
+        admin.createTopics(List.of(new NewTopic("altered", 1, (short) 1))).all().get();
+        ConfigResource res = new ConfigResource(ConfigResource.Type.TOPIC, "altered");
+        admin.incrementalAlterConfigs(Map.of(res, List.of(
+                new org.apache.kafka.clients.admin.AlterConfigOp(new ConfigEntry("max.message.bytes", "5000"), org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET),
+                new org.apache.kafka.clients.admin.AlterConfigOp(new ConfigEntry("cleanup.policy", "compact"), org.apache.kafka.clients.admin.AlterConfigOp.OpType.APPEND))))
+                .all().get();
+        Config config = admin.describeConfigs(List.of(res)).all().get().get(res);
+        assertEquals("5000", config.get("max.message.bytes").value());
+        assertEquals("delete,compact", config.get("cleanup.policy").value());
+        admin.incrementalAlterConfigs(Map.of(res, List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+                new ConfigEntry("max.message.bytes", ""), org.apache.kafka.clients.admin.AlterConfigOp.OpType.DELETE)))).all().get();
+        config = admin.describeConfigs(List.of(res)).all().get().get(res);
+        assertEquals("1048588", config.get("max.message.bytes").value());
+        assertEquals(ConfigEntry.ConfigSource.DEFAULT_CONFIG, config.get("max.message.bytes").source());
+        assertInstanceOf(InvalidConfigurationException.class, cause(() -> admin.incrementalAlterConfigs(Map.of(res, List.of(
+                new org.apache.kafka.clients.admin.AlterConfigOp(new ConfigEntry("retention.ms", "soon"),
+                        org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)))).all().get()));
+        assertInstanceOf(org.apache.kafka.common.errors.InvalidRequestException.class, cause(() -> admin.incrementalAlterConfigs(Map.of(
+                new ConfigResource(ConfigResource.Type.BROKER, "1"), List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+                        new ConfigEntry("num.partitions", "3"), org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)))).all().get()));
+    }
+
+    @Test
+    void deleteRecordsMovesTheLogStart() throws Exception {
+        admin.createTopics(List.of(new NewTopic("purged", 1, (short) 1))).all().get();
+        org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition("purged", 0);
+        try (var p = broker.producer(Map.of())) {
+            for (int i = 0; i < 100; i++) {
+                p.send(new org.apache.kafka.clients.producer.ProducerRecord<>("purged", "k" + i, "v" + i));
+            }
+        }
+        var result = admin.deleteRecords(Map.of(tp, org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(40))).all();
+        result.get();
+        assertEquals(40, admin.deleteRecords(Map.of(tp, org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(40)))
+                .lowWatermarks().get(tp).get().lowWatermark());
+        try (var c = broker.consumer()) {
+            assertEquals(40L, c.beginningOffsets(List.of(tp)).get(tp));
+            var records = Records.readAll(c, List.of(tp), 60, java.time.Duration.ofSeconds(10));
+            assertEquals(60, records.size());
+            assertEquals("v40", records.get(0).value());
+        }
+        assertInstanceOf(org.apache.kafka.common.errors.OffsetOutOfRangeException.class, cause(() -> admin.deleteRecords(Map.of(tp,
+                org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(500))).all().get()));
+    }
+
+    @Test
     void listsTopicsCreatedByOthers() throws Exception {
         admin.createTopics(List.of(new NewTopic("a1", 1, (short) 1), new NewTopic("a2", 2, (short) 1))).all().get();
         Set<String> names = admin.listTopics().names().get();

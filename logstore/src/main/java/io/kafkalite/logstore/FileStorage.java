@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.stream.Stream;
 import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
@@ -340,6 +342,40 @@ final class FileStorage implements PartitionStorage {
             }
         }
         return new TimestampAndOffset(best.maxTimestamp(), best.lastOffset(), java.util.Optional.of(best.partitionLeaderEpoch()));
+    }
+
+    @Override
+    public void advanceLogStart(long offset) throws IOException {
+        if (offset <= logStartOffset) {
+            return;
+        }
+        logStartOffset = offset;
+        // a segment whose successor starts at or below the new start holds nothing readable any more
+        for (Map.Entry<Long, FileRecords> e : segments.headMap(offset, true).entrySet()) {
+            Long next = segments.higherKey(e.getKey());
+            if (next != null && next <= offset) {
+                segments.remove(e.getKey());
+                deleteLater(e.getValue());
+            }
+        }
+        long firstBase = segments.firstKey();
+        store.enqueue((s, txn) -> s.deleteBelow(txn, s.offsets, prefix, firstBase));
+        enqueueRecoveryPoint(logEndOffset);
+    }
+
+    /** Unlinks a segment now and closes it after file.delete.delay.ms, so fetches still sending it finish. */
+    private static void deleteLater(FileRecords segment) {
+        java.io.File file = segment.file();
+        if (!file.delete()) {
+            log.warn("Could not delete segment {}", file);
+        }
+        CompletableFuture.runAsync(() -> {
+            try {
+                segment.close();
+            } catch (IOException e) {
+                log.warn("Closing deleted segment {} failed", file, e);
+            }
+        }, CompletableFuture.delayedExecutor(60, TimeUnit.SECONDS));
     }
 
     @Override

@@ -196,6 +196,18 @@ final class LmdbStore implements AutoCloseable {
         }
     }
 
+    /** Deletes keys P[suffix] with suffix < to. */
+    void deleteBelow(Txn<ByteBuffer> txn, Dbi<ByteBuffer> db, byte[] prefix, long to) {
+        writeKey.clear();
+        writeKey.put(prefix).flip();
+        try (Cursor<ByteBuffer> c = db.openCursor(txn)) {
+            while (c.get(writeKey, GetOp.MDB_SET_RANGE) && StoreLayout.hasPrefix(c.key(), prefix)
+                    && c.key().getLong(c.key().position() + prefix.length) < to) {
+                c.delete();
+            }
+        }
+    }
+
     /** Deletes keys P[suffix] with suffix >= from. */
     void deleteFrom(Txn<ByteBuffer> txn, Dbi<ByteBuffer> db, byte[] prefix, long from) {
         writeKey.clear();

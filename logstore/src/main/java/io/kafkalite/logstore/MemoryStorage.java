@@ -16,10 +16,17 @@ import org.apache.kafka.common.record.internal.Records;
 final class MemoryStorage implements PartitionStorage {
     private final ConcurrentSkipListMap<Long, MemoryRecords> batches = new ConcurrentSkipListMap<>();
     private volatile long logEndOffset;
+    private volatile long logStartOffset;
 
     @Override
     public long logStartOffset() {
-        return batches.isEmpty() ? logEndOffset : batches.firstKey();
+        return logStartOffset;
+    }
+
+    @Override
+    public void advanceLogStart(long offset) {
+        logStartOffset = Math.max(logStartOffset, offset);
+        batches.headMap(offset).entrySet().removeIf(e -> batchOf(e.getValue()).nextOffset() <= offset);
     }
 
     @Override

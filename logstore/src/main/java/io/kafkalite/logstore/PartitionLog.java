@@ -110,6 +110,22 @@ public final class PartitionLog {
         return new ReadResult(records, end, start);
     }
 
+    /**
+     * DeleteRecords: makes {@code offset} (-1: the high watermark) the new log start offset.
+     * @return the new log start offset (the low watermark)
+     * @throws OffsetOutOfRangeException beyond the high watermark
+     */
+    public synchronized long deleteRecordsBefore(long offset) throws IOException {
+        long end = storage.logEndOffset();
+        long target = offset == -1 ? end : offset;
+        if (target < 0 || target > end) {
+            throw new OffsetOutOfRangeException("Cannot delete records of " + topicPartition + " before offset " + offset
+                    + ": the high watermark is " + end);
+        }
+        storage.advanceLogStart(target);
+        return storage.logStartOffset();
+    }
+
     /** The first record with timestamp >= target, or null when there is none. */
     public TimestampAndOffset offsetForTimestamp(long target) throws IOException {
         return storage.offsetForTimestamp(target);

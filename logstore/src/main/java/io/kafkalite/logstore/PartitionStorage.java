@@ -40,6 +40,12 @@ interface PartitionStorage {
 
     void flush() throws IOException;
 
+    /**
+     * Moves the log start offset forward (DeleteRecords); whole segments below it are deleted.
+     * Called under the partition lock, with {@code offset <= logEndOffset()}.
+     */
+    void advanceLogStart(long offset) throws IOException;
+
     /** Closes files; with delete, also removes the partition's files and index entries. */
     void close(boolean delete) throws IOException;
 }

@@ -101,6 +101,24 @@ class FileLogStoreTest extends LogStoreContract {
     }
 
     @Test
+    void deletedRecordsStayDeletedAndTheirSegmentsGo() throws Exception {
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < 3000; i++) { // ~1.5 MB: two segments
+            append(batch(now + i, "value-" + i + "-" + "x".repeat(400)));
+        }
+        long secondSegment = Files.list(dir.resolve("t-0")).map(p -> p.getFileName().toString()).filter(n -> !n.startsWith("0000000000000000000"))
+                .mapToLong(n -> Long.parseLong(n.substring(0, 20))).min().orElseThrow();
+        assertEquals(secondSegment + 10, store.partition(TP).deleteRecordsBefore(secondSegment + 10));
+        assertEquals(false, Files.exists(segment(0)), "the first segment held only deleted records");
+        reopen();
+        PartitionLog log = store.partition(TP);
+        assertEquals(secondSegment + 10, log.logStartOffset());
+        assertEquals(3000, log.logEndOffset());
+        org.junit.jupiter.api.Assertions.assertThrows(org.apache.kafka.common.errors.OffsetOutOfRangeException.class, () -> log.read(5, 100, true));
+        assertEquals(secondSegment + 10, log.offsetForTimestamp(now).offset, "timestamp lookups start at the log start");
+    }
+
+    @Test
     void deletedTopicLeavesNoFiles() throws Exception {
         append(batch(System.currentTimeMillis(), "a"));
         store.deleteTopic("t");

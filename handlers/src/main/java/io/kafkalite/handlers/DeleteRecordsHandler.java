@@ -1,0 +1,69 @@
+package io.kafkalite.handlers;
+
+import io.kafkalite.logstore.LogStore;
+import io.kafkalite.logstore.PartitionLog;
+import io.kafkalite.wire.KafkaRequest;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.message.DeleteRecordsRequestData.DeleteRecordsPartition;
+import org.apache.kafka.common.message.DeleteRecordsRequestData.DeleteRecordsTopic;
+import org.apache.kafka.common.message.DeleteRecordsResponseData;
+import org.apache.kafka.common.message.DeleteRecordsResponseData.DeleteRecordsPartitionResult;
+import org.apache.kafka.common.message.DeleteRecordsResponseData.DeleteRecordsTopicResult;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.DeleteRecordsRequest;
+import org.apache.kafka.common.requests.DeleteRecordsResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * DeleteRecords, v0-v2 (Kafka Streams purges its repartition topics with it).
+ * <ul>
+ * <li>The partition's log start offset moves to the given offset (-1: the high watermark); whole
+ *     segments below it are deleted. The answer carries the new low watermark.</li>
+ * <li>OFFSET_OUT_OF_RANGE beyond the high watermark, UNKNOWN_TOPIC_OR_PARTITION for unknown partitions.</li>
+ * </ul>
+ */
+public final class DeleteRecordsHandler implements Handler.Immediate<DeleteRecordsRequest> {
+    private static final Logger log = LoggerFactory.getLogger(DeleteRecordsHandler.class);
+
+    private final LogStore store;
+
+    public DeleteRecordsHandler(LogStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.DELETE_RECORDS;
+    }
+
+    @Override
+    public AbstractResponse respond(KafkaRequest request, DeleteRecordsRequest body) {
+        DeleteRecordsResponseData data = new DeleteRecordsResponseData();
+        for (DeleteRecordsTopic t : body.data().topics()) {
+            DeleteRecordsTopicResult tr = new DeleteRecordsTopicResult().setName(t.name());
+            for (DeleteRecordsPartition p : t.partitions()) {
+                DeleteRecordsPartitionResult pr = new DeleteRecordsPartitionResult().setPartitionIndex(p.partitionIndex()).setLowWatermark(-1);
+                PartitionLog partition = store.partition(new TopicPartition(t.name(), p.partitionIndex()));
+                try {
+                    if (partition == null) {
+                        pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                    } else {
+                        pr.setErrorCode(Errors.NONE.code()).setLowWatermark(partition.deleteRecordsBefore(p.offset()));
+                    }
+                } catch (ApiException e) {
+                    pr.setErrorCode(Errors.forException(e).code());
+                } catch (Exception e) {
+                    log.error("DeleteRecords on {}-{} before {} failed", t.name(), p.partitionIndex(), p.offset(), e);
+                    pr.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code());
+                }
+                tr.partitions().add(pr);
+            }
+            data.topics().add(tr);
+        }
+        return new DeleteRecordsResponse(data);
+    }
+}

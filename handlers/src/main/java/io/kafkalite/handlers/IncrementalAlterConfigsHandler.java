@@ -1,0 +1,99 @@
+package io.kafkalite.handlers;
+
+import io.kafkalite.logstore.LogStore;
+import io.kafkalite.logstore.Topic;
+import io.kafkalite.wire.KafkaRequest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.InvalidConfigurationException;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterConfigsResource;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterableConfig;
+import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.ApiError;
+import org.apache.kafka.common.requests.IncrementalAlterConfigsRequest;
+import org.apache.kafka.common.requests.IncrementalAlterConfigsResponse;
+
+/**
+ * IncrementalAlterConfigs, v0-v1 (what {@code kafka-configs.sh --alter} and the admin client use).
+ * <ul>
+ * <li>Topic configs: SET, DELETE (back to the default), APPEND and SUBTRACT (list configs such as
+ *     {@code cleanup.policy}); the topic's data path follows at once. INVALID_CONFIG for unknown or
+ *     invalid values and for APPEND/SUBTRACT on non-list configs; UNKNOWN_TOPIC_OR_PARTITION.</li>
+ * <li>{@code validate_only} checks and changes nothing.</li>
+ * <li>Broker configs are static here: INVALID_REQUEST.</li>
+ * </ul>
+ */
+public final class IncrementalAlterConfigsHandler implements Handler.Immediate<IncrementalAlterConfigsRequest> {
+    private final LogStore store;
+    private final TopicConfigChanger changer;
+
+    public IncrementalAlterConfigsHandler(LogStore store) {
+        this.store = store;
+        this.changer = new TopicConfigChanger(store);
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.INCREMENTAL_ALTER_CONFIGS;
+    }
+
+    @Override
+    public AbstractResponse respond(KafkaRequest request, IncrementalAlterConfigsRequest body) {
+        IncrementalAlterConfigsResponseData data = new IncrementalAlterConfigsResponseData();
+        for (AlterConfigsResource res : body.data().resources()) {
+            ApiError result;
+            try {
+                Topic topic = changer.topic(res.resourceType(), res.resourceName());
+                result = changer.apply(topic, changed(topic, res.configs()), body.data().validateOnly());
+            } catch (ApiException e) {
+                result = new ApiError(Errors.forException(e), e.getMessage());
+            }
+            data.responses().add(new AlterConfigsResourceResponse().setResourceType(res.resourceType()).setResourceName(res.resourceName())
+                    .setErrorCode(result.error().code()).setErrorMessage(result.message()));
+        }
+        return new IncrementalAlterConfigsResponse(data);
+    }
+
+    private Map<String, String> changed(Topic topic, Iterable<AlterableConfig> ops) {
+        Map<String, String> next = new LinkedHashMap<>(topic.configs());
+        for (AlterableConfig op : ops) {
+            AlterConfigOp.OpType type = AlterConfigOp.OpType.forId(op.configOperation());
+            if (type == null) {
+                throw new InvalidConfigurationException("Unknown config operation " + op.configOperation());
+            }
+            switch (type) {
+                case SET -> next.put(op.name(), op.value());
+                case DELETE -> next.remove(op.name());
+                case APPEND, SUBTRACT -> {
+                    if (!TopicConfigChanger.isList(op.name())) {
+                        throw new InvalidConfigurationException("Config " + op.name() + " is not a list; it cannot be " + type);
+                    }
+                    // as in Kafka, the list starts from the effective value: the override, else the default
+                    String current = next.containsKey(op.name()) ? next.get(op.name())
+                            : ConfigDef.convertToString(store.config(topic.name()).value(op.name()), ConfigDef.Type.LIST);
+                    List<String> values = new ArrayList<>(current == null || current.isEmpty() ? List.of() : Arrays.asList(current.split(",")));
+                    for (String v : op.value().split(",")) {
+                        if (type == AlterConfigOp.OpType.APPEND && !values.contains(v)) {
+                            values.add(v);
+                        } else if (type == AlterConfigOp.OpType.SUBTRACT) {
+                            values.remove(v);
+                        }
+                    }
+                    next.put(op.name(), String.join(",", values));
+                }
+                default -> throw new InvalidConfigurationException("Unsupported config operation " + type);
+            }
+        }
+        return next;
+    }
+}
