@@ -38,6 +38,7 @@ final class BatchValidator {
     static MemoryRecords validate(MemoryRecords records, LogConfig config, long nowMs) {
         int validBytes = 0;
         boolean recompress = false;
+        ByteBuffer buffer = records.buffer();
         for (MutableRecordBatch batch : records.batches()) {
             if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
                 throw new InvalidRecordException("Only record batches with magic v2 are accepted, got v" + batch.magic());
@@ -50,7 +51,14 @@ final class BatchValidator {
             if (batch.isControlBatch()) {
                 throw new InvalidRecordException("Clients may not send control batches");
             }
-            validateRecords((DefaultRecordBatch) batch, config, nowMs);
+            if (batch.isCompressed()) {
+                validateRecords((DefaultRecordBatch) batch, config, nowMs);
+            } else {
+                ByteBuffer recordBytes = buffer.duplicate();
+                recordBytes.limit(buffer.position() + validBytes + batch.sizeInBytes())
+                        .position(buffer.position() + validBytes + DefaultRecordBatch.RECORD_BATCH_OVERHEAD);
+                checkCount(batch, UncompressedRecords.check(recordBytes, (DefaultRecordBatch) batch, config, nowMs));
+            }
             recompress |= needsRecompression(batch, config);
             validBytes += batch.sizeInBytes();
         }
@@ -64,11 +72,10 @@ final class BatchValidator {
         return recompress ? recompress(records, config) : records;
     }
 
+    /** Compressed batches: decompress and check every record. */
     private static void validateRecords(DefaultRecordBatch batch, LogConfig config, long nowMs) {
-        Integer declared = batch.countOrNull();
         int count;
-        boolean checkTimestamps = batch.timestampType() == TimestampType.CREATE_TIME
-                && config.timestampType == TimestampType.CREATE_TIME;
+        boolean checkTimestamps = checksTimestamps(batch, config);
         try (CloseableIterator<Record> it = config.compact ? closeable(batch.iterator())
                 : batch.skipKeyValueIterator(BufferSupplier.NO_CACHING)) {
             count = checkEach(it, batch, config, nowMs, checkTimestamps);
@@ -77,6 +84,11 @@ final class BatchValidator {
         } catch (RuntimeException e) {
             throw new CorruptRecordException("Record batch cannot be read (" + batch.compressionType() + "): " + e.getMessage());
         }
+        checkCount(batch, count);
+    }
+
+    private static void checkCount(RecordBatch batch, int count) {
+        Integer declared = batch.countOrNull();
         if (declared == null || declared != count || batch.lastOffset() - batch.baseOffset() != count - 1) {
             throw new InvalidRecordException("Record batch declares " + declared + " records but holds " + count);
         }
@@ -101,7 +113,11 @@ final class BatchValidator {
         return count;
     }
 
-    private static void checkTimestamp(long timestamp, LogConfig config, long nowMs) {
+    static boolean checksTimestamps(RecordBatch batch, LogConfig config) {
+        return batch.timestampType() == TimestampType.CREATE_TIME && config.timestampType == TimestampType.CREATE_TIME;
+    }
+
+    static void checkTimestamp(long timestamp, LogConfig config, long nowMs) {
         if (timestamp < 0 && timestamp != RecordBatch.NO_TIMESTAMP) {
             throw new InvalidTimestampException("Invalid timestamp " + timestamp);
         }
