@@ -1,17 +1,13 @@
 package io.kafkalite.handlers;
 
 import io.kafkalite.logstore.LogStore;
-import io.kafkalite.logstore.Topic;
 import io.kafkalite.wire.KafkaRequest;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.message.AlterConfigsRequestData.AlterConfigsResource;
-import org.apache.kafka.common.message.AlterConfigsRequestData.AlterableConfig;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.AlterConfigsResponseData.AlterConfigsResourceResponse;
 import org.apache.kafka.common.protocol.ApiKeys;
-import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.AlterConfigsRequest;
 import org.apache.kafka.common.requests.AlterConfigsResponse;
@@ -37,17 +33,11 @@ public final class AlterConfigsHandler implements Handler.Immediate<AlterConfigs
     public AbstractResponse respond(KafkaRequest request, AlterConfigsRequest body) {
         AlterConfigsResponseData data = new AlterConfigsResponseData();
         for (AlterConfigsResource res : body.data().resources()) {
-            ApiError result;
-            try {
-                Topic topic = changer.topic(res.resourceType(), res.resourceName());
+            ApiError result = changer.change(res.resourceType(), res.resourceName(), topic -> {
                 Map<String, String> overrides = new LinkedHashMap<>();
-                for (AlterableConfig c : res.configs()) {
-                    overrides.put(c.name(), c.value());
-                }
-                result = changer.apply(topic, overrides, body.data().validateOnly());
-            } catch (ApiException e) {
-                result = new ApiError(Errors.forException(e), e.getMessage());
-            }
+                res.configs().forEach(c -> overrides.put(c.name(), c.value()));
+                return overrides;
+            }, body.data().validateOnly());
             data.responses().add(new AlterConfigsResourceResponse().setResourceType(res.resourceType()).setResourceName(res.resourceName())
                     .setErrorCode(result.error().code()).setErrorMessage(result.message()));
         }

@@ -10,14 +10,12 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterConfigsResource;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterableConfig;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse;
 import org.apache.kafka.common.protocol.ApiKeys;
-import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.ApiError;
 import org.apache.kafka.common.requests.IncrementalAlterConfigsRequest;
@@ -51,13 +49,8 @@ public final class IncrementalAlterConfigsHandler implements Handler.Immediate<I
     public AbstractResponse respond(KafkaRequest request, IncrementalAlterConfigsRequest body) {
         IncrementalAlterConfigsResponseData data = new IncrementalAlterConfigsResponseData();
         for (AlterConfigsResource res : body.data().resources()) {
-            ApiError result;
-            try {
-                Topic topic = changer.topic(res.resourceType(), res.resourceName());
-                result = changer.apply(topic, changed(topic, res.configs()), body.data().validateOnly());
-            } catch (ApiException e) {
-                result = new ApiError(Errors.forException(e), e.getMessage());
-            }
+            ApiError result = changer.change(res.resourceType(), res.resourceName(), topic -> changed(topic, res.configs()),
+                    body.data().validateOnly());
             data.responses().add(new AlterConfigsResourceResponse().setResourceType(res.resourceType()).setResourceName(res.resourceName())
                     .setErrorCode(result.error().code()).setErrorMessage(result.message()));
         }

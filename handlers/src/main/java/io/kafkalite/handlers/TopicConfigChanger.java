@@ -4,6 +4,7 @@ import io.kafkalite.logstore.LogConfig;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.Topic;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidRequestException;
@@ -23,22 +24,21 @@ final class TopicConfigChanger {
         this.store = store;
     }
 
-    /** The topic a request may change; broker configs are static here. */
-    Topic topic(byte resourceType, String name) {
-        ConfigResource.Type type = ConfigResource.Type.forId(resourceType);
-        if (type != ConfigResource.Type.TOPIC) {
-            throw new InvalidRequestException("Only topic configs can be changed; " + type + " configs are static on this broker");
-        }
-        Topic topic = store.topic(name);
-        if (topic == null) {
-            throw new UnknownTopicOrPartitionException("Topic " + name + " does not exist.");
-        }
-        return topic;
-    }
-
-    /** Validates the topic's new overrides and, unless validate-only, stores them. */
-    ApiError apply(Topic topic, Map<String, String> overrides, boolean validateOnly) {
+    /**
+     * Changes one resource's configs: {@code newOverrides} computes the topic's next overrides from the topic.
+     * Broker configs are static here (INVALID_REQUEST); unknown topics give UNKNOWN_TOPIC_OR_PARTITION.
+     */
+    ApiError change(byte resourceType, String name, Function<Topic, Map<String, String>> newOverrides, boolean validateOnly) {
         try {
+            ConfigResource.Type type = ConfigResource.Type.forId(resourceType);
+            if (type != ConfigResource.Type.TOPIC) {
+                throw new InvalidRequestException("Only topic configs can be changed; " + type + " configs are static on this broker");
+            }
+            Topic topic = store.topic(name);
+            if (topic == null) {
+                throw new UnknownTopicOrPartitionException("Topic " + name + " does not exist.");
+            }
+            Map<String, String> overrides = newOverrides.apply(topic);
             TopicCreator.validateConfigs(overrides);
             if (!validateOnly) {
                 store.alterConfigs(topic.name(), overrides);
