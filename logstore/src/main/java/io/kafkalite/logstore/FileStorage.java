@@ -43,6 +43,7 @@ final class FileStorage implements PartitionStorage {
     private final LmdbStore store;
     private final ConcurrentSkipListMap<Long, FileRecords> segments = new ConcurrentSkipListMap<>();
     private final ProducerStateTable recoveredProducers = new ProducerStateTable();
+    private final Map<Long, Long> segmentMaxTimestamps = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile long logStartOffset;
     private volatile long logEndOffset;
     // written under the partition lock only
@@ -355,12 +356,50 @@ final class FileStorage implements PartitionStorage {
             Long next = segments.higherKey(e.getKey());
             if (next != null && next <= offset) {
                 segments.remove(e.getKey());
+                segmentMaxTimestamps.remove(e.getKey());
                 deleteLater(e.getValue());
             }
         }
         long firstBase = segments.firstKey();
         store.enqueue((s, txn) -> s.deleteBelow(txn, s.offsets, prefix, firstBase));
         enqueueRecoveryPoint(logEndOffset);
+    }
+
+    @Override
+    public long retentionPoint(long retentionMs, long retentionBytes, long nowMs) throws IOException {
+        long total = 0;
+        for (FileRecords seg : segments.values()) {
+            total += seg.sizeInBytes();
+        }
+        long keepFrom = logStartOffset;
+        for (Map.Entry<Long, FileRecords> e : segments.entrySet()) {
+            Long next = segments.higherKey(e.getKey());
+            if (next == null) {
+                break; // the active segment stays
+            }
+            boolean tooOld = retentionMs >= 0 && largestTimestamp(e.getKey(), e.getValue()) < nowMs - retentionMs;
+            boolean tooBig = retentionBytes >= 0 && total - e.getValue().sizeInBytes() >= retentionBytes;
+            if (!tooOld && !tooBig) {
+                break;
+            }
+            total -= e.getValue().sizeInBytes();
+            keepFrom = Math.max(keepFrom, next);
+        }
+        return keepFrom;
+    }
+
+    /** The largest batch timestamp of a rolled (immutable) segment; computed once. */
+    private long largestTimestamp(long base, FileRecords seg) throws IOException {
+        Long known = segmentMaxTimestamps.get(base);
+        if (known != null) {
+            return known;
+        }
+        long max = RecordBatch.NO_TIMESTAMP;
+        for (FileChannelRecordBatch b : seg.batches()) {
+            max = Math.max(max, b.maxTimestamp());
+        }
+        segmentMaxTimestamps.put(base, max);
+        return max;
     }
 
     /** Unlinks a segment now and closes it after file.delete.delay.ms, so fetches still sending it finish. */

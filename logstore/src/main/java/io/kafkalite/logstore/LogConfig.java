@@ -154,6 +154,9 @@ public final class LogConfig {
     public final int indexIntervalBytes;
     public final long flushMessages;
     public final long flushMs;
+    public final long retentionMs;
+    public final long retentionBytes;
+    public final boolean delete;
 
     /** @param brokerDefaults result of {@link #brokerDefaults}; @param overrides the topic's own configs */
     public LogConfig(Map<String, String> brokerDefaults, Map<String, String> overrides) {
@@ -173,6 +176,9 @@ public final class LogConfig {
         this.indexIntervalBytes = (Integer) values.get(TopicConfig.INDEX_INTERVAL_BYTES_CONFIG);
         this.flushMessages = (Long) values.get(TopicConfig.FLUSH_MESSAGES_INTERVAL_CONFIG);
         this.flushMs = (Long) values.get(TopicConfig.FLUSH_MS_CONFIG);
+        this.retentionMs = (Long) values.get(TopicConfig.RETENTION_MS_CONFIG);
+        this.retentionBytes = (Long) values.get(TopicConfig.RETENTION_BYTES_CONFIG);
+        this.delete = policy.contains(TopicConfig.CLEANUP_POLICY_DELETE);
     }
 
     /** The parsed effective value of a topic config. */

@@ -56,6 +56,8 @@ public final class LogStore implements AutoCloseable {
             return t;
         });
         flusher.scheduleWithFixedDelay(this::flushDue, 1, 1, TimeUnit.SECONDS);
+        long retentionCheckMs = Long.parseLong(brokerProps.getOrDefault("log.retention.check.interval.ms", "300000").trim());
+        flusher.scheduleWithFixedDelay(this::enforceRetention, retentionCheckMs, retentionCheckMs, TimeUnit.MILLISECONDS);
         flusher.execute(this::reserveProducerIds); // as Kafka prefetches its block: the first producer does not wait for an fsync
     }
 
@@ -231,6 +233,23 @@ public final class LogStore implements AutoCloseable {
         if (nextProducerId == producerIdBlockEnd) {
             nextProducerId = backend.reserveProducerIds(PRODUCER_ID_BLOCK);
             producerIdBlockEnd = nextProducerId + PRODUCER_ID_BLOCK;
+        }
+    }
+
+    /** Retention of every partition, on the background thread (log.retention.check.interval.ms). */
+    void enforceRetention() {
+        long now = System.currentTimeMillis();
+        for (TopicState s : byName.values()) {
+            for (PartitionLog p : s.partitions()) {
+                try {
+                    long deleted = p.enforceRetention(now);
+                    if (deleted > 0) {
+                        log.info("Retention deleted {} records of {}; it now starts at offset {}", deleted, p.topicPartition(), p.logStartOffset());
+                    }
+                } catch (IOException | RuntimeException e) {
+                    log.error("Retention of {} failed", p.topicPartition(), e);
+                }
+            }
         }
     }
 

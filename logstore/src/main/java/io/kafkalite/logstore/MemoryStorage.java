@@ -103,6 +103,11 @@ final class MemoryStorage implements PartitionStorage {
     }
 
     @Override
+    public long retentionPoint(long retentionMs, long retentionBytes, long nowMs) {
+        return logStartOffset; // memory stores are for tests: nothing to reclaim
+    }
+
+    @Override
     public void flush() { }
 
     @Override

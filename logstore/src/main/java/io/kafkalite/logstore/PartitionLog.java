@@ -135,6 +135,26 @@ public final class PartitionLog {
         return storage.maxTimestamp();
     }
 
+    /**
+     * Deletes whole segments past {@code retention.ms} / {@code retention.bytes} (cleanup.policy=delete).
+     * The segments are examined without the partition lock, so appends are not held up.
+     * @return how far the log start offset moved
+     */
+    long enforceRetention(long nowMs) throws IOException {
+        LogConfig cfg = config;
+        if (!cfg.delete || (cfg.retentionMs < 0 && cfg.retentionBytes < 0)) {
+            return 0;
+        }
+        long point = storage.retentionPoint(cfg.retentionMs, cfg.retentionBytes, nowMs);
+        synchronized (this) {
+            long before = storage.logStartOffset();
+            if (point > before) {
+                storage.advanceLogStart(point);
+            }
+            return storage.logStartOffset() - before;
+        }
+    }
+
     /** fsyncs when {@code flush.ms} has passed since the last flush. */
     synchronized void maybeFlush(long nowMs) throws IOException {
         if (nowMs - lastFlushMs >= config.flushMs) {

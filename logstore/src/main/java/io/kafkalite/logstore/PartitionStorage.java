@@ -46,6 +46,13 @@ interface PartitionStorage {
      */
     void advanceLogStart(long offset) throws IOException;
 
+    /**
+     * The log start offset that retention asks for: the base of the first segment to keep, given
+     * {@code retention.ms} and {@code retention.bytes} (-1: no limit). The active segment is always kept.
+     * Reads only immutable segments; needs no lock.
+     */
+    long retentionPoint(long retentionMs, long retentionBytes, long nowMs) throws IOException;
+
     /** Closes files; with delete, also removes the partition's files and index entries. */
     void close(boolean delete) throws IOException;
 }

@@ -119,6 +119,31 @@ class FileLogStoreTest extends LogStoreContract {
     }
 
     @Test
+    void retentionDeletesWholeSegmentsByAgeAndBySize() throws Exception {
+        long now = System.currentTimeMillis();
+        long old = now - 10 * 24 * 3600 * 1000L; // ten days ago: older than the default retention.ms (7 days)
+        for (int i = 0; i < 3000; i++) { // ~2.5 MB in 1 MB segments: the first holds only old records
+            append(batch(i < 2000 ? old + i : now, "value-" + i + "-" + "x".repeat(400)));
+        }
+        store.createTopic("sized", 1, Map.of("retention.bytes", "1", "segment.bytes", "1048576"));
+        PartitionLog sized = store.partition(new TopicPartition("sized", 0));
+        for (int i = 0; i < 3000; i++) {
+            store.append(sized, batch(now, "value-" + i + "-" + "x".repeat(400)), now);
+        }
+        store.createTopic("compacted-only", 1, Map.of("cleanup.policy", "compact"));
+        // when
+        store.enforceRetention();
+        // then
+        PartitionLog aged = store.partition(TP);
+        assertEquals(true, aged.logStartOffset() > 0, "the old first segment was deleted");
+        assertEquals(false, Files.exists(segment(0)));
+        assertEquals(3000, aged.logEndOffset());
+        assertEquals(true, sized.logStartOffset() > 0, "retention.bytes deleted all but the active segment");
+        reopen();
+        assertEquals(true, store.partition(TP).logStartOffset() > 0, "the new log start survives a restart");
+    }
+
+    @Test
     void deletedTopicLeavesNoFiles() throws Exception {
         append(batch(System.currentTimeMillis(), "a"));
         store.deleteTopic("t");
