@@ -53,6 +53,8 @@ final class FileStorage implements PartitionStorage {
     private long lastTimeIndexed = Long.MIN_VALUE;
     private long unflushedMessages;
     private int indexIntervalBytes = 4096;
+    /** When the active segment took its first batch (or the store opened): segment.ms counts from here. */
+    private long activeSegmentSince = System.currentTimeMillis();
 
     private FileStorage(Path dir, byte[] prefix, LmdbStore store) {
         this.dir = dir;
@@ -196,11 +198,17 @@ final class FileStorage implements PartitionStorage {
         Map.Entry<Long, FileRecords> active = segments.lastEntry();
         FileRecords seg = active.getValue();
         long base = records.batches().iterator().next().baseOffset();
-        if (seg.sizeInBytes() > 0 && (long) seg.sizeInBytes() + records.sizeInBytes() > config.segmentBytes) {
+        long now = System.currentTimeMillis();
+        if (seg.sizeInBytes() == 0) {
+            activeSegmentSince = now;
+        }
+        boolean full = (long) seg.sizeInBytes() + records.sizeInBytes() > config.segmentBytes;
+        if (seg.sizeInBytes() > 0 && (full || now - activeSegmentSince >= config.segmentMs)) {
             seg.flush();
             seg = newSegment(base);
             segments.put(base, seg);
             bytesSinceIndex = 0;
+            activeSegmentSince = now;
         }
         int position = seg.sizeInBytes();
         try {

@@ -155,6 +155,7 @@ public final class LogConfig {
     public final long flushMessages;
     public final long flushMs;
     public final long retentionMs;
+    public final long segmentMs;
     public final long retentionBytes;
     public final boolean delete;
 
@@ -177,6 +178,7 @@ public final class LogConfig {
         this.flushMessages = (Long) values.get(TopicConfig.FLUSH_MESSAGES_INTERVAL_CONFIG);
         this.flushMs = (Long) values.get(TopicConfig.FLUSH_MS_CONFIG);
         this.retentionMs = (Long) values.get(TopicConfig.RETENTION_MS_CONFIG);
+        this.segmentMs = (Long) values.get(TopicConfig.SEGMENT_MS_CONFIG);
         this.retentionBytes = (Long) values.get(TopicConfig.RETENTION_BYTES_CONFIG);
         this.delete = policy.contains(TopicConfig.CLEANUP_POLICY_DELETE);
     }

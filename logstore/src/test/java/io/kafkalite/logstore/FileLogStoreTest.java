@@ -144,6 +144,18 @@ class FileLogStoreTest extends LogStoreContract {
     }
 
     @Test
+    void segmentsRollBySegmentMs() throws Exception {
+        store.createTopic("rolling", 1, Map.of("segment.ms", "1"));
+        PartitionLog rolling = store.partition(new TopicPartition("rolling", 0));
+        for (int i = 0; i < 3; i++) {
+            store.append(rolling, batch(System.currentTimeMillis(), "v" + i), System.currentTimeMillis());
+            Thread.sleep(5);
+        }
+        assertEquals(3, dir.resolve("rolling-0").toFile().list((d, n) -> n.endsWith(".log")).length);
+        assertEquals(List.of("v1"), values(rolling.read(1, 1 << 20, true).records()).subList(0, 1));
+    }
+
+    @Test
     void deletedTopicLeavesNoFiles() throws Exception {
         append(batch(System.currentTimeMillis(), "a"));
         store.deleteTopic("t");
