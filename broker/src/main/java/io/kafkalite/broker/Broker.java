@@ -12,6 +12,7 @@ import io.kafkalite.wire.KafkaServer;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
@@ -37,10 +38,7 @@ public final class Broker implements AutoCloseable {
     /** Starts a broker from Kafka-named properties. */
     public static Broker start(Map<String, String> props) throws Exception {
         BrokerConfig config = new BrokerConfig(props);
-        Listener listener = Listener.parse(config.listeners().get(0));
-        if (config.listeners().size() > 1) {
-            log.warn("Only the first listener ({}) is served; ignoring {}", listener.name(), config.listeners().subList(1, config.listeners().size()));
-        }
+        Listener listener = clientListener(config);
         SecurityProtocol protocol = securityProtocol(listener.name(), (String) config.value("listener.security.protocol.map"));
         if (protocol != SecurityProtocol.PLAINTEXT) {
             throw new ConfigException("Listener " + listener.name() + " uses " + protocol + "; only PLAINTEXT is supported so far");
@@ -67,6 +65,24 @@ public final class Broker implements AutoCloseable {
             store.close();
             throw e;
         }
+    }
+
+    /**
+     * The first listener that is not a KRaft controller listener ({@code controller.listener.names}), so
+     * Kafka's own server.properties ({@code PLAINTEXT://:9092,CONTROLLER://:9093}) works as it is.
+     */
+    private static Listener clientListener(BrokerConfig config) {
+        String controllers = (String) config.value("controller.listener.names");
+        List<String> controllerNames = controllers == null ? List.of() : List.of(controllers.toUpperCase(java.util.Locale.ROOT).split("\\s*,\\s*"));
+        List<Listener> candidates = config.listeners().stream().map(Listener::parse)
+                .filter(l -> !controllerNames.contains(l.name().toUpperCase(java.util.Locale.ROOT))).toList();
+        if (candidates.isEmpty()) {
+            throw new ConfigException("listeners has no listener for clients (all are controller listeners): " + config.listeners());
+        }
+        if (config.listeners().size() > 1) {
+            log.warn("Serving listener {}; ignoring the other listeners of {}", candidates.get(0).name(), config.listeners());
+        }
+        return candidates.get(0);
     }
 
     private static SecurityProtocol securityProtocol(String listenerName, String map) {

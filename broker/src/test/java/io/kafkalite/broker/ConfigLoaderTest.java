@@ -42,6 +42,30 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void kafkasOwnServerPropertiesStartTheBroker() throws Exception {
+        // the KRaft combined-mode file Kafka ships, with a free port and a temp dir
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path file = dir.resolve("server.properties");
+        Files.writeString(file, String.join("\n", "process.roles=broker,controller", "node.id=1",
+                "controller.quorum.bootstrap.servers=localhost:9093",
+                "listeners=CONTROLLER://:9093,PLAINTEXT://localhost:" + port, "inter.broker.listener.name=PLAINTEXT",
+                "advertised.listeners=PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:9093",
+                "controller.listener.names=CONTROLLER",
+                "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
+                "num.network.threads=3", "num.io.threads=8", "socket.send.buffer.bytes=102400", "socket.receive.buffer.bytes=102400",
+                "socket.request.max.bytes=104857600", "log.dirs=" + dir.resolve("kraft-combined-logs"), "num.partitions=1",
+                "num.recovery.threads.per.data.dir=1", "offsets.topic.replication.factor=1", "share.coordinator.state.topic.replication.factor=1",
+                "share.coordinator.state.topic.min.isr=1", "transaction.state.log.replication.factor=1", "transaction.state.log.min.isr=1",
+                "log.retention.hours=168", "log.segment.bytes=1073741824", "log.retention.check.interval.ms=300000", ""));
+        try (Broker broker = Broker.start(ConfigLoader.load(List.of(file.toString()), Map.of()))) {
+            assertEquals(port, broker.port(), "the PLAINTEXT listener is served, not the controller one");
+        }
+    }
+
+    @Test
     void listenersParse() {
         assertEquals(new Listener("PLAINTEXT", "", 9092), Listener.parse("PLAINTEXT://:9092"));
         assertEquals(new Listener("EXTERNAL", "::1", 0), Listener.parse("EXTERNAL://[::1]:0"));
