@@ -1,6 +1,5 @@
 package io.kafkalite.compat;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.Path;
@@ -52,10 +51,6 @@ final class BrokerProcess implements AutoCloseable {
         return "localhost:" + port;
     }
 
-    long pid() {
-        return process.pid();
-    }
-
     /** SIGKILL: no shutdown hook, no flush. */
     void kill9() throws InterruptedException {
         process.destroyForcibly();
@@ -73,9 +68,5 @@ final class BrokerProcess implements AutoCloseable {
         if (process.isAlive()) {
             kill9();
         }
-    }
-
-    static File log(Path dir) {
-        return dir.resolve("broker.log").toFile();
     }
 }

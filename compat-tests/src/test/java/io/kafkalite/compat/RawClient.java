@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
-import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.RequestHeader;
@@ -77,10 +76,6 @@ final class RawClient implements AutoCloseable {
         } catch (SocketTimeoutException e) {
             return false;
         }
-    }
-
-    static ApiKeys api(short id) {
-        return ApiKeys.forId(id);
     }
 
     @Override

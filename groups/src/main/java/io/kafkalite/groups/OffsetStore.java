@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicPartition;
 
@@ -48,10 +47,6 @@ final class OffsetStore {
 
     Map<TopicPartition, CommittedOffset> offsets(String group) {
         return byGroup.getOrDefault(group, Map.of());
-    }
-
-    boolean hasOffsets(String group) {
-        return !offsets(group).isEmpty();
     }
 
     /** Stores the offsets; the future completes when they are durable. */
@@ -102,12 +97,6 @@ final class OffsetStore {
     /** The group's newest commit time, or -1. */
     long lastCommitTimestamp(String group) {
         return offsets(group).values().stream().mapToLong(CommittedOffset::commitTimestamp).max().orElse(-1);
-    }
-
-    static Map<String, Map<Integer, CommittedOffset>> byTopic(Map<TopicPartition, CommittedOffset> offsets) {
-        Map<String, Map<Integer, CommittedOffset>> result = new TreeMap<>();
-        offsets.forEach((tp, o) -> result.computeIfAbsent(tp.topic(), t -> new TreeMap<>()).put(tp.partition(), o));
-        return result;
     }
 
     private static byte[] key(String group, TopicPartition tp) {

@@ -208,17 +208,6 @@ final class LmdbStore implements AutoCloseable {
         }
     }
 
-    /** Deletes keys P[suffix] with suffix >= from. */
-    void deleteFrom(Txn<ByteBuffer> txn, Dbi<ByteBuffer> db, byte[] prefix, long from) {
-        writeKey.clear();
-        writeKey.put(prefix).putLong(from).flip();
-        try (Cursor<ByteBuffer> c = db.openCursor(txn)) {
-            while (c.get(writeKey, GetOp.MDB_SET_RANGE) && StoreLayout.hasPrefix(c.key(), prefix)) {
-                c.delete();
-            }
-        }
-    }
-
     // ---------------------------------------------------------------- reads
 
     /** The entry of db with the greatest key P[k] where k <= suffix, passed as (k, value); false if none. */

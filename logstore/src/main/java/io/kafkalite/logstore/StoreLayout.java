@@ -38,10 +38,6 @@ final class StoreLayout {
                 .putLong(topicId.getLeastSignificantBits()).putInt(partition).array();
     }
 
-    static byte[] topicPrefix(Uuid topicId) {
-        return ByteBuffer.allocate(16).putLong(topicId.getMostSignificantBits()).putLong(topicId.getLeastSignificantBits()).array();
-    }
-
     /** Prefix P followed by a long; used for the offsets, times and producers keys. */
     static void putKey(ByteBuffer dst, byte[] prefix, long value) {
         dst.clear();
