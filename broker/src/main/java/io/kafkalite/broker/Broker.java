@@ -56,7 +56,7 @@ public final class Broker implements AutoCloseable {
             Listener advertised = advertised(config, listener, server.port());
             cluster.advertise(advertised.host(), advertised.port());
             log.info("Broker {} of cluster {} listening on {}:{} (advertised as {}:{}), data in {}", config.nodeId(), store.clusterId(),
-                    listener.bindsAll() ? "*" : listener.host(), server.port(), advertised.host(), advertised.port(), logDir.toAbsolutePath());
+                    listener.bindsAll() ? "*" : listener.host(), server.port(), advertised.host(), advertised.port(), logDir.toAbsolutePath().normalize());
             return new Broker(store, groups, server, cluster);
         } catch (Exception | Error e) {
             if (groups != null) {
