@@ -42,6 +42,16 @@ class ClassicGroupCoordinatorTest {
         return done(join("", 10_000, 20_000)).memberId();
     }
 
+    /** Joins and syncs both members (initial delay 0); returns the generation they are stable in. */
+    private int stableGroupOf(String a, String b, int sessionTimeout) {
+        CompletableFuture<JoinGroupResponseData> ja = join(a, sessionTimeout, 20_000);
+        join(b, sessionTimeout, 20_000);
+        int generation = done(ja).generationId();
+        sync(a, generation);
+        sync(b, generation);
+        return generation;
+    }
+
     private void sync(String memberId, int generation) {
         coordinator.sync(new SyncGroupRequestData().setGroupId("g").setMemberId(memberId).setGenerationId(generation));
     }
@@ -67,11 +77,7 @@ class ClassicGroupCoordinatorTest {
     void aMemberThatMissesItsSessionTimeoutIsRemovedAndTheOthersRebalance() {
         String a = newMember();
         String b = newMember();
-        CompletableFuture<JoinGroupResponseData> ja = join(a, 10_000, 20_000);
-        join(b, 10_000, 20_000);
-        int generation = done(ja).generationId();
-        sync(a, generation);
-        sync(b, generation);
+        int generation = stableGroupOf(a, b, 10_000);
         assertEquals(ClassicGroupState.STABLE, coordinator.groups.get("g").state);
         // when: only a keeps heartbeating
         for (int i = 0; i < 4; i++) {
@@ -90,11 +96,7 @@ class ClassicGroupCoordinatorTest {
     void membersThatDoNotRejoinWithinTheRebalanceTimeoutAreDropped() {
         String a = newMember();
         String b = newMember();
-        CompletableFuture<JoinGroupResponseData> ja = join(a, 30_000, 20_000);
-        join(b, 30_000, 20_000);
-        int generation = done(ja).generationId();
-        sync(a, generation);
-        sync(b, generation);
+        int generation = stableGroupOf(a, b, 30_000);
         // when: a rejoins (new metadata) and b never does
         CompletableFuture<JoinGroupResponseData> rejoin = join(a, 30_000, 20_000);
         coordinator.groups.get("g").members.get(a).protocols = Map.of("range", new byte[] {1});
