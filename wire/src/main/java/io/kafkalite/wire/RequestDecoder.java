@@ -75,7 +75,7 @@ public final class RequestDecoder extends MessageToMessageDecoder<ByteBuf> {
         if (parsed.request instanceof ApiVersionsRequest avr && avr.isValid() && header.apiVersion() >= 3) {
             clientInformation = new ClientInformation(avr.data().clientSoftwareName(), avr.data().clientSoftwareVersion());
         }
-        out.add(new Decoded(new KafkaRequest(context, parsed.request, ctx.channel().eventLoop()), frame.retain()));
+        out.add(new Decoded(new KafkaRequest(context, parsed.request, ctx.channel().eventLoop(), ctx.channel().closeFuture()), frame.retain()));
     }
 
     private String connectionId(ChannelHandlerContext ctx) {

@@ -45,7 +45,7 @@ class InOrderResponderTest {
         RequestHeader header = new RequestHeader(ApiKeys.API_VERSIONS, (short) 0, "test", correlationId);
         RequestContext ctx = new RequestContext(header, "c", InetAddress.getLoopbackAddress(), KafkaPrincipal.ANONYMOUS,
                 new ListenerName("PLAINTEXT"), SecurityProtocol.PLAINTEXT, ClientInformation.EMPTY, false);
-        return new RequestDecoder.Decoded(new KafkaRequest(ctx, new ApiVersionsRequest(new ApiVersionsRequestData(), (short) 0), null),
+        return new RequestDecoder.Decoded(new KafkaRequest(ctx, new ApiVersionsRequest(new ApiVersionsRequestData(), (short) 0), null, null),
                 Unpooled.buffer(1));
     }
 
