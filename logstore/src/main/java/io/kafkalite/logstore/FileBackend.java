@@ -5,20 +5,41 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.apache.kafka.common.Uuid;
 
-/** Segment files under {@code log.dirs} plus the LMDB environment in {@code meta.lmdb/} beside them. */
+/**
+ * Segment files under {@code log.dirs} plus the LMDB environment in {@code meta.lmdb/} beside them. The
+ * directory is locked first, so a second broker on it exits before it reads or changes anything.
+ */
 final class FileBackend implements Backend {
     private static final byte[] CLUSTER_ID = StoreLayout.utf8("cluster.id");
     private static final byte[] PRODUCER_ID_BLOCK = StoreLayout.utf8("producer.id.block");
 
     private final Path logDir;
+    private final LogDir lock;
+    private final LogDirHealth health;
+    private final ScheduledExecutorService io;
     private final LmdbStore store;
     private final String clusterId;
 
     FileBackend(Path logDir, long lmdbMapSize) throws IOException {
         this.logDir = logDir;
-        this.store = new LmdbStore(logDir.resolve("meta.lmdb"), lmdbMapSize);
+        this.lock = LogDir.lock(logDir);
+        try {
+            LogDir.sweepTrash(logDir);
+            this.health = new LogDirHealth(logDir);
+            this.store = new LmdbStore(logDir.resolve("meta.lmdb"), lmdbMapSize, health);
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+        this.io = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "log-io");
+            t.setDaemon(true);
+            return t;
+        });
         ByteBuffer stored = store.get(store.meta, CLUSTER_ID);
         if (stored == null) {
             String id = Uuid.randomUuid().toString();
@@ -37,6 +58,7 @@ final class FileBackend implements Backend {
 
     @Override
     public void saveTopic(Topic topic) {
+        health.check();
         store.enqueue((s, txn) -> s.put(txn, s.topics, StoreLayout.utf8(topic.name()), StoreLayout.encodeTopic(topic)));
         store.sync();
     }
@@ -49,8 +71,9 @@ final class FileBackend implements Backend {
 
     @Override
     public PartitionStorage openPartition(Topic topic, int partition) throws IOException {
-        return FileStorage.open(logDir.resolve(StoreLayout.partitionDirName(topic.name(), partition)),
-                StoreLayout.prefix(topic.id(), partition), store);
+        Path dir = logDir.resolve(StoreLayout.partitionDirName(topic.name(), partition));
+        LogDir.claim(dir, topic.id());
+        return FileStorage.open(dir, StoreLayout.prefix(topic.id(), partition), store, health, io);
     }
 
     @Override
@@ -75,6 +98,12 @@ final class FileBackend implements Backend {
 
     @Override
     public void close() {
+        io.shutdown(); // pending delayed deletes are redone from the trash at the next start
         store.close();
+        try {
+            lock.close();
+        } catch (IOException e) {
+            org.slf4j.LoggerFactory.getLogger(FileBackend.class).warn("Releasing the lock of {} failed", logDir, e);
+        }
     }
 }

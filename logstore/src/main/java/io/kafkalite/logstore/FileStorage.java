@@ -1,17 +1,19 @@
 package io.kafkalite.logstore;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.nio.file.StandardCopyOption;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
 import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.FileRecords.LogOffsetPosition;
@@ -28,11 +30,14 @@ import org.slf4j.LoggerFactory;
  * A partition on disk: segment files of record batches exactly as appended, indexed in LMDB.
  *
  * <p>The segment files are the truth. Index entries, time entries and producer state reach LMDB
- * through the committer a little after the append, together with a recovery point (the offset up to
- * which they are complete). On open the segments are re-read from the recovery point: entries for
- * batches after it are rebuilt, and a torn or corrupt tail is truncated. If the files end before the
- * recovery point (LMDB got ahead of data lost in an OS crash) the partition's LMDB state is rebuilt
- * from the files.
+ * through the committer a little after the append. The recovery point is the offset below which the
+ * segments are fsynced (it moves only after a flush: the rolled segment's, {@code flush.ms},
+ * {@code flush.messages}, a clean shutdown). On open, only the batches from the recovery point on are
+ * re-read and validated: their index entries and producer state are rebuilt, a torn or corrupt tail
+ * is truncated, and index entries past the surviving end are dropped. Start-up after a crash is thus
+ * bounded by the unflushed data, not by the retained data.
+ *
+ * <p>Any I/O error takes the log directory offline ({@link LogDirHealth}); nothing is written after it.
  */
 final class FileStorage implements PartitionStorage {
     private static final Logger log = LoggerFactory.getLogger(FileStorage.class);
@@ -41,11 +46,17 @@ final class FileStorage implements PartitionStorage {
     private final Path dir;
     private final byte[] prefix;
     private final LmdbStore store;
+    private final LogDirHealth health;
+    private final ScheduledExecutorService io; // fsyncs of rolled segments and delayed deletes, off the request path
     private final ConcurrentSkipListMap<Long, FileRecords> segments = new ConcurrentSkipListMap<>();
     private final ProducerStateTable recoveredProducers = new ProducerStateTable();
     private final Map<Long, Long> segmentMaxTimestamps = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile long logStartOffset;
     private volatile long logEndOffset;
+    private volatile long recoveryPoint; // segments below it are fsynced
+    private final Object flushLock = new Object();
+    private final AtomicLong flushRequested = new AtomicLong();
+    private final AtomicBoolean flushQueued = new AtomicBoolean();
     // written under the partition lock only
     private int bytesSinceIndex;
     private long maxTimestampSoFar = RecordBatch.NO_TIMESTAMP;
@@ -56,14 +67,17 @@ final class FileStorage implements PartitionStorage {
     /** When the active segment took its first batch (or the store opened): segment.ms counts from here. */
     private long activeSegmentSince = System.currentTimeMillis();
 
-    private FileStorage(Path dir, byte[] prefix, LmdbStore store) {
+    private FileStorage(Path dir, byte[] prefix, LmdbStore store, LogDirHealth health, ScheduledExecutorService io) {
         this.dir = dir;
         this.prefix = prefix;
         this.store = store;
+        this.health = health;
+        this.io = io;
     }
 
-    static FileStorage open(Path dir, byte[] prefix, LmdbStore store) throws IOException {
-        FileStorage s = new FileStorage(dir, prefix, store);
+    static FileStorage open(Path dir, byte[] prefix, LmdbStore store, LogDirHealth health, ScheduledExecutorService io)
+            throws IOException {
+        FileStorage s = new FileStorage(dir, prefix, store, health, io);
         Files.createDirectories(dir);
         s.openSegments();
         s.recover();
@@ -91,23 +105,31 @@ final class FileStorage implements PartitionStorage {
 
     private void recover() throws IOException {
         ByteBuffer state = store.get(store.partitions, prefix);
-        long recoveryPoint = state == null ? -1 : state.getLong(0);
-        logStartOffset = state == null ? segments.firstKey() : Math.max(state.getLong(8), segments.firstKey());
-        if (recoveryPoint < 0) {
+        if (state == null) {
+            logStartOffset = segments.firstKey();
             rebuild();
             return;
         }
+        long flushedTo = state.getLong(0);
+        logStartOffset = Math.max(state.getLong(8), segments.firstKey());
         store.scan(store.producers, prefix, (pid, value) -> recoveredProducers.load(pid, value));
+        recoveredProducers.forgetBatchesFrom(flushedTo); // re-read below, if they survived
         store.floor(store.times, prefix, -1L, (k, v) -> {
             lastTimeIndexed = StoreLayout.timeFromKey(k);
             maxTimestampSoFar = lastTimeIndexed;
             maxTimestampBatch = v.getLong(v.position());
         });
-        long end = replayFrom(recoveryPoint);
-        if (end < recoveryPoint) {
-            log.warn("{}: segment files end at offset {} but the index reached {}; rebuilding the index from the files",
-                    dir.getFileName(), end, recoveryPoint);
+        recoveryPoint = flushedTo;
+        long end = replayFrom(flushedTo);
+        if (end < flushedTo) {
+            log.warn("{}: segment files end at offset {} but were flushed to {}; rebuilding the index from the files",
+                    dir.getFileName(), end, flushedTo);
             rebuild();
+            return;
+        }
+        dropIndexFrom(end);
+        if (end > flushedTo) {
+            flush(sealIndex()); // what survived the crash is made durable before it is served
         }
     }
 
@@ -116,12 +138,22 @@ final class FileStorage implements PartitionStorage {
         recoveredProducers.clear();
         maxTimestampSoFar = RecordBatch.NO_TIMESTAMP;
         lastTimeIndexed = Long.MIN_VALUE;
+        recoveryPoint = -1;
         store.enqueue((s, txn) -> {
             s.deletePrefix(txn, s.offsets, prefix);
             s.deletePrefix(txn, s.times, prefix);
             s.deletePrefix(txn, s.producers, prefix);
         });
         replayFrom(-1);
+        flush(sealIndex());
+    }
+
+    /** Index entries of offsets at or after end point at data that is gone (an OS crash lost the files' tail). */
+    private void dropIndexFrom(long end) {
+        store.enqueue((s, txn) -> {
+            s.deleteFrom(txn, s.offsets, prefix, end);
+            s.deleteTailWhileValueAtLeast(txn, s.times, prefix, end);
+        });
     }
 
     /**
@@ -170,7 +202,6 @@ final class FileStorage implements PartitionStorage {
             position = 0;
         }
         logEndOffset = end;
-        enqueueRecoveryPoint(end);
         return end;
     }
 
@@ -192,11 +223,15 @@ final class FileStorage implements PartitionStorage {
 
     // ---------------------------------------------------------------- append
 
+    /**
+     * Writes the batches to the active segment (rolling it first when full or old). An I/O error
+     * truncates what was partly written and takes the log directory offline.
+     */
     @Override
-    public void append(MemoryRecords records, long producerId, byte[] producerUpdate, LogConfig config) throws IOException {
+    public void append(MemoryRecords records, long producerId, byte[] producerUpdate, LogConfig config) {
+        health.check();
         indexIntervalBytes = config.indexIntervalBytes;
-        Map.Entry<Long, FileRecords> active = segments.lastEntry();
-        FileRecords seg = active.getValue();
+        FileRecords seg = segments.lastEntry().getValue();
         long base = records.batches().iterator().next().baseOffset();
         long now = System.currentTimeMillis();
         if (seg.sizeInBytes() == 0) {
@@ -204,18 +239,18 @@ final class FileStorage implements PartitionStorage {
         }
         boolean full = (long) seg.sizeInBytes() + records.sizeInBytes() > config.segmentBytes;
         if (seg.sizeInBytes() > 0 && (full || now - activeSegmentSince >= config.segmentMs)) {
-            seg.flush();
-            seg = newSegment(base);
-            segments.put(base, seg);
-            bytesSinceIndex = 0;
-            activeSegmentSince = now;
+            seg = roll(base, now);
         }
         int position = seg.sizeInBytes();
         try {
             seg.append(records);
-        } catch (IOException e) {
-            seg.truncateTo(position); // never leave part of a batch behind (disk full, I/O error)
-            throw e;
+        } catch (IOException | RuntimeException e) {
+            try {
+                seg.truncateTo(position); // never leave part of a batch behind (disk full, I/O error)
+            } catch (IOException | RuntimeException t) {
+                e.addSuppressed(t);
+            }
+            throw health.failed("writing to " + dir.getFileName(), e);
         }
         long next = base;
         for (MutableRecordBatch b : records.batches()) {
@@ -228,9 +263,80 @@ final class FileStorage implements PartitionStorage {
             enqueueProducer(producerId, producerUpdate);
         }
         logEndOffset = next;
-        enqueueRecoveryPoint(next);
         if (unflushedMessages >= config.flushMessages) {
-            flush();
+            flush(sealIndex()); // flush.messages: the acknowledgement waits for the fsync, as in Kafka
+        }
+    }
+
+    /**
+     * Starts a new active segment at base. The rolled one gets its final time entry now and its fsync
+     * in the background (as Kafka flushes rolled segments asynchronously), after which the recovery
+     * point moves to base.
+     */
+    private FileRecords roll(long base, long now) {
+        sealIndex();
+        FileRecords seg;
+        try {
+            seg = newSegment(base);
+        } catch (IOException e) {
+            throw health.failed("rolling a new segment of " + dir.getFileName(), e);
+        }
+        segments.put(base, seg);
+        bytesSinceIndex = 0;
+        activeSegmentSince = now;
+        flushInBackground(base);
+        return seg;
+    }
+
+    /** Called under the partition lock: indexes the largest timestamp so far if it is not yet; returns the log end. */
+    @Override
+    public long sealIndex() {
+        if (maxTimestampSoFar > lastTimeIndexed) {
+            lastTimeIndexed = maxTimestampSoFar;
+            enqueueTimeEntry(maxTimestampSoFar, maxTimestampBatch);
+        }
+        unflushedMessages = 0;
+        return logEndOffset;
+    }
+
+    private void flushInBackground(long upTo) {
+        flushRequested.accumulateAndGet(upTo, Math::max);
+        if (flushQueued.compareAndSet(false, true)) { // at most one queued flush per partition
+            io.execute(() -> {
+                flushQueued.set(false);
+                try {
+                    flush(flushRequested.get());
+                } catch (KafkaStorageException e) {
+                    log.debug("Background flush of {} failed; the log directory is offline", dir.getFileName());
+                }
+            });
+        }
+    }
+
+    /**
+     * fsyncs every segment holding data below upTo that may not be yet, then makes upTo the recovery
+     * point. Needs no partition lock (appends go on meanwhile); callers sealed the index up to upTo first.
+     */
+    @Override
+    public void flush(long upTo) {
+        synchronized (flushLock) {
+            if (upTo <= recoveryPoint) {
+                return;
+            }
+            health.check();
+            Long from = segments.floorKey(Math.max(recoveryPoint, 0));
+            try {
+                for (Map.Entry<Long, FileRecords> e : segments.tailMap(from == null ? segments.firstKey() : from, true).entrySet()) {
+                    if (e.getKey() >= upTo) {
+                        break;
+                    }
+                    e.getValue().flush();
+                }
+            } catch (IOException | RuntimeException e) {
+                throw health.failed("flushing " + dir.getFileName(), e);
+            }
+            recoveryPoint = upTo;
+            enqueuePartitionState();
         }
     }
 
@@ -249,25 +355,31 @@ final class FileStorage implements PartitionStorage {
         if (!indexIt && !timeIt) {
             return;
         }
-        long ts = maxTimestampSoFar;
-        long tsBatch = maxTimestampBatch;
-        store.enqueue((s, txn) -> {
-            if (indexIt) {
-                s.put(txn, s.offsets, prefix, baseOffset, ByteBuffer.allocate(4).putInt(position).array());
-            }
-            if (timeIt) {
-                s.put(txn, s.times, prefix, StoreLayout.timeKey(ts), ByteBuffer.allocate(8).putLong(tsBatch).array());
-            }
-        });
+        if (indexIt) {
+            store.enqueue((s, txn) -> s.put(txn, s.offsets, prefix, baseOffset, ByteBuffer.allocate(4).putInt(position).array()));
+        }
+        if (timeIt) {
+            enqueueTimeEntry(maxTimestampSoFar, maxTimestampBatch);
+        }
+    }
+
+    private void enqueueTimeEntry(long timestamp, long batchBase) {
+        store.enqueue((s, txn) -> s.put(txn, s.times, prefix, StoreLayout.timeKey(timestamp), ByteBuffer.allocate(8).putLong(batchBase).array()));
     }
 
     private void enqueueProducer(long producerId, byte[] encoded) {
         store.enqueue((s, txn) -> s.put(txn, s.producers, prefix, producerId, encoded));
     }
 
-    private void enqueueRecoveryPoint(long nextOffset) {
-        long start = logStartOffset;
-        store.enqueue((s, txn) -> s.put(txn, s.partitions, prefix, ByteBuffer.allocate(16).putLong(nextOffset).putLong(start).array()));
+    @Override
+    public void deleteProducer(long producerId) {
+        store.enqueue((s, txn) -> s.delete(txn, s.producers, StoreLayout.key(prefix, producerId)));
+    }
+
+    /** Persists the recovery point and the log start offset. */
+    private void enqueuePartitionState() {
+        byte[] value = ByteBuffer.allocate(16).putLong(recoveryPoint).putLong(logStartOffset).array();
+        store.enqueue((s, txn) -> s.put(txn, s.partitions, prefix, value));
     }
 
     // ---------------------------------------------------------------- reads
@@ -295,6 +407,7 @@ final class FileStorage implements PartitionStorage {
 
     @Override
     public Records read(long offset, int maxBytes, boolean minOneMessage) throws IOException {
+        health.check();
         Map.Entry<Long, FileRecords> e = segments.floorEntry(offset);
         while (e != null) {
             FileRecords seg = e.getValue();
@@ -354,7 +467,7 @@ final class FileStorage implements PartitionStorage {
     }
 
     @Override
-    public void advanceLogStart(long offset) throws IOException {
+    public void advanceLogStart(long offset, long fileDeleteDelayMs) {
         if (offset <= logStartOffset) {
             return;
         }
@@ -365,12 +478,15 @@ final class FileStorage implements PartitionStorage {
             if (next != null && next <= offset) {
                 segments.remove(e.getKey());
                 segmentMaxTimestamps.remove(e.getKey());
-                deleteLater(e.getValue());
+                deleteLater(e.getValue(), fileDeleteDelayMs);
             }
         }
         long firstBase = segments.firstKey();
-        store.enqueue((s, txn) -> s.deleteBelow(txn, s.offsets, prefix, firstBase));
-        enqueueRecoveryPoint(logEndOffset);
+        store.enqueue((s, txn) -> {
+            s.deleteBelow(txn, s.offsets, prefix, firstBase);
+            s.deleteHeadWhileValueBelow(txn, s.times, prefix, firstBase);
+        });
+        enqueuePartitionState();
     }
 
     @Override
@@ -411,41 +527,53 @@ final class FileStorage implements PartitionStorage {
     }
 
     /** Unlinks a segment now and closes it after file.delete.delay.ms, so fetches still sending it finish. */
-    private static void deleteLater(FileRecords segment) {
+    private void deleteLater(FileRecords segment, long delayMs) {
         java.io.File file = segment.file();
         if (!file.delete()) {
             log.warn("Could not delete segment {}", file);
         }
-        CompletableFuture.runAsync(() -> {
+        io.schedule(() -> closeQuietly(segment), delayMs, TimeUnit.MILLISECONDS);
+    }
+
+    private static void closeQuietly(FileRecords segment) {
+        try {
+            segment.close();
+        } catch (IOException e) {
+            log.warn("Closing segment {} failed", segment.file(), e);
+        }
+    }
+
+    /** Called under the partition lock at shutdown: everything written is fsynced, so the next start re-reads nothing. */
+    @Override
+    public void close() {
+        if (!health.isOffline()) {
+            flush(sealIndex());
+        }
+        segments.values().forEach(FileStorage::closeQuietly);
+    }
+
+    /**
+     * Removes the partition: its index entries now, its directory renamed at once to
+     * {@code <dir>.<id>-delete} (so nothing can open it again) and deleted after file.delete.delay.ms,
+     * so fetches still sending its segments finish.
+     */
+    @Override
+    public void delete(long fileDeleteDelayMs) throws IOException {
+        store.enqueue((s, txn) -> {
+            s.deletePrefix(txn, s.offsets, prefix);
+            s.deletePrefix(txn, s.times, prefix);
+            s.deletePrefix(txn, s.producers, prefix);
+            s.delete(txn, s.partitions, prefix);
+        });
+        Path trash = LogDir.trashName(dir);
+        Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
+        io.schedule(() -> {
+            segments.values().forEach(FileStorage::closeQuietly);
             try {
-                segment.close();
-            } catch (IOException e) {
-                log.warn("Closing deleted segment {} failed", file, e);
+                LogDir.deleteTree(trash);
+            } catch (java.io.UncheckedIOException e) {
+                log.warn("Deleting {} failed; it is retried at the next start", trash, e);
             }
-        }, CompletableFuture.delayedExecutor(60, TimeUnit.SECONDS));
-    }
-
-    @Override
-    public void flush() throws IOException {
-        segments.lastEntry().getValue().flush();
-        unflushedMessages = 0;
-    }
-
-    @Override
-    public void close(boolean delete) throws IOException {
-        for (FileRecords seg : segments.values()) {
-            seg.close();
-        }
-        if (delete) {
-            store.enqueue((s, txn) -> {
-                s.deletePrefix(txn, s.offsets, prefix);
-                s.deletePrefix(txn, s.times, prefix);
-                s.deletePrefix(txn, s.producers, prefix);
-                s.delete(txn, s.partitions, prefix);
-            });
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-            }
-        }
+        }, fileDeleteDelayMs, TimeUnit.MILLISECONDS);
     }
 }

@@ -42,15 +42,21 @@ final class LmdbStore implements AutoCloseable {
     final Dbi<ByteBuffer> partitions;
     final Dbi<ByteBuffer> topics;
     final Dbi<ByteBuffer> meta;
-    private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(100_000);
+    /** An operation and who waits for it (null: nobody, a failure then takes the log directory offline). */
+    private record Write(Op op, CompletableFuture<Void> done) { }
+
+    static final int MAX_KEY_BYTES = 511; // LMDB's compile-time limit (mdb_env_get_maxkeysize)
+    private final BlockingQueue<Write> queue = new ArrayBlockingQueue<>(100_000);
+    private final LogDirHealth health;
     private final Thread committer;
     private volatile boolean closed;
     // buffers owned by the committer thread (LMDB copies keys and values on put)
-    private final ByteBuffer writeKey = ByteBuffer.allocateDirect(511);
+    private final ByteBuffer writeKey = ByteBuffer.allocateDirect(MAX_KEY_BYTES);
     private ByteBuffer writeValue = ByteBuffer.allocateDirect(4096);
-    private static final ThreadLocal<ByteBuffer> READ_KEY = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(511));
+    private static final ThreadLocal<ByteBuffer> READ_KEY = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(MAX_KEY_BYTES));
 
-    LmdbStore(Path dir, long mapSize) throws IOException {
+    LmdbStore(Path dir, long mapSize, LogDirHealth health) throws IOException {
+        this.health = health;
         Files.createDirectories(dir);
         env = Env.create().setMapSize(mapSize).setMaxDbs(32).setMaxReaders(512)
                 .open(dir.toFile(), EnvFlags.MDB_NOTLS, EnvFlags.MDB_NOMETASYNC);
@@ -67,30 +73,38 @@ final class LmdbStore implements AutoCloseable {
 
     // ---------------------------------------------------------------- writes
 
-    /** Queues a write; blocks only when the committer is far behind (back-pressure). */
+    /**
+     * Queues a write nobody waits for (index entries); blocks only when the committer is far behind
+     * (back-pressure on request threads). If it fails, the log directory goes offline.
+     */
     void enqueue(Op op) {
+        put(new Write(op, null));
+    }
+
+    /**
+     * Queues a write; the future completes once it is committed (in the OS, like an acknowledged produce),
+     * or fails with exactly this write's error: a failing write never fails or delays another.
+     */
+    CompletableFuture<Void> commit(Op op) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            put(new Write(op, done));
+        } catch (RuntimeException e) {
+            done.completeExceptionally(e);
+        }
+        return done;
+    }
+
+    private void put(Write write) {
         if (closed) {
             throw new IllegalStateException("store is closed");
         }
         try {
-            queue.put(op);
+            queue.put(write);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while queueing an index write", e);
         }
-    }
-
-    /** Queues a write; the future completes once it is committed (in the OS, like an acknowledged produce). */
-    CompletableFuture<Void> commit(Op op) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        enqueue(op);
-        try {
-            queue.put(done);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            done.completeExceptionally(e);
-        }
-        return done;
     }
 
     /** Opens (creating if needed) a database of its own, for a {@link DurableMap}. */
@@ -111,19 +125,12 @@ final class LmdbStore implements AutoCloseable {
 
     /** Waits until everything queued so far is committed, then forces it to disk. */
     void sync() {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        try {
-            queue.put(done);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-        done.join();
+        commit((store, txn) -> { }).join();
         env.sync(true);
     }
 
     private void commitLoop() {
-        List<Object> batch = new ArrayList<>();
+        List<Write> batch = new ArrayList<>();
         while (true) {
             try {
                 batch.add(queue.take());
@@ -134,30 +141,46 @@ final class LmdbStore implements AutoCloseable {
                 continue;
             }
             queue.drainTo(batch, MAX_OPS_PER_TXN);
-            List<CompletableFuture<Void>> waiters = new ArrayList<>();
-            try (Txn<ByteBuffer> txn = env.txnWrite()) {
-                for (Object o : batch) {
-                    if (o instanceof Op op) {
-                        op.apply(this, txn);
-                    } else {
-                        @SuppressWarnings("unchecked")
-                        CompletableFuture<Void> f = (CompletableFuture<Void>) o;
-                        waiters.add(f);
-                    }
-                }
-                txn.commit();
-                waiters.forEach(f -> f.complete(null));
-            } catch (RuntimeException e) {
-                log.error("LMDB commit of {} operations failed; segment files stay the truth and the index is "
-                        + "rebuilt from them on restart", batch.size(), e);
-                waiters.forEach(f -> f.completeExceptionally(e));
+            try {
+                commitTogether(batch);
+            } catch (RuntimeException | Error e) {
+                // one of them failed: commit each alone, so only the write that fails is failed
+                batch.forEach(this::commitAlone);
             }
             batch.clear();
         }
     }
 
+    private void commitTogether(List<Write> batch) {
+        try (Txn<ByteBuffer> txn = env.txnWrite()) {
+            for (Write w : batch) {
+                w.op().apply(this, txn);
+            }
+            txn.commit();
+        }
+        for (Write w : batch) {
+            if (w.done() != null) {
+                w.done().complete(null);
+            }
+        }
+    }
+
+    private void commitAlone(Write w) {
+        try {
+            commitTogether(List.of(w));
+        } catch (RuntimeException | Error e) {
+            if (w.done() != null) {
+                log.warn("LMDB write failed: {}", e.toString());
+                w.done().completeExceptionally(e);
+            } else {
+                health.fail("an index write to LMDB failed", e);
+            }
+        }
+    }
+
     /** Put helper for ops: copies key and value into the committer's direct buffers. */
     void put(Txn<ByteBuffer> txn, Dbi<ByteBuffer> db, byte[] key, byte[] value) {
+        checkKey(key);
         writeKey.clear();
         writeKey.put(key).flip();
         if (writeValue.capacity() < value.length) {
@@ -168,12 +191,19 @@ final class LmdbStore implements AutoCloseable {
         db.put(txn, writeKey, writeValue);
     }
 
+    private static void checkKey(byte[] key) {
+        if (key.length == 0 || key.length > MAX_KEY_BYTES) {
+            throw new IllegalArgumentException("An LMDB key must have 1 to " + MAX_KEY_BYTES + " bytes, not " + key.length);
+        }
+    }
+
     void put(Txn<ByteBuffer> txn, Dbi<ByteBuffer> db, byte[] prefix, long suffix, byte[] value) {
         byte[] key = ByteBuffer.allocate(prefix.length + 8).put(prefix).putLong(suffix).array();
         put(txn, db, key, value);
     }
 
     void delete(Txn<ByteBuffer> txn, Dbi<ByteBuffer> db, byte[] key) {
+        checkKey(key);
         writeKey.clear();
         writeKey.put(key).flip();
         db.delete(txn, writeKey);
@@ -206,6 +236,49 @@ final class LmdbStore implements AutoCloseable {
                 c.delete();
             }
         }
+    }
+
+    /** Deletes keys P[suffix] with suffix >= from. */
+    void deleteFrom(Txn<ByteBuffer> txn, Dbi<ByteBuffer> db, byte[] prefix, long from) {
+        StoreLayout.putKey(writeKey, prefix, from);
+        try (Cursor<ByteBuffer> c = db.openCursor(txn)) {
+            while (c.get(writeKey, GetOp.MDB_SET_RANGE) && StoreLayout.hasPrefix(c.key(), prefix)) {
+                c.delete();
+            }
+        }
+    }
+
+    /**
+     * Deletes P[k] entries from the first on while their 8-byte value is below bound. For the times
+     * table, whose values (batch offsets) grow with its keys (timestamps).
+     */
+    void deleteHeadWhileValueBelow(Txn<ByteBuffer> txn, Dbi<ByteBuffer> db, byte[] prefix, long bound) {
+        writeKey.clear();
+        writeKey.put(prefix).flip();
+        try (Cursor<ByteBuffer> c = db.openCursor(txn)) {
+            while (c.get(writeKey, GetOp.MDB_SET_RANGE) && StoreLayout.hasPrefix(c.key(), prefix)
+                    && c.val().getLong(c.val().position()) < bound) {
+                c.delete();
+            }
+        }
+    }
+
+    /** Deletes P[k] entries from the last backwards while their 8-byte value is at least bound (see above). */
+    void deleteTailWhileValueAtLeast(Txn<ByteBuffer> txn, Dbi<ByteBuffer> db, byte[] prefix, long bound) {
+        try (Cursor<ByteBuffer> c = db.openCursor(txn)) {
+            while (lastWithPrefix(c, prefix) && c.val().getLong(c.val().position()) >= bound) {
+                c.delete();
+            }
+        }
+    }
+
+    private boolean lastWithPrefix(Cursor<ByteBuffer> c, byte[] prefix) {
+        StoreLayout.putKey(writeKey, prefix, -1L);
+        boolean positioned = c.get(writeKey, GetOp.MDB_SET_RANGE);
+        if (positioned && c.key().equals(writeKey)) {
+            return true;
+        }
+        return (positioned ? c.prev() : c.last()) && StoreLayout.hasPrefix(c.key(), prefix);
     }
 
     // ---------------------------------------------------------------- reads

@@ -158,6 +158,7 @@ public final class LogConfig {
     public final long segmentMs;
     public final long retentionBytes;
     public final boolean delete;
+    public final long fileDeleteDelayMs;
 
     /** @param brokerDefaults result of {@link #brokerDefaults}; @param overrides the topic's own configs */
     public LogConfig(Map<String, String> brokerDefaults, Map<String, String> overrides) {
@@ -181,6 +182,7 @@ public final class LogConfig {
         this.segmentMs = (Long) values.get(TopicConfig.SEGMENT_MS_CONFIG);
         this.retentionBytes = (Long) values.get(TopicConfig.RETENTION_BYTES_CONFIG);
         this.delete = policy.contains(TopicConfig.CLEANUP_POLICY_DELETE);
+        this.fileDeleteDelayMs = (Long) values.get(TopicConfig.FILE_DELETE_DELAY_MS_CONFIG);
     }
 
     /** The parsed effective value of a topic config. */

@@ -59,6 +59,9 @@ public final class LogStore implements AutoCloseable {
         long retentionCheckMs = Long.parseLong(brokerProps.getOrDefault("log.retention.check.interval.ms", "300000").trim());
         flusher.scheduleWithFixedDelay(this::enforceRetention, retentionCheckMs, retentionCheckMs, TimeUnit.MILLISECONDS);
         flusher.execute(this::reserveProducerIds); // as Kafka prefetches its block: the first producer does not wait for an fsync
+        long expirationMs = Long.parseLong(brokerProps.getOrDefault("producer.id.expiration.ms", "86400000").trim());
+        long expirationCheckMs = Long.parseLong(brokerProps.getOrDefault("producer.id.expiration.check.interval.ms", "600000").trim());
+        flusher.scheduleWithFixedDelay(() -> expireProducers(expirationMs), expirationCheckMs, expirationCheckMs, TimeUnit.MILLISECONDS);
     }
 
     /** Opens (or creates) the store in a log directory; recovers every partition found there. */
@@ -150,7 +153,7 @@ public final class LogStore implements AutoCloseable {
         byId.remove(state.topic().id());
         backend.deleteTopic(state.topic());
         for (PartitionLog p : state.partitions()) {
-            p.close(true);
+            p.delete();
         }
         log.info("Deleted topic {} (id {})", name, state.topic().id());
     }
@@ -211,7 +214,7 @@ public final class LogStore implements AutoCloseable {
     }
 
     /** Appends and then tells the append listeners (fetches waiting for data). */
-    public AppendResult append(PartitionLog partition, MemoryRecords records, long nowMs) throws IOException {
+    public AppendResult append(PartitionLog partition, MemoryRecords records, long nowMs) {
         AppendResult result = partition.append(records, nowMs);
         for (Consumer<TopicPartition> l : appendListeners) {
             l.accept(partition.topicPartition());
@@ -253,13 +256,27 @@ public final class LogStore implements AutoCloseable {
         }
     }
 
+    /** Forgets idle idempotent producers of every partition (producer.id.expiration.ms). */
+    void expireProducers(long expirationMs) {
+        long now = System.currentTimeMillis();
+        int expired = 0;
+        for (TopicState s : byName.values()) {
+            for (PartitionLog p : s.partitions()) {
+                expired += p.expireProducers(now, expirationMs);
+            }
+        }
+        if (expired > 0) {
+            log.info("Expired the state of {} idle producers (producer.id.expiration.ms={})", expired, expirationMs);
+        }
+    }
+
     private void flushDue() {
         long now = System.currentTimeMillis();
         for (TopicState s : byName.values()) {
             for (PartitionLog p : s.partitions()) {
                 try {
                     p.maybeFlush(now);
-                } catch (IOException | RuntimeException e) {
+                } catch (RuntimeException e) {
                     log.error("Flush of {} failed", p.topicPartition(), e);
                 }
             }
@@ -272,8 +289,8 @@ public final class LogStore implements AutoCloseable {
         for (TopicState s : byName.values()) {
             for (PartitionLog p : s.partitions()) {
                 try {
-                    p.close(false);
-                } catch (IOException e) {
+                    p.close();
+                } catch (IOException | RuntimeException e) {
                     log.error("Closing {} failed", p.topicPartition(), e);
                 }
             }

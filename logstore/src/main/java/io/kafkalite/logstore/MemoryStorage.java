@@ -24,7 +24,7 @@ final class MemoryStorage implements PartitionStorage {
     }
 
     @Override
-    public void advanceLogStart(long offset) {
+    public void advanceLogStart(long offset, long fileDeleteDelayMs) {
         logStartOffset = Math.max(logStartOffset, offset);
         batches.headMap(offset).entrySet().removeIf(e -> batchOf(e.getValue()).nextOffset() <= offset);
     }
@@ -108,12 +108,21 @@ final class MemoryStorage implements PartitionStorage {
     }
 
     @Override
-    public void flush() { }
+    public void deleteProducer(long producerId) { }
 
     @Override
-    public void close(boolean delete) {
-        if (delete) {
-            batches.clear();
-        }
+    public long sealIndex() {
+        return logEndOffset;
+    }
+
+    @Override
+    public void flush(long upTo) { }
+
+    @Override
+    public void close() { }
+
+    @Override
+    public void delete(long fileDeleteDelayMs) {
+        batches.clear();
     }
 }

@@ -1,6 +1,7 @@
 package io.kafkalite.logstore;
 
 import java.io.IOException;
+import java.util.List;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.record.TimestampType;
@@ -23,7 +24,7 @@ public final class PartitionLog {
     private final PartitionStorage storage;
     private final ProducerStateTable producers = new ProducerStateTable();
     private volatile LogConfig config;
-    private long lastFlushMs = System.currentTimeMillis();
+    private volatile long lastFlushMs = System.currentTimeMillis();
 
     PartitionLog(TopicPartition topicPartition, PartitionStorage storage, LogConfig config) {
         this.topicPartition = topicPartition;
@@ -58,9 +59,11 @@ public final class PartitionLog {
 
     /**
      * Validates and appends the batches of one produce request for this partition.
-     * Throws the ApiException that Kafka answers for a bad batch, a fenced epoch or a sequence gap.
+     * Throws the ApiException that Kafka answers for a bad batch, a fenced epoch or a sequence gap, and
+     * KafkaStorageException when the write failed (then nothing about it is remembered, so a retry is
+     * never answered as a duplicate of a write that did not happen).
      */
-    public AppendResult append(MemoryRecords records, long nowMs) throws IOException {
+    public AppendResult append(MemoryRecords records, long nowMs) {
         LogConfig cfg = config;
         MemoryRecords valid = BatchValidator.validate(records, cfg, nowMs);
         boolean logAppendTime = cfg.timestampType == TimestampType.LOG_APPEND_TIME;
@@ -83,14 +86,16 @@ public final class PartitionLog {
                 }
                 next = b.nextOffset();
             }
-            byte[] producerUpdate = null;
+            ProducerStateTable.ProducerEntry producer = null;
             if (first.hasProducerId()) {
-                ProducerStateTable.ProducerEntry entry = producers.update(first.producerId(), first.producerEpoch(),
+                producer = producers.nextEntry(first.producerId(), first.producerEpoch(),
                         new ProducerStateTable.BatchMetadata(first.baseSequence(), first.lastSequence(), base,
                                 logAppendTime ? nowMs : first.maxTimestamp()));
-                producerUpdate = ProducerStateTable.encode(entry);
             }
-            storage.append(valid, first.producerId(), producerUpdate, cfg);
+            storage.append(valid, first.producerId(), producer == null ? null : ProducerStateTable.encode(producer), cfg);
+            if (producer != null) {
+                producers.put(first.producerId(), producer);
+            }
             return new AppendResult(base, next - 1, logAppendTime ? nowMs : RecordBatch.NO_TIMESTAMP, storage.logStartOffset());
         }
     }
@@ -122,7 +127,7 @@ public final class PartitionLog {
             throw new OffsetOutOfRangeException("Cannot delete records of " + topicPartition + " before offset " + offset
                     + ": the high watermark is " + end);
         }
-        storage.advanceLogStart(target);
+        storage.advanceLogStart(target, config.fileDeleteDelayMs);
         return storage.logStartOffset();
     }
 
@@ -149,21 +154,43 @@ public final class PartitionLog {
         synchronized (this) {
             long before = storage.logStartOffset();
             if (point > before) {
-                storage.advanceLogStart(point);
+                storage.advanceLogStart(point, cfg.fileDeleteDelayMs);
             }
             return storage.logStartOffset() - before;
         }
     }
 
-    /** fsyncs when {@code flush.ms} has passed since the last flush. */
-    synchronized void maybeFlush(long nowMs) throws IOException {
-        if (nowMs - lastFlushMs >= config.flushMs) {
-            storage.flush();
-            lastFlushMs = nowMs;
+    /** fsyncs when {@code flush.ms} has passed since the last flush; appends go on during the fsync. */
+    void maybeFlush(long nowMs) {
+        if (nowMs - lastFlushMs < config.flushMs) {
+            return;
         }
+        long upTo;
+        synchronized (this) {
+            upTo = storage.sealIndex();
+        }
+        storage.flush(upTo);
+        lastFlushMs = nowMs;
     }
 
-    synchronized void close(boolean delete) throws IOException {
-        storage.close(delete);
+    /** Forgets idempotent producers idle for {@code producer.id.expiration.ms} (KIP-854). */
+    synchronized int expireProducers(long nowMs, long expirationMs) {
+        List<Long> expired = producers.expire(nowMs, expirationMs);
+        expired.forEach(storage::deleteProducer);
+        return expired.size();
+    }
+
+    /** Number of idempotent producers this partition remembers. */
+    synchronized int producerCount() {
+        return producers.size();
+    }
+
+    /** A clean shutdown: everything is flushed, so the next start re-reads nothing. */
+    synchronized void close() throws IOException {
+        storage.close();
+    }
+
+    synchronized void delete() throws IOException {
+        storage.delete(config.fileDeleteDelayMs);
     }
 }

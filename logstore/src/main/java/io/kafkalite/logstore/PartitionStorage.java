@@ -23,8 +23,13 @@ interface PartitionStorage {
     /**
      * Writes batches whose offsets are assigned; {@code producerUpdate} (may be null) is the encoded
      * state of the producer that wrote them, persisted with the index.
+     * @throws org.apache.kafka.common.errors.KafkaStorageException when nothing could be written (the
+     *         log directory is then offline)
      */
-    void append(MemoryRecords records, long producerId, byte[] producerUpdate, LogConfig config) throws IOException;
+    void append(MemoryRecords records, long producerId, byte[] producerUpdate, LogConfig config);
+
+    /** Forgets a producer's persisted state (producer.id.expiration.ms). */
+    void deleteProducer(long producerId);
 
     /**
      * Batches from the one holding {@code offset}, at most {@code maxBytes} (a batch larger than that is
@@ -38,13 +43,18 @@ interface PartitionStorage {
     /** The record with the largest timestamp (the first such), or null for an empty log. */
     TimestampAndOffset maxTimestamp() throws IOException;
 
-    void flush() throws IOException;
+    /** Called under the partition lock before a flush: completes the index up to the log end, which it returns. */
+    long sealIndex();
+
+    /** fsyncs what is below {@code upTo} (from {@link #sealIndex}) and makes it the recovery point; needs no lock. */
+    void flush(long upTo);
 
     /**
-     * Moves the log start offset forward (DeleteRecords); whole segments below it are deleted.
-     * Called under the partition lock, with {@code offset <= logEndOffset()}.
+     * Moves the log start offset forward (DeleteRecords, retention); whole segments below it are deleted
+     * (their files after {@code fileDeleteDelayMs}). Called under the partition lock, with
+     * {@code offset <= logEndOffset()}.
      */
-    void advanceLogStart(long offset) throws IOException;
+    void advanceLogStart(long offset, long fileDeleteDelayMs) throws IOException;
 
     /**
      * The log start offset that retention asks for: the base of the first segment to keep, given
@@ -53,6 +63,9 @@ interface PartitionStorage {
      */
     long retentionPoint(long retentionMs, long retentionBytes, long nowMs) throws IOException;
 
-    /** Closes files; with delete, also removes the partition's files and index entries. */
-    void close(boolean delete) throws IOException;
+    /** Flushes and closes the files (a clean shutdown). Called under the partition lock. */
+    void close() throws IOException;
+
+    /** Removes the partition's files (after {@code fileDeleteDelayMs}) and index entries. */
+    void delete(long fileDeleteDelayMs) throws IOException;
 }

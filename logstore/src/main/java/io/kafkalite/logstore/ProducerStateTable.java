@@ -2,7 +2,9 @@ package io.kafkalite.logstore;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
@@ -31,6 +33,10 @@ public final class ProducerStateTable {
 
         int lastSeq() {
             return batches.isEmpty() ? RecordBatch.NO_SEQUENCE : batches.peekLast().lastSeq();
+        }
+
+        long lastTimestamp() {
+            return batches.isEmpty() ? RecordBatch.NO_TIMESTAMP : batches.peekLast().timestamp();
         }
     }
 
@@ -78,23 +84,61 @@ public final class ProducerStateTable {
         return nextSeq == lastSeq + 1 || (nextSeq == 0 && lastSeq == Integer.MAX_VALUE);
     }
 
-    /** Records a batch that was appended (also used to replay the log on recovery; replaying twice is harmless). */
-    public ProducerEntry update(long producerId, short epoch, BatchMetadata written) {
-        ProducerEntry entry = producers.computeIfAbsent(producerId, id -> new ProducerEntry(epoch));
-        if (epoch != entry.epoch) {
-            entry.epoch = epoch;
-            entry.batches.clear();
+    /**
+     * The producer's state once {@code written} is appended, without changing the table: the caller
+     * {@link #put}s it only after the write succeeded, so a failed write leaves no trace a retry could
+     * be mistaken for.
+     */
+    public ProducerEntry nextEntry(long producerId, short epoch, BatchMetadata written) {
+        ProducerEntry current = producers.get(producerId);
+        ProducerEntry next = new ProducerEntry(epoch);
+        if (current != null && current.epoch == epoch) {
+            next.batches.addAll(current.batches);
         }
-        for (BatchMetadata m : entry.batches) {
+        for (BatchMetadata m : next.batches) {
             if (m.firstSeq() == written.firstSeq() && m.lastSeq() == written.lastSeq()) {
-                return entry;
+                return next;
             }
         }
-        if (entry.batches.size() == CACHED_BATCHES) {
-            entry.batches.removeFirst();
+        if (next.batches.size() == CACHED_BATCHES) {
+            next.batches.removeFirst();
         }
-        entry.batches.addLast(written);
+        next.batches.addLast(written);
+        return next;
+    }
+
+    public void put(long producerId, ProducerEntry entry) {
+        producers.put(producerId, entry);
+    }
+
+    /** Records a batch that is in the log (recovery replays the log through it; replaying twice is harmless). */
+    public ProducerEntry update(long producerId, short epoch, BatchMetadata written) {
+        ProducerEntry entry = nextEntry(producerId, epoch, written);
+        producers.put(producerId, entry);
         return entry;
+    }
+
+    /** Forgets batches at or after offset (recovery re-reads them from the log if they survived). */
+    void forgetBatchesFrom(long offset) {
+        producers.values().forEach(e -> e.batches.removeIf(m -> m.baseOffset() >= offset));
+        producers.values().removeIf(e -> e.batches.isEmpty());
+    }
+
+    /**
+     * Removes producers whose last write is older than {@code producer.id.expiration.ms} (KIP-854), as
+     * Kafka does: their next batch is then accepted at any sequence.
+     * @return the ids removed
+     */
+    public List<Long> expire(long nowMs, long expirationMs) {
+        List<Long> expired = new ArrayList<>();
+        producers.entrySet().removeIf(e -> {
+            boolean old = nowMs - e.getValue().lastTimestamp() >= expirationMs;
+            if (old) {
+                expired.add(e.getKey());
+            }
+            return old;
+        });
+        return expired;
     }
 
     public void clear() {

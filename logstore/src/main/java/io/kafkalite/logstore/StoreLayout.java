@@ -10,7 +10,10 @@ import org.apache.kafka.common.Uuid;
  * Every on-disk layout of the store in one place.
  *
  * <pre>
- * Files:  {log.dir}/{topic}-{partition}/{baseOffset:%020d}.log   record batches exactly as appended
+ * Files:  {log.dir}/.lock                                         held by the running broker (LogDir)
+ *         {log.dir}/{topic}-{partition}/{baseOffset:%020d}.log   record batches exactly as appended
+ *         {log.dir}/{topic}-{partition}/partition.metadata        "version: 0\ntopic_id: {id}\n", as Kafka writes it
+ *         {log.dir}/{topic}-{partition}.{uuid}-delete/            a deleted partition, removed after file.delete.delay.ms
  *         {log.dir}/meta.lmdb/                                    the LMDB environment below
  *
  * LMDB (all integers big-endian, so the default comparator sorts keys numerically):
@@ -20,12 +23,12 @@ import org.apache.kafka.common.Uuid;
  *                                                                            (written at index points, where the max grew)
  *   db "producers"  key P[8 producer id]       value ProducerStateTable#encode
  *   db "partitions" key P                      value [8 recovery point][8 log start offset]
+ *                                                                            recovery point: segments below it are fsynced
  *   db "topics"     key topic name (UTF-8)     value [16 id][4 partitions][4 n]{[2 len][key][4 len][value]}
  *   db "meta"       key name (UTF-8)           value: "cluster.id" UTF-8; "producer.id.block" [8 next free id]
  * </pre>
  *
- * <p>The recovery point of a partition is the offset up to which its index entries and producer state
- * were committed; on start the store re-reads the segment from there (see FileStorage).
+ * <p>On start the store re-reads each partition's segments from its recovery point (see FileStorage).
  */
 final class StoreLayout {
     static final int PREFIX = 20;
@@ -36,6 +39,10 @@ final class StoreLayout {
     static byte[] prefix(Uuid topicId, int partition) {
         return ByteBuffer.allocate(PREFIX).putLong(topicId.getMostSignificantBits())
                 .putLong(topicId.getLeastSignificantBits()).putInt(partition).array();
+    }
+
+    static byte[] key(byte[] prefix, long value) {
+        return ByteBuffer.allocate(prefix.length + 8).put(prefix).putLong(value).array();
     }
 
     /** Prefix P followed by a long; used for the offsets, times and producers keys. */

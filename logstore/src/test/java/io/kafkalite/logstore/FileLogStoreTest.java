@@ -106,7 +106,7 @@ class FileLogStoreTest extends LogStoreContract {
         for (int i = 0; i < 3000; i++) { // ~1.5 MB: two segments
             append(batch(now + i, "value-" + i + "-" + "x".repeat(400)));
         }
-        long secondSegment = Files.list(dir.resolve("t-0")).map(p -> p.getFileName().toString()).filter(n -> !n.startsWith("0000000000000000000"))
+        long secondSegment = Files.list(dir.resolve("t-0")).map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".log") && !n.startsWith("0000000000000000000"))
                 .mapToLong(n -> Long.parseLong(n.substring(0, 20))).min().orElseThrow();
         assertEquals(secondSegment + 10, store.partition(TP).deleteRecordsBefore(secondSegment + 10));
         assertEquals(false, Files.exists(segment(0)), "the first segment held only deleted records");
@@ -122,25 +122,31 @@ class FileLogStoreTest extends LogStoreContract {
     void retentionDeletesWholeSegmentsByAgeAndBySize() throws Exception {
         long now = System.currentTimeMillis();
         long old = now - 10 * 24 * 3600 * 1000L; // ten days ago: older than the default retention.ms (7 days)
-        for (int i = 0; i < 3000; i++) { // ~2.5 MB in 1 MB segments: the first holds only old records
-            append(batch(i < 2000 ? old + i : now, "value-" + i + "-" + "x".repeat(400)));
+        String big = "x".repeat(100_000); // ten records fill a 1 MB segment
+        for (int i = 0; i < 25; i++) { // segment 0: offsets 0-9, all old; segment 10: 10-19, new; active: 20-24
+            append(batch(i < 10 ? old + i : now, big));
         }
         store.createTopic("sized", 1, Map.of("retention.bytes", "1", "segment.bytes", "1048576"));
         PartitionLog sized = store.partition(new TopicPartition("sized", 0));
-        for (int i = 0; i < 3000; i++) {
-            store.append(sized, batch(now, "value-" + i + "-" + "x".repeat(400)), now);
+        store.createTopic("compacted-only", 1, Map.of("cleanup.policy", "compact", "segment.bytes", "1048576"));
+        PartitionLog compacted = store.partition(new TopicPartition("compacted-only", 0));
+        for (int i = 0; i < 25; i++) {
+            store.append(sized, batch(now, big), now);
+            store.append(compacted, batch(old, big), now);
         }
-        store.createTopic("compacted-only", 1, Map.of("cleanup.policy", "compact"));
         // when
         store.enforceRetention();
         // then
         PartitionLog aged = store.partition(TP);
-        assertEquals(true, aged.logStartOffset() > 0, "the old first segment was deleted");
+        assertEquals(10, aged.logStartOffset(), "only the segment whose records are all old was deleted");
         assertEquals(false, Files.exists(segment(0)));
-        assertEquals(3000, aged.logEndOffset());
-        assertEquals(true, sized.logStartOffset() > 0, "retention.bytes deleted all but the active segment");
+        assertEquals(true, Files.exists(segment(10)), "a segment with new records stays");
+        assertEquals(25, aged.logEndOffset());
+        assertEquals(20, sized.logStartOffset(), "retention.bytes deleted all but the active segment");
+        assertEquals(0, compacted.logStartOffset(), "cleanup.policy=compact alone deletes nothing by age");
         reopen();
-        assertEquals(true, store.partition(TP).logStartOffset() > 0, "the new log start survives a restart");
+        assertEquals(10, store.partition(TP).logStartOffset(), "the new log start survives a restart");
+        assertEquals(0, store.partition(new TopicPartition("compacted-only", 0)).logStartOffset());
     }
 
     @Test
