@@ -19,6 +19,9 @@ interface Backend extends AutoCloseable {
 
     String clusterId();
 
+    /** Logs how full the store is (always, or only when it nears its limit). */
+    default void reportCapacity(boolean always) { }
+
     /** A durable key/value table of that name (see {@link DurableMap}). */
     DurableMap durableMap(String name);
 

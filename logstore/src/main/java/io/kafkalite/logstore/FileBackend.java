@@ -86,6 +86,20 @@ final class FileBackend implements Backend {
         return first;
     }
 
+    /** Logs how full the LMDB map is; a warning from 80 %, well before writes would fail with MDB_MAP_FULL. */
+    @Override
+    public void reportCapacity(boolean always) {
+        long used = store.usedBytes();
+        long size = store.mapSize();
+        if (used * 5 >= size * 4) {
+            org.slf4j.LoggerFactory.getLogger(FileBackend.class).warn("The index and metadata store {} uses {} of its {} bytes ({} %); "
+                    + "raise {} before it fills", logDir.resolve("meta.lmdb"), used, size, used * 100 / size, LogStore.LMDB_MAP_SIZE_CONFIG);
+        } else if (always) {
+            org.slf4j.LoggerFactory.getLogger(FileBackend.class).info("The index and metadata store uses {} of its {} bytes ({} = {})",
+                    used, size, LogStore.LMDB_MAP_SIZE_CONFIG, size);
+        }
+    }
+
     @Override
     public String clusterId() {
         return clusterId;

@@ -347,6 +347,15 @@ final class LmdbStore implements AutoCloseable {
         return result;
     }
 
+    /** Bytes of the map in use (its high-water mark: LMDB reuses freed pages but never shrinks the file). */
+    long usedBytes() {
+        return (env.info().lastPageNumber + 1) * (long) env.stat().pageSize;
+    }
+
+    long mapSize() {
+        return env.info().mapSize;
+    }
+
     @Override
     public void close() {
         if (closed) {

@@ -31,6 +31,9 @@ import org.slf4j.LoggerFactory;
 public final class LogStore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LogStore.class);
     private static final int PRODUCER_ID_BLOCK = 1000;
+    /** Size of the LMDB map (address space reserved, not disk): index entries, producer state, offsets, groups. */
+    public static final String LMDB_MAP_SIZE_CONFIG = "kafkalite.metadata.store.max.bytes";
+    private static final long DEFAULT_LMDB_MAP_SIZE = 64L << 30;
 
     /** A topic with its effective config and open partitions. */
     private record TopicState(Topic topic, LogConfig config, PartitionLog[] partitions) { }
@@ -67,7 +70,16 @@ public final class LogStore implements AutoCloseable {
     /** Opens (or creates) the store in a log directory; recovers every partition found there. */
     public static LogStore open(Path logDir, Map<String, String> brokerProps) throws IOException {
         Files.createDirectories(logDir);
-        return new LogStore(new FileBackend(logDir, 1L << 36), brokerProps);
+        long mapSize = Long.parseLong(brokerProps.getOrDefault(LMDB_MAP_SIZE_CONFIG, String.valueOf(DEFAULT_LMDB_MAP_SIZE)).trim());
+        FileBackend backend = new FileBackend(logDir, mapSize);
+        try {
+            LogStore store = new LogStore(backend, brokerProps);
+            backend.reportCapacity(true);
+            return store;
+        } catch (IOException | RuntimeException e) {
+            backend.close();
+            throw e;
+        }
     }
 
     /** A store that keeps everything in memory. */
@@ -241,6 +253,7 @@ public final class LogStore implements AutoCloseable {
 
     /** Retention of every partition, on the background thread (log.retention.check.interval.ms). */
     void enforceRetention() {
+        backend.reportCapacity(false);
         long now = System.currentTimeMillis();
         for (TopicState s : byName.values()) {
             for (PartitionLog p : s.partitions()) {

@@ -79,7 +79,7 @@ final class MemoryStorage implements PartitionStorage {
             MutableRecordBatch b = batchOf(r);
             if (b.maxTimestamp() >= target) {
                 for (Record rec : b) {
-                    if (rec.timestamp() >= target) {
+                    if (rec.timestamp() >= target && rec.offset() >= logStartOffset) {
                         return new TimestampAndOffset(rec.timestamp(), rec.offset(), Optional.of(b.partitionLeaderEpoch()));
                     }
                 }
