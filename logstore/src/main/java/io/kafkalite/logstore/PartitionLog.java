@@ -23,6 +23,7 @@ public final class PartitionLog {
     private final PartitionStorage storage;
     private final ProducerStateTable producers = new ProducerStateTable();
     private volatile LogConfig config;
+    private volatile long appendedBytes; // written under the partition lock only
     private long lastFlushMs = System.currentTimeMillis();
 
     PartitionLog(TopicPartition topicPartition, PartitionStorage storage, LogConfig config) {
@@ -54,6 +55,14 @@ public final class PartitionLog {
 
     public long highWatermark() {
         return storage.logEndOffset();
+    }
+
+    /**
+     * Bytes of batches appended since this log was opened; only grows. Cheap (a volatile read), so a
+     * waiting fetch can tell how much arrived since it looked, without reading the log.
+     */
+    public long appendedBytes() {
+        return appendedBytes;
     }
 
     /**
@@ -91,6 +100,7 @@ public final class PartitionLog {
                 producerUpdate = ProducerStateTable.encode(entry);
             }
             storage.append(valid, first.producerId(), producerUpdate, cfg);
+            appendedBytes += valid.sizeInBytes();
             return new AppendResult(base, next - 1, logAppendTime ? nowMs : RecordBatch.NO_TIMESTAMP, storage.logStartOffset());
         }
     }
