@@ -81,7 +81,12 @@ final class DelayedFetch {
     /** Registers with the waiters, the timer and the connection, then catches up with appends since the first read. */
     void park(long waitMs) {
         watches.forEach(w -> handler.waiters().add(w.at.log().topicPartition(), w));
-        timer = request.eventLoop().schedule(this::expire, waitMs, TimeUnit.MILLISECONDS);
+        try {
+            timer = request.eventLoop().schedule(this::expire, waitMs, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) { // the event loop is shutting down with the broker
+            fail(e);
+            return;
+        }
         request.closeFuture().addListener(onClose);
         if (completed.get()) {
             release(); // completed while parking: the timer or listener may have been set after the release
@@ -135,10 +140,7 @@ final class DelayedFetch {
             handler.ioPool().execute(read);
         } catch (RejectedExecutionException e) {
             log.warn("Fetch from {} could not be read: the request-handler pool is shut down", request.context().clientId());
-            if (completed.compareAndSet(false, true)) {
-                release();
-                future.completeExceptionally(e);
-            }
+            fail(e);
         }
     }
 
@@ -152,10 +154,7 @@ final class DelayedFetch {
             r = handler.read(body);
         } catch (RuntimeException e) {
             log.error("Fetch from {} failed", request.context().clientId(), e);
-            if (completed.compareAndSet(false, true)) {
-                release();
-                future.completeExceptionally(e);
-            }
+            fail(e);
             return;
         }
         if (expired || r.bytes() >= minBytes || r.anyError() || r.partitions().size() != watches.size()) {
@@ -181,6 +180,13 @@ final class DelayedFetch {
         if (completed.compareAndSet(false, true)) {
             release();
             future.complete(response);
+        }
+    }
+
+    private void fail(Exception e) {
+        if (completed.compareAndSet(false, true)) {
+            release();
+            future.completeExceptionally(e);
         }
     }
 
