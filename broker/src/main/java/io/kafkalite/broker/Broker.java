@@ -14,6 +14,7 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ForkJoinPool;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.slf4j.Logger;
@@ -50,7 +51,8 @@ public final class Broker implements AutoCloseable {
             ClusterInfo cluster = new ClusterInfo(config.nodeId(), store.clusterId(), listener.host(), listener.port());
             groups = new GroupCoordinator(new CoordinatorThread(), GroupConfig.from(config.originals()),
                     store.durableMap("group_offsets"), Handlers.topicsView(store));
-            HandlerRegistry handlers = Handlers.create(store, cluster, config, groups);
+            // TODO(wire): pass the request-handler pool (num.io.threads) once it exists; until then parked fetches read on the common pool
+            HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, ForkJoinPool.commonPool());
             KafkaServer server = KafkaServer.start(listener.bindsAll() ? null : listener.host(), listener.port(), listener.name(),
                     protocol, config.socketRequestMaxBytes(), config.numNetworkThreads(), handlers);
             Listener advertised = advertised(config, listener, server.port());

@@ -1,16 +1,20 @@
 package io.kafkalite.compat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
@@ -18,11 +22,14 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Offset lookups and long polls with the stock consumer and admin client. */
+@Timeout(120)
 class ConsumerTest {
     @RegisterExtension
     static final TestBroker broker = TestBroker.perClass(Map.of("log.segment.bytes", "1048576"));
@@ -84,28 +91,43 @@ class ConsumerTest {
 
     @Test
     void longPollIsWokenByAnAppend() throws Exception {
+        // given: a consumer at the log end whose fetches may wait 20 s (fetch.max.wait.ms), so only a wake-up answers early
         TopicPartition poll = new TopicPartition("poll", 0);
-        try (KafkaConsumer<String, String> c = broker.consumer(); KafkaProducer<String, String> p = broker.producer(Map.of())) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20_000);
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(props); KafkaProducer<String, String> p = broker.producer(Map.of())) {
             c.assign(List.of(poll));
             c.seekToEnd(List.of(poll));
             c.position(poll);
+            AtomicLong sentAt = new AtomicLong();
             Thread writer = new Thread(() -> {
                 try {
-                    Thread.sleep(300);
+                    Thread.sleep(1_000); // the consumer's fetch is parked by then
+                    sentAt.set(System.nanoTime());
                     p.send(new ProducerRecord<>("poll", "k", "late")).get();
                 } catch (Exception e) {
                     throw new RuntimeException(e);
                 }
             });
             writer.start();
+
+            // when: polling while the record is appended
             long start = System.nanoTime();
             ConsumerRecords<String, String> records = ConsumerRecords.empty();
-            while (records.isEmpty() && System.nanoTime() - start < 10_000_000_000L) {
-                records = c.poll(Duration.ofSeconds(10));
+            while (records.isEmpty() && System.nanoTime() - start < 15_000_000_000L) {
+                records = c.poll(Duration.ofSeconds(15));
             }
+            long receivedAt = System.nanoTime();
             writer.join();
+
+            // then: the parked fetch was answered by the append, well before its 20 s wait
+            assertFalse(records.isEmpty(), "no record within 15 s: the append did not wake the parked fetch");
             assertEquals("late", records.iterator().next().value());
-            assertTrue(System.nanoTime() - start < 5_000_000_000L, "woken by the append, not by fetch.max.wait.ms timeouts alone");
+            long latencyMs = (receivedAt - sentAt.get()) / 1_000_000;
+            assertTrue(latencyMs < 2_000, "woken by the append, not by the 20 s max wait: " + latencyMs + " ms after the send");
         }
     }
 }

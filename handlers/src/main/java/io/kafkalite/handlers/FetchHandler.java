@@ -5,11 +5,11 @@ import io.kafkalite.logstore.PartitionLog;
 import io.kafkalite.logstore.ReadResult;
 import io.kafkalite.logstore.Topic;
 import io.kafkalite.wire.KafkaRequest;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Executor;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -36,8 +36,23 @@ import org.slf4j.LoggerFactory;
  *     holds the fetch offset; the client skips records before it. At most the partition's max bytes,
  *     and the request's max bytes in all, except that the first partition with data returns at least
  *     one whole batch (KIP-74).</li>
- * <li>Long poll: with fewer than {@code min_bytes} available the fetch waits up to {@code max_wait_ms},
- *     woken by appends to its partitions, not by polling.</li>
+ * <li>Long poll, as Kafka's DelayedFetch: with fewer than {@code min_bytes} available (capped at
+ *     {@code max_bytes}, as Kafka does) the fetch is parked. An append to one of its partitions only adds
+ *     the appended size to the fetch's count of bytes it could return (each partition counting at most its
+ *     partition max bytes), without reading the log. The fetch is answered, with one real read on the
+ *     request-handler pool ({@code ioPool}), when that count reaches {@code min_bytes}; at once when an
+ *     append finds a partition changed under it (topic deleted or re-created, fetch offset now below the
+ *     log start or above the log end); or when the wait ends. A read that still falls short (the count
+ *     can overestimate) re-parks the fetch with what it actually saw.</li>
+ * <li>The wait is {@code min(max_wait_ms, 25 s)}. Apache Kafka does not cap it on the broker; its Java
+ *     client gives up on a request after {@code request.timeout.ms} (30 s by default) and reconnects, so a
+ *     client asking for longer fails against Kafka. Answering (with what there is) before 30 s can only
+ *     save such a client a timeout; no client asks for more by default (Java and librdkafka 500 ms,
+ *     kafkajs 5 s).</li>
+ * <li>A parked fetch dies with its connection: when the connection closes, its timer is cancelled, it
+ *     leaves the waiters and completes with no response. Nothing is kept for a dead client.</li>
+ * <li>Partition changes that come without an append (DeleteTopics, DeleteRecords, retention) are seen
+ *     at the next append or when the wait ends: the log store tells listeners of appends only.</li>
  * <li>OFFSET_OUT_OF_RANGE outside [logStartOffset, logEndOffset]; UNKNOWN_TOPIC_OR_PARTITION /
  *     UNKNOWN_TOPIC_ID for unknown topics; UNKNOWN_LEADER_EPOCH for a leader epoch from the future.</li>
  * <li>Fetch sessions (KIP-227): the broker declines every session (session id 0 in the answer), which
@@ -47,15 +62,36 @@ import org.slf4j.LoggerFactory;
  *     aborted-transaction list; the last stable offset is the high watermark.</li>
  * <li>Follower fetches (replica id >= 0) are served like consumer fetches: there are no followers yet.</li>
  * </ul>
+ * Threads: {@link #handle} reads on the caller's thread (the request-handler pool); reads that complete
+ * a parked fetch run on {@code ioPool}; its timer runs on the connection's event loop.
  */
 public final class FetchHandler implements Handler<FetchRequest> {
     private static final Logger log = LoggerFactory.getLogger(FetchHandler.class);
+    /** The longest a fetch is parked, whatever its max_wait_ms. */
+    static final long MAX_WAIT_CAP_MS = 25_000;
+
+    /** How one partition is read: {@link PartitionLog#read}; a seam so tests can count reads. */
+    @FunctionalInterface
+    interface PartitionReader {
+        ReadResult read(PartitionLog log, long offset, int maxBytes, boolean minOneMessage) throws IOException;
+    }
 
     private final LogStore store;
+    private final Executor ioPool;
+    private final long maxWaitCapMs;
+    private final PartitionReader reader;
     private final FetchWaiters waiters = new FetchWaiters();
 
-    public FetchHandler(LogStore store) {
+    /** {@code ioPool} runs the reads that complete parked fetches (the request-handler pool). */
+    public FetchHandler(LogStore store, Executor ioPool) {
+        this(store, ioPool, MAX_WAIT_CAP_MS, PartitionLog::read);
+    }
+
+    FetchHandler(LogStore store, Executor ioPool, long maxWaitCapMs, PartitionReader reader) {
         this.store = store;
+        this.ioPool = ioPool;
+        this.maxWaitCapMs = maxWaitCapMs;
+        this.reader = reader;
         store.addAppendListener(waiters::onAppend);
     }
 
@@ -71,26 +107,43 @@ public final class FetchHandler implements Handler<FetchRequest> {
             return CompletableFuture.completedFuture(FetchResponse.of(new FetchResponseData()
                     .setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code()).setSessionId(FetchMetadata.INVALID_SESSION_ID)));
         }
+        int minBytes = Math.min(body.minBytes(), body.maxBytes());
+        long waitMs = Math.min(body.maxWait(), maxWaitCapMs);
         Result first = read(body);
-        if (body.maxWait() <= 0 || first.bytes >= body.minBytes() || first.anyError || first.partitions.isEmpty()) {
+        if (waitMs <= 0 || first.bytes >= minBytes || first.anyError || first.partitions.isEmpty()) {
             return CompletableFuture.completedFuture(first.response);
         }
-        DelayedFetch delayed = new DelayedFetch(request, body, first.partitions);
-        delayed.park();
-        return delayed.future;
+        DelayedFetch delayed = new DelayedFetch(this, request, body, minBytes, first);
+        delayed.park(waitMs);
+        return delayed.future();
     }
 
-    /** One read over every partition of the request. */
-    private record Result(FetchResponse response, int bytes, boolean anyError, List<TopicPartition> partitions) { }
+    FetchWaiters waiters() {
+        return waiters;
+    }
 
-    private Result read(FetchRequest body) {
+    LogStore store() {
+        return store;
+    }
+
+    Executor ioPool() {
+        return ioPool;
+    }
+
+    /** What a read saw of one partition without error: enough to watch it afterwards. */
+    record PartitionRead(PartitionLog log, long fetchOffset, int maxBytes, long appendedBefore, int bytes) { }
+
+    /** One read over every partition of the request; {@code partitions} holds those without error, in request order. */
+    record Result(FetchResponse response, int bytes, boolean anyError, List<PartitionRead> partitions) { }
+
+    Result read(FetchRequest body) {
         boolean byId = body.version() >= 13;
         boolean readCommitted = body.isolationLevel() == IsolationLevel.READ_COMMITTED;
         int budget = body.maxBytes();
         boolean minOneMessage = true;
         int total = 0;
         boolean anyError = false;
-        List<TopicPartition> partitions = new ArrayList<>();
+        List<PartitionRead> partitions = new ArrayList<>();
         FetchResponseData data = new FetchResponseData().setErrorCode(Errors.NONE.code()).setSessionId(FetchMetadata.INVALID_SESSION_ID);
         for (FetchTopic ft : body.data().topics()) {
             Topic topic = byId ? store.topic(ft.topicId()) : store.topic(ft.topic());
@@ -106,9 +159,9 @@ public final class FetchHandler implements Handler<FetchRequest> {
                 } else if (fp.currentLeaderEpoch() > PartitionLog.LEADER_EPOCH) {
                     pd.setErrorCode(Errors.UNKNOWN_LEADER_EPOCH.code());
                 } else {
-                    partitions.add(log.topicPartition());
+                    long appendedBefore = log.appendedBytes(); // before the read: appends racing it are counted twice, never missed
                     try {
-                        ReadResult r = log.read(fp.fetchOffset(), Math.max(0, Math.min(fp.partitionMaxBytes(), budget)), minOneMessage);
+                        ReadResult r = reader.read(log, fp.fetchOffset(), Math.max(0, Math.min(fp.partitionMaxBytes(), budget)), minOneMessage);
                         int size = r.records().sizeInBytes();
                         if (size > 0) {
                             minOneMessage = false;
@@ -117,6 +170,7 @@ public final class FetchHandler implements Handler<FetchRequest> {
                         total += size;
                         pd.setErrorCode(Errors.NONE.code()).setHighWatermark(r.highWatermark()).setLastStableOffset(r.highWatermark())
                                 .setLogStartOffset(r.logStartOffset()).setRecords(r.records());
+                        partitions.add(new PartitionRead(log, fp.fetchOffset(), fp.partitionMaxBytes(), appendedBefore, size));
                     } catch (ApiException e) {
                         pd.setErrorCode(Errors.forException(e).code()).setHighWatermark(log.highWatermark())
                                 .setLastStableOffset(log.highWatermark()).setLogStartOffset(log.logStartOffset());
@@ -131,45 +185,5 @@ public final class FetchHandler implements Handler<FetchRequest> {
             data.responses().add(tr);
         }
         return new Result(FetchResponse.of(data), total, anyError, partitions);
-    }
-
-    /** A fetch waiting for min_bytes; all its state is touched on its connection's event loop only. */
-    private final class DelayedFetch implements FetchWaiters.Waiter {
-        final KafkaRequest request;
-        final FetchRequest body;
-        final List<TopicPartition> partitions;
-        final CompletableFuture<AbstractResponse> future = new CompletableFuture<>();
-        ScheduledFuture<?> timer;
-        boolean done;
-
-        DelayedFetch(KafkaRequest request, FetchRequest body, List<TopicPartition> partitions) {
-            this.request = request;
-            this.body = body;
-            this.partitions = partitions;
-        }
-
-        void park() {
-            partitions.forEach(tp -> waiters.add(tp, this));
-            timer = request.eventLoop().schedule(() -> check(true), body.maxWait(), TimeUnit.MILLISECONDS);
-            check(false); // an append may have landed between the first read and parking
-        }
-
-        @Override
-        public void wake() {
-            request.eventLoop().execute(() -> check(false));
-        }
-
-        private void check(boolean timedOut) {
-            if (done) {
-                return;
-            }
-            Result r = read(body);
-            if (timedOut || r.bytes >= body.minBytes() || r.anyError) {
-                done = true;
-                timer.cancel(false);
-                partitions.forEach(tp -> waiters.remove(tp, this));
-                future.complete(r.response);
-            }
-        }
     }
 }

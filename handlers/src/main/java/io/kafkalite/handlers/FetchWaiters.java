@@ -7,10 +7,11 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * Fetches parked until data arrives, by partition. The log store calls {@link #onAppend} after each
- * append; every fetch waiting on that partition is re-checked on its own connection's event loop.
+ * append, on the appending thread; each waiter on that partition only updates its counters there (no
+ * reads). Holds exactly the live waiters: a partition's entry goes when its last waiter does.
  */
 final class FetchWaiters {
-    /** A parked fetch: re-checks itself when woken. */
+    /** One partition of a parked fetch. {@link #wake} runs on the appending thread and must be cheap. */
     interface Waiter {
         void wake();
     }
@@ -18,20 +19,34 @@ final class FetchWaiters {
     private final Map<TopicPartition, Set<Waiter>> byPartition = new ConcurrentHashMap<>();
 
     void add(TopicPartition tp, Waiter waiter) {
-        byPartition.computeIfAbsent(tp, k -> ConcurrentHashMap.newKeySet()).add(waiter);
+        byPartition.compute(tp, (k, set) -> {
+            Set<Waiter> s = set == null ? ConcurrentHashMap.newKeySet() : set;
+            s.add(waiter);
+            return s;
+        });
     }
 
     void remove(TopicPartition tp, Waiter waiter) {
-        Set<Waiter> set = byPartition.get(tp);
-        if (set != null) {
+        byPartition.computeIfPresent(tp, (k, set) -> {
             set.remove(waiter);
-        }
+            return set.isEmpty() ? null : set;
+        });
     }
 
     void onAppend(TopicPartition tp) {
         Set<Waiter> set = byPartition.get(tp);
-        if (set != null && !set.isEmpty()) {
+        if (set != null) {
             set.forEach(Waiter::wake);
         }
+    }
+
+    /** Partitions with at least one waiter. */
+    int partitions() {
+        return byPartition.size();
+    }
+
+    /** Waiters over all partitions. */
+    int waiters() {
+        return byPartition.values().stream().mapToInt(Set::size).sum();
     }
 }

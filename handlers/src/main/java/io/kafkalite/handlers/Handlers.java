@@ -5,6 +5,7 @@ import io.kafkalite.groups.TopicsView;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.Topic;
 import java.util.Collection;
+import java.util.concurrent.Executor;
 import org.apache.kafka.common.Uuid;
 
 /** Builds the registry of every API this broker serves. */
@@ -39,13 +40,14 @@ public final class Handlers {
         };
     }
 
-    public static HandlerRegistry create(LogStore store, ClusterInfo cluster, BrokerConfig config, GroupCoordinator groups) {
+    /** {@code ioPool} is the request-handler pool ({@code num.io.threads}): reads of parked fetches run there. */
+    public static HandlerRegistry create(LogStore store, ClusterInfo cluster, BrokerConfig config, GroupCoordinator groups, Executor ioPool) {
         HandlerRegistry registry = new HandlerRegistry();
         return registry
                 .register(new ApiVersionsHandler(registry))
                 .register(new MetadataHandler(store, cluster, config))
                 .register(new ProduceHandler(store))
-                .register(new FetchHandler(store))
+                .register(new FetchHandler(store, ioPool))
                 .register(new ListOffsetsHandler(store))
                 .register(new CreateTopicsHandler(store, cluster, config))
                 .register(new CreatePartitionsHandler(store, cluster))

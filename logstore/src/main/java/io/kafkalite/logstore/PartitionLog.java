@@ -24,6 +24,7 @@ public final class PartitionLog {
     private final PartitionStorage storage;
     private final ProducerStateTable producers = new ProducerStateTable();
     private volatile LogConfig config;
+    private volatile long appendedBytes; // written under the partition lock only
     private volatile long lastFlushMs = System.currentTimeMillis();
 
     PartitionLog(TopicPartition topicPartition, PartitionStorage storage, LogConfig config) {
@@ -55,6 +56,14 @@ public final class PartitionLog {
 
     public long highWatermark() {
         return storage.logEndOffset();
+    }
+
+    /**
+     * Bytes of batches appended since this log was opened; only grows. Cheap (a volatile read), so a
+     * waiting fetch can tell how much arrived since it looked, without reading the log.
+     */
+    public long appendedBytes() {
+        return appendedBytes;
     }
 
     /**
@@ -93,6 +102,7 @@ public final class PartitionLog {
                                 logAppendTime ? nowMs : first.maxTimestamp()));
             }
             storage.append(valid, first.producerId(), producer == null ? null : ProducerStateTable.encode(producer), cfg);
+            appendedBytes += valid.sizeInBytes();
             if (producer != null) {
                 producers.put(first.producerId(), producer);
             }
