@@ -20,7 +20,6 @@ import org.apache.kafka.clients.admin.DescribeClusterResult;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.TopicCollection;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
@@ -69,9 +68,6 @@ class AdminTest {
         Uuid id = created.topicId("orders").get();
         assertNotEquals(Uuid.ZERO_UUID, id, "topic id from CreateTopics");
         assertEquals(id, d.topicId(), "topic id from Metadata (describeTopics by name)");
-        TopicDescription byId = admin.describeTopics(TopicCollection.ofTopicIds(List.of(id))).allTopicIds().get().get(id);
-        assertEquals("orders", byId.name(), "Metadata by topic id names the topic");
-        assertEquals(id, byId.topicId());
         d.partitions().forEach(p -> {
             assertEquals(1, p.leader().id());
             assertEquals(1, p.isr().size());

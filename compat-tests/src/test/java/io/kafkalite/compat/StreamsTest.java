@@ -136,5 +136,4 @@ class StreamsTest {
         }
         return last;
     }
-    }
 }
