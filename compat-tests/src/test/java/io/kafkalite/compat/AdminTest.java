@@ -3,6 +3,7 @@ package io.kafkalite.compat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,6 +20,7 @@ import org.apache.kafka.clients.admin.DescribeClusterResult;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
@@ -56,12 +58,16 @@ class AdminTest {
         // given
         NewTopic topic = new NewTopic("orders", 3, (short) 1).configs(Map.of("cleanup.policy", "compact", "max.message.bytes", "2000000"));
         // when
-        admin.createTopics(List.of(topic)).all().get();
+        var created = admin.createTopics(List.of(topic));
+        created.all().get();
         // then
         assertTrue(admin.listTopics().names().get().contains("orders"));
         TopicDescription d = admin.describeTopics(List.of("orders")).allTopicNames().get().get("orders");
         assertEquals(3, d.partitions().size());
-        assertNotNull(d.topicId());
+        // kafka-clients turns a missing topic id into Uuid.ZERO_UUID, never null: the id is real and the same everywhere
+        Uuid id = created.topicId("orders").get();
+        assertNotEquals(Uuid.ZERO_UUID, id, "topic id from CreateTopics");
+        assertEquals(id, d.topicId(), "topic id from Metadata (describeTopics by name)");
         d.partitions().forEach(p -> {
             assertEquals(1, p.leader().id());
             assertEquals(1, p.isr().size());
@@ -134,7 +140,9 @@ class AdminTest {
     @Test
     void deleteByTopicId() throws Exception {
         var created = admin.createTopics(List.of(new NewTopic("by-id", 2, (short) 1)));
-        org.apache.kafka.common.Uuid id = created.topicId("by-id").get();
+        Uuid id = created.topicId("by-id").get();
+        assertNotEquals(Uuid.ZERO_UUID, id, "topic id from CreateTopics");
+        assertEquals(id, admin.describeTopics(List.of("by-id")).allTopicNames().get().get("by-id").topicId(), "topic id from Metadata");
         admin.deleteTopics(org.apache.kafka.common.TopicCollection.ofTopicIds(List.of(id))).all().get();
         assertFalse(admin.listTopics().names().get().contains("by-id"));
         assertInstanceOf(org.apache.kafka.common.errors.UnknownTopicIdException.class,

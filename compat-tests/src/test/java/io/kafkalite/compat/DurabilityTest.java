@@ -1,7 +1,9 @@
 package io.kafkalite.compat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -85,12 +87,20 @@ class DurabilityTest {
                 }
             });
             load.start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (acked.values().stream().mapToInt(Map::size).sum() < 50_000) {
+                if (System.nanoTime() > deadline || !load.isAlive()) {
+                    stop.set(true);
+                    fail("the load acknowledged only " + acked.values().stream().mapToInt(Map::size).sum()
+                            + " records in 60 s (producer thread alive: " + load.isAlive() + "); broker log: " + log);
+                }
                 Thread.sleep(20);
             }
             broker.kill9(); // mid-load
             stop.set(true);
-            load.join();
+            // a send to the dead broker blocks up to max.block.ms (60 s) once the buffer is full
+            load.join(Duration.ofSeconds(90).toMillis());
+            assertFalse(load.isAlive(), "the producer thread did not stop within 90 s of the kill");
         }
         int ackedCount = acked.values().stream().mapToInt(Map::size).sum();
         try (BrokerProcess broker = BrokerProcess.start(dir.resolve("data"), port, log)) {

@@ -1,7 +1,6 @@
 package io.kafkalite.compat;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * takes everything back, a third resumes from the committed offsets; every record is read exactly once, with
  * each batch committed explicitly (the script checks, see its header). Then the stock Java Admin and consumer
  * cross-check what it left, as in {@link LibrdkafkaGroupTest}. Skipped where node or
- * {@code src/test/js/node_modules} is missing ({@code compat-tests/install-clients.sh}).
+ * {@code src/test/js/node_modules} is missing ({@code compat-tests/install-clients.sh}), failed instead when
+ * {@code CI} is set.
  */
 class KafkajsGroupTest {
     static final Pattern TOTAL = Pattern.compile("TOTAL (\\d+) records");
@@ -35,9 +35,9 @@ class KafkajsGroupTest {
     void kafkajsConsumersShareAGroup() throws Exception {
         // given
         Path jsDir = Subprocess.moduleDir().resolve("src/test/js");
-        assumeTrue(Subprocess.works(List.of("node", "--version")), "node is not on the PATH (Node 18+ is needed)");
-        assumeTrue(Files.isDirectory(jsDir.resolve("node_modules/kafkajs")),
-                jsDir + "/node_modules is missing: run compat-tests/install-clients.sh (npm ci in src/test/js)");
+        Clients.require(Subprocess.works(List.of("node", "--version")), "node (Node 18+)", "apt packages nodejs npm");
+        Clients.require(Files.isDirectory(jsDir.resolve("node_modules/kafkajs")), "kafkajs in " + jsDir + "/node_modules",
+                "npm ci in src/test/js");
         String topic = "kafkajs-group";
         String group = "kafkajs-g";
         // when

@@ -3,7 +3,6 @@ package io.kafkalite.compat;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * creates topics, produces with its idempotent producer and every codec, checks end offsets and reads the
  * records back with its own Fetch; then the stock Java consumer reads the same topics and checks every
  * record, so what kafkajs wrote is proven readable by Kafka's own client too. Skipped where node or
- * {@code src/test/js/node_modules} is missing ({@code compat-tests/install-clients.sh} runs npm ci).
+ * {@code src/test/js/node_modules} is missing ({@code compat-tests/install-clients.sh} runs npm ci), failed
+ * instead when {@code CI} is set.
  */
 class KafkajsTest {
     static final List<String> CODECS = List.of("none", "gzip", "snappy", "lz4", "zstd");
@@ -55,9 +55,9 @@ class KafkajsTest {
     void kafkajsRoundTripsEveryCodec() throws Exception {
         // given
         Path jsDir = Subprocess.moduleDir().resolve("src/test/js");
-        assumeTrue(Subprocess.works(List.of("node", "--version")), "node is not on the PATH (Node 18+ is needed)");
-        assumeTrue(Files.isDirectory(jsDir.resolve("node_modules/kafkajs")),
-                jsDir + "/node_modules is missing: run compat-tests/install-clients.sh (npm ci in src/test/js)");
+        Clients.require(Subprocess.works(List.of("node", "--version")), "node (Node 18+)", "apt packages nodejs npm");
+        Clients.require(Files.isDirectory(jsDir.resolve("node_modules/kafkajs")), "kafkajs in " + jsDir + "/node_modules",
+                "npm ci in src/test/js");
         // when
         Subprocess.Result run = Subprocess.run(List.of("node", "kafkajs_roundtrip.js", broker.bootstrap(), "kafkajs"),
                 jsDir, null, dir, "kafkajs_roundtrip", Subprocess.TIMEOUT);

@@ -2,11 +2,11 @@ package io.kafkalite.compat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +15,7 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -25,7 +26,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * librdkafka consumers (confluent_kafka, {@code src/test/python/rdkafka_group.py}) in a consumer group, with
@@ -33,11 +35,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  * 4-partition topic 2/2, one leaves and the other takes everything back, a third resumes from the committed
  * offsets; every record is read exactly once (the script checks, see its docstring). Then the stock Java
  * Admin and consumer cross-check what the script left: the group is Empty, its committed offsets are the
- * end offsets, and the topic holds exactly the records the script counted. Skipped without
- * {@code /usr/bin/python3} and confluent_kafka ({@code compat-tests/install-clients.sh}).
+ * end offsets, and the topic holds exactly the records the script counted. Each case runs with the librdkafka
+ * Debian packages confluent_kafka with and with the newest one ({@link LibrdkafkaVersion}). Skipped without
+ * {@code /usr/bin/python3}, confluent_kafka or the newest librdkafka build ({@code compat-tests/install-clients.sh}),
+ * failed instead when {@code CI} is set.
  */
 class LibrdkafkaGroupTest {
     static final Pattern TOTAL = Pattern.compile("TOTAL (\\d+) records");
+    static final Pattern VERSION = Pattern.compile("librdkafka (\\S+), confluent_kafka");
 
     @RegisterExtension
     static final TestBroker broker = TestBroker.perClass(Map.of("group.initial.rebalance.delay.ms", "0"));
@@ -45,19 +50,24 @@ class LibrdkafkaGroupTest {
     static Path dir;
 
 
-    @ParameterizedTest
-    @ValueSource(strings = {"range", "cooperative-sticky"})
-    void confluentKafkaConsumersShareAGroup(String assignor) throws Exception {
+    static Stream<Arguments> cases() {
+        return Arrays.stream(LibrdkafkaVersion.values())
+                .flatMap(lib -> Stream.of("range", "cooperative-sticky").map(assignor -> Arguments.of(lib, assignor)));
+    }
+
+    @ParameterizedTest(name = "{0}, {1}")
+    @MethodSource("cases")
+    void confluentKafkaConsumersShareAGroup(LibrdkafkaVersion lib, String assignor) throws Exception {
         // given
-        assumeTrue(Subprocess.works(List.of(LibrdkafkaTest.PYTHON, "-c", "import confluent_kafka")), LibrdkafkaTest.PYTHON
-                + " cannot import confluent_kafka: run compat-tests/install-clients.sh (apt package python3-confluent-kafka)");
+        lib.requireConfluentKafka();
         Path script = Subprocess.moduleDir().resolve("src/test/python/rdkafka_group.py");
-        String topic = "rdkafka-group-" + assignor;
-        String group = "rdkafka-g-" + assignor;
+        String topic = "rdkafka-group-" + assignor + "-" + lib.id();
+        String group = "rdkafka-g-" + assignor + "-" + lib.id();
         // when
         Subprocess.Result run = Subprocess.run(List.of(LibrdkafkaTest.PYTHON, script.toString(), broker.bootstrap(), topic, group, assignor),
-                null, null, dir, "rdkafka_group-" + assignor, Subprocess.TIMEOUT);
+                lib.env(), null, null, dir, "rdkafka_group-" + assignor + "-" + lib.id(), Subprocess.TIMEOUT);
         // then
+        LibrdkafkaTest.assertLoaded(lib, VERSION, run);
         assertTrue(run.ok() && run.stdoutText().contains("rdkafka group ok"), run::report);
         Matcher total = TOTAL.matcher(run.stdoutText());
         assertTrue(total.find(), run::report);

@@ -2,7 +2,6 @@ package io.kafkalite.compat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -25,6 +25,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.GroupState;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A first run reads 200 of the records and commits exactly what it processed (and reads its commits back
  * with {@code committed()} and the old Admin); a second run of the same group resumes from those offsets
  * and reads the rest, including records produced in between: together exactly every record, once.
- * Skipped when the old jars cannot be obtained (no mvn, offline without them in ~/.m2).
+ * Skipped without mvn (failed instead when {@code CI} is set); failed when mvn cannot obtain the old jars
+ * (offline without them in ~/.m2: {@code install-clients.sh} puts them there).
  */
 class OldJavaClientTest {
     static final String VERSION = "2.8.2";
@@ -49,15 +51,20 @@ class OldJavaClientTest {
     static Path dir;
 
 
-    /** The old jars in compat-tests/target/old-client/lib (copied there from ~/.m2 or Maven Central); skips if impossible. */
+    /**
+     * The old jars in compat-tests/target/old-client/lib (copied there from ~/.m2 or Maven Central); skips without
+     * mvn (fails under CI), fails when mvn cannot get them.
+     */
     static Path oldJars() throws Exception {
         Path module = Subprocess.moduleDir();
         Path lib = module.resolve("target/old-client/lib");
-        assumeTrue(Subprocess.works(List.of("mvn", "-v")), "mvn is not on the PATH: cannot fetch kafka-clients " + VERSION);
+        Clients.require(Subprocess.works(List.of("mvn", "-v")), "mvn (to fetch kafka-clients " + VERSION + ")", "apt package maven");
         Subprocess.Result copy = Subprocess.run(List.of("mvn", "-q", "-B", "-f", module.resolve("src/test/old-client/pom.xml").toString(),
                         "dependency:copy-dependencies", "-DoutputDirectory=" + lib),
                 module, null, dir, "old-client-mvn", Duration.ofSeconds(180));
-        assumeTrue(copy.ok(), () -> "could not obtain kafka-clients " + VERSION + " and its dependencies (offline?):\n" + copy.report());
+        // mvn is there: any failure now (offline without the jars in ~/.m2, a broken pom) is a failure, not a skip
+        assertTrue(copy.ok(), () -> "could not obtain kafka-clients " + VERSION + " and its dependencies (offline? `"
+                + Clients.INSTALL + "` puts them into ~/.m2):\n" + copy.report());
         Set<String> present;
         try (Stream<Path> files = Files.list(lib)) {
             present = files.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
@@ -123,6 +130,7 @@ class OldJavaClientTest {
     }
 
     @Test
+    @Timeout(value = 8, unit = TimeUnit.MINUTES) // above its own limits: mvn 180 s, then two runs of up to 120 s each
     void oldConsumerCommitsAndASecondRunResumes() throws Exception {
         // given
         Path lib = oldJars();

@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -55,9 +58,20 @@ class ProducerTest {
             }
             p.flush();
         }
+        // then: the log holds exactly the 1000 records, each once, with its key, and each partition in send order
+        assertEquals(1000L, endOffsets(topic, 2).values().stream().mapToLong(Long::longValue).sum(), "records in " + topic);
         List<ConsumerRecord<String, String>> records = read(topic, 2, 1000);
-        assertEquals(1000, records.size());
-        assertEquals(1000, records.stream().map(ConsumerRecord::value).distinct().count());
+        assertEquals(IntStream.range(0, 1000).mapToObj(i -> "k" + i + "=v" + i).sorted().toList(),
+                records.stream().map(r -> r.key() + "=" + r.value()).sorted().toList(), "every record exactly once, key with its value");
+        Map<Integer, List<Integer>> order = new TreeMap<>();
+        records.forEach(r -> order.computeIfAbsent(r.partition(), p -> new ArrayList<>()).add(Integer.parseInt(r.value().substring(1))));
+        order.forEach((p, sent) -> assertEquals(sent.stream().sorted().toList(), sent, "send order in partition " + p));
+    }
+
+    static Map<org.apache.kafka.common.TopicPartition, Long> endOffsets(String topic, int partitions) {
+        try (KafkaConsumer<String, String> c = broker.consumer()) {
+            return c.endOffsets(Records.partitions(topic, partitions));
+        }
     }
 
     @Test
@@ -93,12 +107,10 @@ class ProducerTest {
             }
             p.flush();
         }
+        assertEquals(500L, endOffsets("recompressed", 1).values().iterator().next(), "records in the log");
         List<ConsumerRecord<String, String>> records = read("recompressed", 1, 500);
-        assertEquals(500, records.size());
-        for (int i = 0; i < 500; i++) {
-            assertEquals("v" + i, records.get(i).value());
-            assertEquals(i, records.get(i).offset());
-        }
+        assertEquals(IntStream.range(0, 500).mapToObj(i -> i + " k" + i + "=v" + i).toList(),
+                records.stream().map(r -> r.offset() + " " + r.key() + "=" + r.value()).toList(), "offset, key and value of every record");
     }
 
     @Test

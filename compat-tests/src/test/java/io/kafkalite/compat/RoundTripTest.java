@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -19,6 +21,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -26,7 +29,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The default (idempotent) stock producer writes 100,000 keyed records with headers to a 3-partition
  * topic with each codec; a consumer (assign + seekToBeginning) reads every one back with the same key,
- * value, headers and timestamp, in per-partition order with contiguous offsets.
+ * value, headers and timestamp; each partition holds exactly the records the default partitioner sent there,
+ * in the order they were sent, at offsets 0, 1, 2, ... (the offsets the producer was told).
  */
 class RoundTripTest {
     static final int RECORDS = 100_000;
@@ -61,27 +65,40 @@ class RoundTripTest {
             }
             producer.flush();
         }
-        // then
-        assertEquals(RECORDS, sentAt.values().stream().mapToInt(Map::size).sum(), "every send was acknowledged");
+        // then: per partition, exactly the records sent there (the default partitioner: murmur2 of the key), in the
+        // order they were sent, at offsets 0, 1, 2, ... as the producer was told
+        Map<Integer, List<Integer>> produced = new TreeMap<>(); // partition -> record indexes in send order
+        for (int i = 0; i < RECORDS; i++) {
+            produced.computeIfAbsent(Utils.toPositive(Utils.murmur2(key(i))) % 3, p -> new ArrayList<>()).add(i);
+        }
+        assertEquals(Set.of(0, 1, 2), produced.keySet(), "keys spread over all partitions");
+        Map<Integer, Map<Long, Integer>> expectedAcks = new TreeMap<>();
+        produced.forEach((p, indexes) -> {
+            Map<Long, Integer> byOffset = new HashMap<>();
+            for (int o = 0; o < indexes.size(); o++) {
+                byOffset.put((long) o, indexes.get(o));
+            }
+            expectedAcks.put(p, byOffset);
+        });
+        assertEquals(expectedAcks, new TreeMap<>(sentAt), "partition and offset of every acknowledged send");
         List<ConsumerRecord<byte[], byte[]>> read;
         try (KafkaConsumer<byte[], byte[]> consumer = broker.bytesConsumer()) {
             read = Records.readAll(consumer, Records.partitions(topic, 3), RECORDS, Duration.ofSeconds(60));
         }
         assertEquals(RECORDS, read.size());
-        Map<Integer, Long> nextOffset = new HashMap<>();
+        Map<Integer, List<Integer>> readOrder = new TreeMap<>(); // partition -> record indexes in offset order
         for (ConsumerRecord<byte[], byte[]> r : read) {
-            long expectedOffset = nextOffset.getOrDefault(r.partition(), 0L);
-            assertEquals(expectedOffset, r.offset(), "contiguous offsets in partition " + r.partition());
-            nextOffset.put(r.partition(), expectedOffset + 1);
-            int i = sentAt.get(r.partition()).get(r.offset());
-            assertArrayEquals(key(i), r.key());
-            assertArrayEquals(value(i), r.value());
-            assertEquals(baseTs + i, r.timestamp());
-            assertArrayEquals(bytes(String.valueOf(i)), r.headers().lastHeader("index").value());
+            List<Integer> sofar = readOrder.computeIfAbsent(r.partition(), p -> new ArrayList<>());
+            assertEquals(sofar.size(), r.offset(), "contiguous offsets from 0 in partition " + r.partition());
+            int i = Integer.parseInt(new String(r.headers().lastHeader("index").value(), StandardCharsets.UTF_8));
+            sofar.add(i);
+            // the record is intact (which record it is, and where, is checked below)
+            assertArrayEquals(key(i), r.key(), "key at " + r.partition() + ":" + r.offset());
+            assertArrayEquals(value(i), r.value(), "value at " + r.partition() + ":" + r.offset());
+            assertEquals(baseTs + i, r.timestamp(), "timestamp at " + r.partition() + ":" + r.offset());
             assertArrayEquals(bytes(codec), r.headers().lastHeader("codec").value());
         }
-        List<Integer> partitionsUsed = new ArrayList<>(nextOffset.keySet());
-        assertEquals(3, partitionsUsed.size(), "keys spread over all partitions");
+        assertEquals(produced, readOrder, "records of each partition, in offset order, are those sent there in send order");
     }
 
     static byte[] key(int i) {

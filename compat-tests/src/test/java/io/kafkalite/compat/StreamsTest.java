@@ -3,21 +3,24 @@ package io.kafkalite.compat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.LongDeserializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -72,32 +75,65 @@ class StreamsTest {
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         // when
-        Map<String, Long> latest = new HashMap<>();
-        try (KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
+        try (KafkaStreams streams = new KafkaStreams(builder.build(), props); Admin admin = broker.admin()) {
             streams.start();
-            Properties c = new Properties();
-            c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
-            c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-            c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, LongDeserializer.class.getName());
-            try (KafkaConsumer<String, Long> consumer = new KafkaConsumer<>(c)) {
-                consumer.assign(Records.partitions("counts", 2));
-                consumer.seekToBeginning(consumer.assignment());
-                long deadline = System.currentTimeMillis() + 90_000;
-                while (!latest.equals(expected) && System.currentTimeMillis() < deadline) {
-                    for (ConsumerRecord<String, Long> r : consumer.poll(Duration.ofMillis(200))) {
-                        latest.put(r.key(), r.value());
-                    }
+            awaitEverythingProcessed(admin, "word-count", Duration.ofSeconds(90));
+            // then: the last count of each word in "counts" is its exact total; no other word is there
+            assertEquals(expected, lastValues("counts", 2), "final count of every word");
+            assertEquals(KafkaStreams.State.RUNNING, streams.state());
+            var topics = admin.listTopics().names().get();
+            assertTrue(topics.stream().anyMatch(t -> t.startsWith("word-count-") && t.endsWith("-repartition")), topics.toString());
+            assertTrue(topics.stream().anyMatch(t -> t.startsWith("word-count-") && t.endsWith("-changelog")), topics.toString());
+        }
+    }
+
+    /**
+     * Waits until the application's group has committed the end offset of every partition of "lines" and of
+     * its repartition topic, at one moment. Streams flushes its output (and caches) before it commits, so
+     * from then on every count it will ever write is in "counts".
+     */
+    static void awaitEverythingProcessed(Admin admin, String group, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<TopicPartition, Long> committed = Map.of();
+        Map<TopicPartition, Long> ends = Map.of();
+        while (System.nanoTime() < deadline) {
+            committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().entrySet().stream()
+                    .filter(e -> e.getValue() != null).collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+            List<TopicPartition> inputs = new ArrayList<>(Records.partitions("lines", 2));
+            admin.listTopics().names().get().stream().filter(t -> t.startsWith(group + "-") && t.endsWith("-repartition"))
+                    .forEach(t -> inputs.addAll(Records.partitions(t, 2)));
+            ends = admin.listOffsets(inputs.stream().collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()))).all().get()
+                    .entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+            Map<TopicPartition, Long> done = committed;
+            if (inputs.size() == 4 && ends.entrySet().stream().allMatch(e -> done.getOrDefault(e.getKey(), 0L).equals(e.getValue()))) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("the streams application did not commit the end of its inputs within " + timeout
+                + "; ends " + ends + ", committed " + committed);
+    }
+
+    /** Reads {@code topic} up to its current end and gives the last value of each key. */
+    static Map<String, Long> lastValues(String topic, int partitions) {
+        Properties c = new Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, LongDeserializer.class.getName());
+        Map<String, Long> last = new HashMap<>();
+        try (KafkaConsumer<String, Long> consumer = new KafkaConsumer<>(c)) {
+            List<TopicPartition> tps = Records.partitions(topic, partitions);
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(tps);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (tps.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
+                assertTrue(System.nanoTime() < deadline, () -> "could not read " + topic + " to its end " + ends + " in 30 s");
+                for (ConsumerRecord<String, Long> r : consumer.poll(Duration.ofMillis(200))) {
+                    last.put(r.key(), r.value());
                 }
             }
-            // then
-            assertEquals(expected, latest, "final count of every word");
-            assertEquals(KafkaStreams.State.RUNNING, streams.state());
-            try (Admin admin = broker.admin()) {
-                var topics = admin.listTopics().names().get();
-                assertTrue(topics.stream().anyMatch(t -> t.startsWith("word-count-") && t.endsWith("-repartition")), topics.toString());
-                assertTrue(topics.stream().anyMatch(t -> t.startsWith("word-count-") && t.endsWith("-changelog")), topics.toString());
-            }
         }
-        assertTrue(Files.exists(stateDir));
+        return last;
     }
 }

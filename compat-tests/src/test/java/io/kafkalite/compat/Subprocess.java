@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs an external program (no shell) with its output in files, a timeout, and a tail for assertion messages. */
@@ -41,9 +42,16 @@ final class Subprocess {
      */
     static Result run(List<String> command, Path workDir, Path stdin, Path outDir, String name, Duration timeout)
             throws IOException, InterruptedException {
+        return run(command, Map.of(), workDir, stdin, outDir, name, timeout);
+    }
+
+    /** As above, with {@code env} added to (and overriding) this JVM's environment. */
+    static Result run(List<String> command, Map<String, String> env, Path workDir, Path stdin, Path outDir, String name,
+                      Duration timeout) throws IOException, InterruptedException {
         Path out = outDir.resolve(name + ".out");
         Path err = outDir.resolve(name + ".err");
         ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        pb.environment().putAll(env);
         if (workDir != null) {
             pb.directory(workDir.toFile());
         }
@@ -66,9 +74,15 @@ final class Subprocess {
 
     /** Whether {@code command} can be started and exits 0 within 30 s (a probe for an installed tool). */
     static boolean works(List<String> command) {
+        return works(command, Map.of());
+    }
+
+    /** As above, with {@code env} added to this JVM's environment. */
+    static boolean works(List<String> command, Map<String, String> env) {
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().putAll(env);
+            Process p = pb.start();
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 return false;
