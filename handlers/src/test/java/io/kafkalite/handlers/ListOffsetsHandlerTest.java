@@ -24,7 +24,6 @@ import org.apache.kafka.common.requests.ListOffsetsRequest;
 import org.apache.kafka.common.requests.ListOffsetsResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -101,9 +100,6 @@ class ListOffsetsHandlerTest {
     }
 
     @Test
-    @Disabled("logstore bug, found by this test: a timestamp search answers an offset below the log start offset (here 0, "
-            + "deleted) where Kafka answers the first offset >= logStartOffset (UnifiedLog.fetchOffsetByTimestamp); "
-            + "enable once PartitionLog.offsetForTimestamp starts at logStartOffset")
     void byTimestampNotBelowTheLogStart() throws Exception {
         assertEquals("offset 1 timestamp 200 epoch 0 NONE", summary(list(handler, (short) 11, "t", 0, 0, -1)));
     }
