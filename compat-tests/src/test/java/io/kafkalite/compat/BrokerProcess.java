@@ -18,10 +18,14 @@ final class BrokerProcess implements AutoCloseable {
     }
 
     static BrokerProcess start(Path dataDir, int port, Path logFile) throws Exception {
+        return start(dataDir, port, logFile, Map.of());
+    }
+
+    static BrokerProcess start(Path dataDir, int port, Path logFile, Map<String, String> extra) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "--add-opens", "java.base/java.nio=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), "io.kafkalite.broker.Main"));
-        for (Map.Entry<String, String> e : TestBroker.props(dataDir, port, Map.of()).entrySet()) {
+        for (Map.Entry<String, String> e : TestBroker.props(dataDir, port, extra).entrySet()) {
             cmd.add("--override");
             cmd.add(e.getKey() + "=" + e.getValue());
         }
