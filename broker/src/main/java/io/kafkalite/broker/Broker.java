@@ -50,7 +50,7 @@ public final class Broker implements AutoCloseable {
         try {
             ClusterInfo cluster = new ClusterInfo(config.nodeId(), store.clusterId(), listener.host(), listener.port());
             groups = new GroupCoordinator(new CoordinatorThread(), GroupConfig.from(config.originals()),
-                    store.durableMap("group_offsets"), Handlers.topicsView(store));
+                    store.durableMap("group_offsets"), store.durableMap("group_metadata"), Handlers.topicsView(store));
             // TODO(wire): pass the request-handler pool (num.io.threads) once it exists; until then parked fetches read on the common pool
             HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, ForkJoinPool.commonPool());
             KafkaServer server = KafkaServer.start(listener.bindsAll() ? null : listener.host(), listener.port(), listener.name(),

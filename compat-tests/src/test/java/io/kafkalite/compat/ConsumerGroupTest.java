@@ -3,6 +3,7 @@ package io.kafkalite.compat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -16,6 +17,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -25,6 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * together read every record exactly once (they commit before giving partitions up) — with the
  * classic protocol and with the KIP-848 consumer protocol.
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class ConsumerGroupTest {
     @RegisterExtension
     static final TestBroker broker = TestBroker.perClass(Map.of("group.initial.rebalance.delay.ms", "0", "group.consumer.heartbeat.interval.ms", "500"));
@@ -91,9 +94,7 @@ class ConsumerGroupTest {
             // then
             await("all 12,000 records consumed", () -> seen.size() == 12_000);
         } finally {
-            for (GroupMember m : members) {
-                m.close();
-            }
+            GroupMember.closeAll(members);
         }
         for (int i = 0; i < 12_000; i++) {
             assertTrue(seen.containsKey(topic + "-" + i), "record " + i + " consumed");

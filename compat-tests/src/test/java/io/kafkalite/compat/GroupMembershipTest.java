@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,11 +18,13 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Static membership, rebalances of many members at once, and offset commits the broker must refuse. */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class GroupMembershipTest {
     @RegisterExtension
     static final TestBroker broker = TestBroker.perClass(Map.of("group.consumer.heartbeat.interval.ms", "500"));
@@ -79,9 +82,7 @@ class GroupMembershipTest {
                 assertEquals(0, m.revocations.get(), "a single rebalance: nobody had to give partitions up");
             }
         } finally {
-            for (GroupMember m : members) {
-                m.close();
-            }
+            GroupMember.closeAll(members);
         }
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.concurrent.TimeUnit;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -22,10 +23,12 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Kafka's consumer-groups CLI, console consumer (in a group) and ConsumerPerformance against the broker. */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class GroupToolsTest {
     @RegisterExtension
     static final TestBroker broker = TestBroker.perClass(Map.of("group.initial.rebalance.delay.ms", "0"));
@@ -81,12 +84,14 @@ class GroupToolsTest {
         // when / then: --list
         Tools.Result list = groups("--list");
         assertEquals(0, list.exitCode(), list.stderr());
-        assertTrue(list.stdout().lines().anyMatch("cli-group"::equals), list.stdout());
+        assertEquals(1, list.stdout().lines().filter("cli-group"::equals).count(), "listed once: " + list.stdout());
         // --describe: offsets and lag per partition
         Tools.Result describe = groups("--describe", "--group", "cli-group");
         assertEquals(0, describe.exitCode(), describe.stderr());
+        List<String> rows = describe.stdout().lines().filter(l -> l.startsWith("cli-group ")).toList();
+        assertEquals(2, rows.size(), "one row per partition, no duplicates: " + describe.stdout());
         for (int partition = 0; partition < 2; partition++) {
-            Matcher m = Pattern.compile("cli-group\\s+cli\\s+" + partition + "\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)").matcher(describe.stdout());
+            Matcher m = Pattern.compile("cli-group\\s+cli\\s+" + partition + "\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)").matcher(rows.get(partition));
             assertTrue(m.find(), describe.stdout());
             assertEquals("300", m.group(1), "current offset");
             assertEquals("500", m.group(2), "log end offset");
@@ -97,8 +102,9 @@ class GroupToolsTest {
         assertEquals(0, reset.exitCode(), reset.stderr());
         try (Admin admin = broker.admin()) {
             Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets("cli-group").partitionsToOffsetAndMetadata().get();
-            assertEquals(0, offsets.get(new TopicPartition("cli", 0)).offset());
-            assertEquals(0, offsets.get(new TopicPartition("cli", 1)).offset());
+            assertEquals(Map.of(new TopicPartition("cli", 0), 0L, new TopicPartition("cli", 1), 0L),
+                    offsets.entrySet().stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset())),
+                    "exactly the two partitions, reset to 0");
         }
         // --delete
         Tools.Result delete = groups("--delete", "--group", "cli-group");
@@ -111,7 +117,10 @@ class GroupToolsTest {
         Tools.Result r = Tools.run(dir, "org.apache.kafka.tools.consumer.ConsoleConsumer", List.of("--bootstrap-server", broker.bootstrap(),
                 "--topic", "cli", "--from-beginning", "--max-messages", "1000", "--timeout-ms", "60000"));
         assertEquals(0, r.exitCode(), r.stderr());
-        assertEquals(1000, r.stdout().lines().filter(l -> l.startsWith("v")).count());
+        List<String> values = r.stdout().lines().filter(l -> l.startsWith("v")).toList();
+        assertEquals(1000, values.size(), r.stdout());
+        assertEquals(java.util.stream.IntStream.range(0, 1000).mapToObj(i -> "v" + i).collect(java.util.stream.Collectors.toSet()),
+                java.util.Set.copyOf(values), "every record once, with its value");
     }
 
     @Test
@@ -121,5 +130,10 @@ class GroupToolsTest {
         assertEquals(0, r.exitCode(), r.stderr());
         String[] row = r.stdout().lines().filter(l -> l.matches("^\\d{4}-.*")).reduce((a, b) -> b).orElseThrow().split(",\\s*");
         assertEquals("1000", row[4].trim(), "nMsg.consumed: " + r.stdout());
+        try (Admin admin = broker.admin()) {
+            assertEquals(Map.of(new TopicPartition("perf", 0), 1000L), admin.listConsumerGroupOffsets("perf-group").partitionsToOffsetAndMetadata()
+                    .get().entrySet().stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset())),
+                    "the group committed exactly to the end");
+        }
     }
 }

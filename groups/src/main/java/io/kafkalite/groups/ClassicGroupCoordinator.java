@@ -33,11 +33,38 @@ final class ClassicGroupCoordinator {
 
     private final Scheduler scheduler;
     private final GroupConfig config;
+    private final GroupMetadataStore store;
     final Map<String, ClassicGroup> groups = new HashMap<>();
 
-    ClassicGroupCoordinator(Scheduler scheduler, GroupConfig config) {
+    ClassicGroupCoordinator(Scheduler scheduler, GroupConfig config, GroupMetadataStore store) {
         this.scheduler = scheduler;
         this.config = config;
+        this.store = store;
+    }
+
+    /** A group replayed from its stored record: Stable, and every member gets a fresh session timer (as Kafka on load). */
+    void restore(ClassicGroup group) {
+        groups.put(group.groupId, group);
+        group.members.values().forEach(m -> scheduleSession(group, m));
+    }
+
+    /** Stores the group's record (Stable) or its tombstone (Empty, Dead); other states keep the last record. */
+    private CompletableFuture<Void> persist(ClassicGroup group) {
+        if (group.is(ClassicGroupState.STABLE)) {
+            return store.put(group.groupId, ClassicGroupRecords.newGroupRecord(group));
+        }
+        if (group.is(ClassicGroupState.EMPTY) || group.is(ClassicGroupState.DEAD)) {
+            return store.put(group.groupId, null);
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    private void persistInBackground(ClassicGroup group) {
+        persist(group).whenComplete((v, e) -> {
+            if (e != null) {
+                log.error("Storing the metadata of group {} failed", group.groupId, e);
+            }
+        });
     }
 
     static String joinKey(String groupId) {
@@ -152,7 +179,15 @@ final class ClassicGroupCoordinator {
             scheduleSession(group, fresh);
             log.info("Static member {} of group {} rejoined as {} without a rebalance", old.groupInstanceId, group.groupId, newMemberId);
             // a returning leader must not recompute the assignment (KIP-814: skip_assignment)
-            return CompletableFuture.completedFuture(currentGenerationResponse(group, fresh).setSkipAssignment(fresh.memberId.equals(group.leaderId)));
+            JoinGroupResponseData response = currentGenerationResponse(group, fresh).setSkipAssignment(fresh.memberId.equals(group.leaderId));
+            // the new member id is stored before the member learns it, so a coordinator restart keeps it
+            return persist(group).handle((v, e) -> {
+                if (e != null) {
+                    log.error("Storing group {} after static member {} rejoined failed", group.groupId, old.groupInstanceId, e);
+                    return joinResponse(newMemberId, Errors.COORDINATOR_NOT_AVAILABLE);
+                }
+                return response;
+            });
         }
         return updateMemberAndRebalance(group, fresh, protocols);
     }
@@ -275,6 +310,7 @@ final class ClassicGroupCoordinator {
             group.protocolName = null;
             group.leaderId = null;
             group.emptySince = scheduler.now();
+            persistInBackground(group); // tombstone: an empty group comes back Empty from its offsets
             return;
         }
         if (group.leaderId == null || !group.members.containsKey(group.leaderId)) {
@@ -346,13 +382,7 @@ final class ClassicGroupCoordinator {
                     for (ClassicMember m : group.members.values()) {
                         m.assignment = assignments.getOrDefault(m.memberId, new byte[0]);
                     }
-                    group.state = ClassicGroupState.STABLE;
-                    for (ClassicMember m : group.members.values()) {
-                        if (m.awaitingSync != null) {
-                            m.awaitingSync.complete(syncResponse(group, m));
-                            m.awaitingSync = null;
-                        }
-                    }
+                    completeGeneration(group);
                 }
                 return result;
             case STABLE:
@@ -361,6 +391,35 @@ final class ClassicGroupCoordinator {
             default:
                 return syncError(Errors.UNKNOWN_MEMBER_ID);
         }
+    }
+
+    /**
+     * The leader's assignment completes the generation: its record is stored, and only once it is durable
+     * does the group become Stable and the members waiting in SyncGroup get their assignment (as Kafka
+     * does). If the write fails they are told COORDINATOR_NOT_AVAILABLE and the group rebalances.
+     */
+    private void completeGeneration(ClassicGroup group) {
+        int generation = group.generationId;
+        store.put(group.groupId, ClassicGroupRecords.newGroupRecord(group)).whenComplete((v, e) -> scheduler.execute(() -> {
+            if (groups.get(group.groupId) != group || group.generationId != generation || !group.is(ClassicGroupState.COMPLETING_REBALANCE)) {
+                return; // the group moved on while the record was written
+            }
+            if (e != null) {
+                log.error("Storing generation {} of group {} failed; the group rebalances", generation, group.groupId, e);
+            } else {
+                group.state = ClassicGroupState.STABLE;
+            }
+            for (ClassicMember m : group.members.values()) {
+                if (m.awaitingSync != null) {
+                    m.awaitingSync.complete(e == null ? syncResponse(group, m)
+                            : new SyncGroupResponseData().setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setAssignment(new byte[0]));
+                    m.awaitingSync = null;
+                }
+            }
+            if (e != null) {
+                prepareRebalance(group);
+            }
+        }));
     }
 
     private static SyncGroupResponseData syncResponse(ClassicGroup group, ClassicMember member) {
@@ -488,11 +547,12 @@ final class ClassicGroupCoordinator {
         }
     }
 
-    /** Makes a group dead (DeleteGroups); only empty groups are deleted. */
-    void delete(ClassicGroup group) {
+    /** Makes a group dead (DeleteGroups); only empty groups are deleted. Completes when its tombstone is durable. */
+    CompletableFuture<Void> delete(ClassicGroup group) {
         group.state = ClassicGroupState.DEAD;
         groups.remove(group.groupId);
         scheduler.cancel(joinKey(group.groupId));
+        return persist(group);
     }
 
     // ---------------------------------------------------------------- helpers

@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.apache.kafka.common.Uuid;
@@ -34,12 +35,46 @@ final class ConsumerGroupCoordinator {
     private final Scheduler scheduler;
     private final GroupConfig config;
     private final TopicsView topics;
+    private final GroupMetadataStore store;
     final Map<String, ConsumerGroup> groups = new HashMap<>();
 
-    ConsumerGroupCoordinator(Scheduler scheduler, GroupConfig config, TopicsView topics) {
+    ConsumerGroupCoordinator(Scheduler scheduler, GroupConfig config, TopicsView topics, GroupMetadataStore store) {
         this.scheduler = scheduler;
         this.config = config;
         this.topics = topics;
+        this.store = store;
+    }
+
+    /**
+     * A group replayed from its stored record. Every member gets a fresh session timer (and a revocation
+     * timer if it still owes partitions), as Kafka does on load; members that come back heartbeat on at
+     * their epoch.
+     */
+    void restore(ConsumerGroup group) {
+        groups.put(group.groupId, group);
+        for (ConsumerMember m : group.members.values()) {
+            scheduleSession(group, m);
+            if (m.state == ConsumerMember.State.UNREVOKED_PARTITIONS) {
+                scheduleRevocation(group, m);
+            }
+        }
+    }
+
+    /**
+     * Stores the group's record if a heartbeat or timeout changed it (a tombstone once it has no members);
+     * completes when durable. A heartbeat is answered only after this.
+     */
+    CompletableFuture<Void> persist(String groupId) {
+        ConsumerGroup group = groups.get(groupId);
+        return store.put(groupId, group == null || group.members.isEmpty() ? null : ConsumerGroupRecords.newGroupRecord(group));
+    }
+
+    private void persistInBackground(ConsumerGroup group) {
+        persist(group.groupId).whenComplete((v, e) -> {
+            if (e != null) {
+                log.error("Storing the metadata of consumer group {} failed", group.groupId, e);
+            }
+        });
     }
 
     static String sessionKey(String groupId, String memberId) {
@@ -222,13 +257,7 @@ final class ConsumerGroupCoordinator {
             member.assigned = minus(member.assigned, revoke);
             member.pendingRevocation = revoke;
             member.state = ConsumerMember.State.UNREVOKED_PARTITIONS;
-            scheduler.schedule(revocationKey(group.groupId, member.memberId), Math.max(member.rebalanceTimeoutMs, 1000), () -> {
-                if (group.members.get(member.memberId) == member && member.state == ConsumerMember.State.UNREVOKED_PARTITIONS) {
-                    log.info("Member {} of consumer group {} did not revoke its partitions within its rebalance timeout and is removed",
-                            member.memberId, group.groupId);
-                    remove(group, member);
-                }
-            });
+            scheduleRevocation(group, member);
             return;
         }
         Map<Uuid, Set<Integer>> ownedByOthers = new HashMap<>();
@@ -248,11 +277,23 @@ final class ConsumerGroupCoordinator {
         member.state = minus(target, assigned).isEmpty() ? ConsumerMember.State.STABLE : ConsumerMember.State.UNRELEASED_PARTITIONS;
     }
 
+    private void scheduleRevocation(ConsumerGroup group, ConsumerMember member) {
+        scheduler.schedule(revocationKey(group.groupId, member.memberId), Math.max(member.rebalanceTimeoutMs, 1000), () -> {
+            if (group.members.get(member.memberId) == member && member.state == ConsumerMember.State.UNREVOKED_PARTITIONS) {
+                log.info("Member {} of consumer group {} did not revoke its partitions within its rebalance timeout and is removed",
+                        member.memberId, group.groupId);
+                remove(group, member);
+                persistInBackground(group);
+            }
+        });
+    }
+
     private void scheduleSession(ConsumerGroup group, ConsumerMember member) {
         scheduler.schedule(sessionKey(group.groupId, member.memberId), config.consumerSessionTimeoutMs(), () -> {
             if (group.members.get(member.memberId) == member) {
                 log.info("Member {} of consumer group {} missed its session timeout and is removed", member.memberId, group.groupId);
                 remove(group, member);
+                persistInBackground(group);
             }
         });
     }

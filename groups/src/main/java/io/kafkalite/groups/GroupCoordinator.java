@@ -47,14 +47,39 @@ public final class GroupCoordinator implements AutoCloseable {
     private final ClassicGroupCoordinator classic;
     private final ConsumerGroupCoordinator consumer;
 
-    public GroupCoordinator(Scheduler scheduler, GroupConfig config, DurableMap offsetsTable, TopicsView topics) {
+    /**
+     * Loads committed offsets and group metadata (on the coordinator thread, before any request runs):
+     * groups with members come back Stable at their generation or epoch, groups with only offsets Empty.
+     */
+    public GroupCoordinator(Scheduler scheduler, GroupConfig config, DurableMap offsetsTable, DurableMap metadataTable, TopicsView topics) {
         this.scheduler = scheduler;
         this.config = config;
         this.offsets = new OffsetStore(offsetsTable);
-        this.classic = new ClassicGroupCoordinator(scheduler, config);
-        this.consumer = new ConsumerGroupCoordinator(scheduler, config, topics);
+        GroupMetadataStore metadata = new GroupMetadataStore(metadataTable);
+        this.classic = new ClassicGroupCoordinator(scheduler, config, metadata);
+        this.consumer = new ConsumerGroupCoordinator(scheduler, config, topics, metadata);
+        onCoordinator(() -> {
+            load(metadata);
+            return done(null);
+        }).join();
+    }
+
+    private void load(GroupMetadataStore metadata) {
+        long now = scheduler.now();
+        metadata.load((type, groupId, body) -> {
+            if (type == GroupMetadataStore.CLASSIC) {
+                classic.restore(ClassicGroupRecords.replay(groupId, body, now));
+            } else if (type == GroupMetadataStore.CONSUMER) {
+                consumer.restore(ConsumerGroupRecords.replay(groupId, body));
+            } else {
+                log.warn("Skipping the stored metadata of group {}: unknown group type {}", groupId, type);
+            }
+        });
+        log.info("Loaded {} classic and {} consumer groups", classic.groups.size(), consumer.groups.size());
         for (String group : offsets.groups()) {
-            classic.getOrCreate(group); // groups with offsets survive a restart as Empty groups
+            if (!consumer.groups.containsKey(group)) {
+                classic.getOrCreate(group); // groups with only offsets survive a restart as Empty groups
+            }
         }
         scheduler.schedule(EXPIRY_KEY, config.offsetsRetentionCheckIntervalMs(), this::expireOffsets);
     }
@@ -125,7 +150,15 @@ public final class GroupCoordinator implements AutoCloseable {
                 }
                 classic.delete(old); // an empty classic group becomes a consumer group; its offsets stay
             }
-            return done(consumer.heartbeat(req, clientId, clientHost, version));
+            ConsumerGroupHeartbeatResponseData response = consumer.heartbeat(req, clientId, clientHost, version);
+            return consumer.persist(req.groupId()).handle((v, e) -> {
+                if (e != null) {
+                    log.error("Storing consumer group {} failed", req.groupId(), e);
+                    return new ConsumerGroupHeartbeatResponseData().setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code())
+                            .setErrorMessage("The group's metadata could not be stored");
+                }
+                return response;
+            });
         });
     }
 
@@ -367,9 +400,10 @@ public final class GroupCoordinator implements AutoCloseable {
                     error = Errors.NON_EMPTY_GROUP;
                 } else {
                     if (g != null) {
-                        classic.delete(g);
+                        writes.add(classic.delete(g));
                     } else {
                         consumer.groups.remove(id);
+                        writes.add(consumer.persist(id));
                     }
                     writes.add(offsets.delete(id, null));
                     error = Errors.NONE;

@@ -16,9 +16,12 @@ import org.apache.kafka.common.TopicPartition;
  * coordinator thread only.
  *
  * <pre>
- * key   [2 n][group id UTF-8][2 m][topic UTF-8][4 partition]
- * value [1 version=0][8 offset][4 leader epoch][8 commit timestamp][4 k][metadata UTF-8]
+ * key      [2 n][group id UTF-8][2 m][topic UTF-8][4 partition], or its hashed form when longer than
+ *          {@link StoreKeys#MAX_KEY_BYTES} (see {@link StoreKeys})
+ * value v0 [1 version=0][8 offset][4 leader epoch][8 commit timestamp][4 k][metadata UTF-8]      (read only)
+ * value v1 [1 version=1][2 n][group id][2 m][topic][4 partition][8 offset][4 leader epoch][8 commit timestamp][4 k][metadata]
  * </pre>
+ * Version 1 names the partition in the value, so a hashed key loads; loading trusts the value's names.
  */
 final class OffsetStore {
     private final DurableMap table;
@@ -27,12 +30,12 @@ final class OffsetStore {
     OffsetStore(DurableMap table) {
         this.table = table;
         table.forEach((k, v) -> {
-            ByteBuffer key = ByteBuffer.wrap(k);
-            String group = string(key, key.getShort());
-            String topic = string(key, key.getShort());
-            TopicPartition tp = new TopicPartition(topic, key.getInt());
             ByteBuffer value = ByteBuffer.wrap(v);
-            value.get(); // version
+            byte version = value.get();
+            ByteBuffer names = version == 0 ? ByteBuffer.wrap(k) : value;
+            String group = StoreKeys.getString(names);
+            String topic = StoreKeys.getString(names);
+            TopicPartition tp = new TopicPartition(topic, names.getInt());
             long offset = value.getLong();
             int epoch = value.getInt();
             long timestamp = value.getLong();
@@ -55,10 +58,7 @@ final class OffsetStore {
         Map<TopicPartition, CommittedOffset> current = byGroup.computeIfAbsent(group, g -> new HashMap<>());
         offsets.forEach((tp, o) -> {
             current.put(tp, o);
-            byte[] metadata = o.metadata() == null ? new byte[0] : o.metadata().getBytes(StandardCharsets.UTF_8);
-            byte[] value = ByteBuffer.allocate(25 + metadata.length).put((byte) 0).putLong(o.offset()).putInt(o.leaderEpoch())
-                    .putLong(o.commitTimestamp()).putInt(metadata.length).put(metadata).array();
-            changes.add(new AbstractMap.SimpleEntry<>(key(group, tp), value));
+            changes.add(new AbstractMap.SimpleEntry<>(key(group, tp), value(group, tp, o)));
         });
         return table.write(changes);
     }
@@ -99,11 +99,25 @@ final class OffsetStore {
         return offsets(group).values().stream().mapToLong(CommittedOffset::commitTimestamp).max().orElse(-1);
     }
 
-    private static byte[] key(String group, TopicPartition tp) {
-        byte[] g = group.getBytes(StandardCharsets.UTF_8);
-        byte[] t = tp.topic().getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(8 + g.length + t.length).putShort((short) g.length).put(g).putShort((short) t.length).put(t)
-                .putInt(tp.partition()).array();
+    /** The partition's key, hashed when the natural key would be longer than LMDB takes. */
+    static byte[] key(String group, TopicPartition tp) {
+        return StoreKeys.fit(naturalKey(group, tp));
+    }
+
+    private static byte[] naturalKey(String group, TopicPartition tp) {
+        byte[] g = StoreKeys.utf8(group);
+        byte[] t = StoreKeys.utf8(tp.topic());
+        ByteBuffer buf = ByteBuffer.allocate(8 + g.length + t.length);
+        StoreKeys.putString(buf, g);
+        StoreKeys.putString(buf, t);
+        return buf.putInt(tp.partition()).array();
+    }
+
+    private static byte[] value(String group, TopicPartition tp, CommittedOffset o) {
+        byte[] names = naturalKey(group, tp);
+        byte[] metadata = o.metadata() == null ? new byte[0] : o.metadata().getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(1 + names.length + 24 + metadata.length).put((byte) 1).put(names).putLong(o.offset())
+                .putInt(o.leaderEpoch()).putLong(o.commitTimestamp()).putInt(metadata.length).put(metadata).array();
     }
 
     private static String string(ByteBuffer buf, int length) {

@@ -22,7 +22,8 @@ class ClassicGroupCoordinatorTest {
     private ClassicGroupCoordinator coordinator = withInitialDelay(0);
 
     private ClassicGroupCoordinator withInitialDelay(int ms) {
-        return new ClassicGroupCoordinator(scheduler, new GroupConfig(6000, 300_000, ms, 100, 4096, 1000, 1000, 45_000, 5000));
+        return new ClassicGroupCoordinator(scheduler, new GroupConfig(6000, 300_000, ms, 100, 4096, 1000, 1000, 45_000, 5000),
+                new GroupMetadataStore(new LmdbLikeDurableMap()));
     }
 
     /** The join's answer, which must already be there (a test never blocks). */

@@ -36,7 +36,7 @@ class ConsumerGroupCoordinatorTest {
         public Collection<String> topicNames() {
             return List.of("t");
         }
-    });
+    }, new GroupMetadataStore(new LmdbLikeDurableMap()));
 
     /** A client: owns what the last response gave it (a real client revokes before it acknowledges). */
     private final class Client {

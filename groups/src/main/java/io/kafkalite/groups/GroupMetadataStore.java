@@ -1,0 +1,78 @@
+package io.kafkalite.groups;
+
+import io.kafkalite.logstore.DurableMap;
+import java.nio.ByteBuffer;
+import java.util.AbstractMap;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Group metadata records (Kafka's GroupMetadata / ConsumerGroup* records, one record per group here)
+ * in a {@link DurableMap}. A put that changes nothing is not written; a null value is a tombstone.
+ * Not thread-safe: used on the coordinator thread only.
+ *
+ * <pre>
+ * key   [2 n][group id UTF-8], hashed when longer than {@link StoreKeys#MAX_KEY_BYTES} (see {@link StoreKeys})
+ * value [1 type: 0 classic, 1 consumer][1 version=0][2 n][group id UTF-8][the group: {@link ClassicGroupRecords}, {@link ConsumerGroupRecords}]
+ * </pre>
+ */
+final class GroupMetadataStore {
+    static final byte CLASSIC = 0;
+    static final byte CONSUMER = 1;
+
+    private final DurableMap table;
+    /** The last value written per group id; an entry lives as long as the group's record. */
+    private final Map<String, byte[]> written = new HashMap<>();
+
+    GroupMetadataStore(DurableMap table) {
+        this.table = table;
+    }
+
+    /** Receives a stored group: its type, id, and the value positioned after the header. */
+    interface Loader {
+        void load(byte type, String groupId, ByteBuffer body);
+    }
+
+    /** Calls loader with every stored group. */
+    void load(Loader loader) {
+        table.forEach((k, v) -> {
+            ByteBuffer value = ByteBuffer.wrap(v);
+            byte type = value.get();
+            value.get(); // version
+            String groupId = StoreKeys.getString(value);
+            written.put(groupId, v);
+            loader.load(type, groupId, value);
+        });
+    }
+
+    /** Writes the group's record (null: its tombstone) unless it is what was last written; completes when durable. */
+    CompletableFuture<Void> put(String groupId, byte[] value) {
+        byte[] last = written.get(groupId);
+        if (value == null ? last == null : Arrays.equals(last, value)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        if (value == null) {
+            written.remove(groupId);
+        } else {
+            written.put(groupId, value);
+        }
+        return table.write(List.of(new AbstractMap.SimpleEntry<>(key(groupId), value)));
+    }
+
+    static byte[] key(String groupId) {
+        byte[] id = StoreKeys.utf8(groupId);
+        ByteBuffer natural = ByteBuffer.allocate(2 + id.length);
+        StoreKeys.putString(natural, id);
+        return StoreKeys.fit(natural.array());
+    }
+
+    /** A record writer: the value's header, then the group's fields. */
+    static RecordWriter newValue(byte type, String groupId) {
+        RecordWriter w = new RecordWriter();
+        w.int8(type).int8((byte) 0).string(groupId);
+        return w;
+    }
+}
