@@ -21,6 +21,7 @@ final class RawClient implements AutoCloseable {
     RawClient(int port) throws IOException {
         socket = new Socket("localhost", port);
         socket.setSoTimeout(10_000);
+        socket.setTcpNoDelay(true); // a frame is written in pieces: no Nagle delay between them
         out = new DataOutputStream(socket.getOutputStream());
         in = new DataInputStream(socket.getInputStream());
     }
