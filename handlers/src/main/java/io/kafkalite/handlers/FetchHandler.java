@@ -76,7 +76,7 @@ public final class FetchHandler implements Handler<FetchRequest> {
             return CompletableFuture.completedFuture(first.response);
         }
         DelayedFetch delayed = new DelayedFetch(request, body, first.partitions);
-        delayed.park();
+        request.eventLoop().execute(delayed::park); // handle() runs on a request-handler thread; DelayedFetch lives on the event loop
         return delayed.future;
     }
 

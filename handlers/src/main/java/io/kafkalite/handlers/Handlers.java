@@ -5,6 +5,7 @@ import io.kafkalite.groups.TopicsView;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.Topic;
 import java.util.Collection;
+import java.util.concurrent.Executor;
 import org.apache.kafka.common.Uuid;
 
 /** Builds the registry of every API this broker serves. */
@@ -39,8 +40,13 @@ public final class Handlers {
         };
     }
 
-    public static HandlerRegistry create(LogStore store, ClusterInfo cluster, BrokerConfig config, GroupCoordinator groups) {
-        HandlerRegistry registry = new HandlerRegistry();
+    /**
+     * @param requestHandlers the request-handler pool ({@code num.io.threads}) that runs the handlers, so the
+     *                        network threads never wait on the disk
+     */
+    public static HandlerRegistry create(LogStore store, ClusterInfo cluster, BrokerConfig config, GroupCoordinator groups,
+                                         Executor requestHandlers) {
+        HandlerRegistry registry = new HandlerRegistry(requestHandlers);
         return registry
                 .register(new ApiVersionsHandler(registry))
                 .register(new MetadataHandler(store, cluster, config))
