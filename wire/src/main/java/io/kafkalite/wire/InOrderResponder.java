@@ -207,7 +207,11 @@ public final class InOrderResponder extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.warn("Closing connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
+        if (cause instanceof java.io.IOException) { // reset by the client, or a write after we closed: routine, as in Kafka
+            log.debug("Closing connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
+        } else {
+            log.warn("Closing connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
+        }
         ctx.close();
     }
 }

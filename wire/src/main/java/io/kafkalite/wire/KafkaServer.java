@@ -10,6 +10,7 @@ import io.netty.channel.FileRegion;
 import io.netty.channel.MessageSizeEstimator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.ServerChannelRecvByteBufAllocator;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -72,6 +73,9 @@ public final class KafkaServer implements AutoCloseable {
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(512 * 1024, 4 * 1024 * 1024))
                 .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, REGIONS_BY_SIZE)
                 .handler(new ConnectionQuotas(limits))
+                // with max.connections set, accept one connection per loop so the limit stops accepting exactly at it
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new ServerChannelRecvByteBufAllocator()
+                        .maxMessagesPerRead(limits.maxConnections() == Integer.MAX_VALUE ? 16 : 1))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
