@@ -55,7 +55,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and the connection configs ({@code connections.max.idle.ms}, {@code max.connections},
  * {@code max.connections.per.ip}). Each test starts its own broker with the configs it needs.
  */
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // socket reads ignore interrupts
 class ConnectionModelTest {
     private static final int PIPELINED = 10_000;
 
@@ -95,6 +95,7 @@ class ConnectionModelTest {
                     assertTrue(admin.listTopics().names().get(10, TimeUnit.SECONDS).contains("big"));
                 }
                 Thread.sleep(1000);
+                org.slf4j.LoggerFactory.getLogger(ConnectionModelTest.class).info("{} of {} pipelined fetches processed", handled.get(), PIPELINED);
                 assertTrue(afterTwoSeconds >= 1, "the first request was handled");
                 assertTrue(handled.get() <= 20, "at most a few requests of " + PIPELINED + " were processed: " + handled.get());
                 assertEquals(afterTwoSeconds, handled.get(), "nothing more is processed while the client reads nothing");

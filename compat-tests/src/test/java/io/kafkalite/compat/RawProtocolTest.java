@@ -44,7 +44,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Exact and malformed requests on a bare socket: Kafka's error codes, closed connections, nobody else disturbed. */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // socket reads ignore interrupts
 class RawProtocolTest {
     @RegisterExtension
     static final TestBroker broker = TestBroker.perClass(Map.of("socket.request.max.bytes", "1048576"));
