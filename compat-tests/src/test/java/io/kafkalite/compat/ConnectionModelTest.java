@@ -70,7 +70,8 @@ class ConnectionModelTest {
     @Test
     void aClientThatPipelinesAndNeverReadsGetsNoProcessingAheadAndOthersKeepWorking() throws Exception {
         try (TestBroker broker = TestBroker.start(dataDir, Map.of())) {
-            // given: a topic whose one record makes every fetch response ~200 KB
+            // given: a topic whose one record makes every fetch response ~1 MB (the kernel's socket buffers,
+            // autotuned up to a few MB, hold only a few of them)
             bigRecordTopic(broker, "big");
             AtomicInteger handled = new AtomicInteger();
             HandlerHooks.beforeHandle(r -> {
@@ -250,7 +251,7 @@ class ConnectionModelTest {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
         }
         try (KafkaProducer<byte[], byte[]> p = broker.bytesProducer(Map.of())) {
-            p.send(new ProducerRecord<>(topic, new byte[200 * 1024])).get();
+            p.send(new ProducerRecord<>(topic, new byte[1_000_000])).get();
         }
     }
 
