@@ -8,13 +8,15 @@ import io.kafkalite.handlers.ClusterInfo;
 import io.kafkalite.handlers.HandlerRegistry;
 import io.kafkalite.handlers.Handlers;
 import io.kafkalite.logstore.LogStore;
+import io.kafkalite.wire.ConnectionLimits;
 import io.kafkalite.wire.KafkaServer;
+import io.kafkalite.wire.RequestHandlerPool;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ForkJoinPool;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.slf4j.Logger;
@@ -26,12 +28,14 @@ public final class Broker implements AutoCloseable {
 
     private final LogStore store;
     private final GroupCoordinator groups;
+    private final RequestHandlerPool requestHandlers;
     private final KafkaServer server;
     private final ClusterInfo cluster;
 
-    private Broker(LogStore store, GroupCoordinator groups, KafkaServer server, ClusterInfo cluster) {
+    private Broker(LogStore store, GroupCoordinator groups, RequestHandlerPool requestHandlers, KafkaServer server, ClusterInfo cluster) {
         this.store = store;
         this.groups = groups;
+        this.requestHandlers = requestHandlers;
         this.server = server;
         this.cluster = cluster;
     }
@@ -47,26 +51,43 @@ public final class Broker implements AutoCloseable {
         Path logDir = Path.of(config.logDir());
         LogStore store = LogStore.open(logDir, config.originals());
         GroupCoordinator groups = null;
+        RequestHandlerPool requestHandlers = null;
         try {
             ClusterInfo cluster = new ClusterInfo(config.nodeId(), store.clusterId(), listener.host(), listener.port());
             groups = new GroupCoordinator(new CoordinatorThread(), GroupConfig.from(config.originals()),
                     store.durableMap("group_offsets"), store.durableMap("group_metadata"), Handlers.topicsView(store));
-            // TODO(wire): pass the request-handler pool (num.io.threads) once it exists; until then parked fetches read on the common pool
-            HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, ForkJoinPool.commonPool());
+            requestHandlers = new RequestHandlerPool(config.numIoThreads(), config.queuedMaxRequests());
+            HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, requestHandlers);
             KafkaServer server = KafkaServer.start(listener.bindsAll() ? null : listener.host(), listener.port(), listener.name(),
-                    protocol, config.socketRequestMaxBytes(), config.numNetworkThreads(), handlers);
+                    protocol, config.socketRequestMaxBytes(), config.numNetworkThreads(), connectionLimits(config), requestHandlers, handlers);
             Listener advertised = advertised(config, listener, server.port());
             cluster.advertise(advertised.host(), advertised.port());
             log.info("Broker {} of cluster {} listening on {}:{} (advertised as {}:{}), data in {}", config.nodeId(), store.clusterId(),
                     listener.bindsAll() ? "*" : listener.host(), server.port(), advertised.host(), advertised.port(), logDir.toAbsolutePath().normalize());
-            return new Broker(store, groups, server, cluster);
+            return new Broker(store, groups, requestHandlers, server, cluster);
         } catch (Exception | Error e) {
+            if (requestHandlers != null) {
+                requestHandlers.close();
+            }
             if (groups != null) {
                 groups.close();
             }
             store.close();
             throw e;
         }
+    }
+
+    /** The connection configs; the hosts of {@code max.connections.per.ip.overrides} are resolved once, as Kafka does. */
+    private static ConnectionLimits connectionLimits(BrokerConfig config) {
+        Map<InetAddress, Integer> overrides = new HashMap<>();
+        for (Map.Entry<String, Integer> e : config.maxConnectionsPerIpOverrides().entrySet()) {
+            try {
+                overrides.put(InetAddress.getByName(e.getKey()), e.getValue());
+            } catch (UnknownHostException ex) {
+                throw new ConfigException(BrokerConfig.MAX_CONNECTIONS_PER_IP_OVERRIDES, e.getKey(), "unknown host");
+            }
+        }
+        return new ConnectionLimits(config.connectionsMaxIdleMs(), config.maxConnections(), config.maxConnectionsPerIp(), overrides);
     }
 
     /**
@@ -127,6 +148,7 @@ public final class Broker implements AutoCloseable {
     public void close() {
         log.info("Shutting down");
         server.close();
+        requestHandlers.close(); // after the listener: no new requests; before the store: handlers may still be writing
         groups.close();
         store.close();
         log.info("Shut down cleanly");

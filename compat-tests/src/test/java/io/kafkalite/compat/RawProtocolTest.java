@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.TopicPartition;
@@ -16,6 +17,7 @@ import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
@@ -31,14 +33,18 @@ import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.InitProducerIdRequest;
 import org.apache.kafka.common.requests.InitProducerIdResponse;
+import org.apache.kafka.common.requests.MetadataRequest;
+import org.apache.kafka.common.requests.MetadataResponse;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.ProduceResponse;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Exact and malformed requests on a bare socket: Kafka's error codes, closed connections, nobody else disturbed. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // socket reads ignore interrupts
 class RawProtocolTest {
     @RegisterExtension
     static final TestBroker broker = TestBroker.perClass(Map.of("socket.request.max.bytes", "1048576"));
@@ -109,6 +115,29 @@ class RawProtocolTest {
             }
             ApiVersionsResponse r = bystander.call(new ApiVersionsRequest(new ApiVersionsRequestData(), (short) 0));
             assertEquals(Errors.NONE.code(), r.data().errorCode(), "other connections keep being served");
+        }
+    }
+
+    @Test
+    void bytesAfterTheBodyAreIgnoredAsKafkaDoes() throws Exception {
+        // given: Metadata v13 with 3 bytes after its body, as librdkafka 2.15.0 sends it
+        MetadataRequest request = new MetadataRequest.Builder(new MetadataRequestData()
+                .setTopics(List.of(new MetadataRequestData.MetadataRequestTopic().setName("raw").setTopicId(Uuid.ZERO_UUID)))
+                .setAllowAutoTopicCreation(false)).build((short) 13);
+        RequestHeader header = new RequestHeader(ApiKeys.METADATA, (short) 13, "rdkafka", 42);
+        ByteBuffer body = request.serializeWithHeader(header);
+        ByteBuffer frame = ByteBuffer.allocate(4 + body.remaining() + 3).putInt(body.remaining() + 3).put(body).put(new byte[] {0, 0, 0});
+        try (RawClient client = new RawClient(broker.port())) {
+            // when
+            client.sendRaw(frame.array());
+            MetadataResponse response = client.read(header);
+            // then
+            var topic = response.data().topics().find("raw");
+            assertEquals(Errors.NONE.code(), topic.errorCode());
+            assertEquals(1, topic.partitions().size());
+            assertEquals(broker.port(), response.data().brokers().iterator().next().port());
+            ApiVersionsResponse next = client.call(new ApiVersionsRequest(new ApiVersionsRequestData(), (short) 0));
+            assertEquals(Errors.NONE.code(), next.data().errorCode(), "the connection stays open");
         }
     }
 

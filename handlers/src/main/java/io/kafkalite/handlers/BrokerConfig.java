@@ -2,10 +2,12 @@ package io.kafkalite.handlers;
 
 import static org.apache.kafka.common.config.ConfigDef.Importance.HIGH;
 import static org.apache.kafka.common.config.ConfigDef.Importance.LOW;
+import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
 import static org.apache.kafka.common.config.ConfigDef.Range.atLeast;
 
 import io.kafkalite.logstore.LogConfig;
 import java.util.Collections;
+import java.util.Locale;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +37,14 @@ public final class BrokerConfig {
     public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
     public static final String NUM_NETWORK_THREADS = "num.network.threads";
     public static final String DELETE_TOPIC_ENABLE = "delete.topic.enable";
+    public static final String NUM_IO_THREADS = "num.io.threads";
+    public static final String QUEUED_MAX_REQUESTS = "queued.max.requests";
+    public static final String CONNECTIONS_MAX_IDLE_MS = "connections.max.idle.ms";
+    public static final String MAX_CONNECTIONS = "max.connections";
+    public static final String MAX_CONNECTIONS_PER_IP = "max.connections.per.ip";
+    public static final String MAX_CONNECTIONS_PER_IP_OVERRIDES = "max.connections.per.ip.overrides";
+
+    private static final ConfigDef.Validator PER_IP_OVERRIDES = (name, value) -> parsePerIpOverrides(name, (String) value);
 
     private static final ConfigDef DEFINITION = new ConfigDef()
             .define(NODE_ID, Type.INT, 1, atLeast(0), HIGH, "The id of this broker.")
@@ -54,7 +64,18 @@ public final class BrokerConfig {
             .define(DELETE_TOPIC_ENABLE, Type.BOOLEAN, true, HIGH, "Allow topic deletion.")
             .define(SOCKET_REQUEST_MAX_BYTES, Type.INT, 104_857_600, atLeast(1), HIGH, "Largest request accepted.")
             .define(NUM_NETWORK_THREADS, Type.INT, 3, atLeast(1), HIGH, "Event loop threads.")
-            .define("num.io.threads", Type.INT, 8, atLeast(1), LOW, "Accepted for compatibility.")
+            .define(NUM_IO_THREADS, Type.INT, 8, atLeast(1), HIGH, "Request-handler threads: they run the handlers (disk I/O), "
+                    + "so the network threads never wait on the disk.")
+            .define(QUEUED_MAX_REQUESTS, Type.INT, 500, atLeast(1), MEDIUM, "Requests waiting for a request-handler thread before "
+                    + "connections stop being read.")
+            .define(CONNECTIONS_MAX_IDLE_MS, Type.LONG, 600_000L, atLeast(1), MEDIUM, "Close connections with no request and no "
+                    + "response progress for this long.")
+            .define(MAX_CONNECTIONS, Type.INT, Integer.MAX_VALUE, atLeast(0), MEDIUM, "Most connections at once; beyond it new "
+                    + "connections wait in the TCP backlog until one closes.")
+            .define(MAX_CONNECTIONS_PER_IP, Type.INT, Integer.MAX_VALUE, atLeast(0), MEDIUM, "Most connections from one address; "
+                    + "more are closed at accept.")
+            .define(MAX_CONNECTIONS_PER_IP_OVERRIDES, Type.STRING, "", PER_IP_OVERRIDES, MEDIUM, "Per-address limits, "
+                    + "host:count,... (hostnames or IP addresses).")
             .define("offsets.topic.replication.factor", Type.SHORT, (short) 3, atLeast(1), LOW, "Accepted for compatibility.")
             .define("transaction.state.log.replication.factor", Type.SHORT, (short) 3, atLeast(1), LOW, "Accepted for compatibility.")
             .define("transaction.state.log.min.isr", Type.INT, 2, atLeast(1), LOW, "Accepted for compatibility.")
@@ -160,5 +181,52 @@ public final class BrokerConfig {
 
     public int numNetworkThreads() {
         return (Integer) values.get(NUM_NETWORK_THREADS);
+    }
+
+    public int numIoThreads() {
+        return (Integer) values.get(NUM_IO_THREADS);
+    }
+
+    public int queuedMaxRequests() {
+        return (Integer) values.get(QUEUED_MAX_REQUESTS);
+    }
+
+    public long connectionsMaxIdleMs() {
+        return (Long) values.get(CONNECTIONS_MAX_IDLE_MS);
+    }
+
+    public int maxConnections() {
+        return (Integer) values.get(MAX_CONNECTIONS);
+    }
+
+    public int maxConnectionsPerIp() {
+        return (Integer) values.get(MAX_CONNECTIONS_PER_IP);
+    }
+
+    /** {@code max.connections.per.ip.overrides} as host (name or address, as written) to limit. */
+    public Map<String, Integer> maxConnectionsPerIpOverrides() {
+        return parsePerIpOverrides(MAX_CONNECTIONS_PER_IP_OVERRIDES, (String) values.get(MAX_CONNECTIONS_PER_IP_OVERRIDES));
+    }
+
+    private static Map<String, Integer> parsePerIpOverrides(String name, String value) {
+        Map<String, Integer> overrides = new LinkedHashMap<>();
+        if (value == null || value.isBlank()) {
+            return overrides;
+        }
+        for (String entry : value.split(",")) {
+            String e = entry.trim();
+            int colon = e.lastIndexOf(':'); // IPv6 addresses hold colons too: the count follows the last one
+            try {
+                int count = Integer.parseInt(e.substring(colon + 1).trim());
+                String host = e.substring(0, Math.max(colon, 0)).trim().toLowerCase(Locale.ROOT);
+                if (colon <= 0 || host.isEmpty() || count < 0) {
+                    throw new NumberFormatException();
+                }
+                overrides.put(host, count);
+            } catch (NumberFormatException | IndexOutOfBoundsException ex) {
+                throw new ConfigException(name, value, "expected host:count,... with counts >= 0, got '" + e + "'");
+            }
+        }
+        return overrides;
     }
 }

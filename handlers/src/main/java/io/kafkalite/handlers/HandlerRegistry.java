@@ -1,10 +1,14 @@
 package io.kafkalite.handlers;
 
+import io.kafkalite.wire.CloseConnectionException;
 import io.kafkalite.wire.KafkaRequest;
 import io.kafkalite.wire.RequestDispatcher;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.UnknownServerException;
 import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersion;
@@ -18,12 +22,23 @@ import org.slf4j.LoggerFactory;
 /**
  * The handler of each API, and the one boundary where failures become responses: a typed
  * {@link ApiException} becomes the request's error response, anything else UNKNOWN_SERVER_ERROR plus
- * one error log line. The registry is also the only source of the ApiVersions answer.
+ * one error log line, and {@link CloseConnectionException} closes the connection. Handlers run on the
+ * request-handler pool ({@code num.io.threads}), never on a network thread; only ApiVersions (memory
+ * only) is answered inline. The registry is also the only source of the ApiVersions answer.
  */
 public final class HandlerRegistry implements RequestDispatcher {
     private static final Logger log = LoggerFactory.getLogger(HandlerRegistry.class);
 
+    /** Test seam: runs on the handler thread before each pooled request (compat tests inject a slow disk with it). */
+    static volatile Consumer<KafkaRequest> beforeHandle;
+
     private final Map<ApiKeys, Handler<?>> handlers = new EnumMap<>(ApiKeys.class);
+    private final Executor requestHandlers;
+
+    /** @param requestHandlers the request-handler pool; its {@code execute} may throw RejectedExecutionException when full */
+    public HandlerRegistry(Executor requestHandlers) {
+        this.requestHandlers = requestHandlers;
+    }
 
     public HandlerRegistry register(Handler<?> handler) {
         handlers.put(handler.apiKey(), handler);
@@ -44,21 +59,52 @@ public final class HandlerRegistry implements RequestDispatcher {
         return versions;
     }
 
+    /**
+     * Runs the request's handler on the request-handler pool (ApiVersions inline).
+     * @throws java.util.concurrent.RejectedExecutionException when the pool's queue is full; nothing was started
+     */
     @Override
-    @SuppressWarnings("unchecked")
     public CompletableFuture<AbstractResponse> dispatch(KafkaRequest request) {
+        if (request.body().apiKey() == ApiKeys.API_VERSIONS) {
+            return handle(request);
+        }
+        CompletableFuture<AbstractResponse> result = new CompletableFuture<>();
+        requestHandlers.execute(() -> {
+            try {
+                Consumer<KafkaRequest> hook = beforeHandle;
+                if (hook != null) {
+                    hook.accept(request);
+                }
+                handle(request).whenComplete((response, error) -> {
+                    if (error != null) {
+                        result.completeExceptionally(error);
+                    } else {
+                        result.complete(response);
+                    }
+                });
+            } catch (RuntimeException | Error e) {
+                result.completeExceptionally(e); // never leave the connection waiting
+            }
+        });
+        return result;
+    }
+
+    @SuppressWarnings("unchecked")
+    private CompletableFuture<AbstractResponse> handle(KafkaRequest request) {
         AbstractRequest body = request.body();
         Handler<AbstractRequest> handler = (Handler<AbstractRequest>) handlers.get(body.apiKey());
+        CompletableFuture<AbstractResponse> future;
         try {
-            return handler.handle(request, body).exceptionally(e -> errorResponse(request, e));
+            future = handler.handle(request, body);
         } catch (Exception e) {
-            return CompletableFuture.completedFuture(errorResponse(request, e));
+            future = CompletableFuture.failedFuture(e);
         }
+        return future.exceptionally(e -> errorResponse(request, e));
     }
 
     private static AbstractResponse errorResponse(KafkaRequest request, Throwable e) {
-        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-        if (cause instanceof io.kafkalite.wire.CloseConnectionException close) {
+        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof CloseConnectionException close) {
             throw close;
         }
         if (cause instanceof ApiException) {

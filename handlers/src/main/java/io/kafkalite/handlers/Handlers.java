@@ -40,14 +40,18 @@ public final class Handlers {
         };
     }
 
-    /** {@code ioPool} is the request-handler pool ({@code num.io.threads}): reads of parked fetches run there. */
-    public static HandlerRegistry create(LogStore store, ClusterInfo cluster, BrokerConfig config, GroupCoordinator groups, Executor ioPool) {
-        HandlerRegistry registry = new HandlerRegistry();
+    /**
+     * @param requestHandlers the request-handler pool ({@code num.io.threads}) that runs the handlers, so the
+     *                        network threads never wait on the disk; reads of parked fetches run there too
+     */
+    public static HandlerRegistry create(LogStore store, ClusterInfo cluster, BrokerConfig config, GroupCoordinator groups,
+                                         Executor requestHandlers) {
+        HandlerRegistry registry = new HandlerRegistry(requestHandlers);
         return registry
                 .register(new ApiVersionsHandler(registry))
                 .register(new MetadataHandler(store, cluster, config))
                 .register(new ProduceHandler(store))
-                .register(new FetchHandler(store, ioPool))
+                .register(new FetchHandler(store, requestHandlers))
                 .register(new ListOffsetsHandler(store))
                 .register(new CreateTopicsHandler(store, cluster, config))
                 .register(new CreatePartitionsHandler(store, cluster))

@@ -1,97 +1,169 @@
 package io.kafkalite.wire;
 
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.errors.UnknownServerException;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Dispatches each request and writes the responses in the order the requests arrived, holding back
- * any that complete early. Runs on the connection's event loop only. Stops reading from a connection
- * with too many requests in flight or a full outbound buffer (back-pressure) and resumes when drained.
+ * Kafka's one-request-at-a-time model per connection. Requests are dispatched strictly in arrival
+ * order, and the next one only after the previous one's response has been written to the socket
+ * (or it had none, acks=0), so responses leave in request order by construction. Frames that
+ * arrive pipelined are held, not processed ahead, and the connection is not read (autoRead off)
+ * while a request is held, being handled or being written: a client that pipelines and never reads
+ * makes the broker build at most one response.
+ * <ul>
+ * <li>Each frame is released exactly once: after its response is written, when it has none, or when
+ *     the connection closes (a request still in a handler is released when its future completes,
+ *     since a Produce's record bytes are views on the frame).</li>
+ * <li>When the request-handler pool is full ({@code queued.max.requests}) the dispatcher throws
+ *     {@link RejectedExecutionException}; the request stays held and is retried when a slot frees.</li>
+ * <li>{@code connections.max.idle.ms} (an {@link IdleStateEvent} from the pipeline's idle handler, which
+ *     counts write progress as activity) closes a connection that neither sent a request nor took a
+ *     response byte for that long; a request still inside a handler (a long poll, a rebalance) does
+ *     not count as idle. So a response the client does not read for that long closes its connection.</li>
+ * </ul>
+ * Runs on the connection's event loop only; handler futures may complete on any thread.
  */
 public final class InOrderResponder extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(InOrderResponder.class);
-    private static final int MAX_IN_FLIGHT = 100;
-
-    private static final class Slot {
-        final RequestDecoder.Decoded decoded;
-        boolean done;
-        AbstractResponse response;
-
-        Slot(RequestDecoder.Decoded decoded) {
-            this.decoded = decoded;
-        }
-    }
+    private static final long RETRY_WITHOUT_POOL_MS = 5;
 
     private final RequestDispatcher dispatcher;
-    private final ArrayDeque<Slot> inFlight = new ArrayDeque<>();
+    private final RequestHandlerPool pool;
+    private final ArrayDeque<RequestDecoder.Decoded> held = new ArrayDeque<>();
+    /** The request in a handler or whose response is being written; null between requests. */
+    private RequestDecoder.Decoded current;
+    private boolean writing;
+    private boolean awaitingSlot;
+    private boolean closed;
 
-    public InOrderResponder(RequestDispatcher dispatcher) {
+    /**
+     * @param pool where a connection refused by a full pool waits for a slot; null retries on a short timer
+     */
+    public InOrderResponder(RequestDispatcher dispatcher, RequestHandlerPool pool) {
         this.dispatcher = dispatcher;
+        this.pool = pool;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         RequestDecoder.Decoded decoded = (RequestDecoder.Decoded) msg;
-        Slot slot = new Slot(decoded);
-        inFlight.addLast(slot);
+        if (closed) {
+            decoded.frame().release();
+            return;
+        }
+        held.addLast(decoded);
+        processNext(ctx);
+        updateAutoRead(ctx);
+    }
+
+    private void processNext(ChannelHandlerContext ctx) {
+        if (closed || current != null || awaitingSlot || held.isEmpty()) {
+            return;
+        }
+        RequestDecoder.Decoded next = held.peekFirst();
         CompletableFuture<AbstractResponse> future;
         try {
-            future = dispatcher.dispatch(decoded.request());
+            future = dispatcher.dispatch(next.request());
+        } catch (RejectedExecutionException full) {
+            awaitSlot(ctx);
+            return;
         } catch (RuntimeException e) {
             future = CompletableFuture.failedFuture(e);
         }
-        future.whenComplete((response, error) -> {
-            if (ctx.executor().inEventLoop()) {
-                complete(ctx, slot, response, error);
-            } else {
-                ctx.executor().execute(() -> complete(ctx, slot, response, error));
-            }
-        });
-        if (inFlight.size() >= MAX_IN_FLIGHT) {
-            ctx.channel().config().setAutoRead(false);
+        held.pollFirst();
+        current = next;
+        future.whenComplete((response, error) -> onEventLoop(ctx, next, () -> onResult(ctx, next, response, error)));
+    }
+
+    private void awaitSlot(ChannelHandlerContext ctx) {
+        awaitingSlot = true;
+        Runnable retry = () -> {
+            awaitingSlot = false;
+            processNext(ctx);
+            updateAutoRead(ctx);
+        };
+        if (pool != null) {
+            pool.whenSlotFree(() -> ctx.executor().execute(retry));
+        } else {
+            ctx.executor().schedule(retry, RETRY_WITHOUT_POOL_MS, TimeUnit.MILLISECONDS);
         }
     }
 
-    private void complete(ChannelHandlerContext ctx, Slot slot, AbstractResponse response, Throwable error) {
-        slot.done = true;
-        slot.response = response;
-        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
+    /** Runs on the event loop; if that has shut down (broker closing), just releases the frame. */
+    private static void onEventLoop(ChannelHandlerContext ctx, RequestDecoder.Decoded decoded, Runnable task) {
+        if (ctx.executor().inEventLoop()) {
+            task.run();
+            return;
+        }
+        try {
+            ctx.executor().execute(task);
+        } catch (RejectedExecutionException shuttingDown) {
+            log.debug("Event loop gone; dropping the response to {}", decoded.request().context().header);
+            decoded.frame().release();
+        }
+    }
+
+    private void onResult(ChannelHandlerContext ctx, RequestDecoder.Decoded decoded, AbstractResponse response, Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (closed) {
+            finish(decoded);
+            return;
+        }
         if (cause instanceof CloseConnectionException) {
             log.info("Closing connection from {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
-            slot.decoded.frame().release();
-            inFlight.remove(slot);
+            finish(decoded);
             ctx.close();
             return;
         }
-        if (error != null) {
-            log.error("Unexpected error handling {} from {}", slot.decoded.request().context().header, ctx.channel().remoteAddress(), error);
-            slot.response = slot.decoded.request().body().getErrorResponse(new UnknownServerException(error.getMessage()));
+        if (cause != null) {
+            log.error("Unexpected error handling {} from {}", decoded.request().context().header, ctx.channel().remoteAddress(), cause);
+            response = decoded.request().body().getErrorResponse(new UnknownServerException(cause.getMessage()));
         }
-        boolean wrote = false;
-        while (!inFlight.isEmpty() && inFlight.peekFirst().done) {
-            Slot head = inFlight.pollFirst();
-            try {
-                if (head.response != null && ctx.channel().isActive()) {
-                    SendWriter.write(ctx, head.decoded.request().context().buildResponseSend(head.response));
-                    wrote = true;
-                }
-            } catch (Exception e) {
-                log.error("Could not serialize the response to {}; closing the connection", head.decoded.request().context().header, e);
-                ctx.close();
-            } finally {
-                head.decoded.frame().release();
+        if (response == null) { // acks=0: nothing to write
+            finish(decoded);
+            processNext(ctx);
+            updateAutoRead(ctx);
+            return;
+        }
+        ChannelFuture written;
+        try {
+            written = SendWriter.writeAndFlush(ctx, decoded.request().context().buildResponseSend(response));
+        } catch (Exception e) {
+            log.error("Could not serialize the response to {}; closing the connection", decoded.request().context().header, e);
+            finish(decoded);
+            ctx.close();
+            return;
+        }
+        writing = true;
+        written.addListener(f -> {
+            writing = false;
+            finish(decoded);
+            if (f.isSuccess()) {
+                // a fresh task, not a nested call: a response written at once must not recurse into the next request
+                ctx.executor().execute(() -> {
+                    processNext(ctx);
+                    updateAutoRead(ctx);
+                });
             }
+        });
+    }
+
+    private void finish(RequestDecoder.Decoded decoded) {
+        decoded.frame().release();
+        if (current == decoded) {
+            current = null;
         }
-        if (wrote) {
-            ctx.flush();
-        }
-        updateAutoRead(ctx);
     }
 
     @Override
@@ -100,22 +172,46 @@ public final class InOrderResponder extends ChannelInboundHandlerAdapter {
         ctx.fireChannelWritabilityChanged();
     }
 
+    /** Reads only when nothing is held, in a handler or being written. */
     private void updateAutoRead(ChannelHandlerContext ctx) {
-        boolean read = ctx.channel().isWritable() && inFlight.size() < MAX_IN_FLIGHT;
+        boolean read = !closed && current == null && !awaitingSlot && held.isEmpty() && ctx.channel().isWritable();
         if (ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
         }
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (!(evt instanceof IdleStateEvent)) {
+            ctx.fireUserEventTriggered(evt);
+            return;
+        }
+        boolean inHandler = (current != null && !writing) || awaitingSlot;
+        if (!inHandler && ctx.channel().isActive()) {
+            log.info("Closing connection from {}: idle for connections.max.idle.ms ({})", ctx.channel().remoteAddress(),
+                    writing ? "its response was not read" : "no request");
+            ctx.close();
+        }
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        // responses still pending release their frames when they complete; nothing is written to a closed channel
+        closed = true;
+        RequestDecoder.Decoded d;
+        while ((d = held.pollFirst()) != null) {
+            d.frame().release();
+        }
+        // the current request, if any, releases its frame when its handler or its write completes
         ctx.fireChannelInactive();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.warn("Closing connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
+        if (cause instanceof java.io.IOException) { // reset by the client, or a write after we closed: routine, as in Kafka
+            log.debug("Closing connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
+        } else {
+            log.warn("Closing connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
+        }
         ctx.close();
     }
 }

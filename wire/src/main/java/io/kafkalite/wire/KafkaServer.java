@@ -4,12 +4,17 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.DefaultMessageSizeEstimator;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FileRegion;
+import io.netty.channel.MessageSizeEstimator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.ServerChannelRecvByteBufAllocator;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.network.ListenerName;
@@ -18,8 +23,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Netty server of one listener. Pipeline per connection:
- * frame decoder -> request decoder -> in-order responder (which dispatches).
+ * The Netty server of one listener. On the server channel, {@link ConnectionQuotas} applies
+ * {@code max.connections} and {@code max.connections.per.ip}. Pipeline per connection:
+ * idle timer ({@code connections.max.idle.ms}) -> frame decoder -> request decoder -> in-order
+ * responder (which dispatches one request at a time; handlers run on the {@link RequestHandlerPool}).
+ * Outbound bytes are counted with file regions at their size, so writability is true for zero-copy
+ * fetches too; with one request at a time at most one response per connection is queued.
  */
 public final class KafkaServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KafkaServer.class);
@@ -27,6 +36,11 @@ public final class KafkaServer implements AutoCloseable {
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final Channel serverChannel;
+
+    /** Netty's default estimator counts a FileRegion as 0 bytes; count it at its size. */
+    private static final MessageSizeEstimator.Handle DEFAULT_SIZES = DefaultMessageSizeEstimator.DEFAULT.newHandle();
+    private static final MessageSizeEstimator REGIONS_BY_SIZE = () -> msg -> msg instanceof FileRegion region
+            ? (int) Math.min(Integer.MAX_VALUE, region.count()) : DEFAULT_SIZES.size(msg);
 
     private KafkaServer(EventLoopGroup boss, EventLoopGroup workers, Channel serverChannel) {
         this.boss = boss;
@@ -40,9 +54,12 @@ public final class KafkaServer implements AutoCloseable {
      * @param port          0 picks a free port; see {@link #port()}
      * @param maxFrameBytes {@code socket.request.max.bytes}
      * @param threads       event loop threads ({@code num.network.threads})
+     * @param limits        connection limits and idle timeout
+     * @param pool          the request-handler pool the dispatcher runs handlers on (for waiting on a full queue); may be null
      */
-    public static KafkaServer start(String host, int port, String listenerName, SecurityProtocol protocol,
-                                    int maxFrameBytes, int threads, RequestDispatcher dispatcher) throws InterruptedException {
+    public static KafkaServer start(String host, int port, String listenerName, SecurityProtocol protocol, int maxFrameBytes,
+                                    int threads, ConnectionLimits limits, RequestHandlerPool pool,
+                                    RequestDispatcher dispatcher) throws InterruptedException {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
         ListenerName listener = new ListenerName(listenerName);
@@ -54,13 +71,19 @@ public final class KafkaServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(512 * 1024, 4 * 1024 * 1024))
+                .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, REGIONS_BY_SIZE)
+                .handler(new ConnectionQuotas(limits))
+                // with max.connections set, accept one connection per loop so the limit stops accepting exactly at it
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new ServerChannelRecvByteBufAllocator()
+                        .maxMessagesPerRead(limits.maxConnections() == Integer.MAX_VALUE ? 16 : 1))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline()
+                                .addLast("idle", new IdleStateHandler(true, 0, 0, limits.connectionsMaxIdleMs(), TimeUnit.MILLISECONDS))
                                 .addLast("frames", new KafkaFrameDecoder(maxFrameBytes))
                                 .addLast("requests", new RequestDecoder(dispatcher, listener, protocol))
-                                .addLast("responder", new InOrderResponder(dispatcher));
+                                .addLast("responder", new InOrderResponder(dispatcher, pool));
                     }
                 });
         InetSocketAddress address = host == null || host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);

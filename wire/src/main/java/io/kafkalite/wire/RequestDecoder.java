@@ -20,10 +20,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Parses one frame into a {@link KafkaRequest} with the kafka-clients parsers. Like Kafka, it closes
- * the connection on an unknown API key, an unparsable header or body, and an API version we don't
- * serve; ApiVersions of any version goes through (the handler answers UNSUPPORTED_VERSION in the v0
- * layout). Bytes left over after the body also close the connection: they mean the parse went wrong.
+ * Parses one frame into a {@link KafkaRequest} with the kafka-clients parsers. Like Kafka's
+ * SocketServer/RequestChannel, it closes the connection on an unknown API key, an unparsable header
+ * or body, and an API version we don't serve (Kafka: InvalidRequestException, then close);
+ * ApiVersions of any version goes through (the handler answers UNSUPPORTED_VERSION in the v0 layout).
+ * Bytes left over after a parsed body are ignored, as Kafka ignores them: librdkafka 2.15.0 sends
+ * Metadata v13 with 3 of them.
  */
 public final class RequestDecoder extends MessageToMessageDecoder<ByteBuf> {
     private static final Logger log = LoggerFactory.getLogger(RequestDecoder.class);
@@ -68,9 +70,10 @@ public final class RequestDecoder extends MessageToMessageDecoder<ByteBuf> {
             reject(ctx, "unparsable " + api + " v" + header.apiVersion() + " request (" + e.getMessage() + ")");
             return;
         }
-        if (buffer.hasRemaining() && !(parsed.request instanceof ApiVersionsRequest avr && avr.hasUnsupportedRequestVersion())) {
-            reject(ctx, api + " v" + header.apiVersion() + " request has " + buffer.remaining() + " bytes after its body");
-            return;
+        if (buffer.hasRemaining() && log.isDebugEnabled()
+                && !(parsed.request instanceof ApiVersionsRequest avr && avr.hasUnsupportedRequestVersion())) {
+            log.debug("Ignoring {} bytes after the body of {} v{} from {}", buffer.remaining(), api, header.apiVersion(),
+                    ctx.channel().remoteAddress());
         }
         if (parsed.request instanceof ApiVersionsRequest avr && avr.isValid() && header.apiVersion() >= 3) {
             clientInformation = new ClientInformation(avr.data().clientSoftwareName(), avr.data().clientSoftwareVersion());

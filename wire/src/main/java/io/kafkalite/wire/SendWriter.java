@@ -1,10 +1,13 @@
 package io.kafkalite.wire;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.kafka.common.network.Send;
 import org.apache.kafka.common.network.TransferableChannel;
 
@@ -14,17 +17,24 @@ import org.apache.kafka.common.network.TransferableChannel;
  * (sendfile). Not for TLS channels, which need the bytes.
  */
 final class SendWriter implements TransferableChannel {
-    private final ChannelHandlerContext ctx;
+    private final List<Object> pieces = new ArrayList<>();
 
-    private SendWriter(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
-    }
+    private SendWriter() { }
 
-    static void write(ChannelHandlerContext ctx, Send send) throws IOException {
-        SendWriter writer = new SendWriter(ctx);
+    /**
+     * Writes and flushes the whole send; the returned future completes when its last byte has been
+     * handed to the socket (or fails when the connection closes first).
+     */
+    static ChannelFuture writeAndFlush(ChannelHandlerContext ctx, Send send) throws IOException {
+        SendWriter writer = new SendWriter();
         while (!send.completed()) {
             send.writeTo(writer);
         }
+        int last = writer.pieces.size() - 1;
+        for (int i = 0; i < last; i++) {
+            ctx.write(writer.pieces.get(i), ctx.voidPromise());
+        }
+        return ctx.writeAndFlush(last < 0 ? Unpooled.EMPTY_BUFFER : writer.pieces.get(last));
     }
 
     @Override
@@ -45,7 +55,7 @@ final class SendWriter implements TransferableChannel {
     public int write(ByteBuffer src) {
         int n = src.remaining();
         if (n > 0) {
-            ctx.write(Unpooled.wrappedBuffer(src.slice()), ctx.voidPromise());
+            pieces.add(Unpooled.wrappedBuffer(src.slice()));
             src.position(src.limit());
         }
         return n;
@@ -53,7 +63,7 @@ final class SendWriter implements TransferableChannel {
 
     @Override
     public long transferFrom(FileChannel fileChannel, long position, long count) {
-        ctx.write(new SharedFileRegion(fileChannel, position, count), ctx.voidPromise());
+        pieces.add(new SharedFileRegion(fileChannel, position, count));
         return count;
     }
 

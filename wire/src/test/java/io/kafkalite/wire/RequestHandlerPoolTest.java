@@ -1,0 +1,55 @@
+package io.kafkalite.wire;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+class RequestHandlerPoolTest {
+    @Test
+    void aFullQueueRefusesAndWakesWaitersWhenASlotFrees() throws Exception {
+        // given: one thread, busy, and a queue of one, taken
+        try (RequestHandlerPool pool = new RequestHandlerPool(1, 1)) {
+            CountDownLatch busy = new CountDownLatch(1);
+            CountDownLatch running = new CountDownLatch(1);
+            pool.execute(() -> {
+                running.countDown();
+                await(busy);
+            });
+            running.await();
+            pool.execute(() -> { });
+            // when
+            assertThrows(RejectedExecutionException.class, () -> pool.execute(() -> { }));
+            CountDownLatch woken = new CountDownLatch(1);
+            pool.whenSlotFree(woken::countDown);
+            // then
+            assertEquals(1, woken.getCount(), "no slot yet");
+            busy.countDown(); // the thread takes the queued task: one slot frees
+            assertTrue(woken.await(5, TimeUnit.SECONDS));
+            pool.execute(() -> { });
+        }
+    }
+
+    @Test
+    void aWaiterRegisteringAfterTheSlotFreedIsWokenAtOnce() throws Exception {
+        try (RequestHandlerPool pool = new RequestHandlerPool(1, 1)) {
+            CountDownLatch woken = new CountDownLatch(1);
+            pool.whenSlotFree(woken::countDown);
+            assertTrue(woken.await(5, TimeUnit.SECONDS));
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
