@@ -52,7 +52,7 @@ public final class DeleteRecordsHandler implements Handler.Immediate<DeleteRecor
                     if (partition == null) {
                         pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
                     } else {
-                        pr.setErrorCode(Errors.NONE.code()).setLowWatermark(partition.deleteRecordsBefore(p.offset()));
+                        pr.setErrorCode(Errors.NONE.code()).setLowWatermark(store.deleteRecordsBefore(partition, p.offset()));
                     }
                 } catch (ApiException e) {
                     pr.setErrorCode(Errors.forException(e).code());

@@ -51,8 +51,8 @@ import org.slf4j.LoggerFactory;
  *     kafkajs 5 s).</li>
  * <li>A parked fetch dies with its connection: when the connection closes, its timer is cancelled, it
  *     leaves the waiters and completes with no response. Nothing is kept for a dead client.</li>
- * <li>Partition changes that come without an append (DeleteTopics, DeleteRecords, retention) are seen
- *     at the next append or when the wait ends: the log store tells listeners of appends only.</li>
+ * <li>A parked fetch is answered at once when its partition is deleted (DeleteTopics) or its log start
+ *     moves past the fetch offset (DeleteRecords, retention): the log store tells listeners of those too.</li>
  * <li>OFFSET_OUT_OF_RANGE outside [logStartOffset, logEndOffset]; UNKNOWN_TOPIC_OR_PARTITION /
  *     UNKNOWN_TOPIC_ID for unknown topics; UNKNOWN_LEADER_EPOCH for a leader epoch from the future.</li>
  * <li>Fetch sessions (KIP-227): the broker declines every session (session id 0 in the answer), which

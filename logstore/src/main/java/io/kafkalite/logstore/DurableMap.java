@@ -11,6 +11,9 @@ import java.util.function.BiConsumer;
  * are committed, which is when a response depending on them may be sent.
  */
 public interface DurableMap {
+    /** The longest key a table takes (LMDB's limit); a longer one fails its write, and only its write. */
+    int MAX_KEY_BYTES = 511;
+
     /** Applies puts (non-null value) and deletes (null value) in order, atomically. */
     CompletableFuture<Void> write(List<Map.Entry<byte[], byte[]>> changes);
 

@@ -45,7 +45,7 @@ final class LmdbStore implements AutoCloseable {
     /** An operation and who waits for it (null: nobody, a failure then takes the log directory offline). */
     private record Write(Op op, CompletableFuture<Void> done) { }
 
-    static final int MAX_KEY_BYTES = 511; // LMDB's compile-time limit (mdb_env_get_maxkeysize)
+    static final int MAX_KEY_BYTES = DurableMap.MAX_KEY_BYTES; // LMDB's compile-time limit (mdb_env_get_maxkeysize)
     private final BlockingQueue<Write> queue = new ArrayBlockingQueue<>(100_000);
     private final LogDirHealth health;
     private final Thread committer;

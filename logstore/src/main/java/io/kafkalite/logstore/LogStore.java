@@ -166,6 +166,7 @@ public final class LogStore implements AutoCloseable {
         backend.deleteTopic(state.topic());
         for (PartitionLog p : state.partitions()) {
             p.delete();
+            changed(p.topicPartition());
         }
         log.info("Deleted topic {} (id {})", name, state.topic().id());
     }
@@ -225,17 +226,29 @@ public final class LogStore implements AutoCloseable {
         return s.partitions()[tp.partition()];
     }
 
-    /** Appends and then tells the append listeners (fetches waiting for data). */
+    /** Appends and then tells the listeners (fetches waiting for data). */
     public AppendResult append(PartitionLog partition, MemoryRecords records, long nowMs) {
         AppendResult result = partition.append(records, nowMs);
-        for (Consumer<TopicPartition> l : appendListeners) {
-            l.accept(partition.topicPartition());
-        }
+        changed(partition.topicPartition());
         return result;
     }
 
+    /** DeleteRecords: see {@link PartitionLog#deleteRecordsBefore}; waiting fetches below the new start are answered at once. */
+    public long deleteRecordsBefore(PartitionLog partition, long offset) throws IOException {
+        long start = partition.deleteRecordsBefore(offset);
+        changed(partition.topicPartition());
+        return start;
+    }
+
+    /** Listeners hear of every append, log start move and deletion of a partition, on the thread that made it. */
     public void addAppendListener(Consumer<TopicPartition> listener) {
         appendListeners.add(listener);
+    }
+
+    private void changed(TopicPartition tp) {
+        for (Consumer<TopicPartition> l : appendListeners) {
+            l.accept(tp);
+        }
     }
 
     /** A new producer id for InitProducerId; ids are reserved durably in blocks so none is reused after a restart. */
@@ -260,6 +273,7 @@ public final class LogStore implements AutoCloseable {
                 try {
                     long deleted = p.enforceRetention(now);
                     if (deleted > 0) {
+                        changed(p.topicPartition());
                         log.info("Retention deleted {} records of {}; it now starts at offset {}", deleted, p.topicPartition(), p.logStartOffset());
                     }
                 } catch (IOException | RuntimeException e) {
