@@ -326,13 +326,14 @@ final class FileStorage implements PartitionStorage {
             health.check();
             Long from = segments.floorKey(Math.max(recoveryPoint, 0));
             try {
+                SlowDisk.beforeFsync();
                 for (Map.Entry<Long, FileRecords> e : segments.tailMap(from == null ? segments.firstKey() : from, true).entrySet()) {
                     if (e.getKey() >= upTo) {
                         break;
                     }
                     e.getValue().flush();
                 }
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException | InterruptedException e) {
                 throw health.failed("flushing " + dir.getFileName(), e);
             }
             recoveryPoint = upTo;
