@@ -13,6 +13,12 @@ ASSIGNOR is librdkafka's partition.assignment.strategy: "range" (eager, the defa
      records, only those produced after it joined.
 Both consumers run with enable.auto.commit=false and commit synchronously (explicit offsets) after every
 batch, and commit again in on_revoke. Records are produced throughout, to explicit partitions.
+A per-batch commit may be refused because of a rebalance, as Apache Kafka refuses it: with cooperative-sticky
+a member keeps consuming while its own JoinGroup is parked on the coordinator connection, and a broker
+handles a connection's requests one at a time, so an OffsetCommit sent then is handled once the new
+generation has formed: ILLEGAL_GENERATION (it carries the old generation), or REBALANCE_IN_PROGRESS before
+the generation's SyncGroup. Such a commit is retried with the next one, for the partitions the member still
+owns (on_revoke has committed the positions of those it gave up); the checks below are unchanged.
 Checks: every record seen, none twice; each consumer only gets records of partitions it owns; per
 partition the offsets consumed are exactly 0..end-1; the group's committed offsets (OffsetFetch through
 consumer.committed()) equal the end offsets (ListOffsets), while split (the per-batch commits of both) and
@@ -105,10 +111,12 @@ class Member:
 
     def __init__(self, name, bootstrap, topic, group, assignor, seen):
         self.name = name
+        self.topic = topic
         self.seen = seen  # value -> list of (member, partition, offset), shared
         self.count = 0
         self.revoked = []
         self.assigned = []
+        self.refused = {}  # partition -> offset of a per-batch commit refused during a rebalance, to retry
         self.closed = False
         self.consumer = Consumer({
             "bootstrap.servers": bootstrap,
@@ -130,6 +138,8 @@ class Member:
 
     def on_revoke(self, consumer, partitions):
         self.revoked.append(sorted(tp.partition for tp in partitions))
+        for tp in partitions:
+            self.refused.pop(tp.partition, None)  # the commit below covers it (consumed positions)
         log("%s: revoked %s" % (self.name, self.revoked[-1]))
         # everything processed is committed already (after every batch); commit once more as a rebalance
         # listener would, and insist that it works (or that there is nothing left to commit)
@@ -145,6 +155,7 @@ class Member:
     def poll(self):
         msgs = self.consumer.consume(num_messages=50, timeout=0.1)
         if not msgs:
+            self.commit({})
             return 0
         owned = set(self.owned())
         last = {}
@@ -157,12 +168,30 @@ class Member:
             self.seen.setdefault(m.value().decode(), []).append((self.name, m.partition(), m.offset()))
             last[m.partition()] = m.offset()
         self.count += len(msgs)
-        commit = [TopicPartition(msgs[0].topic(), p, o + 1) for p, o in sorted(last.items())]
-        result = self.consumer.commit(offsets=commit, asynchronous=False)
+        self.commit({p: o + 1 for p, o in last.items()})
+        return len(msgs)
+
+    def commit(self, offsets):
+        """Commits offsets (partition -> next offset) synchronously, with any refused earlier during a rebalance."""
+        owned = set(self.owned())
+        retry = {p: o for p, o in self.refused.items() if p in owned and p not in offsets}
+        self.refused = {}
+        offsets = {**retry, **offsets}
+        if not offsets:
+            return
+        commit = [TopicPartition(self.topic, p, o) for p, o in sorted(offsets.items())]
+        try:
+            result = self.consumer.commit(offsets=commit, asynchronous=False)
+        except KafkaException as e:
+            if e.args[0].code() not in (KafkaError.ILLEGAL_GENERATION, KafkaError.REBALANCE_IN_PROGRESS):
+                raise
+            log("%s: OffsetCommit of %s refused during a rebalance (%s); retried after it"
+                % (self.name, sorted(offsets.items()), e.args[0].name()))
+            self.refused = offsets
+            return
         bad = [tp for tp in result or [] if tp.error is not None]
         if bad:
             raise Mismatch("%s: OffsetCommit of %s failed: %s" % (self.name, commit, [(tp.partition, tp.error) for tp in bad]))
-        return len(msgs)
 
     def close(self):
         if not self.closed:
