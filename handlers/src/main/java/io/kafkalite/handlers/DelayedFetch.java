@@ -35,6 +35,7 @@ final class DelayedFetch {
     private final AtomicBoolean completed = new AtomicBoolean();
     private final AtomicBoolean reading = new AtomicBoolean();
     private final GenericFutureListener<ChannelFuture> onClose = f -> connectionClosed();
+    private static final long POOL_FULL_RETRY_MS = 5;
     private volatile ScheduledFuture<?> timer;
     /** Bytes the fetch could return now (each partition at most its max bytes); guarded by this. */
     private long available;
@@ -135,12 +136,17 @@ final class DelayedFetch {
         }
     }
 
+    /** Runs the read on the request-handler pool; a full pool (queued.max.requests) is retried shortly, never failed. */
     private void submit(Runnable read) {
         try {
             handler.ioPool().execute(read);
-        } catch (RejectedExecutionException e) {
-            log.warn("Fetch from {} could not be read: the request-handler pool is shut down", request.context().clientId());
-            fail(e);
+        } catch (RejectedExecutionException full) {
+            try {
+                request.eventLoop().schedule(() -> submit(read), POOL_FULL_RETRY_MS, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException shuttingDown) {
+                log.debug("Fetch from {} dropped: the broker is shutting down", request.context().clientId());
+                fail(shuttingDown);
+            }
         }
     }
 

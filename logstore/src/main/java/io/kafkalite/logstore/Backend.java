@@ -19,6 +19,9 @@ interface Backend extends AutoCloseable {
 
     String clusterId();
 
+    /** Waits until every queued index write is durable. */
+    default void sync() { }
+
     /** Logs how full the store is (always, or only when it nears its limit). */
     default void reportCapacity(boolean always) { }
 

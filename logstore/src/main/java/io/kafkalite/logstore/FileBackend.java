@@ -86,6 +86,11 @@ final class FileBackend implements Backend {
         return first;
     }
 
+    @Override
+    public void sync() {
+        store.sync();
+    }
+
     /** Logs how full the LMDB map is; a warning from 80 %, well before writes would fail with MDB_MAP_FULL. */
     @Override
     public void reportCapacity(boolean always) {

@@ -55,6 +55,9 @@ final class FileStorage implements PartitionStorage {
     private volatile long logEndOffset;
     private volatile long recoveryPoint; // segments below it are fsynced
     private final Object flushLock = new Object();
+    private final Object stateLock = new Object();
+    private long dirSyncedFor = -1; // the newest segment whose directory entry is fsynced (under flushLock)
+    private volatile boolean deleted;
     private final AtomicLong flushRequested = new AtomicLong();
     private final AtomicBoolean flushQueued = new AtomicBoolean();
     // written under the partition lock only
@@ -113,7 +116,14 @@ final class FileStorage implements PartitionStorage {
         long flushedTo = state.getLong(0);
         logStartOffset = Math.max(state.getLong(8), segments.firstKey());
         store.scan(store.producers, prefix, (pid, value) -> recoveredProducers.load(pid, value));
-        recoveredProducers.forgetBatchesFrom(flushedTo); // re-read below, if they survived
+        for (long pid : recoveredProducers.forgetBatchesFrom(flushedTo)) { // re-read below, if they survived
+            ProducerStateTable.ProducerEntry left = recoveredProducers.get(pid);
+            if (left == null) {
+                deleteProducer(pid);
+            } else {
+                enqueueProducer(pid, ProducerStateTable.encode(left));
+            }
+        }
         store.floor(store.times, prefix, -1L, (k, v) -> {
             lastTimeIndexed = StoreLayout.timeFromKey(k);
             maxTimestampSoFar = lastTimeIndexed;
@@ -230,6 +240,9 @@ final class FileStorage implements PartitionStorage {
     @Override
     public void append(MemoryRecords records, long producerId, byte[] producerUpdate, LogConfig config) {
         health.check();
+        if (deleted) {
+            throw new org.apache.kafka.common.errors.UnknownTopicOrPartitionException(dir.getFileName() + " was deleted");
+        }
         indexIntervalBytes = config.indexIntervalBytes;
         FileRecords seg = segments.lastEntry().getValue();
         long base = records.batches().iterator().next().baseOffset();
@@ -265,6 +278,7 @@ final class FileStorage implements PartitionStorage {
         logEndOffset = next;
         if (unflushedMessages >= config.flushMessages) {
             flush(sealIndex()); // flush.messages: the acknowledgement waits for the fsync, as in Kafka
+            unflushedMessages = 0;
         }
     }
 
@@ -295,7 +309,6 @@ final class FileStorage implements PartitionStorage {
             lastTimeIndexed = maxTimestampSoFar;
             enqueueTimeEntry(maxTimestampSoFar, maxTimestampBatch);
         }
-        unflushedMessages = 0;
         return logEndOffset;
     }
 
@@ -320,24 +333,41 @@ final class FileStorage implements PartitionStorage {
     @Override
     public void flush(long upTo) {
         synchronized (flushLock) {
-            if (upTo <= recoveryPoint) {
+            if (upTo <= recoveryPoint || deleted) {
                 return;
             }
             health.check();
             Long from = segments.floorKey(Math.max(recoveryPoint, 0));
+            long newest = -1;
             try {
                 SlowDisk.beforeFsync();
                 for (Map.Entry<Long, FileRecords> e : segments.tailMap(from == null ? segments.firstKey() : from, true).entrySet()) {
                     if (e.getKey() >= upTo) {
                         break;
                     }
-                    e.getValue().flush();
+                    force(e.getKey(), e.getValue());
+                    newest = e.getKey();
+                }
+                if (newest > dirSyncedFor) { // a new segment's directory entry must survive a power loss too
+                    LogDir.fsync(dir);
+                    dirSyncedFor = newest;
                 }
             } catch (IOException | RuntimeException | InterruptedException e) {
                 throw health.failed("flushing " + dir.getFileName(), e);
             }
             recoveryPoint = upTo;
             enqueuePartitionState();
+        }
+    }
+
+    /** fsyncs a segment, unless retention or a deletion closed it meanwhile (then there is nothing to keep). */
+    private void force(long base, FileRecords segment) throws IOException {
+        try {
+            segment.flush();
+        } catch (java.nio.channels.ClosedChannelException e) {
+            if (segments.get(base) == segment) {
+                throw e;
+            }
         }
     }
 
@@ -379,8 +409,10 @@ final class FileStorage implements PartitionStorage {
 
     /** Persists the recovery point and the log start offset. */
     private void enqueuePartitionState() {
-        byte[] value = ByteBuffer.allocate(16).putLong(recoveryPoint).putLong(logStartOffset).array();
-        store.enqueue((s, txn) -> s.put(txn, s.partitions, prefix, value));
+        synchronized (stateLock) { // flushes and log start moves race: the last row queued must hold the latest of both
+            byte[] value = ByteBuffer.allocate(16).putLong(recoveryPoint).putLong(logStartOffset).array();
+            store.enqueue((s, txn) -> s.put(txn, s.partitions, prefix, value));
+        }
     }
 
     // ---------------------------------------------------------------- reads
@@ -523,6 +555,9 @@ final class FileStorage implements PartitionStorage {
         for (FileChannelRecordBatch b : seg.batches()) {
             max = Math.max(max, b.maxTimestamp());
         }
+        if (max == RecordBatch.NO_TIMESTAMP) {
+            max = seg.file().lastModified(); // no timestamps (old message formats): Kafka falls back to the file's age too
+        }
         segmentMaxTimestamps.put(base, max);
         return max;
     }
@@ -560,6 +595,7 @@ final class FileStorage implements PartitionStorage {
      */
     @Override
     public void delete(long fileDeleteDelayMs) throws IOException {
+        deleted = true;
         store.enqueue((s, txn) -> {
             s.deletePrefix(txn, s.offsets, prefix);
             s.deletePrefix(txn, s.times, prefix);

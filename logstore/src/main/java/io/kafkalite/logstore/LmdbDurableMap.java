@@ -19,6 +19,12 @@ final class LmdbDurableMap implements DurableMap {
 
     @Override
     public CompletableFuture<Void> write(List<Map.Entry<byte[], byte[]>> changes) {
+        for (Map.Entry<byte[], byte[]> e : changes) { // refused here, so a bad key never costs the committer a retry
+            if (e.getKey().length == 0 || e.getKey().length > MAX_KEY_BYTES) {
+                return CompletableFuture.failedFuture(new IllegalArgumentException("A key must have 1 to " + MAX_KEY_BYTES
+                        + " bytes, not " + e.getKey().length));
+            }
+        }
         return store.commit((s, txn) -> {
             for (Map.Entry<byte[], byte[]> e : changes) {
                 if (e.getValue() == null) {

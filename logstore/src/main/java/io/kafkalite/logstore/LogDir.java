@@ -92,6 +92,15 @@ final class LogDir implements AutoCloseable {
         Path tmp = partitionDir.resolve(PARTITION_METADATA + ".tmp");
         Files.writeString(tmp, expected, StandardCharsets.UTF_8);
         Files.move(tmp, metadata, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        fsync(partitionDir);
+        fsync(partitionDir.getParent());
+    }
+
+    /** Makes a directory's entries (new files, renames) survive a power loss. */
+    static void fsync(Path dir) throws IOException {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
     }
 
     /** {@code <dir>.<unique id>-delete}, as Kafka names a partition directory on its way out. */

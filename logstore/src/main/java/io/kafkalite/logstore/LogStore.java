@@ -53,6 +53,7 @@ public final class LogStore implements AutoCloseable {
         for (Topic t : backend.loadTopics()) {
             register(t);
         }
+        backend.sync(); // what recovery dropped from the index is gone before anything is served
         flusher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "log-flusher");
             t.setDaemon(true);
@@ -312,7 +313,14 @@ public final class LogStore implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        flusher.shutdownNow();
+        flusher.shutdown(); // no interrupt: one would close a segment's channel mid-fsync
+        try {
+            if (!flusher.awaitTermination(30, TimeUnit.SECONDS)) {
+                log.warn("Background flush and retention did not stop within 30 s; closing anyway");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         for (TopicState s : byName.values()) {
             for (PartitionLog p : s.partitions()) {
                 try {

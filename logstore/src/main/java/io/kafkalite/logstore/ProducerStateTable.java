@@ -118,10 +118,23 @@ public final class ProducerStateTable {
         return entry;
     }
 
-    /** Forgets batches at or after offset (recovery re-reads them from the log if they survived). */
-    void forgetBatchesFrom(long offset) {
-        producers.values().forEach(e -> e.batches.removeIf(m -> m.baseOffset() >= offset));
+    /**
+     * Forgets batches at or after offset (recovery re-reads them from the log if they survived).
+     * @return the producers whose state changed (removed when nothing was left)
+     */
+    List<Long> forgetBatchesFrom(long offset) {
+        List<Long> changed = new ArrayList<>();
+        producers.forEach((pid, e) -> {
+            if (e.batches.removeIf(m -> m.baseOffset() >= offset)) {
+                changed.add(pid);
+            }
+        });
         producers.values().removeIf(e -> e.batches.isEmpty());
+        return changed;
+    }
+
+    ProducerEntry get(long producerId) {
+        return producers.get(producerId);
     }
 
     /**

@@ -68,8 +68,8 @@ public final class InOrderResponder extends ChannelInboundHandlerAdapter {
     }
 
     private void processNext(ChannelHandlerContext ctx) {
-        if (closed || current != null || awaitingSlot || held.isEmpty()) {
-            return;
+        if (closed || current != null || awaitingSlot || held.isEmpty() || !ctx.channel().isActive()) {
+            return; // (a closed connection's held frames are released in channelInactive)
         }
         RequestDecoder.Decoded next = held.peekFirst();
         CompletableFuture<AbstractResponse> future;
@@ -155,6 +155,9 @@ public final class InOrderResponder extends ChannelInboundHandlerAdapter {
                     processNext(ctx);
                     updateAutoRead(ctx);
                 });
+            } else {
+                log.info("Closing connection from {}: writing a response failed: {}", ctx.channel().remoteAddress(), f.cause().toString());
+                ctx.close(); // otherwise it would sit unread until connections.max.idle.ms
             }
         });
     }
