@@ -60,13 +60,9 @@ final class FileStorage implements PartitionStorage {
     private volatile boolean deleted;
     private final AtomicLong flushRequested = new AtomicLong();
     private final AtomicBoolean flushQueued = new AtomicBoolean();
+    private final PartitionIndex index;
     // written under the partition lock only
-    private int bytesSinceIndex;
-    private long maxTimestampSoFar = RecordBatch.NO_TIMESTAMP;
-    private long maxTimestampBatch; // base offset of the batch that reached maxTimestampSoFar
-    private long lastTimeIndexed = Long.MIN_VALUE;
     private long unflushedMessages;
-    private int indexIntervalBytes = 4096;
     /** When the active segment took its first batch (or the store opened): segment.ms counts from here. */
     private long activeSegmentSince = System.currentTimeMillis();
 
@@ -76,6 +72,7 @@ final class FileStorage implements PartitionStorage {
         this.store = store;
         this.health = health;
         this.io = io;
+        this.index = new PartitionIndex(prefix, store);
     }
 
     static FileStorage open(Path dir, byte[] prefix, LmdbStore store, LogDirHealth health, ScheduledExecutorService io)
@@ -124,11 +121,7 @@ final class FileStorage implements PartitionStorage {
                 enqueueProducer(pid, ProducerStateTable.encode(left));
             }
         }
-        store.floor(store.times, prefix, -1L, (k, v) -> {
-            lastTimeIndexed = StoreLayout.timeFromKey(k);
-            maxTimestampSoFar = lastTimeIndexed;
-            maxTimestampBatch = v.getLong(v.position());
-        });
+        index.loadLastTimeEntry();
         recoveryPoint = flushedTo;
         long end = replayFrom(flushedTo);
         if (end < flushedTo) {
@@ -137,7 +130,7 @@ final class FileStorage implements PartitionStorage {
             rebuild();
             return;
         }
-        dropIndexFrom(end);
+        index.dropFrom(end);
         if (end > flushedTo) {
             flush(sealIndex()); // what survived the crash is made durable before it is served
         }
@@ -146,24 +139,11 @@ final class FileStorage implements PartitionStorage {
     /** Drops this partition's LMDB state and re-reads every segment. */
     private void rebuild() throws IOException {
         recoveredProducers.clear();
-        maxTimestampSoFar = RecordBatch.NO_TIMESTAMP;
-        lastTimeIndexed = Long.MIN_VALUE;
         recoveryPoint = -1;
-        store.enqueue((s, txn) -> {
-            s.deletePrefix(txn, s.offsets, prefix);
-            s.deletePrefix(txn, s.times, prefix);
-            s.deletePrefix(txn, s.producers, prefix);
-        });
+        index.clear();
+        store.enqueue((s, txn) -> s.deletePrefix(txn, s.producers, prefix));
         replayFrom(-1);
         flush(sealIndex());
-    }
-
-    /** Index entries of offsets at or after end point at data that is gone (an OS crash lost the files' tail). */
-    private void dropIndexFrom(long end) {
-        store.enqueue((s, txn) -> {
-            s.deleteFrom(txn, s.offsets, prefix, end);
-            s.deleteTailWhileValueAtLeast(txn, s.times, prefix, end);
-        });
     }
 
     /**
@@ -177,19 +157,18 @@ final class FileStorage implements PartitionStorage {
         if (first == null) {
             first = segments.firstEntry();
         }
-        int position = indexPosition(first.getKey(), first.getValue(), start);
+        int position = index.position(first.getKey(), first.getValue().sizeInBytes(), start);
         long end = first.getKey();
         for (Map.Entry<Long, FileRecords> e : segments.tailMap(first.getKey(), true).entrySet()) {
             FileRecords seg = e.getValue();
             end = Math.max(end, e.getKey());
             int validTo = position;
-            bytesSinceIndex = 0;
+            index.segmentStarted();
             try {
                 for (FileChannelRecordBatch b : seg.batchesFrom(position)) {
                     b.ensureValid();
                     if (b.baseOffset() >= from) {
-                        indexWrittenBatch(b.baseOffset(), b.nextOffset(), b.position(), b.sizeInBytes(), b.maxTimestamp(),
-                                b.position() == 0);
+                        index.add(b.baseOffset(), b.position(), b.sizeInBytes(), b.maxTimestamp());
                         if (b.hasProducerId()) {
                             ProducerStateTable.ProducerEntry entry = recoveredProducers.update(b.producerId(), b.producerEpoch(),
                                     new ProducerStateTable.BatchMetadata(b.baseSequence(), b.lastSequence(), b.baseOffset(), b.maxTimestamp()));
@@ -243,7 +222,7 @@ final class FileStorage implements PartitionStorage {
         if (deleted) {
             throw new org.apache.kafka.common.errors.UnknownTopicOrPartitionException(dir.getFileName() + " was deleted");
         }
-        indexIntervalBytes = config.indexIntervalBytes;
+        index.intervalBytes(config.indexIntervalBytes);
         FileRecords seg = segments.lastEntry().getValue();
         long base = records.batches().iterator().next().baseOffset();
         long now = System.currentTimeMillis();
@@ -267,7 +246,7 @@ final class FileStorage implements PartitionStorage {
         }
         long next = base;
         for (MutableRecordBatch b : records.batches()) {
-            indexWrittenBatch(b.baseOffset(), b.nextOffset(), position, b.sizeInBytes(), b.maxTimestamp(), position == 0);
+            index.add(b.baseOffset(), position, b.sizeInBytes(), b.maxTimestamp());
             position += b.sizeInBytes();
             next = b.nextOffset();
             unflushedMessages += b.nextOffset() - b.baseOffset();
@@ -296,7 +275,7 @@ final class FileStorage implements PartitionStorage {
             throw health.failed("rolling a new segment of " + dir.getFileName(), e);
         }
         segments.put(base, seg);
-        bytesSinceIndex = 0;
+        index.segmentStarted();
         activeSegmentSince = now;
         flushInBackground(base);
         return seg;
@@ -305,10 +284,7 @@ final class FileStorage implements PartitionStorage {
     /** Called under the partition lock: indexes the largest timestamp so far if it is not yet; returns the log end. */
     @Override
     public long sealIndex() {
-        if (maxTimestampSoFar > lastTimeIndexed) {
-            lastTimeIndexed = maxTimestampSoFar;
-            enqueueTimeEntry(maxTimestampSoFar, maxTimestampBatch);
-        }
+        index.seal();
         return logEndOffset;
     }
 
@@ -371,33 +347,6 @@ final class FileStorage implements PartitionStorage {
         }
     }
 
-    /** Decides the index entries of a batch now in the file and queues them for LMDB. */
-    private void indexWrittenBatch(long baseOffset, long nextOffset, int position, int size, long maxTimestamp, boolean segmentStart) {
-        if (maxTimestamp > maxTimestampSoFar) {
-            maxTimestampSoFar = maxTimestamp;
-            maxTimestampBatch = baseOffset;
-        }
-        boolean indexIt = !segmentStart && bytesSinceIndex >= indexIntervalBytes;
-        bytesSinceIndex = segmentStart || indexIt ? size : bytesSinceIndex + size;
-        boolean timeIt = (indexIt || segmentStart) && maxTimestampSoFar > lastTimeIndexed;
-        if (timeIt) {
-            lastTimeIndexed = maxTimestampSoFar;
-        }
-        if (!indexIt && !timeIt) {
-            return;
-        }
-        if (indexIt) {
-            store.enqueue((s, txn) -> s.put(txn, s.offsets, prefix, baseOffset, ByteBuffer.allocate(4).putInt(position).array()));
-        }
-        if (timeIt) {
-            enqueueTimeEntry(maxTimestampSoFar, maxTimestampBatch);
-        }
-    }
-
-    private void enqueueTimeEntry(long timestamp, long batchBase) {
-        store.enqueue((s, txn) -> s.put(txn, s.times, prefix, StoreLayout.timeKey(timestamp), ByteBuffer.allocate(8).putLong(batchBase).array()));
-    }
-
     private void enqueueProducer(long producerId, byte[] encoded) {
         store.enqueue((s, txn) -> s.put(txn, s.producers, prefix, producerId, encoded));
     }
@@ -427,24 +376,13 @@ final class FileStorage implements PartitionStorage {
         return logEndOffset;
     }
 
-    /** A file position in seg at or before the batch holding offset, from the sparse index. */
-    private int indexPosition(long segmentBase, FileRecords seg, long offset) {
-        int[] position = {0};
-        store.floor(store.offsets, prefix, offset, (indexed, value) -> {
-            if (indexed >= segmentBase) {
-                position[0] = value.getInt(value.position());
-            }
-        });
-        return Math.min(position[0], seg.sizeInBytes());
-    }
-
     @Override
     public Records read(long offset, int maxBytes, boolean minOneMessage) throws IOException {
         health.check();
         Map.Entry<Long, FileRecords> e = segments.floorEntry(offset);
         while (e != null) {
             FileRecords seg = e.getValue();
-            LogOffsetPosition found = seg.searchForOffsetFromPosition(offset, indexPosition(e.getKey(), seg, offset));
+            LogOffsetPosition found = seg.searchForOffsetFromPosition(offset, index.position(e.getKey(), seg.sizeInBytes(), offset));
             if (found != null) {
                 int available = seg.sizeInBytes() - found.position;
                 int size = Math.min(available, maxBytes);
@@ -460,10 +398,9 @@ final class FileStorage implements PartitionStorage {
 
     @Override
     public TimestampAndOffset offsetForTimestamp(long target) throws IOException {
-        long[] from = {logStartOffset};
-        store.floor(store.times, prefix, StoreLayout.timeKey(target) - 1, (k, v) -> from[0] = Math.max(from[0], v.getLong(v.position())));
-        Map.Entry<Long, FileRecords> e = segments.floorEntry(from[0]);
-        int position = e == null ? 0 : indexPosition(e.getKey(), e.getValue(), from[0]);
+        long from = index.timeScanStart(target, logStartOffset);
+        Map.Entry<Long, FileRecords> e = segments.floorEntry(from);
+        int position = e == null ? 0 : index.position(e.getKey(), e.getValue().sizeInBytes(), from);
         for (; e != null; e = segments.higherEntry(e.getKey()), position = 0) {
             TimestampAndOffset found = e.getValue().searchForTimestamp(target, position, logStartOffset, MAX_DECOMPRESSED);
             if (found != null) {
@@ -475,11 +412,10 @@ final class FileStorage implements PartitionStorage {
 
     @Override
     public TimestampAndOffset maxTimestamp() throws IOException {
-        long[] from = {logStartOffset};
-        store.floor(store.times, prefix, -1L, (k, v) -> from[0] = Math.max(from[0], v.getLong(v.position())));
+        long from = index.maxTimestampScanStart(logStartOffset);
         RecordBatch best = null;
-        Map.Entry<Long, FileRecords> e = segments.floorEntry(from[0]);
-        int position = e == null ? 0 : indexPosition(e.getKey(), e.getValue(), from[0]);
+        Map.Entry<Long, FileRecords> e = segments.floorEntry(from);
+        int position = e == null ? 0 : index.position(e.getKey(), e.getValue().sizeInBytes(), from);
         for (; e != null; e = segments.higherEntry(e.getKey()), position = 0) {
             for (FileChannelRecordBatch b : e.getValue().batchesFrom(position)) {
                 if (best == null || b.maxTimestamp() > best.maxTimestamp()) {
@@ -515,10 +451,7 @@ final class FileStorage implements PartitionStorage {
             }
         }
         long firstBase = segments.firstKey();
-        store.enqueue((s, txn) -> {
-            s.deleteBelow(txn, s.offsets, prefix, firstBase);
-            s.deleteHeadWhileValueBelow(txn, s.times, prefix, firstBase);
-        });
+        index.dropBelow(firstBase);
         enqueuePartitionState();
     }
 
