@@ -312,7 +312,8 @@ public final class LogStore implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
+        // waited for without the store lock: a background task (reserving producer ids) may be waiting for it
         flusher.shutdown(); // no interrupt: one would close a segment's channel mid-fsync
         try {
             if (!flusher.awaitTermination(30, TimeUnit.SECONDS)) {
@@ -321,6 +322,10 @@ public final class LogStore implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        closePartitions();
+    }
+
+    private synchronized void closePartitions() {
         for (TopicState s : byName.values()) {
             for (PartitionLog p : s.partitions()) {
                 try {
