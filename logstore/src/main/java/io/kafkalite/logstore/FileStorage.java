@@ -52,7 +52,7 @@ final class FileStorage implements PartitionStorage {
     private final ProducerStateTable recoveredProducers = new ProducerStateTable();
     private final Map<Long, Long> segmentMaxTimestamps = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile long logStartOffset;
-    private volatile long logEndOffset;
+    private volatile LogEnd logEnd = LogEnd.EMPTY;
     private volatile long recoveryPoint; // segments below it are fsynced
     private final Object flushLock = new Object();
     private final Object stateLock = new Object();
@@ -190,7 +190,7 @@ final class FileStorage implements PartitionStorage {
             }
             position = 0;
         }
-        logEndOffset = end;
+        logEnd = new LogEnd(end, segments.lastKey(), segments.lastEntry().getValue().sizeInBytes());
         return end;
     }
 
@@ -254,7 +254,7 @@ final class FileStorage implements PartitionStorage {
         if (producerUpdate != null) {
             enqueueProducer(producerId, producerUpdate);
         }
-        logEndOffset = next;
+        logEnd = new LogEnd(next, segments.lastKey(), position);
         if (unflushedMessages >= config.flushMessages) {
             flush(sealIndex()); // flush.messages: the acknowledgement waits for the fsync, as in Kafka
             unflushedMessages = 0;
@@ -285,7 +285,7 @@ final class FileStorage implements PartitionStorage {
     @Override
     public long sealIndex() {
         index.seal();
-        return logEndOffset;
+        return logEnd.offset();
     }
 
     private void flushInBackground(long upTo) {
@@ -372,19 +372,20 @@ final class FileStorage implements PartitionStorage {
     }
 
     @Override
-    public long logEndOffset() {
-        return logEndOffset;
+    public LogEnd logEnd() {
+        return logEnd;
     }
 
     @Override
-    public Records read(long offset, int maxBytes, boolean minOneMessage) throws IOException {
+    public Records read(long offset, int maxBytes, boolean minOneMessage, LogEnd end) throws IOException {
         health.check();
         Map.Entry<Long, FileRecords> e = segments.floorEntry(offset);
-        while (e != null) {
+        while (e != null && e.getKey() <= end.segmentBase()) {
             FileRecords seg = e.getValue();
-            LogOffsetPosition found = seg.searchForOffsetFromPosition(offset, index.position(e.getKey(), seg.sizeInBytes(), offset));
-            if (found != null) {
-                int available = seg.sizeInBytes() - found.position;
+            int limit = e.getKey() == end.segmentBase() ? end.position() : seg.sizeInBytes(); // nothing past the end read
+            LogOffsetPosition found = seg.searchForOffsetFromPosition(offset, index.position(e.getKey(), limit, offset));
+            if (found != null && found.position < limit) {
+                int available = limit - found.position;
                 int size = Math.min(available, maxBytes);
                 if (minOneMessage && size < found.size) {
                     size = found.size;

@@ -30,8 +30,8 @@ final class MemoryStorage implements PartitionStorage {
     }
 
     @Override
-    public long logEndOffset() {
-        return logEndOffset;
+    public LogEnd logEnd() {
+        return new LogEnd(logEndOffset, 0, 0);
     }
 
     @Override
@@ -53,13 +53,16 @@ final class MemoryStorage implements PartitionStorage {
     }
 
     @Override
-    public Records read(long offset, int maxBytes, boolean minOneMessage) {
+    public Records read(long offset, int maxBytes, boolean minOneMessage, LogEnd end) {
         Long from = batches.floorKey(offset);
         List<MemoryRecords> picked = new ArrayList<>();
         int size = 0;
         for (MemoryRecords r : (from == null ? batches : batches.tailMap(from, true)).values()) {
             if (batchOf(r).lastOffset() < offset) {
                 continue;
+            }
+            if (batchOf(r).baseOffset() >= end.offset()) {
+                break; // appended after the end this read reports
             }
             if (size + r.sizeInBytes() > maxBytes && !(picked.isEmpty() && minOneMessage)) {
                 break;

@@ -46,6 +46,10 @@ public final class PartitionLog {
         this.config = newConfig;
     }
 
+    PartitionStorage storage() {
+        return storage;
+    }
+
     public long logStartOffset() {
         return storage.logStartOffset();
     }
@@ -115,14 +119,14 @@ public final class PartitionLog {
      * @throws OffsetOutOfRangeException outside [logStartOffset, logEndOffset]
      */
     public ReadResult read(long offset, int maxBytes, boolean minOneMessage) throws IOException {
-        long end = storage.logEndOffset();
+        LogEnd end = storage.logEnd();
         long start = storage.logStartOffset();
-        if (offset < start || offset > end) {
+        if (offset < start || offset > end.offset()) {
             throw new OffsetOutOfRangeException("Offset " + offset + " is out of range for " + topicPartition
-                    + ": [" + start + ", " + end + "]");
+                    + ": [" + start + ", " + end.offset() + "]");
         }
-        Records records = offset == end ? MemoryRecords.EMPTY : storage.read(offset, maxBytes, minOneMessage);
-        return new ReadResult(records, end, start);
+        Records records = offset == end.offset() ? MemoryRecords.EMPTY : storage.read(offset, maxBytes, minOneMessage, end);
+        return new ReadResult(records, end.offset(), start);
     }
 
     /**

@@ -15,7 +15,12 @@ interface PartitionStorage {
     long logStartOffset();
 
     /** The offset the next appended batch gets. */
-    long logEndOffset();
+    default long logEndOffset() {
+        return logEnd().offset();
+    }
+
+    /** The log end offset with the position it ends at, read together. */
+    LogEnd logEnd();
 
     /** Fills the table with the producer state recovered at open. */
     void loadProducers(ProducerStateTable table);
@@ -32,10 +37,10 @@ interface PartitionStorage {
     void deleteProducer(long producerId);
 
     /**
-     * Batches from the one holding {@code offset}, at most {@code maxBytes} (a batch larger than that is
-     * still returned whole when {@code minOneMessage}); empty at the log end.
+     * Batches from the one holding {@code offset} up to {@code end} (a {@link #logEnd} taken before), at
+     * most {@code maxBytes} (a batch larger than that is still returned whole when {@code minOneMessage}).
      */
-    Records read(long offset, int maxBytes, boolean minOneMessage) throws IOException;
+    Records read(long offset, int maxBytes, boolean minOneMessage, LogEnd end) throws IOException;
 
     /** The first record whose timestamp is >= target, or null. */
     TimestampAndOffset offsetForTimestamp(long target) throws IOException;

@@ -72,6 +72,16 @@ abstract class LogStoreContract {
     }
 
     @Test
+    void aReadNeverReturnsBatchesAppendedAfterTheEndItReports() throws Exception {
+        append(batch(1000, "a", "b"));
+        PartitionStorage storage = store.partition(TP).storage();
+        LogEnd end = storage.logEnd();
+        append(batch(1000, "c")); // lands between the read's snapshot of the end and its file read
+        assertEquals(List.of("a", "b"), values(storage.read(0, 1 << 20, true, end)));
+        assertEquals(List.of("a", "b", "c"), values(storage.read(0, 1 << 20, true, storage.logEnd())));
+    }
+
+    @Test
     void offsetsAreAssignedContiguously() throws Exception {
         long now = System.currentTimeMillis();
         assertEquals(0, append(batch(now, "a", "b", "c")).baseOffset());
