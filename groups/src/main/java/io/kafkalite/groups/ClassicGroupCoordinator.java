@@ -174,8 +174,10 @@ final class ClassicGroupCoordinator {
                 req.rebalanceTimeoutMs(), protocols);
         fresh.assignment = old.assignment;
         replaceMember(group, old, fresh);
-        if (group.is(ClassicGroupState.STABLE) && old.sameProtocols(protocols)) {
-            // KIP-345: no rebalance; the member syncs with the new id and gets its old assignment back
+        if (group.is(ClassicGroupState.STABLE) && group.selectProtocol().equals(group.protocolName)) {
+            // KIP-345: no rebalance while the group's protocol stays (as Kafka decides: a restarted consumer's
+            // subscription differs in its owned partitions); the member syncs with the new id and gets its old
+            // assignment back
             scheduleSession(group, fresh);
             log.info("Static member {} of group {} rejoined as {} without a rebalance", old.groupInstanceId, group.groupId, newMemberId);
             // a returning leader must not recompute the assignment (KIP-814: skip_assignment)

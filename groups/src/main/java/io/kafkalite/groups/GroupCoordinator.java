@@ -67,12 +67,17 @@ public final class GroupCoordinator implements AutoCloseable {
     private void load(GroupMetadataStore metadata) {
         long now = scheduler.now();
         metadata.load((type, groupId, body) -> {
-            if (type == GroupMetadataStore.CLASSIC) {
-                classic.restore(ClassicGroupRecords.replay(groupId, body, now));
-            } else if (type == GroupMetadataStore.CONSUMER) {
-                consumer.restore(ConsumerGroupRecords.replay(groupId, body));
-            } else {
-                log.warn("Skipping the stored metadata of group {}: unknown group type {}", groupId, type);
+            try {
+                if (type == GroupMetadataStore.CLASSIC) {
+                    classic.restore(ClassicGroupRecords.replay(groupId, body, now));
+                } else if (type == GroupMetadataStore.CONSUMER) {
+                    consumer.restore(ConsumerGroupRecords.replay(groupId, body));
+                } else {
+                    log.warn("Skipping the stored metadata of group {}: unknown group type {}", groupId, type);
+                }
+            } catch (RuntimeException unreadable) { // one bad record must not keep the broker from starting
+                log.error("Skipping the stored metadata of group {}: it cannot be read ({}); its members rejoin",
+                        groupId, unreadable.toString());
             }
         });
         log.info("Loaded {} classic and {} consumer groups", classic.groups.size(), consumer.groups.size());

@@ -7,7 +7,9 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Group metadata records (Kafka's GroupMetadata / ConsumerGroup* records, one record per group here)
@@ -23,9 +25,14 @@ final class GroupMetadataStore {
     static final byte CLASSIC = 0;
     static final byte CONSUMER = 1;
 
+    /** A value written (or being written) and its write. */
+    private record Written(byte[] value, CompletableFuture<Void> done) { }
+
     private final DurableMap table;
     /** The last value written per group id; an entry lives as long as the group's record. */
-    private final Map<String, byte[]> written = new HashMap<>();
+    private final Map<String, Written> written = new HashMap<>();
+    /** Groups whose last write failed, so what is stored is unknown: their next put writes. Added to by the committer. */
+    private final Set<String> failed = ConcurrentHashMap.newKeySet();
 
     GroupMetadataStore(DurableMap table) {
         this.table = table;
@@ -43,23 +50,37 @@ final class GroupMetadataStore {
             byte type = value.get();
             value.get(); // version
             String groupId = StoreKeys.getString(value);
-            written.put(groupId, v);
+            written.put(groupId, new Written(v, CompletableFuture.completedFuture(null)));
             loader.load(type, groupId, value);
         });
     }
 
-    /** Writes the group's record (null: its tombstone) unless it is what was last written; completes when durable. */
+    /**
+     * Writes the group's record (null: its tombstone) unless it is what was last written, in which case
+     * it answers with that write (a retry while it is in flight waits for it too). Completes when durable.
+     * After a failed write the next put writes whatever it is given, so memory and disk meet again.
+     */
     CompletableFuture<Void> put(String groupId, byte[] value) {
-        byte[] last = written.get(groupId);
-        if (value == null ? last == null : Arrays.equals(last, value)) {
+        boolean unknown = failed.remove(groupId);
+        Written last = written.get(groupId);
+        if (!unknown && value == null && last == null) {
             return CompletableFuture.completedFuture(null);
         }
+        if (!unknown && value != null && last != null && Arrays.equals(last.value(), value)) {
+            return last.done();
+        }
+        CompletableFuture<Void> done = table.write(List.of(new AbstractMap.SimpleEntry<>(key(groupId), value)));
         if (value == null) {
             written.remove(groupId);
         } else {
-            written.put(groupId, value);
+            written.put(groupId, new Written(value, done));
         }
-        return table.write(List.of(new AbstractMap.SimpleEntry<>(key(groupId), value)));
+        done.whenComplete((ok, error) -> {
+            if (error != null) {
+                failed.add(groupId);
+            }
+        });
+        return done;
     }
 
     static byte[] key(String groupId) {

@@ -68,8 +68,12 @@ class GroupCoordinatorRestartTest {
     }
 
     private CompletableFuture<JoinGroupResponseData> join(String memberId, String instanceId) {
+        return join(memberId, instanceId, (byte) 1);
+    }
+
+    private CompletableFuture<JoinGroupResponseData> join(String memberId, String instanceId, byte metadata) {
         JoinGroupRequestProtocolCollection protocols = new JoinGroupRequestProtocolCollection();
-        protocols.add(new JoinGroupRequestProtocol().setName("range").setMetadata(new byte[] {1}));
+        protocols.add(new JoinGroupRequestProtocol().setName("range").setMetadata(new byte[] {metadata}));
         return coordinator.joinGroup(new JoinGroupRequestData().setGroupId("g").setMemberId(memberId).setGroupInstanceId(instanceId)
                 .setSessionTimeoutMs(10_000).setRebalanceTimeoutMs(20_000).setProtocolType("consumer").setProtocols(protocols),
                 "client", "/127.0.0.1", (short) 9);
@@ -143,6 +147,19 @@ class GroupCoordinatorRestartTest {
         restart();
         assertEquals(Errors.NONE, heartbeat(rejoined.memberId(), 1));
         assertEquals(Errors.UNKNOWN_MEMBER_ID, heartbeat(members.get(1), 1));
+    }
+
+    @Test
+    void aRestartedStaticMemberWhoseSubscriptionChangedOnlyInItsMetadataCausesNoRebalance() {
+        // given: a restarted consumer's subscription no longer lists its owned partitions
+        List<String> members = stableClassicGroup();
+        restart();
+        // when
+        JoinGroupResponseData rejoined = now(join("", "static-b", (byte) 7));
+        // then: as in Kafka, only a change of the group's protocol would rebalance
+        assertEquals(Errors.NONE.code(), rejoined.errorCode());
+        assertEquals(1, rejoined.generationId(), "same generation: no rebalance");
+        assertEquals(Errors.NONE, heartbeat(members.get(0), 1), "the other member is not disturbed");
     }
 
     @Test
