@@ -136,9 +136,9 @@ class GroupRestartTest {
                 Set<TopicPartition> beforeB = members.get(1).assignment();
                 int revocationsA = members.get(0).revocations.get();
                 int assignmentsA = members.get(0).assignments.get();
-                broker.restart();
-                // when: instance-b restarts after the broker did
+                // when: instance-b is down (a static member leaves no LeaveGroup) while the broker restarts, then comes back
                 members.remove(1).close();
+                broker.restart();
                 GroupMember restarted = new GroupMember(broker.bootstrap(), group, topic, config(protocol, "instance-b"), seen);
                 members.add(restarted);
                 // then
