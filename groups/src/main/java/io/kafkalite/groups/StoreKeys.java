@@ -17,7 +17,7 @@ import java.security.NoSuchAlgorithmException;
  */
 final class StoreKeys {
     /** LMDB's maximum key size (mdb_env_get_maxkeysize with the default page size). */
-    static final int MAX_KEY_BYTES = 511;
+    static final int MAX_KEY_BYTES = io.kafkalite.logstore.DurableMap.MAX_KEY_BYTES;
     static final byte HASHED = (byte) 0xFF;
 
     private StoreKeys() { }
