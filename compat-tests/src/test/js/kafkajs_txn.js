@@ -22,7 +22,7 @@
 const { Kafka, logLevel } = require('kafkajs')
 
 const PARTITIONS = 3
-const TIMEOUT_MS = 60000
+const TIMEOUT_MS = 30000
 
 class Mismatch extends Error {}
 

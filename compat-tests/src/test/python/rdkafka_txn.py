@@ -25,7 +25,7 @@ import confluent_kafka
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_INVALID, Consumer, KafkaError, Producer, TopicPartition
 
 PARTITIONS = 3
-TIMEOUT = 60.0
+TIMEOUT = 30.0
 
 
 class Mismatch(Exception):

@@ -98,7 +98,8 @@ final class TxnScenario {
 
     /** Writes the scenario with the stock Java transactional producer; every record acknowledged before its transaction ends. */
     static void writeWithJava(TestBroker broker, String topic, String transactionalId) throws Exception {
-        try (KafkaProducer<String, String> producer = broker.producer(Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId))) {
+        try (KafkaProducer<String, String> producer = broker.producer(Map.of(
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId, ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) WAIT.toMillis()))) {
             producer.initTransactions();
             for (boolean commit : new boolean[] {true, false}) {
                 producer.beginTransaction();
@@ -164,6 +165,7 @@ final class TxnScenario {
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation.toString());
+        props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) WAIT.toMillis());
         List<TopicPartition> tps = Records.partitions(topic, PARTITIONS);
         List<Rec> read = new ArrayList<>();
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props)) {
