@@ -8,7 +8,7 @@
  *       one transaction writing N records to each of the 3 partitions, committed, then another, aborted:
  *       key "k-P-I", value "committed-P-I" / "aborted-P-I".
  *   node kafkajs_txn.js consume BOOTSTRAP TOPIC read_committed|read_uncommitted EXPECTED
- *       a consumer in a fresh group reads the topic from the beginning until EXPECTED records came, and 1 s
+ *       a consumer in a fresh group (no commits) reads the topic from the beginning until EXPECTED records came, and 1 s
  *       longer (anything beyond shows up); prints "RECORD P OFFSET KEY VALUE" per record.
  *   node kafkajs_txn.js rpw BOOTSTRAP INPUT OUTPUT GROUP TRANSACTIONAL_ID TOTAL
  *       read-process-write: a consumer in GROUP reads INPUT; each batch is written as "out-VALUE" to the same
@@ -60,12 +60,13 @@ async function produce(kafka, topic, transactionalId, n) {
 }
 
 async function consume(kafka, topic, isolation, expected) {
-  const consumer = kafka.consumer({ groupId: `kafkajs-txn-read-${topic}-${isolation}`, readUncommitted: isolation === 'read_uncommitted', maxWaitTimeInMs: 200 })
+  const consumer = kafka.consumer({ groupId: `kafkajs-txn-read-${topic}-${isolation}-${Date.now()}`, readUncommitted: isolation === 'read_uncommitted', maxWaitTimeInMs: 200 })
   const records = []
   await consumer.connect()
   try {
     await consumer.subscribe({ topics: [topic], fromBeginning: true })
     await consumer.run({
+      autoCommit: false,
       eachMessage: async ({ partition, message }) => {
         records.push(`RECORD ${partition} ${message.offset} ${message.key} ${message.value}`)
       },

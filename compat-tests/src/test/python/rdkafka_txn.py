@@ -80,11 +80,13 @@ def read_process_write(bootstrap, input_topic, output, group, txn_id, total):
     consumer.subscribe([input_topic])
     producer = Producer({"bootstrap.servers": bootstrap, "transactional.id": txn_id, "linger.ms": 5})
     producer.init_transactions(TIMEOUT)
-    processed, aborted = 0, None
+    processed, aborted, counts = 0, None, {}
     deadline = time.time() + TIMEOUT
     while processed < total:
         if time.time() > deadline:
-            raise Mismatch("processed only %d of %d records in %ss" % (processed, total, TIMEOUT))
+            raise Mismatch("processed only %d of %d records in %ss; per partition %s, assignment %s, positions %s" % (
+                processed, total, TIMEOUT, counts, [tp.partition for tp in consumer.assignment()],
+                [(tp.partition, tp.offset) for tp in consumer.position(consumer.assignment())]))
         msgs = consumer.consume(num_messages=50, timeout=0.5)
         for m in msgs:
             if m.error() is not None:
@@ -94,6 +96,7 @@ def read_process_write(bootstrap, input_topic, output, group, txn_id, total):
         positions = {}
         for m in msgs:
             positions[m.partition()] = m.offset() + 1
+            counts[m.partition()] = counts.get(m.partition(), 0) + 1
         for end in (["abort"] if aborted is None else []) + ["commit"]:
             producer.begin_transaction()
             for m in msgs:

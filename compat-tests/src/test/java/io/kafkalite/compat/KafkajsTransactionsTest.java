@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.IsolationLevel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * transactional producer commits one transaction and aborts another, and the Java consumer reads only the first
  * under read_committed and both under read_uncommitted; the Java transactional producer does the same and a
  * kafkajs consumer (which drops aborted records itself, by the fetch response's aborted transactions) reads it
- * with readUncommitted false and true; a consumer plus transactional producer copies a topic with
+ * with readUncommitted false and true, while the second transaction is still open and after its abort; a consumer plus transactional producer copies a topic with
  * transaction.sendOffsets, exactly once. Skipped where node or {@code src/test/js/node_modules} is missing
  * ({@code compat-tests/install-clients.sh}), failed instead when {@code CI} is set.
  */
@@ -49,15 +50,24 @@ class KafkajsTransactionsTest {
         requireKafkajs();
         String topic = "java-txn-for-kafkajs";
         TxnScenario.createTopics(broker, topic);
-        TxnScenario.writeWithJava(broker, topic, "java-txn-for-kafkajs");
-        TxnScenario.assertScenarioEnds(broker, topic, () -> "written by the Java producer");
-        for (IsolationLevel isolation : IsolationLevel.values()) {
-            List<TxnScenario.Rec> expected = TxnScenario.expected(isolation);
-            // when
-            Subprocess.Result run = script("consume", topic, isolation.toString(), String.valueOf(expected.size()));
-            // then
-            assertEquals(expected, TxnScenario.printed(run), () -> "records kafkajs read at " + isolation + "\n" + run.report());
+        try (KafkaProducer<String, String> producer = TxnScenario.writeWithJavaLeavingOpen(broker, topic, topic)) {
+            TxnScenario.assertOpenTransactionEnds(broker, topic);
+            // when the second transaction is open, then read_committed stops before it
+            assertKafkajsReads(topic, IsolationLevel.READ_COMMITTED);
+            assertKafkajsReads(topic, IsolationLevel.READ_UNCOMMITTED);
+            producer.abortTransaction();
         }
+        TxnScenario.assertScenarioEnds(broker, topic, () -> "written by the Java producer");
+        // when it is aborted, then read_committed skips it
+        assertKafkajsReads(topic, IsolationLevel.READ_COMMITTED);
+        assertKafkajsReads(topic, IsolationLevel.READ_UNCOMMITTED);
+    }
+
+    /** A kafkajs consumer (readUncommitted false or true) reads exactly the scenario's records for {@code isolation}. */
+    private static void assertKafkajsReads(String topic, IsolationLevel isolation) throws Exception {
+        List<TxnScenario.Rec> expected = TxnScenario.expected(isolation);
+        Subprocess.Result run = script("consume", topic, isolation.toString(), String.valueOf(expected.size()));
+        assertEquals(expected, TxnScenario.printed(run), () -> "records kafkajs read at " + isolation + "\n" + run.report());
     }
 
     @Test

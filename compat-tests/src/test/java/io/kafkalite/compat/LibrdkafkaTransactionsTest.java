@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.IsolationLevel;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,8 +22,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * clients, in both directions, and a librdkafka read-process-write loop ({@link TxnScenario} describes the
  * records): a confluent_kafka transactional producer commits one transaction and aborts another, and the Java
  * consumer reads only the first under read_committed and both under read_uncommitted; the Java transactional
- * producer does the same and a confluent_kafka consumer reads it at both isolation levels (PARTITION_EOF at the
- * last stable offset); a consumer plus transactional producer copies a topic with send_offsets_to_transaction,
+ * producer does the same and a confluent_kafka consumer reads it at both isolation levels, while the second
+ * transaction is still open (read_committed ends, PARTITION_EOF, at the last stable offset) and after its abort; a consumer plus transactional producer copies a topic with send_offsets_to_transaction,
  * exactly once. Each case runs with Debian's librdkafka and the newest ({@link LibrdkafkaVersion}); skipped
  * without them ({@code compat-tests/install-clients.sh}), failed instead when {@code CI} is set.
  */
@@ -55,20 +56,29 @@ class LibrdkafkaTransactionsTest {
         lib.requireConfluentKafka();
         String topic = "java-txn-for-rdkafka-" + lib.id();
         TxnScenario.createTopics(broker, topic);
-        TxnScenario.writeWithJava(broker, topic, "java-txn-for-rdkafka-" + lib.id());
-        TxnScenario.assertScenarioEnds(broker, topic, () -> "written by the Java producer");
-        for (IsolationLevel isolation : IsolationLevel.values()) {
-            // when
-            Subprocess.Result run = script(lib, "consume", topic, isolation.toString());
-            // then
-            assertEquals(TxnScenario.expected(isolation), TxnScenario.printed(run),
-                    () -> "records confluent_kafka read at " + isolation + "\n" + run.report());
-            Map<Integer, Long> eof = new TreeMap<>();
-            for (Matcher m = EOF.matcher(run.stdoutText()); m.find(); ) {
-                eof.put(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)));
-            }
-            assertEquals(TxnScenario.uniform(TxnScenario.END), eof, () -> "PARTITION_EOF offsets at " + isolation + "\n" + run.report());
+        try (KafkaProducer<String, String> producer = TxnScenario.writeWithJavaLeavingOpen(broker, topic, topic)) {
+            TxnScenario.assertOpenTransactionEnds(broker, topic);
+            // when the second transaction is open, then read_committed ends at its first offset
+            assertConfluentKafkaReads(lib, topic, IsolationLevel.READ_COMMITTED, TxnScenario.OPEN_LSO);
+            assertConfluentKafkaReads(lib, topic, IsolationLevel.READ_UNCOMMITTED, TxnScenario.OPEN_HIGH);
+            producer.abortTransaction();
         }
+        TxnScenario.assertScenarioEnds(broker, topic, () -> "written by the Java producer");
+        // when it is aborted, then read_committed skips it
+        assertConfluentKafkaReads(lib, topic, IsolationLevel.READ_COMMITTED, TxnScenario.END);
+        assertConfluentKafkaReads(lib, topic, IsolationLevel.READ_UNCOMMITTED, TxnScenario.END);
+    }
+
+    /** confluent_kafka reads exactly the scenario's records for {@code isolation} and ends (PARTITION_EOF) at {@code end}. */
+    private static void assertConfluentKafkaReads(LibrdkafkaVersion lib, String topic, IsolationLevel isolation, long end) throws Exception {
+        Subprocess.Result run = script(lib, "consume", topic, isolation.toString());
+        assertEquals(TxnScenario.expected(isolation), TxnScenario.printed(run),
+                () -> "records confluent_kafka read at " + isolation + "\n" + run.report());
+        Map<Integer, Long> eof = new TreeMap<>();
+        for (Matcher m = EOF.matcher(run.stdoutText()); m.find(); ) {
+            eof.put(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)));
+        }
+        assertEquals(TxnScenario.uniform(end), eof, () -> "PARTITION_EOF offsets at " + isolation + "\n" + run.report());
     }
 
     @ParameterizedTest

@@ -51,6 +51,8 @@ final class TxnScenario {
     static final int PARTITIONS = 3;
     static final int PER_PARTITION = 5;
     static final long END = 2L * PER_PARTITION + 2;
+    static final long OPEN_LSO = PER_PARTITION + 1;
+    static final long OPEN_HIGH = 2L * PER_PARTITION + 1;
     static final int RPW_INPUT = 300;
     static final Duration WAIT = Duration.ofSeconds(30);
     static final Pattern RECORD = Pattern.compile("^RECORD (\\d+) (\\d+) (\\S+) (.*)$", Pattern.MULTILINE);
@@ -96,28 +98,32 @@ final class TxnScenario {
         }
     }
 
-    /** Writes the scenario with the stock Java transactional producer; every record acknowledged before its transaction ends. */
-    static void writeWithJava(TestBroker broker, String topic, String transactionalId) throws Exception {
-        try (KafkaProducer<String, String> producer = broker.producer(Map.of(
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId, ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) WAIT.toMillis()))) {
-            producer.initTransactions();
-            for (boolean commit : new boolean[] {true, false}) {
-                producer.beginTransaction();
-                List<Future<RecordMetadata>> sent = new ArrayList<>();
-                for (Rec r : transaction(commit)) {
-                    sent.add(producer.send(new ProducerRecord<>(topic, r.partition(), r.key(), r.value())));
-                }
-                producer.flush();
-                for (Future<RecordMetadata> f : sent) {
-                    f.get();
-                }
-                if (commit) {
-                    producer.commitTransaction();
-                } else {
-                    producer.abortTransaction();
-                }
+    /**
+     * Writes the scenario with the stock Java transactional producer, every record acknowledged, but leaves the
+     * second transaction open: the caller aborts it ({@code abortTransaction()}) and closes the producer. While it
+     * is open, every partition's last stable offset is {@link #OPEN_LSO} (the open transaction's first offset)
+     * and its high watermark {@link #OPEN_HIGH}.
+     */
+    static KafkaProducer<String, String> writeWithJavaLeavingOpen(TestBroker broker, String topic, String transactionalId)
+            throws Exception {
+        KafkaProducer<String, String> producer = broker.producer(Map.of(
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId, ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) WAIT.toMillis()));
+        producer.initTransactions();
+        for (boolean committed : new boolean[] {true, false}) {
+            producer.beginTransaction();
+            List<Future<RecordMetadata>> sent = new ArrayList<>();
+            for (Rec r : transaction(committed)) {
+                sent.add(producer.send(new ProducerRecord<>(topic, r.partition(), r.key(), r.value())));
+            }
+            producer.flush();
+            for (Future<RecordMetadata> f : sent) {
+                f.get();
+            }
+            if (committed) {
+                producer.commitTransaction();
             }
         }
+        return producer;
     }
 
     /**
@@ -125,32 +131,40 @@ final class TxnScenario {
      * read_committed equals the high watermark, so every transaction's marker is written) and returns the ends.
      */
     static Map<Integer, Long> awaitStable(TestBroker broker, String topic) throws Exception {
-        Map<TopicPartition, OffsetSpec> latest = Records.partitions(topic, PARTITIONS).stream()
-                .collect(Collectors.toMap(Function.identity(), tp -> OffsetSpec.latest()));
-        try (Admin admin = broker.admin()) {
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (true) {
-                Map<Integer, Long> high = ends(admin, latest, IsolationLevel.READ_UNCOMMITTED);
-                Map<Integer, Long> stable = ends(admin, latest, IsolationLevel.READ_COMMITTED);
-                if (high.equals(stable)) {
-                    return high;
-                }
-                assertTrue(System.nanoTime() < deadline, () -> topic + " not stable after " + WAIT.toSeconds()
-                        + " s: high watermarks " + high + ", last stable offsets " + stable);
-                Thread.sleep(100);
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            Map<Integer, Long> high = endOffsets(broker, topic, IsolationLevel.READ_UNCOMMITTED);
+            Map<Integer, Long> stable = endOffsets(broker, topic, IsolationLevel.READ_COMMITTED);
+            if (high.equals(stable)) {
+                return high;
             }
+            assertTrue(System.nanoTime() < deadline, () -> topic + " not stable after " + WAIT.toSeconds()
+                    + " s: high watermarks " + high + ", last stable offsets " + stable);
+            Thread.sleep(100);
         }
     }
 
-    private static Map<Integer, Long> ends(Admin admin, Map<TopicPartition, OffsetSpec> specs, IsolationLevel isolation) throws Exception {
-        return admin.listOffsets(specs, new ListOffsetsOptions(isolation)).all().get().entrySet().stream()
-                .collect(Collectors.toMap(e -> e.getKey().partition(), e -> e.getValue().offset(), (a, b) -> a, TreeMap::new));
+    /** ListOffsets latest at {@code isolation}: the high watermarks, or the last stable offsets. */
+    static Map<Integer, Long> endOffsets(TestBroker broker, String topic, IsolationLevel isolation) throws Exception {
+        Map<TopicPartition, OffsetSpec> latest = Records.partitions(topic, PARTITIONS).stream()
+                .collect(Collectors.toMap(Function.identity(), tp -> OffsetSpec.latest()));
+        try (Admin admin = broker.admin()) {
+            return admin.listOffsets(latest, new ListOffsetsOptions(isolation)).all().get().entrySet().stream()
+                    .collect(Collectors.toMap(e -> e.getKey().partition(), e -> e.getValue().offset(), (a, b) -> a, TreeMap::new));
+        }
     }
 
     /** Every partition of the scenario's topic ends at {@link #END}: the records plus one marker per transaction. */
     static void assertScenarioEnds(TestBroker broker, String topic, Supplier<String> writer) throws Exception {
         Map<Integer, Long> ends = awaitStable(broker, topic);
         assertEquals(uniform(END), ends, () -> "end offsets of " + topic + " (records and a marker per transaction)\n" + writer.get());
+    }
+
+    /** While the second transaction is open: ListOffsets gives the last stable offsets and high watermarks it must. */
+    static void assertOpenTransactionEnds(TestBroker broker, String topic) throws Exception {
+        assertEquals(uniform(OPEN_LSO), endOffsets(broker, topic, IsolationLevel.READ_COMMITTED),
+                "last stable offsets of " + topic + " (the open transaction's first offset)");
+        assertEquals(uniform(OPEN_HIGH), endOffsets(broker, topic, IsolationLevel.READ_UNCOMMITTED), "high watermarks of " + topic);
     }
 
     static Map<Integer, Long> uniform(long offset) {
@@ -207,10 +221,13 @@ final class TxnScenario {
     /** Writes the read-process-write input: "in-I" with key "k-I" to partition I % 3, without a transaction. */
     static void seedInput(TestBroker broker, String topic) throws Exception {
         try (KafkaProducer<String, String> producer = broker.producer(Map.of(ProducerConfig.ACKS_CONFIG, "all"))) {
+            List<Future<RecordMetadata>> sent = new ArrayList<>();
             for (int i = 0; i < RPW_INPUT; i++) {
-                producer.send(new ProducerRecord<>(topic, i % PARTITIONS, "k-" + i, "in-" + i));
+                sent.add(producer.send(new ProducerRecord<>(topic, i % PARTITIONS, "k-" + i, "in-" + i)));
             }
-            producer.flush();
+            for (int i = 0; i < RPW_INPUT; i++) {
+                assertEquals(i / PARTITIONS, sent.get(i).get().offset(), "offset of input record " + i);
+            }
         }
     }
 
