@@ -89,9 +89,13 @@ class TransactionsToolTest {
         assertEquals("3", open.get("CurrentTransactionStartOffset"), "after the committed records and their marker: " + open);
         assertEquals("2", open.get("LastSequence"), "3 records: " + open);
         assertEquals("-1", open.get("LatestCoordinatorEpoch"), "no marker yet: " + open);
-        Map<String, String> committed = row(rows, "ProducerId", String.valueOf(describe("tool-committed").producerId()));
+        // Transactions V2: the commit marker carries the epoch the coordinator bumped to, which starts the sequence over
+        TransactionDescription committedTxn = describe("tool-committed");
+        Map<String, String> committed = row(rows, "ProducerId", String.valueOf(committedTxn.producerId()));
         assertEquals("None", committed.get("CurrentTransactionStartOffset"), committed.toString());
-        assertEquals("1", committed.get("LastSequence"), "2 records: " + committed);
+        assertEquals(String.valueOf(committedTxn.producerEpoch()), committed.get("ProducerEpoch"), "the coordinator's epoch: " + committed);
+        assertEquals("1", committed.get("ProducerEpoch"), "a new transactional id starts at epoch 0, its commit bumped it: " + committed);
+        assertEquals("-1", committed.get("LastSequence"), "no record with the bumped epoch yet: " + committed);
         assertTrue(Integer.parseInt(committed.get("LatestCoordinatorEpoch")) >= 0, "the commit marker's coordinator epoch: " + committed);
     }
 
