@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -35,6 +36,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.InvalidTxnTimeoutException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
@@ -140,6 +142,29 @@ class TransactionsTest {
         awaitEquals(end, () -> latest(broker, partitions, READ_UNCOMMITTED), "log end offsets");
         assertEquals(expected(partitions, "successor", 1, 2), describe(readFromBeginning(broker, READ_COMMITTED, end)),
                 "read_committed: the successor's records, none of the zombie's");
+    }
+
+    @Test
+    void aFencedProducerCannotSendAnyMore() throws Exception {
+        // given: a zombie with an open transaction, and its successor
+        List<TopicPartition> partitions = create("fenced-on-send", 1);
+        try (KafkaProducer<String, String> zombie = transactional("fenced-on-send");
+             KafkaProducer<String, String> successor = transactional("fenced-on-send")) {
+            zombie.initTransactions();
+            zombie.beginTransaction();
+            send(zombie, partitions, "zombie", 1);
+            zombie.flush();
+            successor.initTransactions();
+            // when / then: the zombie's next record is refused (Kafka's own test accepts either error)
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> zombie.send(new ProducerRecord<>("fenced-on-send", 0, "late", "late")).get());
+            assertTrue(e.getCause() instanceof ProducerFencedException || e.getCause() instanceof InvalidProducerEpochException,
+                    "fenced: " + e.getCause());
+        }
+        // zombie record 0 and the abort marker 1; the late record is not in the log
+        assertEquals(each(partitions, 2), latest(broker, partitions, READ_UNCOMMITTED), "log end offsets");
+        assertEquals(List.of("0@0 zombie-0-0=zombie-0-0"), describe(readFromBeginning(broker, READ_UNCOMMITTED, each(partitions, 2))),
+                "read_uncommitted: the zombie's aborted record only");
     }
 
     @Test
