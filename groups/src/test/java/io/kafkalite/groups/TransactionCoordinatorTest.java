@@ -107,6 +107,14 @@ class TransactionCoordinatorTest {
     }
 
     @Test
+    void theEndRequestsVersionDecidesTheBump() {
+        ProducerIdAndEpoch p = init("a");
+        assertEquals(Errors.NONE, add("a", p, true, TP0)); // a Produce v12+ added the partition
+        assertEquals(new ProducerIdAndEpoch(Errors.NONE, 100, (short) 0), end("a", p, true, false), "EndTxn v4: no bump");
+        assertEquals(Errors.NONE, add("a", p, false, TP0), "the producer goes on with its epoch");
+    }
+
+    @Test
     void aNewProducerFencesTheOldOneAndAbortsItsTransaction() {
         ProducerIdAndEpoch old = init("a");
         add("a", old, false, TP0);
