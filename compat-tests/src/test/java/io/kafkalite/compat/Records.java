@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -20,6 +21,27 @@ final class Records {
         List<ConsumerRecord<K, V>> records = new ArrayList<>();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (records.size() < expected && System.nanoTime() < deadline) {
+            consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+        }
+        return records;
+    }
+
+    /**
+     * Reads the given partitions from the beginning to the end offsets the consumer reports when called (for a
+     * read_committed consumer: the last stable offsets); fails if that takes longer than {@code timeout}.
+     */
+    static <K, V> List<ConsumerRecord<K, V>> readToEnd(KafkaConsumer<K, V> consumer, Collection<TopicPartition> partitions,
+                                                       Duration timeout) {
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+        List<ConsumerRecord<K, V>> records = new ArrayList<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("could not read " + partitions + " to " + ends + " within " + timeout
+                        + ": got " + records.size() + " records");
+            }
             consumer.poll(Duration.ofMillis(200)).forEach(records::add);
         }
         return records;

@@ -1,0 +1,306 @@
+package io.kafkalite.compat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Exactly once, read-process-write, with the stock Java clients: {@link Processor}, in its own JVM, consumes "in"
+ * (read_committed, a static member of a classic group) and for each polled batch, in one transaction, writes
+ * "out-" + value under the same key to "out" and commits the consumed offsets with sendOffsetsToTransaction.
+ * Whether the processor or the broker is killed with kill -9 in the middle of a transaction whose records are
+ * already written, "out" read with read_committed holds every input exactly once.
+ */
+@Timeout(180)
+class ExactlyOnceTest {
+    static final String IN = "in";
+    static final String OUT = "out";
+    static final String GROUP = "eos-processor";
+    static final int PARTITIONS = 3;
+    static final int RECORDS = 20_000;
+    /** The first processor holds its transaction open (records flushed, offsets sent) once it has consumed this many. */
+    static final int HOLD_AT = RECORDS * 3 / 10;
+    static final Map<String, String> BROKER_CONFIG = Map.of("group.initial.rebalance.delay.ms", "0");
+
+    @TempDir
+    Path dir;
+    private final List<JvmProcess> started = new ArrayList<>();
+
+    @AfterEach
+    void stopProcessors() throws InterruptedException {
+        for (JvmProcess p : started) {
+            p.close();
+        }
+    }
+
+    @Test
+    void killMinus9OfTheProcessorMidTransactionLeavesEveryInputInTheOutputOnce() throws Exception {
+        try (TestBroker broker = TestBroker.start(dir.resolve("data"), BROKER_CONFIG)) {
+            // given
+            String bootstrap = broker.bootstrap();
+            produceInput(bootstrap);
+            JvmProcess first = processor(bootstrap, "first", HOLD_AT, Long.MAX_VALUE);
+            awaitHolding(first, "first");
+            // when: killed with its transaction open; a new instance with the same transactional.id fences it
+            first.kill9();
+            JvmProcess second = processor(bootstrap, "second", 0, 0);
+            // then
+            runToCompletion(bootstrap, second, 0);
+            assertExactlyOnce(bootstrap);
+            int inLog = read(bootstrap, "read_uncommitted").size();
+            assertTrue(inLog > RECORDS, "the killed transaction's records are in the log (read_uncommitted sees " + inLog
+                    + " records, " + RECORDS + " inputs) but aborted: read_committed does not see them");
+        }
+    }
+
+    @Test
+    void killMinus9OfTheBrokerMidTransactionLeavesEveryInputInTheOutputOnce() throws Exception {
+        // given
+        Path data = dir.resolve("data");
+        Path log = dir.resolve("broker.log");
+        int port = TestBroker.freePort();
+        JvmProcess processor;
+        try (BrokerProcess broker = BrokerProcess.start(data, port, log, BROKER_CONFIG)) {
+            produceInput(broker.bootstrap());
+            processor = processor(broker.bootstrap(), "processor", HOLD_AT, 3_000);
+            awaitHolding(processor, "processor");
+            // when: the broker dies while the processor holds its transaction open; it is back within the 3 s hold
+            broker.kill9();
+        }
+        try (BrokerProcess broker = BrokerProcess.start(data, port, log, BROKER_CONFIG)) {
+            // then: the processor (restarted if a fatal error ended it) finishes, exactly once
+            runToCompletion(broker.bootstrap(), processor, 3);
+            assertExactlyOnce(broker.bootstrap());
+        }
+    }
+
+    private void produceInput(String bootstrap) throws Exception {
+        try (Admin admin = admin(bootstrap)) {
+            admin.createTopics(List.of(new NewTopic(IN, PARTITIONS, (short) 1), new NewTopic(OUT, PARTITIONS, (short) 1))).all().get();
+        }
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+            for (int i = 0; i < RECORDS; i++) {
+                producer.send(new ProducerRecord<>(IN, "k-" + i, "v-" + i));
+            }
+            producer.flush();
+        }
+    }
+
+    /** Starts {@link Processor}; it writes "holding" to {@code dir/name.progress} when it holds its transaction open. */
+    private JvmProcess processor(String bootstrap, String name, long holdAt, long holdMs) throws Exception {
+        JvmProcess p = JvmProcess.start(Processor.class, dir.resolve(name + ".log"),
+                bootstrap, dir.resolve(name + ".progress").toString(), Long.toString(holdAt), Long.toString(holdMs));
+        started.add(p);
+        return p;
+    }
+
+    private void awaitHolding(JvmProcess processor, String name) throws Exception {
+        Path progress = dir.resolve(name + ".progress");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!(Files.exists(progress) && Files.readString(progress).contains("holding"))) {
+            assertTrue(processor.isAlive() && System.nanoTime() < deadline,
+                    () -> "the processor did not reach " + HOLD_AT + " inputs within 60 s: " + processor.report());
+            Thread.sleep(5);
+        }
+    }
+
+    /**
+     * Waits until the group has committed the end of every partition of "in", restarting the processor whenever it
+     * exits, at most {@code restarts} times.
+     */
+    private void runToCompletion(String bootstrap, JvmProcess first, int restarts) throws Exception {
+        JvmProcess[] processor = {first};
+        List<String> exits = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        Map<TopicPartition, Long> ends = Map.of();
+        Map<TopicPartition, Long> committed = Map.of();
+        try (Admin admin = admin(bootstrap)) {
+            while (committed.isEmpty() || !committed.equals(ends)) {
+                if (!processor[0].isAlive()) {
+                    exits.add(processor[0].report());
+                    assertTrue(exits.size() <= restarts, () -> "the processor exited " + exits.size() + " times:\n"
+                            + String.join("\n", exits));
+                    processor[0] = processor(bootstrap, "restart-" + exits.size(), 0, 0);
+                }
+                Map<TopicPartition, Long> e = ends;
+                Map<TopicPartition, Long> c = committed;
+                assertTrue(System.nanoTime() < deadline, () -> "the processor did not commit the end of " + IN
+                        + " within 120 s: ends " + e + ", committed " + c + "; " + processor[0].report());
+                Thread.sleep(200);
+                try {
+                    ends = admin.listOffsets(Records.partitions(IN, PARTITIONS).stream()
+                                    .collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()))).all().get(10, TimeUnit.SECONDS)
+                            .entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, x -> x.getValue().offset()));
+                    committed = admin.listConsumerGroupOffsets(GROUP, new ListConsumerGroupOffsetsOptions().requireStable(true))
+                            .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS).entrySet().stream()
+                            .filter(x -> x.getValue() != null).collect(Collectors.toMap(Map.Entry::getKey, x -> x.getValue().offset()));
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException notNow) {
+                    // a coordinator still loading, a pending transactional commit (UNSTABLE_OFFSET_COMMIT): ask again
+                }
+            }
+        }
+    }
+
+    /** "out", read_committed, holds "out-v-i" under key "k-i" exactly once for every input i, and nothing else. */
+    private static void assertExactlyOnce(String bootstrap) {
+        Map<String, Integer> times = new HashMap<>();
+        for (ConsumerRecord<String, String> r : read(bootstrap, "read_committed")) {
+            assertEquals("out-v-" + r.key().substring(2), r.value(), "value under key " + r.key());
+            times.merge(r.key(), 1, Integer::sum);
+        }
+        List<String> missing = IntStream.range(0, RECORDS).mapToObj(i -> "k-" + i).filter(k -> !times.containsKey(k)).toList();
+        Map<String, Integer> duplicated = times.entrySet().stream().filter(e -> e.getValue() > 1)
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+        assertEquals(List.of(), missing.subList(0, Math.min(20, missing.size())), missing.size() + " inputs missing from " + OUT);
+        assertEquals(Map.of(), duplicated, duplicated.size() + " inputs more than once in " + OUT);
+        assertEquals(RECORDS, times.size(), "distinct keys in " + OUT);
+    }
+
+    private static List<ConsumerRecord<String, String>> read(String bootstrap, String isolation) {
+        Properties c = new Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
+            return Records.readToEnd(consumer, Records.partitions(OUT, PARTITIONS), Duration.ofSeconds(60));
+        }
+    }
+
+    private static Admin admin(String bootstrap) {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+    }
+
+    /**
+     * The read-process-write loop: {@code java ExactlyOnceTest$Processor bootstrap progressFile holdAt holdMs}. Runs
+     * until killed. Once it has consumed {@code holdAt} inputs (counted by offsets, so across restarts) it flushes its
+     * open transaction, writes "holding" to the progress file and waits {@code holdMs} before committing. A broker
+     * that is away is retried; an abortable error aborts the transaction and rewinds the consumer to the committed
+     * offsets; a fatal one (fenced, say) ends the process with exit code 1.
+     */
+    public static final class Processor {
+        public static void main(String[] args) {
+            try {
+                run(args[0], Path.of(args[1]), Long.parseLong(args[2]), Long.parseLong(args[3]));
+            } catch (Throwable fatal) {
+                fatal.printStackTrace();
+                System.exit(1);
+            }
+        }
+
+        static void run(String bootstrap, Path progress, long holdAt, long holdMs) throws Exception {
+            Properties c = new Properties();
+            c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            c.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP);
+            c.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, GROUP + "-1");
+            c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 200);
+            Properties p = new Properties();
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, GROUP + "-tx");
+            p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+            p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+            try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer());
+                 KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+                retryOnTimeout(() -> { producer.initTransactions(); return null; });
+                consumer.subscribe(List.of(IN));
+                Map<TopicPartition, Long> next = new HashMap<>();
+                boolean held = holdAt <= 0;
+                while (true) {
+                    ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(100));
+                    if (records.isEmpty()) {
+                        continue;
+                    }
+                    producer.beginTransaction();
+                    try {
+                        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+                        for (ConsumerRecord<String, String> r : records) {
+                            producer.send(new ProducerRecord<>(OUT, r.key(), "out-" + r.value()));
+                            offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+                        }
+                        producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+                        offsets.forEach((tp, o) -> next.put(tp, o.offset()));
+                        if (!held && next.values().stream().mapToLong(Long::longValue).sum() >= holdAt) {
+                            producer.flush();
+                            Files.writeString(progress, "holding");
+                            System.out.println("holding the transaction open for " + holdMs + " ms at " + next);
+                            Thread.sleep(holdMs);
+                            held = true;
+                        }
+                        retryOnTimeout(() -> { producer.commitTransaction(); return null; });
+                    } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException
+                             | AuthorizationException | UnsupportedVersionException fatal) {
+                        throw fatal;
+                    } catch (KafkaException abortable) {
+                        System.out.println("aborting the transaction: " + abortable);
+                        retryOnTimeout(() -> { producer.abortTransaction(); return null; });
+                        var committed = retryOnTimeout(() -> consumer.committed(consumer.assignment()));
+                        for (TopicPartition tp : consumer.assignment()) {
+                            OffsetAndMetadata o = committed.get(tp);
+                            if (o == null) {
+                                consumer.seekToBeginning(List.of(tp));
+                            } else {
+                                consumer.seek(tp, o.offset());
+                            }
+                        }
+                        next.clear();
+                    }
+                }
+            }
+        }
+
+        /** Calls {@code call} until it does not time out (the broker is away); commit and abort may be retried so. */
+        private static <T> T retryOnTimeout(Callable<T> call) throws Exception {
+            while (true) {
+                try {
+                    return call.call();
+                } catch (TimeoutException away) {
+                    System.out.println("timed out, retrying: " + away);
+                }
+            }
+        }
+    }
+}
