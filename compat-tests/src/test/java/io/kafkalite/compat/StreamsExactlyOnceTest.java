@@ -51,11 +51,14 @@ class StreamsExactlyOnceTest {
         produceLines("eos-lines", 2_000, expected);
         var props = WordCount.config(broker.bootstrap(), "eos-word-count", dir, StreamsConfig.EXACTLY_ONCE_V2);
         // when
-        try (KafkaStreams streams = new KafkaStreams(WordCount.topology("eos-lines", "eos-counts"), props)) {
+        KafkaStreams streams = new KafkaStreams(WordCount.topology("eos-lines", "eos-counts"), props);
+        try {
             streams.start();
             // then
             awaitExactCounts("eos-counts", expected, () -> assertTrue(streams.state().isRunningOrRebalancing(),
                     () -> "Streams is " + streams.state()));
+        } finally {
+            streams.close(Duration.ofSeconds(20));
         }
     }
 
@@ -76,15 +79,14 @@ class StreamsExactlyOnceTest {
         Path stateDir = dir.resolve("state");
         createTopics(lines, counts);
         Map<String, Long> expected = new HashMap<>();
-        produceLines(lines, 1_000, expected);
+        produceLines(lines, 20_000, expected);
         try (JvmProcess first = wordCount(app, lines, counts, stateDir, "first")) {
-            awaitCommitted(app, lines, 1, first);
-            produceLines(lines, 10_000, expected);
-            // when: killed once it is into the second, larger, batch of lines
-            awaitCommitted(app, lines, 1_001, first);
+            // when: killed in the middle of its input
+            long committed = awaitCommitted(app, lines, 4_000, first);
             first.kill9();
+            assertTrue(committed < 20_000, "killed in the middle of the input: it had committed " + committed + " of 20,000 lines");
         }
-        produceLines(lines, 1_000, expected);
+        produceLines(lines, 2_000, expected);
         if (wipeStateDir) {
             try (Stream<Path> files = Files.walk(stateDir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
@@ -118,8 +120,11 @@ class StreamsExactlyOnceTest {
                 stateDir.toString(), StreamsConfig.EXACTLY_ONCE_V2);
     }
 
-    /** Waits until the application has committed at least {@code atLeast} offsets of {@code topic}, summed over its partitions. */
-    private static void awaitCommitted(String app, String topic, long atLeast, JvmProcess process) throws Exception {
+    /**
+     * Waits until the application has committed at least {@code atLeast} offsets of {@code topic}, summed over its
+     * partitions, and gives that sum.
+     */
+    private static long awaitCommitted(String app, String topic, long atLeast, JvmProcess process) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         try (Admin admin = broker.admin()) {
             while (true) {
@@ -127,7 +132,7 @@ class StreamsExactlyOnceTest {
                         .filter(e -> e.getKey().topic().equals(topic) && e.getValue() != null)
                         .mapToLong(e -> e.getValue().offset()).sum();
                 if (committed >= atLeast) {
-                    return;
+                    return committed;
                 }
                 assertTrue(process.isAlive() && System.nanoTime() < deadline, () -> app + " committed " + committed + " of "
                         + topic + ", not " + atLeast + ", within 60 s: " + process.report());

@@ -64,6 +64,7 @@ public final class WordCount {
         Properties c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted");
+        c.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
         Map<String, Long> last = new HashMap<>();
         try (KafkaConsumer<String, Long> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new LongDeserializer())) {
             for (ConsumerRecord<String, Long> r : Records.readToEnd(consumer, Records.partitions(topic, partitions), Duration.ofSeconds(30))) {
