@@ -192,10 +192,9 @@ class ExactlyOnceTest {
             times.merge(r.key(), 1, Integer::sum);
         }
         List<String> missing = IntStream.range(0, RECORDS).mapToObj(i -> "k-" + i).filter(k -> !times.containsKey(k)).toList();
-        Map<String, Integer> duplicated = times.entrySet().stream().filter(e -> e.getValue() > 1)
-                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+        List<String> duplicated = times.entrySet().stream().filter(e -> e.getValue() > 1).map(e -> e.getKey() + " x" + e.getValue()).toList();
         assertEquals(List.of(), missing.subList(0, Math.min(20, missing.size())), missing.size() + " inputs missing from " + OUT);
-        assertEquals(Map.of(), duplicated, duplicated.size() + " inputs more than once in " + OUT);
+        assertEquals(List.of(), duplicated.subList(0, Math.min(20, duplicated.size())), duplicated.size() + " inputs more than once in " + OUT);
         assertEquals(RECORDS, times.size(), "distinct keys in " + OUT);
     }
 
