@@ -14,7 +14,11 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListTransactionsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TransactionDescription;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.streams.KafkaStreams;
@@ -80,11 +84,15 @@ class StreamsExactlyOnceTest {
         createTopics(lines, counts);
         Map<String, Long> expected = new HashMap<>();
         produceLines(lines, 20_000, expected);
-        try (JvmProcess first = wordCount(app, lines, counts, stateDir, "first")) {
-            // when: killed in the middle of its input
+        String transactionalId;
+        TransactionDescription killed;
+        try (JvmProcess first = wordCount(app, lines, counts, stateDir, "first"); Admin admin = broker.admin()) {
+            // when: killed in the middle of its input, most likely with a transaction open
             long committed = awaitCommitted(app, lines, 4_000, first);
+            transactionalId = awaitOngoingTransaction(admin, app, first);
             first.kill9();
             assertTrue(committed < 20_000, "killed in the middle of the input: it had committed " + committed + " of 20,000 lines");
+            killed = admin.describeTransactions(List.of(transactionalId)).all().get().get(transactionalId);
         }
         produceLines(lines, 2_000, expected);
         if (wipeStateDir) {
@@ -95,6 +103,14 @@ class StreamsExactlyOnceTest {
         // then: restarted with the same application.id, it finishes with every word counted exactly once
         try (JvmProcess second = wordCount(app, lines, counts, stateDir, "second")) {
             awaitExactCounts(counts, expected, () -> assertTrue(second.isAlive(), second::report));
+        }
+        if (wipeStateDir && killed.state() == TransactionState.ONGOING) {
+            try (Admin admin = broker.admin()) {
+                TransactionDescription now = admin.describeTransactions(List.of(transactionalId)).all().get().get(transactionalId);
+                assertEquals(TransactionState.COMPLETE_ABORT, now.state(), "the killed instance's transaction, open at the kill (" + killed
+                        + "), timed out: " + now);
+                assertTrue(now.producerEpoch() > killed.producerEpoch(), "the timeout's abort fences the killed producer: " + now);
+            }
         }
     }
 
@@ -138,6 +154,21 @@ class StreamsExactlyOnceTest {
                         + topic + ", not " + atLeast + ", within 60 s: " + process.report());
                 Thread.sleep(20);
             }
+        }
+    }
+
+    /** Waits until one of the application's transactional ids has a transaction open (ListTransactions) and gives that id. */
+    private static String awaitOngoingTransaction(Admin admin, String app, JvmProcess process) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            for (TransactionListing t : admin.listTransactions(new ListTransactionsOptions().filterStates(List.of(TransactionState.ONGOING)))
+                    .all().get()) {
+                if (t.transactionalId().startsWith(app + "-")) {
+                    return t.transactionalId();
+                }
+            }
+            assertTrue(process.isAlive() && System.nanoTime() < deadline,
+                    () -> app + " had no transaction open (ListTransactions) within 30 s: " + process.report());
         }
     }
 
