@@ -86,9 +86,26 @@ class ExactlyOnceTest {
             // then
             runToCompletion(bootstrap, second, 0);
             assertExactlyOnce(bootstrap);
-            int inLog = read(bootstrap, "read_uncommitted").size();
-            assertTrue(inLog > RECORDS, "the killed transaction's records are in the log (read_uncommitted sees " + inLog
-                    + " records, " + RECORDS + " inputs) but aborted: read_committed does not see them");
+            assertAbortedRecordsInTheLog(bootstrap);
+        }
+    }
+
+    @Test
+    void aProcessorStillAliveIsFencedByItsSuccessorAndEveryInputIsInTheOutputOnce() throws Exception {
+        try (TestBroker broker = TestBroker.start(dir.resolve("data"), BROKER_CONFIG)) {
+            // given: a processor holding its transaction open for 8 s
+            String bootstrap = broker.bootstrap();
+            produceInput(bootstrap);
+            JvmProcess zombie = processor(bootstrap, "zombie", HOLD_AT, 8_000);
+            awaitHolding(zombie, "zombie");
+            // when: its successor, with the same transactional.id and group.instance.id, starts
+            JvmProcess successor = processor(bootstrap, "successor", 0, 0);
+            // then: the zombie's commit is refused as fenced, a fatal error; the successor finishes, exactly once
+            assertEquals(1, zombie.exitCode(Duration.ofSeconds(60)), zombie::report);
+            assertTrue(zombie.log().contains(ProducerFencedException.class.getName()), zombie::report);
+            runToCompletion(bootstrap, successor, 0);
+            assertExactlyOnce(bootstrap);
+            assertAbortedRecordsInTheLog(bootstrap);
         }
     }
 
@@ -196,6 +213,13 @@ class ExactlyOnceTest {
         assertEquals(List.of(), missing.subList(0, Math.min(20, missing.size())), missing.size() + " inputs missing from " + OUT);
         assertEquals(List.of(), duplicated.subList(0, Math.min(20, duplicated.size())), duplicated.size() + " inputs more than once in " + OUT);
         assertEquals(RECORDS, times.size(), "distinct keys in " + OUT);
+    }
+
+    /** The records of the transaction that was open at the fault are in the log, read_uncommitted, but aborted. */
+    private static void assertAbortedRecordsInTheLog(String bootstrap) {
+        int inLog = read(bootstrap, "read_uncommitted").size();
+        assertTrue(inLog > RECORDS, "the interrupted transaction's records are in the log (read_uncommitted sees " + inLog
+                + " records, " + RECORDS + " inputs) but aborted: read_committed does not see them");
     }
 
     private static List<ConsumerRecord<String, String>> read(String bootstrap, String isolation) {

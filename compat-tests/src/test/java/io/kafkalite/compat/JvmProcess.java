@@ -43,6 +43,18 @@ final class JvmProcess implements AutoCloseable {
         process.waitFor();
     }
 
+    /** Waits up to {@code timeout} for the process to exit and gives its exit code; fails if it is still running. */
+    int exitCode(java.time.Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("still running after " + timeout + ": " + report());
+        }
+        return process.exitValue();
+    }
+
+    String log() throws IOException {
+        return java.nio.file.Files.readString(log);
+    }
+
     /** Its state and the last lines of its log, for assertion messages. */
     String report() {
         String state = process.isAlive() ? "running" : "exited with " + process.exitValue();
