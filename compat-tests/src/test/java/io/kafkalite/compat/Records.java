@@ -47,6 +47,23 @@ final class Records {
         return records;
     }
 
+    /**
+     * The values of every record of the topic a fresh consumer with this {@code isolation.level} reads from
+     * the beginning to the end offsets (for read_committed: the last stable offsets), sorted.
+     */
+    static List<String> values(String bootstrap, String topic, int partitions, String isolation) {
+        java.util.Properties p = new java.util.Properties();
+        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p, new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.StringDeserializer())) {
+            List<String> values = new ArrayList<>();
+            readToEnd(consumer, partitions(topic, partitions), Duration.ofSeconds(30)).forEach(r -> values.add(r.value()));
+            values.sort(null);
+            return values;
+        }
+    }
+
     static List<TopicPartition> partitions(String topic, int count) {
         List<TopicPartition> result = new ArrayList<>();
         for (int p = 0; p < count; p++) {
