@@ -42,10 +42,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Exactly once, read-process-write, with the stock Java clients: {@link Processor}, in its own JVM, consumes "in"
- * (read_committed, a static member of a classic group) and for each polled batch, in one transaction, writes
+ * (read_committed, in a classic group as a static member or in a KIP-848 group) and for each polled batch, in one transaction, writes
  * "out-" + value under the same key to "out" and commits the consumed offsets with sendOffsetsToTransaction.
  * Whether the processor or the broker is killed with kill -9 in the middle of a transaction whose records are
  * already written, "out" read with read_committed holds every input exactly once.
@@ -59,11 +61,16 @@ class ExactlyOnceTest {
     static final int RECORDS = 20_000;
     /** The first processor holds its transaction open (records flushed, offsets sent) once it has consumed this many. */
     static final int HOLD_AT = RECORDS * 3 / 10;
-    static final Map<String, String> BROKER_CONFIG = Map.of("group.initial.rebalance.delay.ms", "0");
+    /** A consumer-protocol (KIP-848) member that is killed leaves its partitions to the next one after 6 s. */
+    static final Map<String, String> BROKER_CONFIG = Map.of("group.initial.rebalance.delay.ms", "0",
+            "group.consumer.session.timeout.ms", "6000", "group.consumer.min.session.timeout.ms", "6000",
+            "group.consumer.heartbeat.interval.ms", "500", "group.consumer.min.heartbeat.interval.ms", "500");
 
     @TempDir
     Path dir;
     private final List<JvmProcess> started = new ArrayList<>();
+    /** The processors' group.protocol: classic (as static members) or consumer (KIP-848, dynamic members). */
+    private String groupProtocol = "classic";
 
     @AfterEach
     void stopProcessors() throws InterruptedException {
@@ -72,8 +79,10 @@ class ExactlyOnceTest {
         }
     }
 
-    @Test
-    void killMinus9OfTheProcessorMidTransactionLeavesEveryInputInTheOutputOnce() throws Exception {
+    @ParameterizedTest(name = "group.protocol={0}")
+    @ValueSource(strings = {"classic", "consumer"})
+    void killMinus9OfTheProcessorMidTransactionLeavesEveryInputInTheOutputOnce(String protocol) throws Exception {
+        groupProtocol = protocol;
         try (TestBroker broker = TestBroker.start(dir.resolve("data"), BROKER_CONFIG)) {
             // given
             String bootstrap = broker.bootstrap();
@@ -98,7 +107,7 @@ class ExactlyOnceTest {
             produceInput(bootstrap);
             JvmProcess zombie = processor(bootstrap, "zombie", HOLD_AT, 8_000);
             awaitHolding(zombie, "zombie");
-            // when: its successor, with the same transactional.id and group.instance.id, starts
+            // when: its successor, with the same transactional.id and group.instance.id (classic group), starts
             JvmProcess successor = processor(bootstrap, "successor", 0, 0);
             // then: the zombie's commit is refused as fenced, a fatal error; the successor finishes, exactly once
             assertEquals(1, zombie.exitCode(Duration.ofSeconds(60)), zombie::report);
@@ -109,8 +118,10 @@ class ExactlyOnceTest {
         }
     }
 
-    @Test
-    void killMinus9OfTheBrokerMidTransactionLeavesEveryInputInTheOutputOnce() throws Exception {
+    @ParameterizedTest(name = "group.protocol={0}")
+    @ValueSource(strings = {"classic", "consumer"})
+    void killMinus9OfTheBrokerMidTransactionLeavesEveryInputInTheOutputOnce(String protocol) throws Exception {
+        groupProtocol = protocol;
         // given
         Path data = dir.resolve("data");
         Path log = dir.resolve("broker.log");
@@ -149,7 +160,7 @@ class ExactlyOnceTest {
     /** Starts {@link Processor}; it writes "holding" to {@code dir/name.progress} when it holds its transaction open. */
     private JvmProcess processor(String bootstrap, String name, long holdAt, long holdMs) throws Exception {
         JvmProcess p = JvmProcess.start(Processor.class, dir.resolve(name + ".log"),
-                bootstrap, dir.resolve(name + ".progress").toString(), Long.toString(holdAt), Long.toString(holdMs));
+                bootstrap, dir.resolve(name + ".progress").toString(), Long.toString(holdAt), Long.toString(holdMs), groupProtocol);
         started.add(p);
         return p;
     }
@@ -236,7 +247,7 @@ class ExactlyOnceTest {
     }
 
     /**
-     * The read-process-write loop: {@code java ExactlyOnceTest$Processor bootstrap progressFile holdAt holdMs}. Runs
+     * The read-process-write loop: {@code java ExactlyOnceTest$Processor bootstrap progressFile holdAt holdMs groupProtocol}. Runs
      * until killed. Once it has consumed {@code holdAt} inputs (counted by offsets, so across restarts) it flushes its
      * open transaction, writes "holding" to the progress file and waits {@code holdMs} before committing. A broker
      * that is away is retried; an abortable error aborts the transaction and rewinds the consumer to the committed
@@ -245,18 +256,21 @@ class ExactlyOnceTest {
     public static final class Processor {
         public static void main(String[] args) {
             try {
-                run(args[0], Path.of(args[1]), Long.parseLong(args[2]), Long.parseLong(args[3]));
+                run(args[0], Path.of(args[1]), Long.parseLong(args[2]), Long.parseLong(args[3]), args[4]);
             } catch (Throwable fatal) {
                 fatal.printStackTrace();
                 System.exit(1);
             }
         }
 
-        static void run(String bootstrap, Path progress, long holdAt, long holdMs) throws Exception {
+        static void run(String bootstrap, Path progress, long holdAt, long holdMs, String groupProtocol) throws Exception {
             Properties c = new Properties();
             c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             c.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP);
-            c.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, GROUP + "-1");
+            c.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, groupProtocol);
+            if (groupProtocol.equals("classic")) {
+                c.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, GROUP + "-1"); // a restart takes over at once
+            }
             c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
             c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
             c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
