@@ -71,6 +71,11 @@ class ExactlyOnceTest {
     private final List<JvmProcess> started = new ArrayList<>();
     /** The processors' group.protocol: classic (as static members) or consumer (KIP-848, dynamic members). */
     private String groupProtocol = "classic";
+    /** How long the processors sleep in each transaction before committing it. */
+    private long paceMs;
+    /** The processor started last, and how often one exited on its own (a fatal error). */
+    private JvmProcess current;
+    private final List<String> exits = new ArrayList<>();
 
     @AfterEach
     void stopProcessors() throws InterruptedException {
@@ -91,9 +96,9 @@ class ExactlyOnceTest {
             awaitHolding(first, "first");
             // when: killed with its transaction open; a new instance with the same transactional.id fences it
             first.kill9();
-            JvmProcess second = processor(bootstrap, "second", 0, 0);
+            processor(bootstrap, "second", 0, 0);
             // then
-            runToCompletion(bootstrap, second, 0);
+            runToCompletion(bootstrap, 0);
             assertExactlyOnce(bootstrap);
             assertAbortedRecordsInTheLog(bootstrap);
         }
@@ -108,11 +113,11 @@ class ExactlyOnceTest {
             JvmProcess zombie = processor(bootstrap, "zombie", HOLD_AT, 8_000);
             awaitHolding(zombie, "zombie");
             // when: its successor, with the same transactional.id and group.instance.id (classic group), starts
-            JvmProcess successor = processor(bootstrap, "successor", 0, 0);
+            processor(bootstrap, "successor", 0, 0);
             // then: the zombie's commit is refused as fenced, a fatal error; the successor finishes, exactly once
             assertEquals(1, zombie.exitCode(Duration.ofSeconds(60)), zombie::report);
             assertTrue(zombie.log().contains(ProducerFencedException.class.getName()), zombie::report);
-            runToCompletion(bootstrap, successor, 0);
+            runToCompletion(bootstrap, 0);
             assertExactlyOnce(bootstrap);
             assertAbortedRecordsInTheLog(bootstrap);
         }
@@ -126,18 +131,43 @@ class ExactlyOnceTest {
         Path data = dir.resolve("data");
         Path log = dir.resolve("broker.log");
         int port = TestBroker.freePort();
-        JvmProcess processor;
         try (BrokerProcess broker = BrokerProcess.start(data, port, log, BROKER_CONFIG)) {
             produceInput(broker.bootstrap());
-            processor = processor(broker.bootstrap(), "processor", HOLD_AT, 3_000);
+            JvmProcess processor = processor(broker.bootstrap(), "processor", HOLD_AT, 3_000);
             awaitHolding(processor, "processor");
             // when: the broker dies while the processor holds its transaction open; it is back within the 3 s hold
             broker.kill9();
         }
         try (BrokerProcess broker = BrokerProcess.start(data, port, log, BROKER_CONFIG)) {
             // then: the processor (restarted if a fatal error ended it) finishes, exactly once
-            runToCompletion(broker.bootstrap(), processor, 3);
+            runToCompletion(broker.bootstrap(), 3);
             assertExactlyOnce(broker.bootstrap());
+        }
+    }
+
+    @Test
+    void threeBrokerKillsAtUnplannedPointsOfTheStreamLeaveEveryInputInTheOutputOnce() throws Exception {
+        // given: a processor that takes about 30 ms per transaction of up to 200 records
+        Path data = dir.resolve("data");
+        Path log = dir.resolve("broker.log");
+        int port = TestBroker.freePort();
+        paceMs = 30;
+        BrokerProcess broker = BrokerProcess.start(data, port, log, BROKER_CONFIG);
+        try {
+            produceInput(broker.bootstrap());
+            processor(broker.bootstrap(), "processor", 0, 0);
+            // when: the broker is killed when "out" has a quarter, a half, three quarters of the inputs' offsets,
+            // wherever the processor then is (producing, committing offsets, ending its transaction, polling)
+            for (int kill = 1; kill <= 3; kill++) {
+                awaitOutput(broker.bootstrap(), (long) RECORDS * kill / 4, 3);
+                broker.kill9();
+                broker = BrokerProcess.start(data, port, log, BROKER_CONFIG);
+            }
+            // then
+            runToCompletion(broker.bootstrap(), 3);
+            assertExactlyOnce(broker.bootstrap());
+        } finally {
+            broker.close();
         }
     }
 
@@ -159,10 +189,10 @@ class ExactlyOnceTest {
 
     /** Starts {@link Processor}; it writes "holding" to {@code dir/name.progress} when it holds its transaction open. */
     private JvmProcess processor(String bootstrap, String name, long holdAt, long holdMs) throws Exception {
-        JvmProcess p = JvmProcess.start(Processor.class, dir.resolve(name + ".log"),
-                bootstrap, dir.resolve(name + ".progress").toString(), Long.toString(holdAt), Long.toString(holdMs), groupProtocol);
-        started.add(p);
-        return p;
+        current = JvmProcess.start(Processor.class, dir.resolve(name + ".log"), bootstrap, dir.resolve(name + ".progress").toString(),
+                Long.toString(holdAt), Long.toString(holdMs), groupProtocol, Long.toString(paceMs));
+        started.add(current);
+        return current;
     }
 
     private void awaitHolding(JvmProcess processor, String name) throws Exception {
@@ -177,31 +207,22 @@ class ExactlyOnceTest {
 
     /**
      * Waits until the group has committed the end of every partition of "in", restarting the processor whenever it
-     * exits, at most {@code restarts} times.
+     * exits, as long as it has exited at most {@code restarts} times in this test.
      */
-    private void runToCompletion(String bootstrap, JvmProcess first, int restarts) throws Exception {
-        JvmProcess[] processor = {first};
-        List<String> exits = new ArrayList<>();
+    private void runToCompletion(String bootstrap, int restarts) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         Map<TopicPartition, Long> ends = Map.of();
         Map<TopicPartition, Long> committed = Map.of();
         try (Admin admin = admin(bootstrap)) {
             while (committed.isEmpty() || !committed.equals(ends)) {
-                if (!processor[0].isAlive()) {
-                    exits.add(processor[0].report());
-                    assertTrue(exits.size() <= restarts, () -> "the processor exited " + exits.size() + " times:\n"
-                            + String.join("\n", exits));
-                    processor[0] = processor(bootstrap, "restart-" + exits.size(), 0, 0);
-                }
+                keepRunning(bootstrap, restarts);
                 Map<TopicPartition, Long> e = ends;
                 Map<TopicPartition, Long> c = committed;
                 assertTrue(System.nanoTime() < deadline, () -> "the processor did not commit the end of " + IN
-                        + " within 120 s: ends " + e + ", committed " + c + "; " + processor[0].report());
+                        + " within 120 s: ends " + e + ", committed " + c + "; " + current.report());
                 Thread.sleep(200);
                 try {
-                    ends = admin.listOffsets(Records.partitions(IN, PARTITIONS).stream()
-                                    .collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()))).all().get(10, TimeUnit.SECONDS)
-                            .entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, x -> x.getValue().offset()));
+                    ends = latest(admin, IN);
                     committed = admin.listConsumerGroupOffsets(GROUP, new ListConsumerGroupOffsetsOptions().requireStable(true))
                             .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS).entrySet().stream()
                             .filter(x -> x.getValue() != null).collect(Collectors.toMap(Map.Entry::getKey, x -> x.getValue().offset()));
@@ -210,6 +231,40 @@ class ExactlyOnceTest {
                 }
             }
         }
+    }
+
+    /** Waits until "out" holds {@code atLeast} offsets (read_uncommitted, summed over its partitions), keeping the processor running. */
+    private void awaitOutput(String bootstrap, long atLeast, int restarts) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        try (Admin admin = admin(bootstrap)) {
+            long written = 0;
+            while (written < atLeast) {
+                keepRunning(bootstrap, restarts);
+                long w = written;
+                assertTrue(System.nanoTime() < deadline, () -> "the processor wrote " + w + " offsets of " + OUT + ", not "
+                        + atLeast + ", within 60 s: " + current.report());
+                Thread.sleep(5);
+                try {
+                    written = latest(admin, OUT).values().stream().mapToLong(Long::longValue).sum();
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException notNow) {
+                    // the broker still starting: ask again
+                }
+            }
+        }
+    }
+
+    /** Starts a new processor if the current one exited; fails once that happened more than {@code restarts} times. */
+    private void keepRunning(String bootstrap, int restarts) throws Exception {
+        if (!current.isAlive()) {
+            exits.add(current.report());
+            assertTrue(exits.size() <= restarts, () -> "the processor exited " + exits.size() + " times:\n" + String.join("\n", exits));
+            processor(bootstrap, "restart-" + exits.size(), 0, 0);
+        }
+    }
+
+    private static Map<TopicPartition, Long> latest(Admin admin, String topic) throws Exception {
+        return admin.listOffsets(Records.partitions(topic, PARTITIONS).stream().collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest())))
+                .all().get(10, TimeUnit.SECONDS).entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, x -> x.getValue().offset()));
     }
 
     /** "out", read_committed, holds "out-v-i" under key "k-i" exactly once for every input i, and nothing else. */
@@ -247,8 +302,8 @@ class ExactlyOnceTest {
     }
 
     /**
-     * The read-process-write loop: {@code java ExactlyOnceTest$Processor bootstrap progressFile holdAt holdMs groupProtocol}. Runs
-     * until killed. Once it has consumed {@code holdAt} inputs (counted by offsets, so across restarts) it flushes its
+     * The read-process-write loop: {@code java ExactlyOnceTest$Processor bootstrap progressFile holdAt holdMs groupProtocol
+     * paceMs}. Runs until killed, sleeping {@code paceMs} in each transaction before its commit. Once it has consumed {@code holdAt} inputs (counted by offsets, so across restarts) it flushes its
      * open transaction, writes "holding" to the progress file and waits {@code holdMs} before committing. A broker
      * that is away is retried; an abortable error aborts the transaction and rewinds the consumer to the committed
      * offsets; a fatal one (fenced, say) ends the process with exit code 1.
@@ -256,14 +311,15 @@ class ExactlyOnceTest {
     public static final class Processor {
         public static void main(String[] args) {
             try {
-                run(args[0], Path.of(args[1]), Long.parseLong(args[2]), Long.parseLong(args[3]), args[4]);
+                run(args[0], Path.of(args[1]), Long.parseLong(args[2]), Long.parseLong(args[3]), args[4], Long.parseLong(args[5]));
             } catch (Throwable fatal) {
                 fatal.printStackTrace();
                 System.exit(1);
             }
         }
 
-        static void run(String bootstrap, Path progress, long holdAt, long holdMs, String groupProtocol) throws Exception {
+        static void run(String bootstrap, Path progress, long holdAt, long holdMs, String groupProtocol, long paceMs)
+                throws Exception {
             Properties c = new Properties();
             c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             c.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP);
@@ -307,6 +363,7 @@ class ExactlyOnceTest {
                             Thread.sleep(holdMs);
                             held = true;
                         }
+                        Thread.sleep(paceMs);
                         retryOnTimeout(() -> { producer.commitTransaction(); return null; });
                     } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException
                              | AuthorizationException | UnsupportedVersionException fatal) {
