@@ -47,10 +47,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Exactly once, read-process-write, with the stock Java clients: {@link Processor}, in its own JVM, consumes "in"
- * (read_committed, in a classic group as a static member or in a KIP-848 group) and for each polled batch, in one transaction, writes
- * "out-" + value under the same key to "out" and commits the consumed offsets with sendOffsetsToTransaction.
- * Whether the processor or the broker is killed with kill -9 in the middle of a transaction whose records are
- * already written, "out" read with read_committed holds every input exactly once.
+ * (read_committed, in a classic group as a static member or in a KIP-848 group) and for each polled batch, in one
+ * transaction, writes "out-" + value under the same key to "out" and commits the consumed offsets with
+ * sendOffsetsToTransaction. Whether the processor or the broker is killed with kill -9 in the middle of a transaction
+ * whose records are already written, the broker is killed three times wherever the processor happens to be, or a
+ * processor still alive is fenced by its successor, "out" read with read_committed holds every input exactly once.
  */
 @Timeout(180)
 class ExactlyOnceTest {
@@ -303,8 +304,9 @@ class ExactlyOnceTest {
 
     /**
      * The read-process-write loop: {@code java ExactlyOnceTest$Processor bootstrap progressFile holdAt holdMs groupProtocol
-     * paceMs}. Runs until killed, sleeping {@code paceMs} in each transaction before its commit. Once it has consumed {@code holdAt} inputs (counted by offsets, so across restarts) it flushes its
-     * open transaction, writes "holding" to the progress file and waits {@code holdMs} before committing. A broker
+     * paceMs}. Runs until killed, sleeping {@code paceMs} in each transaction before its commit. Once it has consumed
+     * {@code holdAt} inputs (counted by offsets, so across restarts) it flushes its open transaction, writes "holding" to
+     * the progress file and waits {@code holdMs} more before committing. A broker
      * that is away is retried; an abortable error aborts the transaction and rewinds the consumer to the committed
      * offsets; a fatal one (fenced, say) ends the process with exit code 1.
      */
