@@ -139,10 +139,33 @@ public final class Bench {
         if (!guard) {
             try (BrokerProcess b = start(name, dir, port)) {
                 r.put("startup_with_data_s", secondsToFirstProduce(b));
+                // after the restart, so that the metrics above are measured as before transactions existed
+                transactions(b, tool, big, round, r);
             }
         }
         r.forEach((k, v) -> System.out.printf("   %-28s %10.2f%n", k, v));
         return r;
+    }
+
+    /**
+     * Transactional produce (one transactional id, a commit every 100 ms, 1 KB records, 6 partitions), then the same topic
+     * consumed read_committed and read_uncommitted. "txn_rc_over_ru" is read_committed over read_uncommitted throughput
+     * within one broker (what the isolation level costs), not a comparison of the two brokers.
+     */
+    private static void transactions(BrokerProcess b, Tool tool, long records, int round, Map<String, Double> r) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", b.bootstrap()))) {
+            admin.createTopics(List.of(new NewTopic("txn", 6, (short) 1))).all().get();
+        }
+        double cpu0 = b.cpuSeconds();
+        String log = "produce-txn.log";
+        r.put("produce_txn_1kb_p6_mbps", Tool.producedMBps(tool.await(tool.produceTransactional(b.bootstrap(), "txn", records, 1024,
+                "bench-txn-" + round, 100, log), log)));
+        r.put("cpu_s_per_gb_txn_produced", (b.cpuSeconds() - cpu0) / (records * 1024.0 / 1e9));
+        double committed = tool.consume(b.bootstrap(), "txn", records, "consume-txn-rc.log", "isolation.level=read_committed");
+        double uncommitted = tool.consume(b.bootstrap(), "txn", records, "consume-txn-ru.log", "isolation.level=read_uncommitted");
+        r.put("consume_txn_rc_mbps", committed);
+        r.put("consume_txn_ru_mbps", uncommitted);
+        r.put("txn_rc_over_ru", committed / uncommitted);
     }
 
     private BrokerProcess start(String name, Path dir, int port) throws Exception {
