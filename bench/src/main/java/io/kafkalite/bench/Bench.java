@@ -23,9 +23,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * tools; rounds alternate (Kafka, ours, Kafka, ours, ...) and medians are compared.
  *
  * <pre>
- * bench [--quick] [--guard] [--rounds N] [--out FILE] [--libs DIR] [--launcher bin/broker]
- *   --quick  fewer records, one round: a few minutes
- *   --guard  produce throughput only; exits 1 when ours is below 0.8x Kafka's (CI regression guard)
+ * bench [--quick] [--guard] [--txn-only] [--brokers kafka,ours] [--rounds N] [--out FILE] [--libs DIR] [--launcher bin/broker]
+ *   --quick     fewer records, one round: a few minutes
+ *   --guard     produce throughput only; exits 1 when ours is below 0.8x Kafka's (CI regression guard)
+ *   --txn-only  the transactions phase only
+ *   --brokers   which brokers to run (a missing one leaves its column NaN)
  * </pre>
  */
 public final class Bench {
@@ -36,13 +38,15 @@ public final class Bench {
     private final Path work;
     private final boolean quick;
     private final boolean guard;
+    private final boolean txnOnly;
 
-    private Bench(Path libs, Path launcher, Path work, boolean quick, boolean guard) {
+    private Bench(Path libs, Path launcher, Path work, boolean quick, boolean guard, boolean txnOnly) {
         this.libs = libs;
         this.launcher = launcher;
         this.work = work;
         this.quick = quick;
         this.guard = guard;
+        this.txnOnly = txnOnly;
     }
 
     public static void main(String[] args) throws Exception {
@@ -52,10 +56,10 @@ public final class Bench {
         int rounds = Integer.parseInt(option(a, "--rounds", quick ? "1" : "3"));
         Path out = Path.of(option(a, "--out", "bench/results.txt"));
         Bench bench = new Bench(Path.of(option(a, "--libs", "bench/target/lib")), Path.of(option(a, "--launcher", "bin/broker")),
-                Files.createTempDirectory("kafkalite-bench"), quick, guard);
+                Files.createTempDirectory("kafkalite-bench"), quick, guard, a.contains("--txn-only"));
         Map<String, Map<String, List<Double>>> results = new LinkedHashMap<>();
         for (int round = 0; round < rounds; round++) {
-            for (String broker : List.of("kafka", "ours")) {
+            for (String broker : option(a, "--brokers", "kafka,ours").split(",")) {
                 System.out.printf("== round %d: %s%n", round + 1, broker);
                 Map<String, Double> r = bench.runOnce(broker, round);
                 r.forEach((k, v) -> results.computeIfAbsent(k, x -> new LinkedHashMap<>()).computeIfAbsent(broker, x -> new ArrayList<>()).add(v));
@@ -78,6 +82,13 @@ public final class Bench {
         // the guard measures full-size runs: short runs mostly measure JIT warm-up of both JVMs
         long big = quick && !guard ? 200_000 : 1_000_000;
         long small = quick && !guard ? 400_000 : 2_000_000;
+        if (txnOnly) {
+            try (BrokerProcess b = start(name, dir, port)) {
+                secondsToFirstProduce(b);
+                transactions(b, tool, big, round, r);
+            }
+            return print(r);
+        }
         try (BrokerProcess b = start(name, dir, port)) {
             r.put("startup_empty_s", secondsToFirstProduce(b));
             Thread.sleep(2000);
@@ -143,8 +154,7 @@ public final class Bench {
                 transactions(b, tool, big, round, r);
             }
         }
-        r.forEach((k, v) -> System.out.printf("   %-28s %10.2f%n", k, v));
-        return r;
+        return print(r);
     }
 
     /**
@@ -166,6 +176,11 @@ public final class Bench {
         r.put("consume_txn_rc_mbps", committed);
         r.put("consume_txn_ru_mbps", uncommitted);
         r.put("txn_rc_over_ru", committed / uncommitted);
+    }
+
+    private static Map<String, Double> print(Map<String, Double> r) {
+        r.forEach((k, v) -> System.out.printf("   %-28s %10.2f%n", k, v));
+        return r;
     }
 
     private BrokerProcess start(String name, Path dir, int port) throws Exception {
@@ -254,6 +269,9 @@ public final class Bench {
     }
 
     private static double median(List<Double> values) {
+        if (values == null) {
+            return Double.NaN;
+        }
         List<Double> sorted = new ArrayList<>(values);
         sorted.sort(null);
         int n = sorted.size();
