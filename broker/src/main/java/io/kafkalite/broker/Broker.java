@@ -3,10 +3,13 @@ package io.kafkalite.broker;
 import io.kafkalite.groups.CoordinatorThread;
 import io.kafkalite.groups.GroupConfig;
 import io.kafkalite.groups.GroupCoordinator;
+import io.kafkalite.groups.TransactionConfig;
+import io.kafkalite.groups.TransactionCoordinator;
 import io.kafkalite.handlers.BrokerConfig;
 import io.kafkalite.handlers.ClusterInfo;
 import io.kafkalite.handlers.HandlerRegistry;
 import io.kafkalite.handlers.Handlers;
+import io.kafkalite.handlers.TransactionMarkerWriter;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.wire.ConnectionLimits;
 import io.kafkalite.wire.KafkaServer;
@@ -28,13 +31,16 @@ public final class Broker implements AutoCloseable {
 
     private final LogStore store;
     private final GroupCoordinator groups;
+    private final TransactionCoordinator transactions;
     private final RequestHandlerPool requestHandlers;
     private final KafkaServer server;
     private final ClusterInfo cluster;
 
-    private Broker(LogStore store, GroupCoordinator groups, RequestHandlerPool requestHandlers, KafkaServer server, ClusterInfo cluster) {
+    private Broker(LogStore store, GroupCoordinator groups, TransactionCoordinator transactions, RequestHandlerPool requestHandlers,
+                   KafkaServer server, ClusterInfo cluster) {
         this.store = store;
         this.groups = groups;
+        this.transactions = transactions;
         this.requestHandlers = requestHandlers;
         this.server = server;
         this.cluster = cluster;
@@ -51,23 +57,29 @@ public final class Broker implements AutoCloseable {
         Path logDir = Path.of(config.logDir());
         LogStore store = LogStore.open(logDir, config.originals());
         GroupCoordinator groups = null;
+        TransactionCoordinator transactions = null;
         RequestHandlerPool requestHandlers = null;
         try {
             ClusterInfo cluster = new ClusterInfo(config.nodeId(), store.clusterId(), listener.host(), listener.port());
             groups = new GroupCoordinator(new CoordinatorThread(), GroupConfig.from(config.originals()),
                     store.durableMap("group_offsets"), store.durableMap("group_metadata"), Handlers.topicsView(store));
+            transactions = new TransactionCoordinator(new CoordinatorThread("transaction-coordinator"), TransactionConfig.from(config.originals()),
+                    store.durableMap("transactions"), store::newProducerId, new TransactionMarkerWriter(store), groups);
             requestHandlers = new RequestHandlerPool(config.numIoThreads(), config.queuedMaxRequests());
-            HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, requestHandlers);
+            HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, transactions, requestHandlers);
             KafkaServer server = KafkaServer.start(listener.bindsAll() ? null : listener.host(), listener.port(), listener.name(),
                     protocol, config.socketRequestMaxBytes(), config.numNetworkThreads(), connectionLimits(config), requestHandlers, handlers);
             Listener advertised = advertised(config, listener, server.port());
             cluster.advertise(advertised.host(), advertised.port());
             log.info("Broker {} of cluster {} listening on {}:{} (advertised as {}:{}), data in {}", config.nodeId(), store.clusterId(),
                     listener.bindsAll() ? "*" : listener.host(), server.port(), advertised.host(), advertised.port(), logDir.toAbsolutePath().normalize());
-            return new Broker(store, groups, requestHandlers, server, cluster);
+            return new Broker(store, groups, transactions, requestHandlers, server, cluster);
         } catch (Exception | Error e) {
             if (requestHandlers != null) {
                 requestHandlers.close();
+            }
+            if (transactions != null) {
+                transactions.close();
             }
             if (groups != null) {
                 groups.close();
@@ -149,6 +161,7 @@ public final class Broker implements AutoCloseable {
         log.info("Shutting down");
         server.close();
         requestHandlers.close(); // after the listener: no new requests; before the store: handlers may still be writing
+        transactions.close();
         groups.close();
         store.close();
         log.info("Shut down cleanly");

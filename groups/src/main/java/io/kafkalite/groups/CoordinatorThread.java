@@ -13,12 +13,20 @@ import org.slf4j.LoggerFactory;
 public final class CoordinatorThread implements Scheduler, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CoordinatorThread.class);
 
-    private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "group-coordinator");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService executor;
     private final Map<String, ScheduledFuture<?>> timers = new HashMap<>(); // touched on the coordinator thread only
+
+    public CoordinatorThread() {
+        this("group-coordinator");
+    }
+
+    public CoordinatorThread(String name) {
+        executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+    }
 
     @Override
     public long now() {
@@ -51,7 +59,7 @@ public final class CoordinatorThread implements Scheduler, AutoCloseable {
         try {
             task.run();
         } catch (RuntimeException e) {
-            log.error("Group coordinator task failed", e);
+            log.error("Coordinator task failed", e);
         }
     }
 

@@ -39,7 +39,7 @@ public final class GroupCoordinator implements AutoCloseable {
     private static final String EXPIRY_KEY = "offsets-expiry";
 
     /** A partition's committed offset as the caller asked for it: -1 offset when nothing is committed. */
-    public record OffsetRequest(String groupId, String memberId, int memberEpoch, List<TopicPartition> partitions) { }
+    public record OffsetRequest(String groupId, String memberId, int memberEpoch, List<TopicPartition> partitions, boolean requireStable) { }
 
     private final Scheduler scheduler;
     private final GroupConfig config;
@@ -266,10 +266,52 @@ public final class GroupCoordinator implements AutoCloseable {
                         answer.put(tp, committed.getOrDefault(tp, new CommittedOffset(-1, -1, "", -1)));
                     }
                 }
+                if (r.requireStable()) { // KIP-447: an offset a transaction is committing is not answered until it ends
+                    for (TopicPartition tp : offsets.pendingPartitions(r.groupId())) {
+                        if (r.partitions() == null || answer.containsKey(tp)) {
+                            answer.put(tp, CommittedOffset.UNSTABLE);
+                        }
+                    }
+                }
                 result.put(r.groupId(), answer);
             }
             return done(result);
         });
+    }
+
+    /**
+     * TxnOffsetCommit: checked as a commit (member and generation, when the producer gives them, KIP-447)
+     * and kept pending until the producer's transaction ends ({@link #completeTransaction}).
+     */
+    public CompletableFuture<Map<TopicPartition, Errors>> commitTransactionalOffsets(String groupId, long producerId, int generation,
+            String memberId, String groupInstanceId, Map<TopicPartition, CommittedOffset> commits) {
+        return onCoordinator(() -> {
+            boolean anonymous = (memberId == null || memberId.isEmpty()) && generation < 0; // older producers send no member
+            Errors groupError = anonymous ? (groupId == null || groupId.isEmpty() ? Errors.INVALID_GROUP_ID : Errors.NONE)
+                    : validateCommit(groupId, generation, memberId, groupInstanceId, commits.keySet());
+            Map<TopicPartition, Errors> result = new HashMap<>();
+            Map<TopicPartition, CommittedOffset> valid = new HashMap<>();
+            commits.forEach((tp, o) -> {
+                Errors e = groupError != Errors.NONE ? groupError
+                        : o.metadata() != null && o.metadata().length() > config.offsetMetadataMaxBytes() ? Errors.OFFSET_METADATA_TOO_LARGE : Errors.NONE;
+                result.put(tp, e);
+                if (e == Errors.NONE) {
+                    valid.put(tp, o);
+                }
+            });
+            if (valid.isEmpty()) {
+                return done(result);
+            }
+            if (!consumer.groups.containsKey(groupId)) {
+                classic.getOrCreate(groupId);
+            }
+            return offsets.commitPending(groupId, producerId, valid).thenApply(v -> result);
+        });
+    }
+
+    /** The producer's transaction ended: its pending offsets become committed (commit) or are dropped; completes when durable. */
+    public CompletableFuture<Void> completeTransaction(long producerId, boolean commit) {
+        return onCoordinator(() -> offsets.completeTransaction(producerId, commit));
     }
 
     /** OffsetDelete: refused per partition (GROUP_SUBSCRIBED_TO_TOPIC) while active members consume the topic. */

@@ -12,26 +12,33 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Committed offsets per group, in memory and in a {@link DurableMap}. Not thread-safe: used on the
- * coordinator thread only.
+ * Committed offsets per group, in memory and in a {@link DurableMap}, and the offsets transactions are
+ * committing (TxnOffsetCommit), which become committed offsets when their transaction commits and vanish
+ * when it aborts. Not thread-safe: used on the coordinator thread only.
  *
  * <pre>
  * key      [2 n][group id UTF-8][2 m][topic UTF-8][4 partition], or its hashed form when longer than
  *          {@link StoreKeys#MAX_KEY_BYTES} (see {@link StoreKeys})
  * value v0 [1 version=0][8 offset][4 leader epoch][8 commit timestamp][4 k][metadata UTF-8]      (read only)
  * value v1 [1 version=1][2 n][group id][2 m][topic][4 partition][8 offset][4 leader epoch][8 commit timestamp][4 k][metadata]
+ * pending  key [1 0xFE][8 producer id][the key above, unhashed] (hashed as a whole when too long)
+ *          value [1 version=2][8 producer id][then as v1 from the group id on]
  * </pre>
  * Version 1 names the partition in the value, so a hashed key loads; loading trusts the value's names.
  */
 final class OffsetStore {
     private final DurableMap table;
+    private static final byte PENDING = (byte) 0xFE;
     private final Map<String, Map<TopicPartition, CommittedOffset>> byGroup = new HashMap<>();
+    /** Offsets of open transactions: producer id -> group -> partition -> offset. */
+    private final Map<Long, Map<String, Map<TopicPartition, CommittedOffset>>> pending = new HashMap<>();
 
     OffsetStore(DurableMap table) {
         this.table = table;
         table.forEach((k, v) -> {
             ByteBuffer value = ByteBuffer.wrap(v);
             byte version = value.get();
+            long producerId = version == 2 ? value.getLong() : -1;
             ByteBuffer names = version == 0 ? ByteBuffer.wrap(k) : value;
             String group = StoreKeys.getString(names);
             String topic = StoreKeys.getString(names);
@@ -39,8 +46,70 @@ final class OffsetStore {
             long offset = value.getLong();
             int epoch = value.getInt();
             long timestamp = value.getLong();
-            byGroup.computeIfAbsent(group, g -> new HashMap<>()).put(tp, new CommittedOffset(offset, epoch, string(value, value.getInt()), timestamp));
+            CommittedOffset o = new CommittedOffset(offset, epoch, string(value, value.getInt()), timestamp);
+            if (version == 2) {
+                pending.computeIfAbsent(producerId, p -> new HashMap<>()).computeIfAbsent(group, g -> new HashMap<>()).put(tp, o);
+            } else {
+                byGroup.computeIfAbsent(group, g -> new HashMap<>()).put(tp, o);
+            }
         });
+    }
+
+    /** Stores offsets a transaction commits; they count only once it commits ({@link #completeTransaction}). */
+    CompletableFuture<Void> commitPending(String group, long producerId, Map<TopicPartition, CommittedOffset> offsets) {
+        List<Map.Entry<byte[], byte[]>> changes = new ArrayList<>();
+        Map<TopicPartition, CommittedOffset> current = pending.computeIfAbsent(producerId, p -> new HashMap<>())
+                .computeIfAbsent(group, g -> new HashMap<>());
+        offsets.forEach((tp, o) -> {
+            current.put(tp, o);
+            changes.add(new AbstractMap.SimpleEntry<>(pendingKey(producerId, group, tp), pendingValue(producerId, group, tp, o)));
+        });
+        return table.write(changes);
+    }
+
+    /** The transaction of producerId ended: its offsets become committed offsets (commit) or are dropped (abort), in one write. */
+    CompletableFuture<Void> completeTransaction(long producerId, boolean commit) {
+        Map<String, Map<TopicPartition, CommittedOffset>> groups = pending.remove(producerId);
+        if (groups == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        List<Map.Entry<byte[], byte[]>> changes = new ArrayList<>();
+        groups.forEach((group, offsets) -> offsets.forEach((tp, o) -> {
+            changes.add(new AbstractMap.SimpleEntry<>(pendingKey(producerId, group, tp), null));
+            if (commit) {
+                byGroup.computeIfAbsent(group, g -> new HashMap<>()).put(tp, o);
+                changes.add(new AbstractMap.SimpleEntry<>(key(group, tp), value(group, tp, o)));
+            }
+        }));
+        return table.write(changes);
+    }
+
+    /** Whether an open transaction is committing an offset of this partition for the group. */
+    boolean hasPending(String group, TopicPartition tp) {
+        for (Map<String, Map<TopicPartition, CommittedOffset>> groups : pending.values()) {
+            Map<TopicPartition, CommittedOffset> offsets = groups.get(group);
+            if (offsets != null && offsets.containsKey(tp)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Partitions of the group with offsets pending in open transactions. */
+    java.util.Set<TopicPartition> pendingPartitions(String group) {
+        java.util.Set<TopicPartition> result = new java.util.HashSet<>();
+        pending.values().forEach(groups -> result.addAll(groups.getOrDefault(group, Map.of()).keySet()));
+        return result;
+    }
+
+    private static byte[] pendingKey(long producerId, String group, TopicPartition tp) {
+        byte[] natural = naturalKey(group, tp);
+        return StoreKeys.fit(ByteBuffer.allocate(9 + natural.length).put(PENDING).putLong(producerId).put(natural).array());
+    }
+
+    private static byte[] pendingValue(long producerId, String group, TopicPartition tp, CommittedOffset o) {
+        byte[] v1 = value(group, tp, o);
+        return ByteBuffer.allocate(v1.length + 8).put((byte) 2).putLong(producerId).put(v1, 1, v1.length - 1).array();
     }
 
     /** Groups that have committed offsets. */

@@ -30,6 +30,16 @@ final class RecordWriter {
         return this;
     }
 
+    RecordWriter int16(short v) {
+        room(2).putShort(v);
+        return this;
+    }
+
+    RecordWriter int64(long v) {
+        room(8).putLong(v);
+        return this;
+    }
+
     RecordWriter int32(int v) {
         room(4).putInt(v);
         return this;

@@ -247,7 +247,7 @@ class GroupCoordinatorRestartTest {
         restart();
         @SuppressWarnings("unchecked")
         Map<TopicPartition, CommittedOffset> offsets = (Map<TopicPartition, CommittedOffset>) now(coordinator.fetchOffsets(
-                List.of(new GroupCoordinator.OffsetRequest(longGroup, null, -1, List.of(tp))))).get(longGroup);
+                List.of(new GroupCoordinator.OffsetRequest(longGroup, null, -1, List.of(tp), false)))).get(longGroup);
         assertEquals(11, offsets.get(tp).offset());
         assertFalse(metadataTable.anyKeyLongerThan(StoreKeys.MAX_KEY_BYTES));
     }

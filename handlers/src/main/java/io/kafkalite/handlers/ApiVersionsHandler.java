@@ -16,10 +16,16 @@ import org.apache.kafka.common.requests.ApiVersionsResponse;
  *     ranges, so the client retries with a version we serve. The response header is always v0
  *     (the wire layer takes that from kafka-clients' {@code ApiKeys.API_VERSIONS}).</li>
  * <li>A v3+ request whose client name or version is not a valid KIP-511 string gets INVALID_REQUEST.</li>
- * <li>No features are advertised yet (no finalized {@code metadata.version} or {@code transaction.version}).</li>
+ * <li>Features (v3+): {@code transaction.version} is supported up to 2 and finalized at 2, as on Kafka 4
+ *     with Transactions V2 enabled, so 4.x producers use KIP-890's protocol; older ones ignore it.</li>
  * </ul>
  */
 public final class ApiVersionsHandler implements Handler.Immediate<ApiVersionsRequest> {
+    private static final String TRANSACTION_VERSION = "transaction.version";
+    private static final short TRANSACTIONS_V2 = 2;
+    /** The features never change on this broker; clients compare epochs to notice changes. */
+    private static final long FEATURES_EPOCH = 1;
+
     private final HandlerRegistry registry;
 
     public ApiVersionsHandler(HandlerRegistry registry) {
@@ -40,6 +46,10 @@ public final class ApiVersionsHandler implements Handler.Immediate<ApiVersionsRe
         if (!body.isValid()) {
             return new ApiVersionsResponse(data.setErrorCode(Errors.INVALID_REQUEST.code()));
         }
-        return new ApiVersionsResponse(data.setErrorCode(Errors.NONE.code()).setFinalizedFeaturesEpoch(-1));
+        data.supportedFeatures().add(new ApiVersionsResponseData.SupportedFeatureKey().setName(TRANSACTION_VERSION)
+                .setMinVersion((short) 0).setMaxVersion(TRANSACTIONS_V2));
+        data.finalizedFeatures().add(new ApiVersionsResponseData.FinalizedFeatureKey().setName(TRANSACTION_VERSION)
+                .setMinVersionLevel(TRANSACTIONS_V2).setMaxVersionLevel(TRANSACTIONS_V2));
+        return new ApiVersionsResponse(data.setErrorCode(Errors.NONE.code()).setFinalizedFeaturesEpoch(FEATURES_EPOCH));
     }
 }

@@ -79,6 +79,16 @@ public final class BrokerConfig {
             .define("offsets.topic.replication.factor", Type.SHORT, (short) 3, atLeast(1), LOW, "Accepted for compatibility.")
             .define("transaction.state.log.replication.factor", Type.SHORT, (short) 3, atLeast(1), LOW, "Accepted for compatibility.")
             .define("transaction.state.log.min.isr", Type.INT, 2, atLeast(1), LOW, "Accepted for compatibility.")
+            .define("transaction.max.timeout.ms", Type.INT, 900_000, atLeast(1), MEDIUM, "Longest transaction.timeout.ms a producer may ask for.")
+            .define("transaction.abort.timed.out.transaction.cleanup.interval.ms", Type.INT, 10_000, atLeast(1), LOW,
+                    "How often transactions past their timeout are looked for and aborted.")
+            .define("transactional.id.expiration.ms", Type.INT, 604_800_000, atLeast(1), MEDIUM,
+                    "How long a transactional id without an open transaction is kept.")
+            .define("transaction.remove.expired.transaction.cleanup.interval.ms", Type.INT, 3_600_000, atLeast(1), LOW,
+                    "How often expired transactional ids are removed.")
+            .define("transaction.state.log.num.partitions", Type.INT, 50, atLeast(1), LOW, "Accepted for compatibility.")
+            .define("transaction.state.log.segment.bytes", Type.INT, 104_857_600, atLeast(1), LOW, "Accepted for compatibility.")
+            .define("transaction.partition.verification.enable", Type.BOOLEAN, true, LOW, "Accepted; verification is always on.")
             .define("group.initial.rebalance.delay.ms", Type.INT, 3000, atLeast(0), LOW, "Delay of a new group's first rebalance.")
             .define("group.min.session.timeout.ms", Type.INT, 6000, atLeast(0), LOW, "Shortest session timeout a member may ask for.")
             .define("group.max.session.timeout.ms", Type.INT, 1_800_000, atLeast(0), LOW, "Longest session timeout a member may ask for.")

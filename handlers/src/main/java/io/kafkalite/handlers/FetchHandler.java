@@ -58,8 +58,10 @@ import org.slf4j.LoggerFactory;
  * <li>Fetch sessions (KIP-227): the broker declines every session (session id 0 in the answer), which
  *     the protocol allows; clients then send full fetches. An incremental fetch on a session id gets
  *     FETCH_SESSION_ID_NOT_FOUND.</li>
- * <li>read_committed returns the same data as read_uncommitted (no transactions yet), with an empty
- *     aborted-transaction list; the last stable offset is the high watermark.</li>
+ * <li>read_committed stops at the last stable offset (the first offset of the oldest open transaction)
+ *     and lists the aborted transactions of the returned range from the partition's aborted-transaction
+ *     index (never by scanning the log); the client drops their records. read_uncommitted reads up to the
+ *     high watermark. Every answer carries the partition's last stable offset.</li>
  * <li>Follower fetches (replica id >= 0) are served like consumer fetches: there are no followers yet.</li>
  * </ul>
  * Threads: {@link #handle} reads on the caller's thread (the request-handler pool); reads that complete
@@ -73,7 +75,7 @@ public final class FetchHandler implements Handler<FetchRequest> {
     /** How one partition is read: {@link PartitionLog#read}; a seam so tests can count reads. */
     @FunctionalInterface
     interface PartitionReader {
-        ReadResult read(PartitionLog log, long offset, int maxBytes, boolean minOneMessage) throws IOException;
+        ReadResult read(PartitionLog log, long offset, int maxBytes, boolean minOneMessage, boolean readCommitted) throws IOException;
     }
 
     private final LogStore store;
@@ -161,19 +163,24 @@ public final class FetchHandler implements Handler<FetchRequest> {
                 } else {
                     long appendedBefore = log.appendedBytes(); // before the read: appends racing it are counted twice, never missed
                     try {
-                        ReadResult r = reader.read(log, fp.fetchOffset(), Math.max(0, Math.min(fp.partitionMaxBytes(), budget)), minOneMessage);
+                        ReadResult r = reader.read(log, fp.fetchOffset(), Math.max(0, Math.min(fp.partitionMaxBytes(), budget)), minOneMessage,
+                                readCommitted);
                         int size = r.records().sizeInBytes();
                         if (size > 0) {
                             minOneMessage = false;
                         }
                         budget -= size;
                         total += size;
-                        pd.setErrorCode(Errors.NONE.code()).setHighWatermark(r.highWatermark()).setLastStableOffset(r.highWatermark())
+                        pd.setErrorCode(Errors.NONE.code()).setHighWatermark(r.highWatermark()).setLastStableOffset(r.lastStableOffset())
                                 .setLogStartOffset(r.logStartOffset()).setRecords(r.records());
+                        if (readCommitted) {
+                            r.abortedTxns().forEach(t -> pd.abortedTransactions().add(new FetchResponseData.AbortedTransaction()
+                                    .setProducerId(t.producerId()).setFirstOffset(t.firstOffset())));
+                        }
                         partitions.add(new PartitionRead(log, fp.fetchOffset(), fp.partitionMaxBytes(), appendedBefore, size));
                     } catch (ApiException e) {
                         pd.setErrorCode(Errors.forException(e).code()).setHighWatermark(log.highWatermark())
-                                .setLastStableOffset(log.highWatermark()).setLogStartOffset(log.logStartOffset());
+                                .setLastStableOffset(log.lastStableOffset()).setLogStartOffset(log.logStartOffset());
                     } catch (Exception e) {
                         FetchHandler.log.error("Read of {} at offset {} failed", log.topicPartition(), fp.fetchOffset(), e);
                         pd.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code());

@@ -13,9 +13,8 @@ import org.apache.kafka.common.requests.FindCoordinatorResponse;
 /**
  * FindCoordinator, v0-v6 (v4+ batch keys, KIP-699).
  * <ul>
- * <li>Group keys: this broker. An empty group id gets INVALID_REQUEST.</li>
- * <li>Transaction keys: COORDINATOR_NOT_AVAILABLE until the transaction coordinator exists; share
- *     keys: INVALID_REQUEST (no share groups).</li>
+ * <li>Group and transaction keys: this broker. An empty key gets INVALID_REQUEST.</li>
+ * <li>Share keys: INVALID_REQUEST (no share groups).</li>
  * </ul>
  */
 public final class FindCoordinatorHandler implements Handler.Immediate<FindCoordinatorRequest> {
@@ -50,12 +49,10 @@ public final class FindCoordinatorHandler implements Handler.Immediate<FindCoord
 
     private Coordinator coordinator(byte type, String key) {
         Coordinator c = new Coordinator().setKey(key).setNodeId(-1).setHost("").setPort(-1);
-        if (type == GROUP && key != null && !key.isEmpty()) {
+        if ((type == GROUP || type == TRANSACTION) && key != null && !key.isEmpty()) {
             Node self = cluster.self();
             return c.setErrorCode(Errors.NONE.code()).setNodeId(self.id()).setHost(self.host()).setPort(self.port());
         }
-        Errors error = type == TRANSACTION ? Errors.COORDINATOR_NOT_AVAILABLE : Errors.INVALID_REQUEST;
-        return c.setErrorCode(error.code()).setErrorMessage(type == TRANSACTION ? "Transactions are not supported yet"
-                : "Invalid coordinator key or key type");
+        return c.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("Invalid coordinator key or key type");
     }
 }

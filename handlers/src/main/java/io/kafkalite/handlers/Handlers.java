@@ -2,6 +2,7 @@ package io.kafkalite.handlers;
 
 import io.kafkalite.groups.GroupCoordinator;
 import io.kafkalite.groups.TopicsView;
+import io.kafkalite.groups.TransactionCoordinator;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.Topic;
 import java.util.Collection;
@@ -45,12 +46,12 @@ public final class Handlers {
      *                        network threads never wait on the disk; reads of parked fetches run there too
      */
     public static HandlerRegistry create(LogStore store, ClusterInfo cluster, BrokerConfig config, GroupCoordinator groups,
-                                         Executor requestHandlers) {
+                                         TransactionCoordinator transactions, Executor requestHandlers) {
         HandlerRegistry registry = new HandlerRegistry(requestHandlers);
         return registry
                 .register(new ApiVersionsHandler(registry))
                 .register(new MetadataHandler(store, cluster, config))
-                .register(new ProduceHandler(store))
+                .register(new ProduceHandler(store, transactions, requestHandlers))
                 .register(new FetchHandler(store, requestHandlers))
                 .register(new ListOffsetsHandler(store))
                 .register(new CreateTopicsHandler(store, cluster, config))
@@ -58,7 +59,7 @@ public final class Handlers {
                 .register(new DeleteTopicsHandler(store, config, groups))
                 .register(new DescribeClusterHandler(cluster))
                 .register(new DescribeConfigsHandler(store, cluster, config))
-                .register(new InitProducerIdHandler(store))
+                .register(new InitProducerIdHandler(store, transactions))
                 .register(new DeleteRecordsHandler(store))
                 .register(new IncrementalAlterConfigsHandler(store))
                 .register(new AlterConfigsHandler(store))
@@ -74,6 +75,14 @@ public final class Handlers {
                 .register(new DeleteGroupsHandler(groups))
                 .register(new OffsetDeleteHandler(groups))
                 .register(new ConsumerGroupHeartbeatHandler(groups))
-                .register(new ConsumerGroupDescribeHandler(groups));
+                .register(new ConsumerGroupDescribeHandler(groups))
+                .register(new AddPartitionsToTxnHandler(store, transactions))
+                .register(new AddOffsetsToTxnHandler(transactions))
+                .register(new TxnOffsetCommitHandler(store, groups, transactions))
+                .register(new EndTxnHandler(transactions))
+                .register(new WriteTxnMarkersHandler(store))
+                .register(new DescribeTransactionsHandler(transactions))
+                .register(new ListTransactionsHandler(transactions))
+                .register(new DescribeProducersHandler(store));
     }
 }

@@ -1,7 +1,9 @@
 package io.kafkalite.handlers;
 
+import io.kafkalite.groups.TransactionCoordinator;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.wire.KafkaRequest;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
@@ -10,19 +12,25 @@ import org.apache.kafka.common.requests.InitProducerIdRequest;
 import org.apache.kafka.common.requests.InitProducerIdResponse;
 
 /**
- * InitProducerId, v0-v5, for idempotent producers.
+ * InitProducerId, v0-v5.
  * <ul>
  * <li>Without a transactional id every call gets a fresh producer id with epoch 0, as in Kafka (a
  *     producer that asks to bump its epoch, KIP-360, gets a new id too). Ids are reserved durably in
  *     blocks, so none is handed out twice, also across restarts.</li>
- * <li>Not supported yet: transactional ids (NOT_COORDINATOR: there is no transaction coordinator).</li>
+ * <li>With a transactional id the transaction coordinator answers: epoch bump and fencing of older
+ *     producers, abort of an open transaction (CONCURRENT_TRANSACTIONS, the client retries), KIP-360
+ *     recovery with the producer's id and epoch (PRODUCER_FENCED when they do not match; v4+, older
+ *     versions get INVALID_PRODUCER_EPOCH), INVALID_TRANSACTION_TIMEOUT above
+ *     {@code transaction.max.timeout.ms}.</li>
  * </ul>
  */
-public final class InitProducerIdHandler implements Handler.Immediate<InitProducerIdRequest> {
+public final class InitProducerIdHandler implements Handler<InitProducerIdRequest> {
     private final LogStore store;
+    private final TransactionCoordinator transactions;
 
-    public InitProducerIdHandler(LogStore store) {
+    public InitProducerIdHandler(LogStore store, TransactionCoordinator transactions) {
         this.store = store;
+        this.transactions = transactions;
     }
 
     @Override
@@ -31,11 +39,15 @@ public final class InitProducerIdHandler implements Handler.Immediate<InitProduc
     }
 
     @Override
-    public AbstractResponse respond(KafkaRequest request, InitProducerIdRequest body) {
-        InitProducerIdResponseData data = new InitProducerIdResponseData();
-        if (body.data().transactionalId() != null) {
-            return new InitProducerIdResponse(data.setErrorCode(Errors.NOT_COORDINATOR.code()).setProducerId(-1).setProducerEpoch((short) -1));
+    public CompletableFuture<AbstractResponse> handle(KafkaRequest request, InitProducerIdRequest body) {
+        String transactionalId = body.data().transactionalId();
+        if (transactionalId == null) {
+            return CompletableFuture.completedFuture(new InitProducerIdResponse(new InitProducerIdResponseData()
+                    .setErrorCode(Errors.NONE.code()).setProducerId(store.newProducerId()).setProducerEpoch((short) 0)));
         }
-        return new InitProducerIdResponse(data.setErrorCode(Errors.NONE.code()).setProducerId(store.newProducerId()).setProducerEpoch((short) 0));
+        return transactions.initProducerId(transactionalId, body.data().transactionTimeoutMs(), body.data().producerId(),
+                body.data().producerEpoch()).thenApply(r -> new InitProducerIdResponse(new InitProducerIdResponseData()
+                .setErrorCode(TransactionErrors.forVersion(r.error(), body.version(), 4).code())
+                .setProducerId(r.producerId()).setProducerEpoch(r.producerEpoch())));
     }
 }

@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * ListOffsets, v1-v11.
  * <ul>
- * <li>-2 earliest and -4 earliest-local: the log start offset. -1 latest: the high watermark (also the
- *     last stable offset: no transactions yet). -3 max timestamp (v7+, KIP-734): the first record with
+ * <li>-2 earliest and -4 earliest-local: the log start offset. -1 latest: the high watermark, or the
+ *     last stable offset for read_committed (v2+). -3 max timestamp (v7+, KIP-734): the first record with
  *     the largest timestamp. -5 latest-tiered and -6 earliest-pending-upload: -1, there is no tiered
  *     storage.</li>
  * <li>A timestamp >= 0: the first record whose timestamp is >= it, found through the time index and
@@ -52,7 +52,8 @@ public final class ListOffsetsHandler implements Handler.Immediate<ListOffsetsRe
         for (ListOffsetsTopic t : body.data().topics()) {
             ListOffsetsTopicResponse tr = new ListOffsetsTopicResponse().setName(t.name());
             for (ListOffsetsPartition p : t.partitions()) {
-                tr.partitions().add(answer(new TopicPartition(t.name(), p.partitionIndex()), p));
+                tr.partitions().add(answer(new TopicPartition(t.name(), p.partitionIndex()), p,
+                        body.isolationLevel() == org.apache.kafka.common.IsolationLevel.READ_COMMITTED));
             }
             data.topics().add(tr);
         }
@@ -62,7 +63,7 @@ public final class ListOffsetsHandler implements Handler.Immediate<ListOffsetsRe
         return new ListOffsetsResponse(data);
     }
 
-    private ListOffsetsPartitionResponse answer(TopicPartition tp, ListOffsetsPartition p) {
+    private ListOffsetsPartitionResponse answer(TopicPartition tp, ListOffsetsPartition p, boolean readCommitted) {
         ListOffsetsPartitionResponse r = new ListOffsetsPartitionResponse().setPartitionIndex(p.partitionIndex())
                 .setTimestamp(-1).setOffset(-1).setLeaderEpoch(-1);
         PartitionLog partition = store.partition(tp);
@@ -79,7 +80,7 @@ public final class ListOffsetsHandler implements Handler.Immediate<ListOffsetsRe
                 return r.setOffset(partition.logStartOffset());
             }
             if (ts == ListOffsetsRequest.LATEST_TIMESTAMP) {
-                return r.setOffset(partition.highWatermark());
+                return r.setOffset(readCommitted ? partition.lastStableOffset() : partition.highWatermark());
             }
             if (ts == ListOffsetsRequest.LATEST_TIERED_TIMESTAMP || ts == ListOffsetsRequest.EARLIEST_PENDING_UPLOAD_TIMESTAMP) {
                 return r.setLeaderEpoch(-1);

@@ -32,7 +32,8 @@ import org.apache.kafka.common.requests.OffsetFetchResponse;
  * <ul>
  * <li>Requested partitions without a commit answer offset -1, empty metadata and no error; null topics
  *     (v2+) means every committed partition of the group; an unknown group has no offsets.</li>
- * <li>{@code require_stable} (v7+) never waits: there are no pending transactional offsets yet.</li>
+ * <li>{@code require_stable} (v7+): a partition whose offset an open transaction is committing answers
+ *     UNSTABLE_OFFSET_COMMIT (offset -1), as Kafka does; the client retries until the transaction ends.</li>
  * </ul>
  */
 public final class OffsetFetchHandler implements Handler<OffsetFetchRequest> {
@@ -64,7 +65,7 @@ public final class OffsetFetchHandler implements Handler<OffsetFetchRequest> {
                     }
                 }
             }
-            requests.add(new GroupCoordinator.OffsetRequest(g.groupId(), g.memberId(), g.memberEpoch(), partitions));
+            requests.add(new GroupCoordinator.OffsetRequest(g.groupId(), g.memberId(), g.memberEpoch(), partitions, body.requireStable()));
         }
         return groups.fetchOffsets(requests).thenApply(results -> {
             List<OffsetFetchResponseGroup> answers = new ArrayList<>();
@@ -92,9 +93,10 @@ public final class OffsetFetchHandler implements Handler<OffsetFetchRequest> {
             Topic t = store.topic(tp.topic());
             OffsetFetchResponseTopics rt = topics.computeIfAbsent(tp.topic(), name -> new OffsetFetchResponseTopics().setName(name)
                     .setTopicId(t == null ? Uuid.ZERO_UUID : t.id()));
+            Errors error = o == CommittedOffset.UNSTABLE ? Errors.UNSTABLE_OFFSET_COMMIT : byId && t == null ? Errors.UNKNOWN_TOPIC_ID : Errors.NONE;
             rt.partitions().add(new OffsetFetchResponsePartitions().setPartitionIndex(tp.partition()).setCommittedOffset(o.offset())
                     .setCommittedLeaderEpoch(o.leaderEpoch()).setMetadata(o.metadata() == null ? "" : o.metadata())
-                    .setErrorCode((byId && t == null ? Errors.UNKNOWN_TOPIC_ID : Errors.NONE).code()));
+                    .setErrorCode(error.code()));
         });
         return group.setErrorCode(Errors.NONE.code()).setTopics(new ArrayList<>(topics.values()));
     }

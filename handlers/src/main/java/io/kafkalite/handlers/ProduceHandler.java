@@ -6,7 +6,15 @@ import io.kafkalite.logstore.PartitionLog;
 import io.kafkalite.logstore.Topic;
 import io.kafkalite.wire.CloseConnectionException;
 import io.kafkalite.wire.KafkaRequest;
+import io.kafkalite.groups.TransactionCoordinator;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ApiException;
@@ -44,17 +52,30 @@ import org.slf4j.LoggerFactory;
  * <li>Idempotent producers: duplicates get the original offsets, gaps OUT_OF_ORDER_SEQUENCE_NUMBER,
  *     old epochs INVALID_PRODUCER_EPOCH.</li>
  * <li>zstd before v7 gives UNSUPPORTED_COMPRESSION_TYPE.</li>
- * <li>Not supported yet: transactional batches (INVALID_TXN_STATE) until the transaction coordinator exists.</li>
+ * <li>Transactional batches (KIP-890): a partition where the producer's transaction is not open yet is
+ *     first checked with the transaction coordinator (v12+, Transactions V2: added to the transaction);
+ *     the append then goes through only if no marker came in between. Coordinator errors are answered
+ *     as Kafka does: PRODUCER_FENCED as INVALID_PRODUCER_EPOCH, TRANSACTION_ABORTABLE as INVALID_TXN_STATE
+ *     before v11, CONCURRENT_TRANSACTIONS and coordinator unavailability as NOT_ENOUGH_REPLICAS (the
+ *     producer retries).</li>
  * </ul>
  */
 public final class ProduceHandler implements Handler<ProduceRequest> {
     private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
 
     private final LogStore store;
+    private final TransactionCoordinator transactions;
+    private final Executor requestHandlers;
 
-    public ProduceHandler(LogStore store) {
+    /** @param requestHandlers where appends that waited for the transaction coordinator run */
+    public ProduceHandler(LogStore store, TransactionCoordinator transactions, Executor requestHandlers) {
         this.store = store;
+        this.transactions = transactions;
+        this.requestHandlers = requestHandlers;
     }
+
+    /** A transactional batch that waits for the coordinator before its append. */
+    private record Unverified(PartitionLog partition, MemoryRecords records, Object guard, PartitionProduceResponse response) { }
 
     @Override
     public ApiKeys apiKey() {
@@ -65,8 +86,8 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
     public CompletableFuture<AbstractResponse> handle(KafkaRequest request, ProduceRequest body) {
         short acks = body.acks();
         ProduceResponseData response = new ProduceResponseData();
-        boolean anyError = false;
         long now = System.currentTimeMillis();
+        List<Unverified> unverified = new ArrayList<>();
         for (TopicProduceData td : body.data().topicData()) {
             Topic topic = body.version() >= 13 ? store.topic(td.topicId()) : store.topic(td.name());
             TopicProduceResponse tr = new TopicProduceResponse().setName(td.name()).setTopicId(td.topicId());
@@ -79,30 +100,105 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
                     if (topic == null) {
                         pr.setErrorCode((body.version() >= 13 ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
                     } else {
-                        append(body, topic, pd, acks, now, pr);
+                        append(body, topic, pd, acks, now, pr, unverified);
                     }
-                } catch (ApiException e) {
-                    pr.setErrorCode(Errors.forException(e).code()).setErrorMessage(e.getMessage())
-                            .setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
                 } catch (Exception e) {
-                    log.error("Append to {}-{} failed", td.name(), pd.index(), e);
-                    pr.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()).setErrorMessage(e.toString())
-                            .setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
+                    fail(pr, e, td.name(), pd.index());
                 }
-                anyError |= pr.errorCode() != 0;
                 tr.partitionResponses().add(pr);
             }
             response.responses().add(tr);
         }
-        if (acks == 0) {
-            return anyError ? CompletableFuture.failedFuture(new CloseConnectionException("a produce with acks=0 failed"))
-                    : CompletableFuture.completedFuture(null);
+        if (unverified.isEmpty()) {
+            try {
+                return CompletableFuture.completedFuture(respond(response, acks));
+            } catch (CloseConnectionException e) {
+                return CompletableFuture.failedFuture(e);
+            }
         }
-        return CompletableFuture.completedFuture(new ProduceResponse(response));
+        return verify(body, unverified).thenApplyAsync(errors -> {
+            for (Unverified u : unverified) {
+                Errors error = errors.getOrDefault(u.partition().topicPartition(), Errors.NONE);
+                try {
+                    if (error != Errors.NONE) {
+                        throw producerError(error, body.version());
+                    }
+                    appended(u.response(), store.append(u.partition(), u.records(), now, u.guard()));
+                } catch (Exception e) {
+                    fail(u.response(), e, u.partition().topicPartition().topic(), u.partition().topicPartition().partition());
+                }
+            }
+            return respond(response, acks);
+        }, runnable -> {
+            try {
+                requestHandlers.execute(runnable);
+            } catch (java.util.concurrent.RejectedExecutionException full) {
+                runnable.run(); // the pool is full: append on the coordinator's callback rather than lose the request
+            }
+        });
     }
 
-    private void append(ProduceRequest body, Topic topic, PartitionProduceData pd, short acks, long now, PartitionProduceResponse pr)
-            throws java.io.IOException {
+    private static AbstractResponse respond(ProduceResponseData response, short acks) {
+        boolean anyError = response.responses().stream().anyMatch(t -> t.partitionResponses().stream().anyMatch(p -> p.errorCode() != 0));
+        if (acks == 0) {
+            if (anyError) {
+                throw new CloseConnectionException("a produce with acks=0 failed");
+            }
+            return null;
+        }
+        return new ProduceResponse(response);
+    }
+
+    private static void fail(PartitionProduceResponse pr, Exception e, String topic, int partition) {
+        if (e instanceof ApiException) {
+            pr.setErrorCode(Errors.forException(e).code()).setErrorMessage(e.getMessage());
+        } else {
+            log.error("Append to {}-{} failed", topic, partition, e);
+            pr.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()).setErrorMessage(e.toString());
+        }
+        pr.setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
+    }
+
+    /** Asks the coordinator about the partitions whose transaction is not open yet (v12+: adds them, Transactions V2). */
+    private CompletableFuture<Map<TopicPartition, Errors>> verify(ProduceRequest body, List<Unverified> unverified) {
+        RecordBatch batch = unverified.get(0).records().batches().iterator().next();
+        Set<TopicPartition> partitions = new HashSet<>();
+        unverified.forEach(u -> partitions.add(u.partition().topicPartition()));
+        String transactionalId = body.transactionalId();
+        if (transactionalId == null) {
+            Map<TopicPartition, Errors> all = new HashMap<>();
+            partitions.forEach(tp -> all.put(tp, Errors.INVALID_TXN_STATE));
+            return CompletableFuture.completedFuture(all);
+        }
+        if (body.version() > ProduceRequest.LAST_STABLE_VERSION_BEFORE_TRANSACTION_V2) {
+            return transactions.addPartitions(transactionalId, batch.producerId(), batch.producerEpoch(), partitions, true).thenApply(e -> {
+                Map<TopicPartition, Errors> all = new HashMap<>();
+                partitions.forEach(tp -> all.put(tp, e));
+                return all;
+            });
+        }
+        return transactions.verifyPartitions(transactionalId, batch.producerId(), batch.producerEpoch(), partitions);
+    }
+
+    /** The produce answer Kafka gives for a failed verification. */
+    private static ApiException producerError(Errors error, short version) {
+        return switch (error) {
+            case PRODUCER_FENCED -> Errors.INVALID_PRODUCER_EPOCH.exception();
+            case TRANSACTION_ABORTABLE -> version >= 11 ? error.exception() : Errors.INVALID_TXN_STATE.exception("Partition was not added to the transaction");
+            case CONCURRENT_TRANSACTIONS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS ->
+                    new NotEnoughReplicasException("Unable to verify the partition has been added to the transaction. Underlying error: " + error);
+            default -> error.exception();
+        };
+    }
+
+    private static void appended(PartitionProduceResponse pr, AppendResult result) {
+        pr.setErrorCode(Errors.NONE.code()).setBaseOffset(result.baseOffset())
+                .setLogAppendTimeMs(result.logAppendTime() == RecordBatch.NO_TIMESTAMP ? -1 : result.logAppendTime())
+                .setLogStartOffset(result.logStartOffset());
+    }
+
+    private void append(ProduceRequest body, Topic topic, PartitionProduceData pd, short acks, long now, PartitionProduceResponse pr,
+                        List<Unverified> unverified) throws java.io.IOException {
         PartitionLog partition = store.partition(new TopicPartition(topic.name(), pd.index()));
         if (partition == null) {
             pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
@@ -124,13 +220,13 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
             if (batch.compressionType() == CompressionType.ZSTD && body.version() < 7) {
                 throw new UnsupportedCompressionTypeException("Produce requests before v7 may not use zstd");
             }
-            if (batch.isTransactional()) {
-                throw new org.apache.kafka.common.errors.InvalidTxnStateException("Transactions are not supported by this broker yet");
-            }
         }
-        AppendResult result = store.append(partition, records, now);
-        pr.setErrorCode(Errors.NONE.code()).setBaseOffset(result.baseOffset())
-                .setLogAppendTimeMs(result.logAppendTime() == RecordBatch.NO_TIMESTAMP ? -1 : result.logAppendTime())
-                .setLogStartOffset(result.logStartOffset());
+        RecordBatch first = records.batches().iterator().hasNext() ? records.batches().iterator().next() : null;
+        Object guard = first != null && first.isTransactional() ? partition.transactionGuard(first.producerId(), first.producerEpoch()) : null;
+        if (guard != null) {
+            unverified.add(new Unverified(partition, records, guard, pr));
+            return;
+        }
+        appended(pr, store.append(partition, records, now));
     }
 }

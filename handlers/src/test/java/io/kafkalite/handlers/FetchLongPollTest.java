@@ -51,9 +51,9 @@ class FetchLongPollTest {
     private final ArrayDeque<Runnable> pool = new ArrayDeque<>();
     private final Executor ioPool = pool::add;
     private final AtomicInteger reads = new AtomicInteger();
-    private final FetchHandler.PartitionReader countingReader = (log, offset, maxBytes, minOne) -> {
+    private final FetchHandler.PartitionReader countingReader = (log, offset, maxBytes, minOne, committed) -> {
         reads.incrementAndGet();
-        return log.read(offset, maxBytes, minOne);
+        return log.read(offset, maxBytes, minOne, committed);
     };
     private LogStore store;
     private EmbeddedChannel channel;

@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.apache.kafka.common.errors.KafkaStorageException;
+import org.apache.kafka.common.record.internal.ControlRecordType;
+import org.apache.kafka.common.record.internal.EndTransactionMarker;
 import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
 import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.FileRecords.LogOffsetPosition;
@@ -61,6 +63,7 @@ final class FileStorage implements PartitionStorage {
     private final AtomicLong flushRequested = new AtomicLong();
     private final AtomicBoolean flushQueued = new AtomicBoolean();
     private final PartitionIndex index;
+    private final AbortedTxnIndex abortedIndex;
     // written under the partition lock only
     private long unflushedMessages;
     /** When the active segment took its first batch (or the store opened): segment.ms counts from here. */
@@ -73,6 +76,7 @@ final class FileStorage implements PartitionStorage {
         this.health = health;
         this.io = io;
         this.index = new PartitionIndex(prefix, store);
+        this.abortedIndex = new AbortedTxnIndex(prefix, store);
     }
 
     static FileStorage open(Path dir, byte[] prefix, LmdbStore store, LogDirHealth health, ScheduledExecutorService io)
@@ -131,6 +135,7 @@ final class FileStorage implements PartitionStorage {
             return;
         }
         index.dropFrom(end);
+        abortedIndex.dropFrom(end);
         if (end > flushedTo) {
             flush(sealIndex()); // what survived the crash is made durable before it is served
         }
@@ -141,6 +146,7 @@ final class FileStorage implements PartitionStorage {
         recoveredProducers.clear();
         recoveryPoint = -1;
         index.clear();
+        abortedIndex.clear();
         store.enqueue((s, txn) -> s.deletePrefix(txn, s.producers, prefix));
         replayFrom(-1);
         flush(sealIndex());
@@ -170,8 +176,9 @@ final class FileStorage implements PartitionStorage {
                     if (b.baseOffset() >= from) {
                         index.add(b.baseOffset(), b.position(), b.sizeInBytes(), b.maxTimestamp());
                         if (b.hasProducerId()) {
-                            ProducerStateTable.ProducerEntry entry = recoveredProducers.update(b.producerId(), b.producerEpoch(),
-                                    new ProducerStateTable.BatchMetadata(b.baseSequence(), b.lastSequence(), b.baseOffset(), b.maxTimestamp()));
+                            ProducerStateTable.ProducerEntry entry = b.isControlBatch() ? replayMarker(b)
+                                    : recoveredProducers.update(b.producerId(), b.producerEpoch(), new ProducerStateTable.BatchMetadata(
+                                            b.baseSequence(), b.lastSequence(), b.baseOffset(), b.maxTimestamp()), b.isTransactional());
                             enqueueProducer(b.producerId(), ProducerStateTable.encode(entry));
                         }
                     }
@@ -192,6 +199,27 @@ final class FileStorage implements PartitionStorage {
         }
         logEnd = new LogEnd(end, segments.lastKey(), segments.lastEntry().getValue().sizeInBytes());
         return end;
+    }
+
+    /** A COMMIT or ABORT marker found by recovery: closes the producer's transaction; an abort gets its index row again. */
+    private ProducerStateTable.ProducerEntry replayMarker(FileChannelRecordBatch b) {
+        Record record = b.iterator().next();
+        EndTransactionMarker marker = EndTransactionMarker.deserialize(record);
+        ProducerStateTable.ProducerEntry before = recoveredProducers.get(b.producerId());
+        long first = before == null ? -1 : before.currentTxnFirstOffset();
+        if (marker.controlType() == ControlRecordType.ABORT && first >= 0) {
+            long[] stable = {b.baseOffset() + 1};
+            recoveredProducers.forEach((pid, e) -> {
+                if (pid != b.producerId() && e.currentTxnFirstOffset() >= 0) {
+                    stable[0] = Math.min(stable[0], e.currentTxnFirstOffset());
+                }
+            });
+            abortedIndex.enqueue(new AbortedTxn(b.producerId(), first, b.baseOffset(), stable[0]));
+        }
+        ProducerStateTable.ProducerEntry after = recoveredProducers.afterMarker(b.producerId(), b.producerEpoch(),
+                marker.coordinatorEpoch(), b.baseOffset(), b.maxTimestamp(), false);
+        recoveredProducers.put(b.producerId(), after);
+        return after;
     }
 
     private void deleteSegmentsAfter(long base) throws IOException {
@@ -398,6 +426,28 @@ final class FileStorage implements PartitionStorage {
     }
 
     @Override
+    public LogEnd locate(long offset) throws IOException {
+        Map.Entry<Long, FileRecords> e = segments.floorEntry(offset);
+        if (e == null) {
+            return new LogEnd(offset, segments.firstKey(), 0);
+        }
+        FileRecords seg = e.getValue();
+        LogOffsetPosition found = seg.searchForOffsetFromPosition(offset, index.position(e.getKey(), seg.sizeInBytes(), offset));
+        return found == null ? new LogEnd(offset, e.getKey(), seg.sizeInBytes()) : new LogEnd(offset, e.getKey(), found.position);
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<Void> addAbortedTxn(AbortedTxn txn) {
+        health.check();
+        return abortedIndex.add(txn);
+    }
+
+    @Override
+    public java.util.List<AbortedTxn> abortedTxns(long fetchOffset, long upperBound) {
+        return abortedIndex.find(fetchOffset, upperBound);
+    }
+
+    @Override
     public TimestampAndOffset offsetForTimestamp(long target) throws IOException {
         long from = index.timeScanStart(target, logStartOffset);
         Map.Entry<Long, FileRecords> e = segments.floorEntry(from);
@@ -453,6 +503,7 @@ final class FileStorage implements PartitionStorage {
         }
         long firstBase = segments.firstKey();
         index.dropBelow(firstBase);
+        abortedIndex.dropBelow(firstBase);
         enqueuePartitionState();
     }
 
@@ -534,6 +585,7 @@ final class FileStorage implements PartitionStorage {
             s.deletePrefix(txn, s.offsets, prefix);
             s.deletePrefix(txn, s.times, prefix);
             s.deletePrefix(txn, s.producers, prefix);
+            s.deletePrefix(txn, s.aborted, prefix);
             s.delete(txn, s.partitions, prefix);
         });
         Path trash = LogDir.trashName(dir);

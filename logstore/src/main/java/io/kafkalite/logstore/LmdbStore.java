@@ -39,6 +39,7 @@ final class LmdbStore implements AutoCloseable {
     final Dbi<ByteBuffer> offsets;
     final Dbi<ByteBuffer> times;
     final Dbi<ByteBuffer> producers;
+    final Dbi<ByteBuffer> aborted;
     final Dbi<ByteBuffer> partitions;
     final Dbi<ByteBuffer> topics;
     final Dbi<ByteBuffer> meta;
@@ -63,6 +64,7 @@ final class LmdbStore implements AutoCloseable {
         offsets = env.openDbi("offsets", DbiFlags.MDB_CREATE);
         times = env.openDbi("times", DbiFlags.MDB_CREATE);
         producers = env.openDbi("producers", DbiFlags.MDB_CREATE);
+        aborted = env.openDbi("aborted", DbiFlags.MDB_CREATE);
         partitions = env.openDbi("partitions", DbiFlags.MDB_CREATE);
         topics = env.openDbi("topics", DbiFlags.MDB_CREATE);
         meta = env.openDbi("meta", DbiFlags.MDB_CREATE);
@@ -311,6 +313,19 @@ final class LmdbStore implements AutoCloseable {
             boolean more = c.get(key, GetOp.MDB_SET_RANGE);
             while (more && StoreLayout.hasPrefix(c.key(), prefix)) {
                 action.accept(c.key().getLong(c.key().position() + prefix.length), c.val());
+                more = c.next();
+            }
+        }
+    }
+
+    /** Calls action for P[k] entries of db from k = from on, in key order, while it returns true. */
+    void scanFrom(Dbi<ByteBuffer> db, byte[] prefix, long from, java.util.function.BiPredicate<Long, ByteBuffer> action) {
+        ByteBuffer key = READ_KEY.get();
+        StoreLayout.putKey(key, prefix, from);
+        try (Txn<ByteBuffer> txn = env.txnRead(); Cursor<ByteBuffer> c = db.openCursor(txn)) {
+            boolean more = c.get(key, GetOp.MDB_SET_RANGE);
+            while (more && StoreLayout.hasPrefix(c.key(), prefix)
+                    && action.test(c.key().getLong(c.key().position() + prefix.length), c.val())) {
                 more = c.next();
             }
         }

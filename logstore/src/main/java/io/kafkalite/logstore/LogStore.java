@@ -229,9 +229,26 @@ public final class LogStore implements AutoCloseable {
 
     /** Appends and then tells the listeners (fetches waiting for data). */
     public AppendResult append(PartitionLog partition, MemoryRecords records, long nowMs) {
-        AppendResult result = partition.append(records, nowMs);
+        return append(partition, records, nowMs, null);
+    }
+
+    /** As above, for a transactional batch verified under {@code guard} (see {@link PartitionLog#transactionGuard}). */
+    public AppendResult append(PartitionLog partition, MemoryRecords records, long nowMs, Object guard) {
+        AppendResult result = partition.append(records, nowMs, guard);
         changed(partition.topicPartition());
         return result;
+    }
+
+    /**
+     * Writes a transaction marker (see {@link PartitionLog#writeTxnMarker}); fetches waiting on the partition
+     * hear of it when it is written and again when its outcome is visible.
+     */
+    public java.util.concurrent.CompletableFuture<Void> writeTxnMarker(PartitionLog partition, long producerId, short epoch,
+                                                                       int coordinatorEpoch, boolean commit) {
+        java.util.concurrent.CompletableFuture<Void> visible = partition.writeTxnMarker(producerId, epoch, coordinatorEpoch, commit,
+                System.currentTimeMillis());
+        changed(partition.topicPartition());
+        return visible.thenRun(() -> changed(partition.topicPartition()));
     }
 
     /** DeleteRecords: see {@link PartitionLog#deleteRecordsBefore}; waiting fetches below the new start are answered at once. */

@@ -17,6 +17,7 @@ final class MemoryStorage implements PartitionStorage {
     private final ConcurrentSkipListMap<Long, MemoryRecords> batches = new ConcurrentSkipListMap<>();
     private volatile long logEndOffset;
     private volatile long logStartOffset;
+    private final ConcurrentSkipListMap<Long, AbortedTxn> aborted = new ConcurrentSkipListMap<>();
 
     @Override
     public long logStartOffset() {
@@ -27,6 +28,30 @@ final class MemoryStorage implements PartitionStorage {
     public void advanceLogStart(long offset, long fileDeleteDelayMs) {
         logStartOffset = Math.max(logStartOffset, offset);
         batches.headMap(offset).entrySet().removeIf(e -> batchOf(e.getValue()).nextOffset() <= offset);
+        Long first = batches.isEmpty() ? logEndOffset : batches.firstKey();
+        aborted.headMap(first).clear();
+    }
+
+    @Override
+    public LogEnd locate(long offset) {
+        return new LogEnd(offset, 0, 0); // reads here are bounded by offset only
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<Void> addAbortedTxn(AbortedTxn txn) {
+        aborted.put(txn.lastOffset(), txn);
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public List<AbortedTxn> abortedTxns(long fetchOffset, long upperBound) {
+        AbortedTxn.Collector collector = new AbortedTxn.Collector(upperBound);
+        for (AbortedTxn txn : aborted.tailMap(fetchOffset).values()) {
+            if (!collector.offer(txn)) {
+                break;
+            }
+        }
+        return collector.found;
     }
 
     @Override
@@ -127,5 +152,6 @@ final class MemoryStorage implements PartitionStorage {
     @Override
     public void delete(long fileDeleteDelayMs) {
         batches.clear();
+        aborted.clear();
     }
 }

@@ -1,10 +1,19 @@
 package io.kafkalite.logstore;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.ControlRecordType;
+import org.apache.kafka.common.record.internal.EndTransactionMarker;
 import org.apache.kafka.common.record.internal.FileRecords.TimestampAndOffset;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
@@ -15,6 +24,13 @@ import org.apache.kafka.common.record.internal.Records;
  * One partition: checks batches, deduplicates idempotent producers, assigns offsets and hands the
  * batches to its storage. One writer at a time (the partition lock); readers never take it.
  * On a single broker the high watermark is the log end offset.
+ *
+ * <p>Transactions: a transactional batch opens its producer's transaction here (it must have been
+ * verified with the transaction coordinator first, through a {@link #transactionGuard}, unless the
+ * transaction is already open here); a COMMIT or ABORT marker ({@link #writeTxnMarker}) closes it. The
+ * last stable offset is the first offset of the oldest open transaction (the high watermark when none
+ * is open); read_committed reads end there. It is published as one value ({@link #lastStable}) after
+ * the data it covers, so a reader never sees a transactional batch without seeing its transaction open.
  */
 public final class PartitionLog {
     /** No leader changes on one broker yet; batches carry this epoch so the field is set from day one. */
@@ -26,12 +42,38 @@ public final class PartitionLog {
     private volatile LogConfig config;
     private volatile long appendedBytes; // written under the partition lock only
     private volatile long lastFlushMs = System.currentTimeMillis();
+    /** Guards of transactional batches being verified with the coordinator, per producer (under the partition lock). */
+    private final Map<Long, Object> verificationGuards = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Object> eldest) {
+            return size() > MAX_VERIFICATIONS; // such a produce fails with INVALID_TXN_STATE and is retried
+        }
+    };
+    private static final int MAX_VERIFICATIONS = 10_000;
+    private final Object stableLock = new Object();
+    /** Open transactions by first offset, with where that batch starts (under stableLock). */
+    private final TreeMap<Long, LogEnd> openTxns = new TreeMap<>();
+    /** The log end at the last publication (under stableLock). */
+    private LogEnd publishedEnd;
+    private volatile LogEnd lastStable;
 
-    PartitionLog(TopicPartition topicPartition, PartitionStorage storage, LogConfig config) {
+    PartitionLog(TopicPartition topicPartition, PartitionStorage storage, LogConfig config) throws IOException {
         this.topicPartition = topicPartition;
         this.storage = storage;
         this.config = config;
         storage.loadProducers(producers);
+        List<Long> open = new ArrayList<>();
+        producers.forEach((pid, entry) -> {
+            if (entry.currentTxnFirstOffset() >= 0) {
+                open.add(entry.currentTxnFirstOffset());
+            }
+        });
+        for (long first : open) {
+            openTxns.put(first, storage.locate(first));
+        }
+        synchronized (stableLock) {
+            publishStable(storage.logEnd());
+        }
     }
 
     public TopicPartition topicPartition() {
@@ -62,6 +104,26 @@ public final class PartitionLog {
         return storage.logEndOffset();
     }
 
+    /** The offset below which every transaction is decided; read_committed consumers see no further. */
+    public long lastStableOffset() {
+        return Math.min(lastStable.offset(), storage.logEndOffset());
+    }
+
+    /** Called under stableLock after the log end, the open transactions or the log start changed. */
+    private void publishStable(LogEnd end) {
+        publishedEnd = end;
+        LogEnd stable = openTxns.isEmpty() ? end : openTxns.firstEntry().getValue();
+        long start = storage.logStartOffset();
+        if (stable.offset() < start) { // DeleteRecords or retention passed an open transaction: Kafka's LSO never lags the log start
+            try {
+                stable = storage.locate(Math.min(start, end.offset()));
+            } catch (IOException e) {
+                stable = new LogEnd(start, end.segmentBase(), 0);
+            }
+        }
+        lastStable = stable;
+    }
+
     /**
      * Bytes of batches appended since this log was opened; only grows. Cheap (a volatile read), so a
      * waiting fetch can tell how much arrived since it looked, without reading the log.
@@ -77,6 +139,17 @@ public final class PartitionLog {
      * never answered as a duplicate of a write that did not happen).
      */
     public AppendResult append(MemoryRecords records, long nowMs) {
+        return append(records, nowMs, null);
+    }
+
+    /**
+     * As {@link #append(MemoryRecords, long)}, for batches of a transactional producer verified with the
+     * coordinator under {@code guard} (from {@link #transactionGuard}).
+     * @throws InvalidTxnStateException for a transactional batch whose transaction is neither open here nor
+     *         verified under this guard (a marker came in between), and for a non-transactional batch of a
+     *         producer whose transaction is open here
+     */
+    public AppendResult append(MemoryRecords records, long nowMs, Object guard) {
         LogConfig cfg = config;
         MemoryRecords valid = BatchValidator.validate(records, cfg, nowMs);
         boolean logAppendTime = cfg.timestampType == TimestampType.LOG_APPEND_TIME;
@@ -88,6 +161,7 @@ public final class PartitionLog {
                     return new AppendResult(earlier.baseOffset(), earlier.baseOffset() + first.lastOffset() - first.baseOffset(),
                             logAppendTime ? earlier.timestamp() : RecordBatch.NO_TIMESTAMP, storage.logStartOffset());
                 }
+                checkTransactionState(first, guard);
             }
             long base = storage.logEndOffset();
             long next = base;
@@ -103,15 +177,109 @@ public final class PartitionLog {
             if (first.hasProducerId()) {
                 producer = producers.nextEntry(first.producerId(), first.producerEpoch(),
                         new ProducerStateTable.BatchMetadata(first.baseSequence(), first.lastSequence(), base,
-                                logAppendTime ? nowMs : first.maxTimestamp()));
+                                logAppendTime ? nowMs : first.maxTimestamp()), first.isTransactional());
             }
+            boolean opensTxn = producer != null && producer.currentTxnFirstOffset() == base;
             storage.append(valid, first.producerId(), producer == null ? null : ProducerStateTable.encode(producer), cfg);
             appendedBytes += valid.sizeInBytes();
             if (producer != null) {
                 producers.put(first.producerId(), producer);
             }
+            LogEnd end = storage.logEnd();
+            synchronized (stableLock) {
+                if (opensTxn) {
+                    verificationGuards.remove(first.producerId());
+                    openTxns.put(base, new LogEnd(base, end.segmentBase(), end.position() - valid.sizeInBytes()));
+                }
+                publishStable(end);
+            }
             return new AppendResult(base, next - 1, logAppendTime ? nowMs : RecordBatch.NO_TIMESTAMP, storage.logStartOffset());
         }
+    }
+
+    private void checkTransactionState(RecordBatch batch, Object guard) {
+        ProducerStateTable.ProducerEntry entry = producers.get(batch.producerId());
+        boolean open = entry != null && entry.currentTxnFirstOffset() >= 0;
+        if (batch.isTransactional()) {
+            boolean sameTxn = open && entry.epoch() == batch.producerEpoch();
+            if (!sameTxn && (guard == null || verificationGuards.get(batch.producerId()) != guard)) {
+                throw new InvalidTxnStateException("The transaction of producer " + batch.producerId() + " epoch " + batch.producerEpoch()
+                        + " was not verified to include " + topicPartition + ", or it ended meanwhile");
+            }
+        } else if (open) {
+            throw new InvalidTxnStateException("Expected a transactional write from producer " + batch.producerId()
+                    + ", whose transaction is open in " + topicPartition);
+        }
+    }
+
+    /**
+     * Starts the verification of a transactional batch (KIP-890): null when the producer's transaction
+     * at this epoch is already open here (no need to ask the coordinator), else a guard to pass to
+     * {@link #append(MemoryRecords, long, Object)} once the coordinator confirmed the partition is in the
+     * transaction. A marker written meanwhile voids the guard, so a late batch never joins a transaction
+     * that has ended.
+     */
+    public synchronized Object transactionGuard(long producerId, short epoch) {
+        ProducerStateTable.ProducerEntry entry = producers.get(producerId);
+        if (entry != null && entry.currentTxnFirstOffset() >= 0 && entry.epoch() == epoch) {
+            return null;
+        }
+        Object guard = new Object();
+        verificationGuards.put(producerId, guard);
+        return guard;
+    }
+
+    /**
+     * Appends a COMMIT or ABORT marker of a producer's transaction (Kafka's WriteTxnMarkers), closing its
+     * transaction here if one is open. The future completes when the outcome is visible to read_committed
+     * fetches: at once for a commit; for an abort once its row in the aborted-transaction index is
+     * committed (the last stable offset moves only then).
+     * @throws InvalidProducerEpochException for an epoch older than the producer's
+     * @throws org.apache.kafka.common.errors.TransactionCoordinatorFencedException for an older coordinator epoch
+     */
+    public CompletableFuture<Void> writeTxnMarker(long producerId, short epoch, int coordinatorEpoch, boolean commit, long nowMs) {
+        synchronized (this) {
+            long offset = storage.logEndOffset();
+            ProducerStateTable.ProducerEntry before = producers.get(producerId);
+            long first = before == null ? -1 : before.currentTxnFirstOffset();
+            ProducerStateTable.ProducerEntry after = producers.afterMarker(producerId, epoch, coordinatorEpoch, offset, nowMs, true);
+            MemoryRecords marker = MemoryRecords.withEndTransactionMarker(offset, nowMs, LEADER_EPOCH, producerId, epoch,
+                    new EndTransactionMarker(commit ? ControlRecordType.COMMIT : ControlRecordType.ABORT, coordinatorEpoch));
+            storage.append(marker, producerId, ProducerStateTable.encode(after), config);
+            appendedBytes += marker.sizeInBytes();
+            producers.put(producerId, after);
+            LogEnd end = storage.logEnd();
+            long stableAfter = end.offset(); // the last stable offset once this abort is visible
+            synchronized (stableLock) {
+                verificationGuards.remove(producerId);
+                if (first >= 0 && commit) {
+                    openTxns.remove(first);
+                }
+                publishStable(end);
+                if (first < 0 || commit) {
+                    return CompletableFuture.completedFuture(null);
+                }
+                for (long open : openTxns.keySet()) {
+                    if (open != first) {
+                        stableAfter = open;
+                        break;
+                    }
+                }
+            }
+            return storage.addAbortedTxn(new AbortedTxn(producerId, first, offset, stableAfter)).thenRun(() -> {
+                synchronized (stableLock) {
+                    openTxns.remove(first);
+                    publishStable(publishedEnd);
+                }
+            });
+        }
+    }
+
+    /** Per producer: its state here (DescribeProducers). */
+    public synchronized Map<Long, ProducerStateTable.ProducerEntry> producers() {
+        Map<Long, ProducerStateTable.ProducerEntry> copy = new java.util.HashMap<>();
+        producers.forEach(copy::put);
+        return copy;
     }
 
     /**
@@ -119,14 +287,31 @@ public final class PartitionLog {
      * @throws OffsetOutOfRangeException outside [logStartOffset, logEndOffset]
      */
     public ReadResult read(long offset, int maxBytes, boolean minOneMessage) throws IOException {
+        return read(offset, maxBytes, minOneMessage, false);
+    }
+
+    /**
+     * As above; read_committed ({@code readCommitted}) stops at the last stable offset and lists the
+     * aborted transactions the batches may hold, from the aborted-transaction index.
+     */
+    public ReadResult read(long offset, int maxBytes, boolean minOneMessage, boolean readCommitted) throws IOException {
         LogEnd end = storage.logEnd();
+        LogEnd stable = lastStable; // published after the data it covers: read second, it may be newer than end
+        if (stable.offset() > end.offset()) {
+            stable = end;
+        }
         long start = storage.logStartOffset();
         if (offset < start || offset > end.offset()) {
             throw new OffsetOutOfRangeException("Offset " + offset + " is out of range for " + topicPartition
                     + ": [" + start + ", " + end.offset() + "]");
         }
-        Records records = offset == end.offset() ? MemoryRecords.EMPTY : storage.read(offset, maxBytes, minOneMessage, end);
-        return new ReadResult(records, end.offset(), start);
+        LogEnd bound = readCommitted ? stable : end;
+        Records records = offset >= bound.offset() ? MemoryRecords.EMPTY : storage.read(offset, maxBytes, minOneMessage, bound);
+        List<AbortedTxn> aborted = null;
+        if (readCommitted) {
+            aborted = records.sizeInBytes() == 0 ? List.of() : storage.abortedTxns(offset, bound.offset());
+        }
+        return new ReadResult(records, end.offset(), start, stable.offset(), aborted);
     }
 
     /**
@@ -142,6 +327,7 @@ public final class PartitionLog {
                     + ": the high watermark is " + end);
         }
         storage.advanceLogStart(target, config.fileDeleteDelayMs);
+        republishStable();
         return storage.logStartOffset();
     }
 
@@ -169,6 +355,7 @@ public final class PartitionLog {
             long before = storage.logStartOffset();
             if (point > before) {
                 storage.advanceLogStart(point, cfg.fileDeleteDelayMs);
+                republishStable();
             }
             return storage.logStartOffset() - before;
         }
@@ -185,6 +372,12 @@ public final class PartitionLog {
         }
         storage.flush(upTo);
         lastFlushMs = nowMs;
+    }
+
+    private void republishStable() {
+        synchronized (stableLock) {
+            publishStable(publishedEnd);
+        }
     }
 
     /** Forgets idempotent producers idle for {@code producer.id.expiration.ms} (KIP-854). */

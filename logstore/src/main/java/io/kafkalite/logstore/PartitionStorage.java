@@ -42,6 +42,15 @@ interface PartitionStorage {
      */
     Records read(long offset, int maxBytes, boolean minOneMessage, LogEnd end) throws IOException;
 
+    /** Where the batch holding {@code offset} starts, as a log end: a read bounded by it stops just before that batch. */
+    LogEnd locate(long offset) throws IOException;
+
+    /** Records an aborted transaction; the future completes once {@link #abortedTxns} returns it. */
+    java.util.concurrent.CompletableFuture<Void> addAbortedTxn(AbortedTxn txn);
+
+    /** The aborted transactions that overlap [fetchOffset, upperBound), from the aborted-transaction index. */
+    java.util.List<AbortedTxn> abortedTxns(long fetchOffset, long upperBound);
+
     /** The first record whose timestamp is >= target, or null. */
     TimestampAndOffset offsetForTimestamp(long target) throws IOException;
 

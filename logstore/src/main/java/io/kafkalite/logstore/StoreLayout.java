@@ -22,6 +22,9 @@ import org.apache.kafka.common.Uuid;
  *   db "times"      key P[8 maxTimestamp^MSB]  value [8 base offset of the batch that reached that max]
  *                                                                            (written at index points, where the max grew)
  *   db "producers"  key P[8 producer id]       value ProducerStateTable#encode
+ *   db "aborted"    key P[8 last offset]       value [8 producer id][8 first offset][8 last stable offset]
+ *                                                                            one row per aborted transaction; the last
+ *                                                                            offset is its ABORT marker's (AbortedTxnIndex)
  *   db "partitions" key P                      value [8 recovery point][8 log start offset]
  *                                                                            recovery point: segments below it are fsynced
  *   db "topics"     key topic name (UTF-8)     value [16 id][4 partitions][4 n]{[2 len][key][4 len][value]}

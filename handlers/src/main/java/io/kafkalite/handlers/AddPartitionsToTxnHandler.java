@@ -1,0 +1,90 @@
+package io.kafkalite.handlers;
+
+import io.kafkalite.groups.TransactionCoordinator;
+import io.kafkalite.logstore.LogStore;
+import io.kafkalite.wire.KafkaRequest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTransaction;
+import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
+import org.apache.kafka.common.message.AddPartitionsToTxnResponseData.AddPartitionsToTxnResult;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.AddPartitionsToTxnRequest;
+import org.apache.kafka.common.requests.AddPartitionsToTxnResponse;
+
+/**
+ * AddPartitionsToTxn, v0-v5: v0-v3 from producers of the original protocol (one transaction), v4+ the
+ * batched form brokers send, with {@code verify_only} (KIP-890 part 1).
+ * <ul>
+ * <li>Partitions of unknown topics get UNKNOWN_TOPIC_OR_PARTITION and the others of that transaction
+ *     OPERATION_NOT_ATTEMPTED, as in Kafka; nothing is added then.</li>
+ * <li>Producer errors (INVALID_PRODUCER_ID_MAPPING, PRODUCER_FENCED, CONCURRENT_TRANSACTIONS) apply to every
+ *     partition of the transaction; PRODUCER_FENCED is INVALID_PRODUCER_EPOCH before v2.</li>
+ * <li>verify_only answers TRANSACTION_ABORTABLE for partitions not in the open transaction.</li>
+ * </ul>
+ */
+public final class AddPartitionsToTxnHandler implements Handler<AddPartitionsToTxnRequest> {
+    private final LogStore store;
+    private final TransactionCoordinator transactions;
+
+    public AddPartitionsToTxnHandler(LogStore store, TransactionCoordinator transactions) {
+        this.store = store;
+        this.transactions = transactions;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.ADD_PARTITIONS_TO_TXN;
+    }
+
+    @Override
+    public CompletableFuture<AbstractResponse> handle(KafkaRequest request, AddPartitionsToTxnRequest body) {
+        AddPartitionsToTxnRequest normalized = body.normalizeRequest(); // v0-v3 become one transaction of the v4 form
+        List<CompletableFuture<AddPartitionsToTxnResult>> results = new ArrayList<>();
+        for (AddPartitionsToTxnTransaction t : normalized.data().transactions()) {
+            results.add(handle(t, body.version()));
+        }
+        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            AddPartitionsToTxnResponseData data = new AddPartitionsToTxnResponseData();
+            if (body.version() < 4) {
+                data.setResultsByTopicV3AndBelow(results.get(0).join().topicResults());
+            } else {
+                results.forEach(r -> data.resultsByTransaction().add(r.join()));
+            }
+            return new AddPartitionsToTxnResponse(data);
+        });
+    }
+
+    private CompletableFuture<AddPartitionsToTxnResult> handle(AddPartitionsToTxnTransaction t, short version) {
+        Set<TopicPartition> partitions = new HashSet<>(AddPartitionsToTxnRequest.getPartitions(t.topics()));
+        Map<TopicPartition, Errors> unknown = new HashMap<>();
+        for (TopicPartition tp : partitions) {
+            if (store.partition(tp) == null) {
+                unknown.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            partitions.forEach(tp -> unknown.putIfAbsent(tp, Errors.OPERATION_NOT_ATTEMPTED));
+            return CompletableFuture.completedFuture(AddPartitionsToTxnResponse.resultForTransaction(t.transactionalId(), unknown));
+        }
+        CompletableFuture<Map<TopicPartition, Errors>> errors = t.verifyOnly()
+                ? transactions.verifyPartitions(t.transactionalId(), t.producerId(), t.producerEpoch(), partitions)
+                : transactions.addPartitions(t.transactionalId(), t.producerId(), t.producerEpoch(), partitions, false).thenApply(e -> {
+                    Map<TopicPartition, Errors> all = new HashMap<>();
+                    partitions.forEach(tp -> all.put(tp, e));
+                    return all;
+                });
+        return errors.thenApply(all -> {
+            all.replaceAll((tp, e) -> TransactionErrors.forVersion(e, version, 2));
+            return AddPartitionsToTxnResponse.resultForTransaction(t.transactionalId(), all);
+        });
+    }
+}

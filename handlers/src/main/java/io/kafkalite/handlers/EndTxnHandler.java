@@ -1,0 +1,38 @@
+package io.kafkalite.handlers;
+
+import io.kafkalite.groups.TransactionCoordinator;
+import io.kafkalite.wire.KafkaRequest;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.EndTxnResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.EndTxnRequest;
+import org.apache.kafka.common.requests.EndTxnResponse;
+import org.apache.kafka.common.requests.TransactionResult;
+
+/**
+ * EndTxn, v0-v5: commits or aborts the producer's transaction and answers once its markers are in every
+ * partition. v5 is a Transactions V2 producer (KIP-890): the end bumps its epoch, and the answer carries
+ * the producer id and epoch for its next transaction. PRODUCER_FENCED is INVALID_PRODUCER_EPOCH before v2.
+ */
+public final class EndTxnHandler implements Handler<EndTxnRequest> {
+    private final TransactionCoordinator transactions;
+
+    public EndTxnHandler(TransactionCoordinator transactions) {
+        this.transactions = transactions;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.END_TXN;
+    }
+
+    @Override
+    public CompletableFuture<AbstractResponse> handle(KafkaRequest request, EndTxnRequest body) {
+        return transactions.endTransaction(body.data().transactionalId(), body.data().producerId(), body.data().producerEpoch(),
+                body.result() == TransactionResult.COMMIT, body.version() > EndTxnRequest.LAST_STABLE_VERSION_BEFORE_TRANSACTION_V2)
+                .thenApply(r -> new EndTxnResponse(new EndTxnResponseData()
+                        .setErrorCode(TransactionErrors.forVersion(r.error(), body.version(), 2).code())
+                        .setProducerId(r.producerId()).setProducerEpoch(r.producerEpoch())));
+    }
+}

@@ -1,0 +1,34 @@
+package io.kafkalite.handlers;
+
+import io.kafkalite.groups.TransactionCoordinator;
+import io.kafkalite.wire.KafkaRequest;
+import java.util.HashSet;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.ListTransactionsRequest;
+import org.apache.kafka.common.requests.ListTransactionsResponse;
+
+/**
+ * ListTransactions, v0-v2: filtered by state, producer id, running time (v1+, -1 for none) and a regular
+ * expression over the transactional id (v2+); unknown state names come back in {@code unknown_state_filters}.
+ */
+public final class ListTransactionsHandler implements Handler<ListTransactionsRequest> {
+    private final TransactionCoordinator transactions;
+
+    public ListTransactionsHandler(TransactionCoordinator transactions) {
+        this.transactions = transactions;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.LIST_TRANSACTIONS;
+    }
+
+    @Override
+    public CompletableFuture<AbstractResponse> handle(KafkaRequest request, ListTransactionsRequest body) {
+        var d = body.data();
+        return transactions.list(new HashSet<>(d.stateFilters()), new HashSet<>(d.producerIdFilters()), d.durationFilter(),
+                d.transactionalIdPattern()).thenApply(ListTransactionsResponse::new);
+    }
+}

@@ -1,0 +1,75 @@
+package io.kafkalite.handlers;
+
+import io.kafkalite.logstore.LogStore;
+import io.kafkalite.logstore.PartitionLog;
+import io.kafkalite.wire.KafkaRequest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.message.WriteTxnMarkersRequestData.WritableTxnMarker;
+import org.apache.kafka.common.message.WriteTxnMarkersRequestData.WritableTxnMarkerTopic;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.WriteTxnMarkersRequest;
+import org.apache.kafka.common.requests.WriteTxnMarkersResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * WriteTxnMarkers, v1-v2. On one broker the coordinator writes its markers itself; this API is what
+ * the admin client's abortTransaction (and {@code kafka-transactions abort}) sends to close a hanging
+ * transaction. Each partition answers once the marker's outcome is visible to read_committed fetches;
+ * an older producer or coordinator epoch gets INVALID_PRODUCER_EPOCH / TRANSACTION_COORDINATOR_FENCED.
+ */
+public final class WriteTxnMarkersHandler implements Handler<WriteTxnMarkersRequest> {
+    private static final Logger log = LoggerFactory.getLogger(WriteTxnMarkersHandler.class);
+
+    private final LogStore store;
+
+    public WriteTxnMarkersHandler(LogStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.WRITE_TXN_MARKERS;
+    }
+
+    @Override
+    public CompletableFuture<AbstractResponse> handle(KafkaRequest request, WriteTxnMarkersRequest body) {
+        Map<Long, Map<TopicPartition, Errors>> errors = new HashMap<>();
+        List<CompletableFuture<Void>> writes = new ArrayList<>();
+        for (WritableTxnMarker marker : body.data().markers()) {
+            Map<TopicPartition, Errors> byPartition = new java.util.concurrent.ConcurrentHashMap<>();
+            errors.put(marker.producerId(), byPartition);
+            for (WritableTxnMarkerTopic t : marker.topics()) {
+                for (int p : t.partitionIndexes()) {
+                    TopicPartition tp = new TopicPartition(t.name(), p);
+                    PartitionLog partition = store.partition(tp);
+                    if (partition == null) {
+                        byPartition.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
+                        continue;
+                    }
+                    try {
+                        writes.add(store.writeTxnMarker(partition, marker.producerId(), marker.producerEpoch(), marker.coordinatorEpoch(),
+                                marker.transactionResult()).handle((v, e) -> {
+                                    byPartition.put(tp, e == null ? Errors.NONE : Errors.KAFKA_STORAGE_ERROR);
+                                    return null;
+                                }));
+                    } catch (ApiException e) {
+                        byPartition.put(tp, Errors.forException(e));
+                    } catch (RuntimeException e) {
+                        log.error("Writing a transaction marker into {} failed", tp, e);
+                        byPartition.put(tp, Errors.KAFKA_STORAGE_ERROR);
+                    }
+                }
+            }
+        }
+        return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).thenApply(v -> new WriteTxnMarkersResponse(errors));
+    }
+}
