@@ -177,17 +177,24 @@ public final class Bench {
             producer.send(new ProducerRecord<>("txn-warm-up", "warm-up".getBytes()));
             producer.commitTransaction();
         }
+        double gb = records * 1024.0 / 1e9;
         double cpu0 = b.cpuSeconds();
         String log = "produce-txn.log";
-        r.put("produce_txn_1kb_p6_mbps", Tool.producedMBps(tool.await(tool.produceTransactional(b.bootstrap(), "txn", records, 1024,
-                "bench-txn-" + round, 100, log), log)));
-        r.put("cpu_s_per_gb_txn_produced", (b.cpuSeconds() - cpu0) / (records * 1024.0 / 1e9));
+        String out = tool.await(tool.produceTransactional(b.bootstrap(), "txn", records, 1024, "bench-txn-" + round, 100, log), log);
+        r.put("produce_txn_1kb_p6_mbps", Tool.producedMBps(out));
+        r.put("cpu_s_per_gb_txn_produced", (b.cpuSeconds() - cpu0) / gb);
+        // how long the producer waited in commitTransaction (the last records' acknowledgements, then EndTxn)
+        r.put("txn_commit_wait_s", Tool.metric(out, "producer-metrics:txn-commit-time-ns-total") / 1e9);
         tool.consume(b.bootstrap(), "txn", records / 4, "consume-txn-warm-up.log");
+        double cpu1 = b.cpuSeconds();
         double committed = tool.consume(b.bootstrap(), "txn", records, "consume-txn-rc.log", "isolation.level=read_committed");
+        double cpu2 = b.cpuSeconds();
         double uncommitted = tool.consume(b.bootstrap(), "txn", records, "consume-txn-ru.log", "isolation.level=read_uncommitted");
         r.put("consume_txn_rc_mbps", committed);
         r.put("consume_txn_ru_mbps", uncommitted);
         r.put("txn_rc_over_ru", committed / uncommitted);
+        r.put("cpu_s_per_gb_txn_rc_consumed", (cpu2 - cpu1) / gb);
+        r.put("cpu_s_per_gb_txn_ru_consumed", (b.cpuSeconds() - cpu2) / gb);
     }
 
     private static Map<String, Double> print(Map<String, Double> r) {

@@ -50,11 +50,20 @@ final class Tool {
         return start("org.apache.kafka.tools.ProducerPerformance", args, logName);
     }
 
-    /** ProducerPerformance in transactions: one transactional id, a commit every {@code durationMs}. */
+    /** ProducerPerformance in transactions: one transactional id, a commit every {@code durationMs}; prints the producer's metrics. */
     Process produceTransactional(String bootstrap, String topic, long records, int size, String transactionalId, int durationMs,
             String logName) throws IOException {
         return produce(bootstrap, topic, records, size, logName, "--transactional-id", transactionalId, "--transaction-duration-ms",
-                String.valueOf(durationMs));
+                String.valueOf(durationMs), "--print-metrics");
+    }
+
+    /** A metric printed by --print-metrics ("group:name", any tags), e.g. "producer-metrics:txn-commit-time-ns-total". */
+    static double metric(String output, String name) {
+        Matcher m = Pattern.compile("^" + Pattern.quote(name) + ":\\{[^}]*\\}\\s*: ([0-9.]+)$", Pattern.MULTILINE).matcher(output);
+        if (!m.find()) {
+            throw new IllegalStateException("no metric " + name + " in: " + tail(output));
+        }
+        return Double.parseDouble(m.group(1));
     }
 
     static double producedMBps(String output) {
