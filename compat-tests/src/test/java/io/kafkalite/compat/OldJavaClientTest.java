@@ -181,6 +181,28 @@ class OldJavaClientTest {
         }
     }
 
+    @Test
+    @Timeout(value = 6, unit = TimeUnit.MINUTES)
+    void oldTransactionalProducerUsesTheOriginalProtocol() throws Exception {
+        Path lib = oldJars();
+        String topic = "old-txn";
+        try (Admin admin = broker.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get();
+        }
+        String classpath = JARS.stream().map(j -> lib.resolve(j).toString()).collect(Collectors.joining(":"));
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Path source = Subprocess.moduleDir().resolve("src/test/old-client/OldTxnProducer.java");
+        Subprocess.Result r = Subprocess.run(List.of(java.toString(), "-cp", classpath, source.toString(), broker.bootstrap(), topic,
+                "old-txn-group"), null, null, dir, "old-txn-producer", Subprocess.TIMEOUT);
+        assertTrue(r.ok() && r.stdoutText().contains("VERSION " + VERSION) && r.stdoutText().contains("DONE"), r::report);
+        assertEquals(List.of("committed-0", "committed-1", "committed-2", "offsets-0", "offsets-1", "offsets-2"),
+                Records.values(broker.bootstrap(), topic, PARTITIONS, "read_committed"));
+        assertEquals(9, Records.values(broker.bootstrap(), topic, PARTITIONS, "read_uncommitted").size());
+        try (Admin admin = broker.admin()) {
+            assertEquals(Map.of(0, 5L), committed(admin, "old-txn-group"), "the offsets committed in the transaction");
+        }
+    }
+
     static Map<Integer, Long> committed(Admin admin, String group) throws Exception {
         return new TreeMap<>(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().entrySet().stream()
                 .collect(Collectors.toMap(e -> e.getKey().partition(), e -> e.getValue().offset())));

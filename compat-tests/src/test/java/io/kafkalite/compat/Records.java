@@ -25,6 +25,30 @@ final class Records {
         return records;
     }
 
+    /**
+     * The values of every record of the topic a fresh consumer with this {@code isolation.level} reads from
+     * the beginning to the end offsets (for read_committed: the last stable offsets), sorted.
+     */
+    static List<String> values(String bootstrap, String topic, int partitions, String isolation) {
+        java.util.Properties p = new java.util.Properties();
+        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+        List<TopicPartition> tps = partitions(topic, partitions);
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p, new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.StringDeserializer())) {
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            java.util.Map<TopicPartition, Long> ends = consumer.endOffsets(tps);
+            List<String> values = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (tps.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp)) && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+            }
+            values.sort(null);
+            return values;
+        }
+    }
+
     static List<TopicPartition> partitions(String topic, int count) {
         List<TopicPartition> result = new ArrayList<>();
         for (int p = 0; p < count; p++) {

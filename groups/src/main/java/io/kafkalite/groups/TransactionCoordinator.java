@@ -339,7 +339,7 @@ public final class TransactionCoordinator implements AutoCloseable {
                     if (m.completing) {
                         return done(ProducerIdAndEpoch.error(Errors.CONCURRENT_TRANSACTIONS));
                     }
-                    m.clientTransactionVersion = (byte) (v2 ? 2 : m.clientTransactionVersion);
+                    m.clientTransactionVersion = (byte) (v2 ? 2 : 0); // the end request's version decides the bump, as in Kafka
                     if (m.usesV2()) {
                         if (TransactionMetadata.isEpochExhausted(m.producerEpoch)) {
                             m.nextProducerId = newProducerId.getAsLong();

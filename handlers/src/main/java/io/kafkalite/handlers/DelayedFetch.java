@@ -47,6 +47,14 @@ final class DelayedFetch {
         long counted;
         /** Bytes this partition could return, at most its max bytes; guarded by DelayedFetch.this. */
         long bytes;
+        /** read_committed: the last stable offset of the last read; guarded by DelayedFetch.this. */
+        long stable;
+
+        long stableSeen() {
+            synchronized (DelayedFetch.this) {
+                return stable;
+            }
+        }
 
         Watch(FetchHandler.PartitionRead at) {
             this.at = at;
@@ -60,7 +68,8 @@ final class DelayedFetch {
             PartitionLog p = at.log();
             boolean changed = handler.store().partition(p.topicPartition()) != p
                     || at.fetchOffset() < p.logStartOffset() || at.fetchOffset() > p.logEndOffset();
-            if (changed || countAppends(this)) {
+            boolean readable = at.stableOffset() >= 0 ? p.lastStableOffset() > stableSeen() : countAppends(this);
+            if (changed || readable) {
                 readSoon();
             }
         }
@@ -98,6 +107,9 @@ final class DelayedFetch {
 
     /** Counts the partition's appends since its last count; true when the fetch could now have min_bytes. */
     private synchronized boolean countAppends(Watch w) {
+        if (w.at.stableOffset() >= 0) {
+            return available >= minBytes; // read_committed: appended bytes may not be readable; the last stable offset decides
+        }
         long now = w.at.log().appendedBytes();
         long capped = Math.min(w.at.maxBytes(), w.bytes + (now - w.counted));
         available += capped - w.bytes;
@@ -114,6 +126,7 @@ final class DelayedFetch {
             FetchHandler.PartitionRead pr = r.partitions().get(i);
             w.counted = pr.appendedBefore();
             w.bytes = Math.min(w.at.maxBytes(), pr.bytes());
+            w.stable = pr.stableOffset();
             available += w.bytes;
         }
         watches.forEach(this::countAppends);

@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  *     {@code max_bytes}, as Kafka does) the fetch is parked. An append to one of its partitions only adds
  *     the appended size to the fetch's count of bytes it could return (each partition counting at most its
  *     partition max bytes), without reading the log. The fetch is answered, with one real read on the
- *     request-handler pool ({@code ioPool}), when that count reaches {@code min_bytes}; at once when an
+ *     request-handler pool ({@code ioPool}), when that count reaches {@code min_bytes} (read_committed: when
+ *     the last stable offset moved, since appended data may not be readable yet); at once when an
  *     append finds a partition changed under it (topic deleted or re-created, fetch offset now below the
  *     log start or above the log end); or when the wait ends. A read that still falls short (the count
  *     can overestimate) re-parks the fetch with what it actually saw.</li>
@@ -133,7 +134,8 @@ public final class FetchHandler implements Handler<FetchRequest> {
     }
 
     /** What a read saw of one partition without error: enough to watch it afterwards. */
-    record PartitionRead(PartitionLog log, long fetchOffset, int maxBytes, long appendedBefore, int bytes) { }
+    /** {@code stableOffset}: the last stable offset the read saw, for read_committed (-1 for read_uncommitted). */
+    record PartitionRead(PartitionLog log, long fetchOffset, int maxBytes, long appendedBefore, int bytes, long stableOffset) { }
 
     /** One read over every partition of the request; {@code partitions} holds those without error, in request order. */
     record Result(FetchResponse response, int bytes, boolean anyError, List<PartitionRead> partitions) { }
@@ -177,7 +179,8 @@ public final class FetchHandler implements Handler<FetchRequest> {
                             r.abortedTxns().forEach(t -> pd.abortedTransactions().add(new FetchResponseData.AbortedTransaction()
                                     .setProducerId(t.producerId()).setFirstOffset(t.firstOffset())));
                         }
-                        partitions.add(new PartitionRead(log, fp.fetchOffset(), fp.partitionMaxBytes(), appendedBefore, size));
+                        partitions.add(new PartitionRead(log, fp.fetchOffset(), fp.partitionMaxBytes(), appendedBefore, size,
+                                readCommitted ? r.lastStableOffset() : -1));
                     } catch (ApiException e) {
                         pd.setErrorCode(Errors.forException(e).code()).setHighWatermark(log.highWatermark())
                                 .setLastStableOffset(log.lastStableOffset()).setLogStartOffset(log.logStartOffset());

@@ -11,6 +11,7 @@ import io.kafkalite.wire.KafkaRequest;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.net.InetAddress;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -105,6 +106,36 @@ class FetchLongPollTest {
     }
 
     @Test
+    void aReadCommittedFetchWaitsForTheLastStableOffsetNotForAppends() throws Exception {
+        // given: an open transaction at offset 0 and a read_committed fetch parked at 0
+        FetchHandler handler = new FetchHandler(store, ioPool, FetchHandler.MAX_WAIT_CAP_MS, countingReader);
+        PartitionLog log = store.partition(TP);
+        MemoryRecords txn = MemoryRecords.withTransactionalRecords(Compression.NONE, 7L, (short) 0, 0, new SimpleRecord("t".getBytes()));
+        store.append(log, txn, System.currentTimeMillis(), log.transactionGuard(7L, (short) 0));
+        CompletableFuture<AbstractResponse> future = fetch(handler, 0, 20_000, 1, org.apache.kafka.common.IsolationLevel.READ_COMMITTED);
+        assertFalse(future.isDone());
+
+        // when: appends behind the open transaction
+        append();
+        append();
+        runPool();
+
+        // then: nothing readable, so no read
+        assertEquals(1, reads.get(), "appends behind an open transaction must not read the log");
+        assertFalse(future.isDone());
+
+        // when: the transaction commits
+        store.writeTxnMarker(log, 7L, (short) 0, 0, true).get();
+        runPool();
+
+        // then: answered with everything up to the new last stable offset
+        PartitionData pd = partition(future.getNow(null));
+        assertEquals(Errors.NONE.code(), pd.errorCode());
+        assertEquals(4, pd.lastStableOffset());
+        assertEquals(List.of(), pd.abortedTransactions());
+    }
+
+    @Test
     void aParkedFetchIsDroppedWhenItsConnectionCloses() throws Exception {
         // given: a parked fetch
         FetchHandler handler = new FetchHandler(store, ioPool, FetchHandler.MAX_WAIT_CAP_MS, countingReader);
@@ -172,8 +203,14 @@ class FetchLongPollTest {
     }
 
     private CompletableFuture<AbstractResponse> fetch(FetchHandler handler, long offset, int maxWaitMs, int minBytes) {
+        return fetch(handler, offset, maxWaitMs, minBytes, org.apache.kafka.common.IsolationLevel.READ_UNCOMMITTED);
+    }
+
+    private CompletableFuture<AbstractResponse> fetch(FetchHandler handler, long offset, int maxWaitMs, int minBytes,
+                                                      org.apache.kafka.common.IsolationLevel isolation) {
         FetchRequest body = FetchRequest.Builder.forConsumer(VERSION, maxWaitMs, minBytes,
-                Map.of(TP, new FetchRequest.PartitionData(Uuid.ZERO_UUID, offset, 0, 1 << 20, Optional.empty()))).build(VERSION);
+                Map.of(TP, new FetchRequest.PartitionData(Uuid.ZERO_UUID, offset, 0, 1 << 20, Optional.empty())))
+                .isolationLevel(isolation).build(VERSION);
         RequestHeader header = new RequestHeader(ApiKeys.FETCH, VERSION, "test", 1);
         RequestContext ctx = new RequestContext(header, "c", InetAddress.getLoopbackAddress(), KafkaPrincipal.ANONYMOUS,
                 new ListenerName("PLAINTEXT"), SecurityProtocol.PLAINTEXT, ClientInformation.EMPTY, false);

@@ -243,35 +243,48 @@ public final class PartitionLog {
             ProducerStateTable.ProducerEntry before = producers.get(producerId);
             long first = before == null ? -1 : before.currentTxnFirstOffset();
             ProducerStateTable.ProducerEntry after = producers.afterMarker(producerId, epoch, coordinatorEpoch, offset, nowMs, true);
+            boolean aborts = !commit && first >= 0;
+            // The aborted row is queued before the producer row that says the transaction is closed (LMDB commits
+            // in order), so recovery finds either the transaction still open, and adds the row when it replays
+            // this marker, or the row. If the marker then fails to append, the row points past the log end and
+            // is dropped at the next start; until then the transaction stays open and hides its records.
+            CompletableFuture<Void> indexed = aborts
+                    ? storage.addAbortedTxn(new AbortedTxn(producerId, first, offset, stableAfterAbort(first, offset + 1)))
+                    : CompletableFuture.completedFuture(null);
             MemoryRecords marker = MemoryRecords.withEndTransactionMarker(offset, nowMs, LEADER_EPOCH, producerId, epoch,
                     new EndTransactionMarker(commit ? ControlRecordType.COMMIT : ControlRecordType.ABORT, coordinatorEpoch));
             storage.append(marker, producerId, ProducerStateTable.encode(after), config);
             appendedBytes += marker.sizeInBytes();
             producers.put(producerId, after);
             LogEnd end = storage.logEnd();
-            long stableAfter = end.offset(); // the last stable offset once this abort is visible
             synchronized (stableLock) {
                 verificationGuards.remove(producerId);
                 if (first >= 0 && commit) {
                     openTxns.remove(first);
                 }
                 publishStable(end);
-                if (first < 0 || commit) {
-                    return CompletableFuture.completedFuture(null);
-                }
-                for (long open : openTxns.keySet()) {
-                    if (open != first) {
-                        stableAfter = open;
-                        break;
-                    }
-                }
             }
-            return storage.addAbortedTxn(new AbortedTxn(producerId, first, offset, stableAfter)).thenRun(() -> {
+            if (!aborts) {
+                return indexed;
+            }
+            return indexed.thenRun(() -> { // the row is visible: the aborted records may come out of hiding
                 synchronized (stableLock) {
                     openTxns.remove(first);
                     publishStable(publishedEnd);
                 }
             });
+        }
+    }
+
+    /** The last stable offset once the transaction starting at {@code first} is aborted by a marker ending at {@code end}. */
+    private long stableAfterAbort(long first, long end) {
+        synchronized (stableLock) {
+            for (long open : openTxns.keySet()) {
+                if (open != first) {
+                    return open;
+                }
+            }
+            return end;
         }
     }
 

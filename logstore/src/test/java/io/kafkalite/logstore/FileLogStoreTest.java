@@ -170,4 +170,21 @@ class FileLogStoreTest extends LogStoreContract {
         assertEquals(null, store.topic("t"));
         assertEquals(null, store.partition(new TopicPartition("t", 1)));
     }
+
+    @Test
+    void transactionsSurviveARestart() throws Exception {
+        append(batch(1000, "a"));
+        appendTxn(8L, (short) 0, 0, "aborted");
+        marker(8L, (short) 0, false);
+        appendTxn(7L, (short) 0, 0, "open");
+        append(batch(1000, "b"));
+        reopen();
+        PartitionLog log = store.partition(TP);
+        assertEquals(3, log.lastStableOffset(), "the open transaction still holds the last stable offset");
+        assertEquals(List.of(new AbortedTxn(8L, 1, 2, 3)), log.read(0, 1 << 20, true, true).abortedTxns());
+        assertEquals(List.of("a", "aborted"), values(log.read(0, 1 << 20, true, true).records()));
+        assertEquals(5, appendTxn(7L, (short) 0, 1, "more").baseOffset(), "the open transaction goes on without a new verification");
+        marker(7L, (short) 0, true);
+        assertEquals(log.logEndOffset(), log.lastStableOffset());
+    }
 }

@@ -12,6 +12,8 @@ import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -49,8 +51,16 @@ abstract class LogStoreContract {
     }
 
     static MemoryRecords batch(long pid, short epoch, int seq, long timestamp, String... values) {
+        return batch(pid, epoch, seq, false, timestamp, values);
+    }
+
+    static MemoryRecords txnBatch(long pid, short epoch, int seq, String... values) {
+        return batch(pid, epoch, seq, true, System.currentTimeMillis(), values);
+    }
+
+    static MemoryRecords batch(long pid, short epoch, int seq, boolean transactional, long timestamp, String... values) {
         MemoryRecordsBuilder b = MemoryRecords.builder(ByteBuffer.allocate(1024 + 64 * values.length), RecordBatch.CURRENT_MAGIC_VALUE,
-                Compression.NONE, TimestampType.CREATE_TIME, 0L, timestamp, pid, epoch, seq, false, RecordBatch.NO_PARTITION_LEADER_EPOCH);
+                Compression.NONE, TimestampType.CREATE_TIME, 0L, timestamp, pid, epoch, seq, transactional, RecordBatch.NO_PARTITION_LEADER_EPOCH);
         for (int i = 0; i < values.length; i++) {
             b.append(new SimpleRecord(timestamp + i, ("k" + values[i]).getBytes(), values[i].getBytes()));
         }
@@ -63,12 +73,71 @@ abstract class LogStoreContract {
 
     static List<String> values(Records records) {
         List<String> out = new java.util.ArrayList<>();
-        records.records().forEach(r -> {
-            byte[] v = new byte[r.valueSize()];
-            r.value().get(v);
-            out.add(new String(v));
+        records.batches().forEach(batch -> {
+            if (batch.isControlBatch()) {
+                return;
+            }
+            batch.forEach(r -> {
+                byte[] v = new byte[r.valueSize()];
+                r.value().get(v);
+                out.add(new String(v));
+            });
         });
         return out;
+    }
+
+    /** Appends a transactional batch the way the produce path does: verified under a guard first. */
+    AppendResult appendTxn(long pid, short epoch, int seq, String... values) throws Exception {
+        PartitionLog log = store.partition(TP);
+        return store.append(log, txnBatch(pid, epoch, seq, values), System.currentTimeMillis(), log.transactionGuard(pid, epoch));
+    }
+
+    void marker(long pid, short epoch, boolean commit) throws Exception {
+        store.writeTxnMarker(store.partition(TP), pid, epoch, 0, commit).get();
+    }
+
+    @Test
+    void readCommittedStopsAtTheOpenTransactionAndListsAbortedOnes() throws Exception {
+        PartitionLog log = store.partition(TP);
+        append(batch(1000, "a"));
+        appendTxn(7L, (short) 0, 0, "t1");
+        append(batch(1000, "b"));
+        assertEquals(1, log.lastStableOffset(), "the open transaction holds the last stable offset");
+        ReadResult committed = log.read(0, 1 << 20, true, true);
+        assertEquals(List.of("a"), values(committed.records()));
+        assertEquals(3, committed.highWatermark());
+        assertEquals(1, committed.lastStableOffset());
+        assertEquals(List.of("a", "t1", "b"), values(log.read(0, 1 << 20, true, false).records()), "read_uncommitted sees everything");
+
+        marker(7L, (short) 0, true);
+        assertEquals(4, log.lastStableOffset());
+        assertEquals(List.of("a", "t1", "b"), values(log.read(0, 1 << 20, true, true).records()));
+        assertEquals(List.of(), log.read(0, 1 << 20, true, true).abortedTxns());
+
+        appendTxn(8L, (short) 0, 0, "x1", "x2");
+        marker(8L, (short) 0, false);
+        assertEquals(7, log.lastStableOffset());
+        ReadResult all = log.read(0, 1 << 20, true, true);
+        assertEquals(List.of(new AbortedTxn(8L, 4, 6, 7)), all.abortedTxns());
+        assertEquals(List.of(), log.read(7, 1 << 20, true, true).abortedTxns(), "nothing aborted at or after 7");
+    }
+
+    @Test
+    void aBatchOfAnEndedOrUnverifiedTransactionIsRefused() throws Exception {
+        PartitionLog log = store.partition(TP);
+        assertThrows(InvalidTxnStateException.class, () -> append(txnBatch(7L, (short) 0, 0, "unverified")));
+        Object guard = log.transactionGuard(7L, (short) 0);
+        marker(7L, (short) 0, false); // the transaction ended while the batch was being verified
+        assertThrows(InvalidTxnStateException.class,
+                () -> store.append(log, txnBatch(7L, (short) 0, 0, "late"), System.currentTimeMillis(), guard));
+        appendTxn(9L, (short) 3, 0, "v2");
+        marker(9L, (short) 4, true); // Transactions V2: the end bumps the epoch
+        assertThrows(InvalidProducerEpochException.class, () -> appendTxn(9L, (short) 3, 1, "zombie"));
+        assertThrows(InvalidTxnStateException.class, () -> {
+            appendTxn(10L, (short) 0, 0, "open");
+            append(batch(10L, (short) 0, 1, 1000, "not transactional"));
+        });
+        assertEquals(log.logEndOffset() - 1, log.lastStableOffset(), "only producer 10's transaction is open");
     }
 
     @Test
