@@ -6,11 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -61,7 +63,12 @@ public final class Bench {
         for (int round = 0; round < rounds; round++) {
             for (String broker : option(a, "--brokers", "kafka,ours").split(",")) {
                 System.out.printf("== round %d: %s%n", round + 1, broker);
-                Map<String, Double> r = bench.runOnce(broker, round);
+                Map<String, Double> r;
+                try {
+                    r = bench.runOnce(broker, round);
+                } finally {
+                    bench.deleteData(broker, round);
+                }
                 r.forEach((k, v) -> results.computeIfAbsent(k, x -> new LinkedHashMap<>()).computeIfAbsent(broker, x -> new ArrayList<>()).add(v));
             }
         }
@@ -197,6 +204,18 @@ public final class Bench {
         r.put("txn_rc_over_ru", committed / uncommitted);
         r.put("cpu_s_per_gb_txn_rc_consumed", (cpu2 - cpu1) / gb);
         r.put("cpu_s_per_gb_txn_ru_consumed", (b.cpuSeconds() - cpu2) / gb);
+    }
+
+    /** Deletes a round's broker data (a full run writes about 20 GB); the tools' and brokers' logs stay. */
+    private void deleteData(String name, int round) throws IOException {
+        Path data = work.resolve(name + "-" + round).resolve("logs");
+        if (Files.exists(data)) {
+            try (Stream<Path> paths = Files.walk(data)) {
+                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
     }
 
     private static Map<String, Double> print(Map<String, Double> r) {
