@@ -167,8 +167,8 @@ public final class Bench {
     /**
      * Transactional produce (one transactional id, a commit every 100 ms, 1 KB records, 6 partitions), then the same topic
      * consumed read_committed and read_uncommitted (after unmeasured reads of an eighth of it at each level, so that
-     * neither pays for the broker's cold fetch path). "txn_rc_over_ru" is read_committed over read_uncommitted throughput within one broker
-     * (what the isolation level costs), not a comparison of the two brokers.
+     * neither pays for the broker's cold fetch path). "txn_rc_over_ru" is read_committed over read_uncommitted
+     * throughput within one broker (what the isolation level costs), not a comparison of the two brokers.
      */
     private static void transactions(BrokerProcess b, Tool tool, long records, int round, Map<String, Double> r) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", b.bootstrap()))) {
