@@ -3,7 +3,6 @@ package io.kafkalite.compat;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -22,9 +21,8 @@ final class BrokerProcess implements AutoCloseable {
     }
 
     static BrokerProcess start(Path dataDir, int port, Path logFile, Map<String, String> extra) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "--add-opens", "java.base/java.nio=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), "io.kafkalite.broker.Main"));
+        List<String> cmd = JvmProcess.command("io.kafkalite.broker.Main", List.of("-Xmx512m",
+                "--add-opens", "java.base/java.nio=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED"));
         for (Map.Entry<String, String> e : TestBroker.props(dataDir, port, extra).entrySet()) {
             cmd.add("--override");
             cmd.add(e.getKey() + "=" + e.getValue());
