@@ -6,11 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -23,9 +25,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * tools; rounds alternate (Kafka, ours, Kafka, ours, ...) and medians are compared.
  *
  * <pre>
- * bench [--quick] [--guard] [--rounds N] [--out FILE] [--libs DIR] [--launcher bin/broker]
- *   --quick  fewer records, one round: a few minutes
- *   --guard  produce throughput only; exits 1 when ours is below 0.8x Kafka's (CI regression guard)
+ * bench [--quick] [--guard] [--txn-only] [--brokers kafka,ours] [--rounds N] [--out FILE] [--libs DIR] [--launcher bin/broker]
+ *   --quick     fewer records, one round: a few minutes
+ *   --guard     produce throughput only; exits 1 when ours is below 0.8x Kafka's (CI regression guard)
+ *   --txn-only  the transactions phase only
+ *   --brokers   which brokers to run (a missing one leaves its column NaN)
  * </pre>
  */
 public final class Bench {
@@ -36,13 +40,15 @@ public final class Bench {
     private final Path work;
     private final boolean quick;
     private final boolean guard;
+    private final boolean txnOnly;
 
-    private Bench(Path libs, Path launcher, Path work, boolean quick, boolean guard) {
+    private Bench(Path libs, Path launcher, Path work, boolean quick, boolean guard, boolean txnOnly) {
         this.libs = libs;
         this.launcher = launcher;
         this.work = work;
         this.quick = quick;
         this.guard = guard;
+        this.txnOnly = txnOnly;
     }
 
     public static void main(String[] args) throws Exception {
@@ -52,12 +58,17 @@ public final class Bench {
         int rounds = Integer.parseInt(option(a, "--rounds", quick ? "1" : "3"));
         Path out = Path.of(option(a, "--out", "bench/results.txt"));
         Bench bench = new Bench(Path.of(option(a, "--libs", "bench/target/lib")), Path.of(option(a, "--launcher", "bin/broker")),
-                Files.createTempDirectory("kafkalite-bench"), quick, guard);
+                Files.createTempDirectory("kafkalite-bench"), quick, guard, a.contains("--txn-only"));
         Map<String, Map<String, List<Double>>> results = new LinkedHashMap<>();
         for (int round = 0; round < rounds; round++) {
-            for (String broker : List.of("kafka", "ours")) {
+            for (String broker : option(a, "--brokers", "kafka,ours").split(",")) {
                 System.out.printf("== round %d: %s%n", round + 1, broker);
-                Map<String, Double> r = bench.runOnce(broker, round);
+                Map<String, Double> r;
+                try {
+                    r = bench.runOnce(broker, round);
+                } finally {
+                    bench.deleteData(broker, round);
+                }
                 r.forEach((k, v) -> results.computeIfAbsent(k, x -> new LinkedHashMap<>()).computeIfAbsent(broker, x -> new ArrayList<>()).add(v));
             }
         }
@@ -78,6 +89,13 @@ public final class Bench {
         // the guard measures full-size runs: short runs mostly measure JIT warm-up of both JVMs
         long big = quick && !guard ? 200_000 : 1_000_000;
         long small = quick && !guard ? 400_000 : 2_000_000;
+        if (txnOnly) {
+            try (BrokerProcess b = start(name, dir, port)) {
+                secondsToFirstProduce(b);
+                transactions(b, tool, big, round, r);
+            }
+            return print(r);
+        }
         try (BrokerProcess b = start(name, dir, port)) {
             r.put("startup_empty_s", secondsToFirstProduce(b));
             Thread.sleep(2000);
@@ -139,8 +157,68 @@ public final class Bench {
         if (!guard) {
             try (BrokerProcess b = start(name, dir, port)) {
                 r.put("startup_with_data_s", secondsToFirstProduce(b));
+                // after the restart, so that the metrics above are measured as before transactions existed
+                transactions(b, tool, big, round, r);
             }
         }
+        return print(r);
+    }
+
+    /**
+     * Transactional produce (one transactional id, a commit every 100 ms, 1 KB records, 6 partitions), then the same topic
+     * consumed read_committed and read_uncommitted (after unmeasured reads of an eighth of it at each level, so that
+     * neither pays for the broker's cold fetch path). "txn_rc_over_ru" is read_committed over read_uncommitted
+     * throughput within one broker (what the isolation level costs), not a comparison of the two brokers.
+     */
+    private static void transactions(BrokerProcess b, Tool tool, long records, int round, Map<String, Double> r) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", b.bootstrap()))) {
+            admin.createTopics(List.of(new NewTopic("txn", 6, (short) 1), new NewTopic("txn-warm-up", 1, (short) 1))).all().get();
+        }
+        // the transaction coordinator's first use (Kafka creates its 50-partition state topic) is not what is measured
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrap());
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "bench-txn-warm-up");
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>("txn-warm-up", "warm-up".getBytes()));
+            producer.commitTransaction();
+        }
+        double gb = records * 1024.0 / 1e9;
+        double cpu0 = b.cpuSeconds();
+        String log = "produce-txn.log";
+        String out = tool.await(tool.produceTransactional(b.bootstrap(), "txn", records, 1024, "bench-txn-" + round, 100, log), log);
+        r.put("produce_txn_1kb_p6_mbps", Tool.producedMBps(out));
+        r.put("cpu_s_per_gb_txn_produced", (b.cpuSeconds() - cpu0) / gb);
+        // how long the producer waited in commitTransaction (the last records' acknowledgements, then EndTxn)
+        r.put("txn_commit_wait_s", Tool.metric(out, "producer-metrics:txn-commit-time-ns-total") / 1e9);
+        // both isolation levels' read paths warmed up (JIT), so that neither measured read pays for the other
+        tool.consume(b.bootstrap(), "txn", records / 8, "consume-txn-warm-up-rc.log", "isolation.level=read_committed");
+        tool.consume(b.bootstrap(), "txn", records / 8, "consume-txn-warm-up-ru.log", "isolation.level=read_uncommitted");
+        double cpu1 = b.cpuSeconds();
+        double committed = tool.consume(b.bootstrap(), "txn", records, "consume-txn-rc.log", "isolation.level=read_committed");
+        double cpu2 = b.cpuSeconds();
+        double uncommitted = tool.consume(b.bootstrap(), "txn", records, "consume-txn-ru.log", "isolation.level=read_uncommitted");
+        r.put("consume_txn_rc_mbps", committed);
+        r.put("consume_txn_ru_mbps", uncommitted);
+        r.put("txn_rc_over_ru", committed / uncommitted);
+        r.put("cpu_s_per_gb_txn_rc_consumed", (cpu2 - cpu1) / gb);
+        r.put("cpu_s_per_gb_txn_ru_consumed", (b.cpuSeconds() - cpu2) / gb);
+    }
+
+    /** Deletes a round's broker data (a full run writes about 20 GB); the tools' and brokers' logs stay. */
+    private void deleteData(String name, int round) throws IOException {
+        Path data = work.resolve(name + "-" + round).resolve("logs");
+        if (Files.exists(data)) {
+            try (Stream<Path> paths = Files.walk(data)) {
+                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    private static Map<String, Double> print(Map<String, Double> r) {
         r.forEach((k, v) -> System.out.printf("   %-28s %10.2f%n", k, v));
         return r;
     }
@@ -231,6 +309,9 @@ public final class Bench {
     }
 
     private static double median(List<Double> values) {
+        if (values == null) {
+            return Double.NaN;
+        }
         List<Double> sorted = new ArrayList<>(values);
         sorted.sort(null);
         int n = sorted.size();

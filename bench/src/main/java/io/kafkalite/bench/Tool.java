@@ -42,11 +42,28 @@ final class Tool {
         return out;
     }
 
-    /** ProducerPerformance: MB/s from its final summary line. */
-    Process produce(String bootstrap, String topic, long records, int size, String logName) throws IOException {
-        return start("org.apache.kafka.tools.ProducerPerformance", List.of("--topic", topic, "--num-records", String.valueOf(records),
-                "--record-size", String.valueOf(size), "--throughput", "-1", "--producer-props", "bootstrap.servers=" + bootstrap,
-                "acks=all", "linger.ms=5", "batch.size=131072"), logName);
+    /** ProducerPerformance (acks=all, linger.ms=5, batch.size=131072); {@code extra} are more tool options. */
+    Process produce(String bootstrap, String topic, long records, int size, String logName, String... extra) throws IOException {
+        List<String> args = new ArrayList<>(List.of(extra));
+        args.addAll(List.of("--topic", topic, "--num-records", String.valueOf(records), "--record-size", String.valueOf(size),
+                "--throughput", "-1", "--producer-props", "bootstrap.servers=" + bootstrap, "acks=all", "linger.ms=5", "batch.size=131072"));
+        return start("org.apache.kafka.tools.ProducerPerformance", args, logName);
+    }
+
+    /** ProducerPerformance in transactions: one transactional id, a commit every {@code durationMs}; prints the producer's metrics. */
+    Process produceTransactional(String bootstrap, String topic, long records, int size, String transactionalId, int durationMs,
+            String logName) throws IOException {
+        return produce(bootstrap, topic, records, size, logName, "--transactional-id", transactionalId, "--transaction-duration-ms",
+                String.valueOf(durationMs), "--print-metrics");
+    }
+
+    /** A metric printed by --print-metrics ("group:name", any tags), e.g. "producer-metrics:txn-commit-time-ns-total". */
+    static double metric(String output, String name) {
+        Matcher m = Pattern.compile("^" + Pattern.quote(name) + ":\\{[^}]*\\}\\s*: ([0-9.]+)$", Pattern.MULTILINE).matcher(output);
+        if (!m.find()) {
+            throw new IllegalStateException("no metric " + name + " in: " + tail(output));
+        }
+        return Double.parseDouble(m.group(1));
     }
 
     static double producedMBps(String output) {
@@ -62,10 +79,17 @@ final class Tool {
         return last;
     }
 
-    /** ConsumerPerformance: fetch MB/s (excluding the group join) from its CSV line. */
-    double consume(String bootstrap, String topic, long records, String logName) throws IOException, InterruptedException {
-        String out = run("org.apache.kafka.tools.ConsumerPerformance", List.of("--bootstrap-server", bootstrap, "--topic", topic,
-                "--num-records", String.valueOf(records), "--timeout", "120000", "--group", "perf-" + System.nanoTime()), logName);
+    /**
+     * ConsumerPerformance: fetch MB/s (excluding the group join) from its CSV line; {@code properties} are consumer configs
+     * ("isolation.level=read_committed"), passed with --command-property.
+     */
+    double consume(String bootstrap, String topic, long records, String logName, String... properties) throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("--bootstrap-server", bootstrap, "--topic", topic, "--num-records", String.valueOf(records),
+                "--timeout", "120000", "--group", "perf-" + System.nanoTime()));
+        for (String property : properties) {
+            args.addAll(List.of("--command-property", property));
+        }
+        String out = run("org.apache.kafka.tools.ConsumerPerformance", args, logName);
         for (String line : out.lines().toList()) {
             String[] f = line.split(",\\s*");
             if (f.length >= 10 && f[0].matches("\\d{4}-.*")) {
