@@ -12,7 +12,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.DescribeTransactionsResponseData;
 import org.apache.kafka.common.message.ListTransactionsResponseData;
@@ -501,60 +500,14 @@ public final class TransactionCoordinator implements AutoCloseable {
     // ---------------------------------------------------------------- admin
 
     public CompletableFuture<List<DescribeTransactionsResponseData.TransactionState>> describe(List<String> transactionalIds) {
-        return onCoordinator(() -> {
-            List<DescribeTransactionsResponseData.TransactionState> result = new ArrayList<>();
-            for (String id : transactionalIds) {
-                DescribeTransactionsResponseData.TransactionState s = new DescribeTransactionsResponseData.TransactionState()
-                        .setTransactionalId(id);
-                TransactionMetadata m = transactions.get(id);
-                if (id == null || id.isEmpty()) {
-                    s.setErrorCode(Errors.INVALID_REQUEST.code());
-                } else if (m == null) {
-                    s.setErrorCode(Errors.TRANSACTIONAL_ID_NOT_FOUND.code());
-                } else {
-                    s.setErrorCode(Errors.NONE.code()).setTransactionState(m.state.kafkaName).setTransactionTimeoutMs(m.timeoutMs)
-                            .setTransactionStartTimeMs(m.startTimestamp).setProducerId(m.producerId).setProducerEpoch(m.producerEpoch);
-                    Map<String, DescribeTransactionsResponseData.TopicData> topics = new java.util.TreeMap<>();
-                    for (TopicPartition tp : m.partitions) {
-                        topics.computeIfAbsent(tp.topic(), t -> new DescribeTransactionsResponseData.TopicData().setTopic(t))
-                                .partitions().add(tp.partition());
-                    }
-                    topics.values().forEach(s.topics()::add);
-                }
-                result.add(s);
-            }
-            return done(result);
-        });
+        return onCoordinator(() -> done(transactionalIds.stream().map(id -> TransactionListings.describe(id, transactions.get(id))).toList()));
     }
 
-    /**
-     * ListTransactions: filtered by state names (unknown names are returned in {@code unknownStateFilters}),
-     * producer ids, a minimum running time ({@code durationFilterMs}, -1 for none) and a regular expression
-     * over the id (null for none).
-     */
+    /** ListTransactions: see {@link TransactionListings#list}. */
     public CompletableFuture<ListTransactionsResponseData> list(Set<String> states, Set<Long> producerIds, long durationFilterMs,
                                                                 String idPattern) {
-        return onCoordinator(() -> {
-            ListTransactionsResponseData data = new ListTransactionsResponseData().setErrorCode(Errors.NONE.code());
-            Set<String> known = new HashSet<>();
-            for (TransactionState s : TransactionState.values()) {
-                known.add(s.kafkaName);
-            }
-            states.stream().filter(s -> !known.contains(s)).forEach(data.unknownStateFilters()::add);
-            Pattern pattern = idPattern == null || idPattern.isEmpty() ? null : Pattern.compile(idPattern);
-            long now = scheduler.now();
-            for (TransactionMetadata m : transactions.values()) {
-                boolean match = (states.isEmpty() || states.contains(m.state.kafkaName))
-                        && (producerIds.isEmpty() || producerIds.contains(m.producerId))
-                        && (durationFilterMs < 0 || (m.state == TransactionState.ONGOING && now - m.startTimestamp > durationFilterMs))
-                        && (pattern == null || pattern.matcher(m.transactionalId).matches());
-                if (match) {
-                    data.transactionStates().add(new ListTransactionsResponseData.TransactionState().setTransactionalId(m.transactionalId)
-                            .setProducerId(m.producerId).setTransactionState(m.state.kafkaName));
-                }
-            }
-            return done(data);
-        });
+        return onCoordinator(() -> done(TransactionListings.list(transactions.values(), states, producerIds, durationFilterMs, idPattern,
+                scheduler.now())));
     }
 
     @Override
