@@ -49,11 +49,18 @@ public final class Broker implements AutoCloseable {
     /** Starts a broker from Kafka-named properties. */
     public static Broker start(Map<String, String> props) throws Exception {
         BrokerConfig config = new BrokerConfig(props);
-        Listener listener = clientListener(config);
-        SecurityProtocol protocol = securityProtocol(listener.name(), (String) config.value("listener.security.protocol.map"));
-        if (protocol != SecurityProtocol.PLAINTEXT) {
-            throw new ConfigException("Listener " + listener.name() + " uses " + protocol + "; only PLAINTEXT is supported so far");
+        List<Listener> clientListeners = clientListeners(config);
+        String protocolMap = (String) config.value("listener.security.protocol.map");
+        for (Listener l : clientListeners) {
+            SecurityProtocol p = securityProtocol(l.name(), protocolMap);
+            if (p != SecurityProtocol.PLAINTEXT) { // never fail open: refuse to start rather than serve it in plaintext or not at all
+                throw new ConfigException("Listener " + l.name() + " uses " + p + ", which this broker does not support yet (only PLAINTEXT);"
+                        + " refusing to start");
+            }
         }
+        UnsupportedSecurity.refuse(config.originals());
+        Listener listener = clientListeners.get(0);
+        SecurityProtocol protocol = SecurityProtocol.PLAINTEXT;
         Path logDir = Path.of(config.logDir());
         LogStore store = LogStore.open(logDir, config.originals());
         GroupCoordinator groups = null;
@@ -103,10 +110,10 @@ public final class Broker implements AutoCloseable {
     }
 
     /**
-     * The first listener that is not a KRaft controller listener ({@code controller.listener.names}), so
-     * Kafka's own server.properties ({@code PLAINTEXT://:9092,CONTROLLER://:9093}) works as it is.
+     * The listeners that are not KRaft controller listeners ({@code controller.listener.names}), so Kafka's
+     * own server.properties ({@code PLAINTEXT://:9092,CONTROLLER://:9093}) works as it is; the first is served.
      */
-    private static Listener clientListener(BrokerConfig config) {
+    private static List<Listener> clientListeners(BrokerConfig config) {
         String controllers = (String) config.value("controller.listener.names");
         List<String> controllerNames = controllers == null ? List.of() : List.of(controllers.toUpperCase(java.util.Locale.ROOT).split("\\s*,\\s*"));
         List<Listener> candidates = config.listeners().stream().map(Listener::parse)
@@ -117,7 +124,7 @@ public final class Broker implements AutoCloseable {
         if (config.listeners().size() > 1) {
             log.warn("Serving listener {}; ignoring the other listeners of {}", candidates.get(0).name(), config.listeners());
         }
-        return candidates.get(0);
+        return candidates;
     }
 
     private static SecurityProtocol securityProtocol(String listenerName, String map) {

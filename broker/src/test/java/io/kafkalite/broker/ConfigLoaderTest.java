@@ -3,6 +3,7 @@ package io.kafkalite.broker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kafkalite.handlers.BrokerConfig;
 import java.nio.file.Files;
@@ -62,6 +63,21 @@ class ConfigLoaderTest {
                 "log.retention.hours=168", "log.segment.bytes=1073741824", "log.retention.check.interval.ms=300000", ""));
         try (Broker broker = Broker.start(ConfigLoader.load(List.of(file.toString()), Map.of()))) {
             assertEquals(port, broker.port(), "the PLAINTEXT listener is served, not the controller one");
+        }
+    }
+
+    @Test
+    void securitySettingsItCannotHonourStopTheStart(@org.junit.jupiter.api.io.TempDir Path data) {
+        Map<String, String> base = Map.of("listeners", "PLAINTEXT://localhost:0", "log.dirs", data.toString());
+        for (Map<String, String> extra : List.of(Map.of("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer"),
+                Map.of("super.users", "User:admin"), Map.of("ssl.keystore.location", "/k.p12"), Map.of("sasl.enabled.mechanisms", "PLAIN"),
+                Map.of("listener.name.plaintext.plain.sasl.jaas.config", "x"), Map.of("listener.name.sasl.ssl.client.auth", "required"),
+                Map.of("security.inter.broker.protocol", "SSL"),
+                Map.of("listeners", "PLAINTEXT://localhost:0,SASL_PLAINTEXT://localhost:0"))) {
+            Map<String, String> props = new java.util.HashMap<>(base);
+            props.putAll(extra);
+            ConfigException e = assertThrows(ConfigException.class, () -> Broker.start(props).close(), extra.toString());
+            assertTrue(e.getMessage().contains("refus"), e.getMessage());
         }
     }
 
