@@ -90,21 +90,7 @@ public final class GroupCoordinator implements AutoCloseable {
     }
 
     private <T> CompletableFuture<T> onCoordinator(Supplier<CompletableFuture<T>> work) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        scheduler.execute(() -> {
-            try {
-                work.get().whenComplete((v, e) -> {
-                    if (e != null) {
-                        result.completeExceptionally(e);
-                    } else {
-                        result.complete(v);
-                    }
-                });
-            } catch (RuntimeException e) {
-                result.completeExceptionally(e);
-            }
-        });
-        return result;
+        return scheduler.call(work);
     }
 
     private static <T> CompletableFuture<T> done(T value) {

@@ -1,5 +1,8 @@
 package io.kafkalite.groups;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
 /**
  * The coordinator's clock and timers. Timers are keyed ({@code sessionTimeoutKey(group, member)}):
  * scheduling a key replaces its timer. Every task runs on the coordinator thread, so coordinator
@@ -14,4 +17,23 @@ public interface Scheduler {
 
     /** Runs a task on the coordinator thread. */
     void execute(Runnable task);
+
+    /** Runs work on the coordinator thread; the result completes as the future work returns does (or with what it threw). */
+    default <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> work) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        execute(() -> {
+            try {
+                work.get().whenComplete((v, e) -> {
+                    if (e != null) {
+                        result.completeExceptionally(e);
+                    } else {
+                        result.complete(v);
+                    }
+                });
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
 }

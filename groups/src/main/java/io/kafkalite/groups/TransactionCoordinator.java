@@ -100,21 +100,7 @@ public final class TransactionCoordinator implements AutoCloseable {
     }
 
     private <T> CompletableFuture<T> onCoordinator(Supplier<CompletableFuture<T>> work) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        scheduler.execute(() -> {
-            try {
-                work.get().whenComplete((v, e) -> {
-                    if (e != null) {
-                        result.completeExceptionally(e);
-                    } else {
-                        result.complete(v);
-                    }
-                });
-            } catch (RuntimeException e) {
-                result.completeExceptionally(e);
-            }
-        });
-        return result;
+        return scheduler.call(work);
     }
 
     /** Persists the transaction's current state; the future completes on the coordinator thread. */
