@@ -1,0 +1,118 @@
+package io.kafkalite.wire;
+
+import java.net.InetSocketAddress;
+import javax.net.ssl.SSLSession;
+import org.apache.kafka.common.network.ListenerName;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
+
+/**
+ * The security state of one client connection: its listener, who it is and whether it may send
+ * requests. A PLAINTEXT connection is authenticated (as ANONYMOUS) from the start, an SSL one once
+ * the TLS handshake is done (as its certificate's principal, or ANONYMOUS without one), a SASL one
+ * once SaslAuthenticate succeeded. Until then only ApiVersions, SaslHandshake and SaslAuthenticate
+ * are served; anything else closes the connection, as Kafka does. With a session lifetime
+ * ({@code connections.max.reauth.ms}, KIP-368) a request other than a re-authentication after it
+ * expired closes the connection too.
+ */
+public final class Connection {
+    private final ListenerName listener;
+    private final SecurityProtocol protocol;
+    private final InetSocketAddress remote;
+    private volatile KafkaPrincipal principal = KafkaPrincipal.ANONYMOUS;
+    private volatile boolean authenticated;
+    /** System.nanoTime() after which only re-authentication is served; 0 for none. */
+    private volatile long sessionExpiryNanos;
+    private volatile SSLSession sslSession;
+    private volatile boolean closeAfterResponse;
+    /** The SASL exchange in progress (owned by the SASL handlers); null between exchanges. */
+    private volatile Object saslExchange;
+
+    public Connection(ListenerName listener, SecurityProtocol protocol, InetSocketAddress remote) {
+        this.listener = listener;
+        this.protocol = protocol;
+        this.remote = remote;
+        this.authenticated = protocol == SecurityProtocol.PLAINTEXT;
+    }
+
+    public ListenerName listener() {
+        return listener;
+    }
+
+    public SecurityProtocol protocol() {
+        return protocol;
+    }
+
+    public InetSocketAddress remote() {
+        return remote;
+    }
+
+    public KafkaPrincipal principal() {
+        return principal;
+    }
+
+    public boolean isAuthenticated() {
+        return authenticated;
+    }
+
+    public boolean usesSasl() {
+        return protocol == SecurityProtocol.SASL_PLAINTEXT || protocol == SecurityProtocol.SASL_SSL;
+    }
+
+    /** The TLS session once its handshake is done; null on plaintext connections. */
+    public SSLSession sslSession() {
+        return sslSession;
+    }
+
+    /** The TLS handshake completed; an SSL (not SASL_SSL) connection is authenticated by it. */
+    void tlsEstablished(SSLSession session, KafkaPrincipal certificatePrincipal) {
+        this.sslSession = session;
+        if (protocol == SecurityProtocol.SSL) {
+            authenticated(certificatePrincipal, 0);
+        }
+    }
+
+    /**
+     * Authentication (or re-authentication) succeeded.
+     * @param sessionExpiryNanos System.nanoTime() at which the session expires, 0 for never
+     */
+    public void authenticated(KafkaPrincipal principal, long sessionExpiryNanos) {
+        this.principal = principal;
+        this.sessionExpiryNanos = sessionExpiryNanos;
+        this.authenticated = true;
+    }
+
+    public Object saslExchange() {
+        return saslExchange;
+    }
+
+    public void saslExchange(Object exchange) {
+        this.saslExchange = exchange;
+    }
+
+    /** The response being built is the last one: the connection closes once it is written (failed authentication). */
+    public void closeAfterResponse() {
+        this.closeAfterResponse = true;
+    }
+
+    boolean closesAfterResponse() {
+        return closeAfterResponse;
+    }
+
+    /**
+     * Why this request may not be served on this connection now, or null if it may.
+     * The caller closes the connection when it is not null.
+     */
+    String refusal(ApiKeys api, long nowNanos) {
+        boolean authApi = api == ApiKeys.API_VERSIONS || api == ApiKeys.SASL_HANDSHAKE || api == ApiKeys.SASL_AUTHENTICATE;
+        if (!authenticated) {
+            return authApi ? null : "unexpected " + api + " request before authentication";
+        }
+        long expiry = sessionExpiryNanos;
+        if (expiry != 0 && nowNanos - expiry > 0 && api != ApiKeys.SASL_HANDSHAKE && api != ApiKeys.SASL_AUTHENTICATE) {
+            return "session expired (connections.max.reauth.ms) and the client sent " + api + " instead of re-authenticating";
+        }
+        return null;
+    }
+}
