@@ -1,2 +1,0 @@
-/** Authentication and authorization (to come; see README.md). */
-package io.kafkalite.acl;
