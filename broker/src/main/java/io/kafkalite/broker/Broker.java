@@ -13,14 +13,17 @@ import io.kafkalite.handlers.TransactionMarkerWriter;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.wire.ConnectionLimits;
 import io.kafkalite.wire.KafkaServer;
+import io.kafkalite.wire.ListenerSpec;
 import io.kafkalite.wire.RequestHandlerPool;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,25 +36,25 @@ public final class Broker implements AutoCloseable {
     private final GroupCoordinator groups;
     private final TransactionCoordinator transactions;
     private final RequestHandlerPool requestHandlers;
-    private final KafkaServer server;
+    private final List<KafkaServer> servers;
     private final ClusterInfo cluster;
 
     private Broker(LogStore store, GroupCoordinator groups, TransactionCoordinator transactions, RequestHandlerPool requestHandlers,
-                   KafkaServer server, ClusterInfo cluster) {
+                   List<KafkaServer> servers, ClusterInfo cluster) {
         this.store = store;
         this.groups = groups;
         this.transactions = transactions;
         this.requestHandlers = requestHandlers;
-        this.server = server;
+        this.servers = servers;
         this.cluster = cluster;
     }
 
     /** Starts a broker from Kafka-named properties. */
     public static Broker start(Map<String, String> props) throws Exception {
         BrokerConfig config = new BrokerConfig(props);
-        List<Listener> clientListeners = clientListeners(config);
+        List<Listener> listeners = clientListeners(config);
         String protocolMap = (String) config.value("listener.security.protocol.map");
-        for (Listener l : clientListeners) {
+        for (Listener l : listeners) {
             SecurityProtocol p = securityProtocol(l.name(), protocolMap);
             if (p != SecurityProtocol.PLAINTEXT) { // never fail open: refuse to start rather than serve it in plaintext or not at all
                 throw new ConfigException("Listener " + l.name() + " uses " + p + ", which this broker does not support yet (only PLAINTEXT);"
@@ -59,29 +62,35 @@ public final class Broker implements AutoCloseable {
             }
         }
         UnsupportedSecurity.refuse(config.originals());
-        Listener listener = clientListeners.get(0);
-        SecurityProtocol protocol = SecurityProtocol.PLAINTEXT;
         Path logDir = Path.of(config.logDir());
         LogStore store = LogStore.open(logDir, config.originals());
         GroupCoordinator groups = null;
         TransactionCoordinator transactions = null;
         RequestHandlerPool requestHandlers = null;
+        List<KafkaServer> servers = new ArrayList<>();
         try {
-            ClusterInfo cluster = new ClusterInfo(config.nodeId(), store.clusterId(), listener.host(), listener.port());
+            ClusterInfo cluster = new ClusterInfo(config.nodeId(), store.clusterId());
             groups = new GroupCoordinator(new CoordinatorThread(), GroupConfig.from(config.originals()),
                     store.durableMap("group_offsets"), store.durableMap("group_metadata"), Handlers.topicsView(store));
             transactions = new TransactionCoordinator(new CoordinatorThread("transaction-coordinator"), TransactionConfig.from(config.originals()),
                     store.durableMap("transactions"), store::newProducerId, new TransactionMarkerWriter(store), groups);
             requestHandlers = new RequestHandlerPool(config.numIoThreads(), config.queuedMaxRequests());
             HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, transactions, requestHandlers);
-            KafkaServer server = KafkaServer.start(listener.bindsAll() ? null : listener.host(), listener.port(), listener.name(),
-                    protocol, config.socketRequestMaxBytes(), config.numNetworkThreads(), connectionLimits(config), requestHandlers, handlers);
-            Listener advertised = advertised(config, listener, server.port());
-            cluster.advertise(advertised.host(), advertised.port());
-            log.info("Broker {} of cluster {} listening on {}:{} (advertised as {}:{}), data in {}", config.nodeId(), store.clusterId(),
-                    listener.bindsAll() ? "*" : listener.host(), server.port(), advertised.host(), advertised.port(), logDir.toAbsolutePath().normalize());
-            return new Broker(store, groups, transactions, requestHandlers, server, cluster);
+            for (Listener listener : listeners) {
+                ListenerSpec spec = new ListenerSpec(ListenerName.normalised(listener.name()), listener.bindsAll() ? null : listener.host(),
+                        listener.port(), SecurityProtocol.PLAINTEXT, null, null);
+                KafkaServer server = KafkaServer.start(spec, config.socketRequestMaxBytes(), config.numNetworkThreads(),
+                        connectionLimits(config), requestHandlers, handlers);
+                servers.add(server);
+                Listener advertised = advertised(config, listener, server.port());
+                cluster.advertise(spec.name(), advertised.host(), advertised.port());
+                log.info("Listener {} ({}) on {}:{}, advertised as {}:{}", listener.name(), spec.protocol(),
+                        listener.bindsAll() ? "*" : listener.host(), server.port(), advertised.host(), advertised.port());
+            }
+            log.info("Broker {} of cluster {} started, data in {}", config.nodeId(), store.clusterId(), logDir.toAbsolutePath().normalize());
+            return new Broker(store, groups, transactions, requestHandlers, servers, cluster);
         } catch (Exception | Error e) {
+            servers.forEach(KafkaServer::close);
             if (requestHandlers != null) {
                 requestHandlers.close();
             }
@@ -111,7 +120,7 @@ public final class Broker implements AutoCloseable {
 
     /**
      * The listeners that are not KRaft controller listeners ({@code controller.listener.names}), so Kafka's
-     * own server.properties ({@code PLAINTEXT://:9092,CONTROLLER://:9093}) works as it is; the first is served.
+     * own server.properties ({@code PLAINTEXT://:9092,CONTROLLER://:9093}) works as it is; each is served.
      */
     private static List<Listener> clientListeners(BrokerConfig config) {
         String controllers = (String) config.value("controller.listener.names");
@@ -121,8 +130,11 @@ public final class Broker implements AutoCloseable {
         if (candidates.isEmpty()) {
             throw new ConfigException("listeners has no listener for clients (all are controller listeners): " + config.listeners());
         }
-        if (config.listeners().size() > 1) {
-            log.warn("Serving listener {}; ignoring the other listeners of {}", candidates.get(0).name(), config.listeners());
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Listener l : candidates) {
+            if (!names.add(l.name().toUpperCase(java.util.Locale.ROOT))) {
+                throw new ConfigException("listeners names " + l.name() + " twice: " + config.listeners());
+            }
         }
         return candidates;
     }
@@ -154,9 +166,19 @@ public final class Broker implements AutoCloseable {
         return new Listener(chosen.name(), host, chosen.port() == 0 ? boundPort : chosen.port());
     }
 
-    /** The port the listener bound. */
+    /** The port the first listener bound. */
     public int port() {
-        return server.port();
+        return servers.get(0).port();
+    }
+
+    /** The port the named listener bound. */
+    public int port(String listenerName) {
+        for (int i = 0; i < servers.size(); i++) {
+            if (servers.get(i).listener().value().equalsIgnoreCase(listenerName)) {
+                return servers.get(i).port();
+            }
+        }
+        throw new IllegalArgumentException("No listener " + listenerName);
     }
 
     public String clusterId() {
@@ -166,7 +188,7 @@ public final class Broker implements AutoCloseable {
     @Override
     public void close() {
         log.info("Shutting down");
-        server.close();
+        servers.forEach(KafkaServer::close);
         requestHandlers.close(); // after the listener: no new requests; before the store: handlers may still be writing
         transactions.close();
         groups.close();

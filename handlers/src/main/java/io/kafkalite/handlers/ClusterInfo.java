@@ -1,17 +1,29 @@
 package io.kafkalite.handlers;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.network.ListenerName;
 
-/** Who this broker is: node id, cluster id and the endpoint clients are told to use. */
+/**
+ * Who this broker is: node id, cluster id and, per listener, the endpoint clients are told to use. A
+ * client is answered with the advertised address of the listener it connected to, as in Kafka.
+ */
 public final class ClusterInfo {
     private final int nodeId;
     private final String clusterId;
-    private volatile Node self;
+    private final Map<ListenerName, Node> endpoints = new ConcurrentHashMap<>();
+    private volatile Node first;
 
-    public ClusterInfo(int nodeId, String clusterId, String host, int port) {
+    public ClusterInfo(int nodeId, String clusterId) {
         this.nodeId = nodeId;
         this.clusterId = clusterId;
-        this.self = new Node(nodeId, host, port);
+    }
+
+    /** A broker with one listener (tests). */
+    public ClusterInfo(int nodeId, String clusterId, String host, int port) {
+        this(nodeId, clusterId);
+        advertise(new ListenerName("PLAINTEXT"), host, port);
     }
 
     public int nodeId() {
@@ -22,13 +34,18 @@ public final class ClusterInfo {
         return clusterId;
     }
 
-    /** This broker as clients should reach it (the advertised listener). */
-    public Node self() {
-        return self;
+    /** This broker as clients of that listener should reach it (its advertised listener). */
+    public Node self(ListenerName listener) {
+        Node node = endpoints.get(listener);
+        return node != null ? node : first;
     }
 
-    /** Set once the listener is bound, when the advertised port comes from {@code :0}. */
-    public void advertise(String host, int port) {
-        this.self = new Node(nodeId, host, port);
+    /** Set once each listener is bound, since the advertised port may come from {@code :0}. */
+    public void advertise(ListenerName listener, String host, int port) {
+        Node node = new Node(nodeId, host, port);
+        endpoints.put(listener, node);
+        if (first == null) {
+            first = node;
+        }
     }
 }

@@ -38,7 +38,7 @@ public final class DescribeClusterHandler implements Handler.Immediate<DescribeC
             return new DescribeClusterResponse(data.setErrorCode(Errors.UNSUPPORTED_ENDPOINT_TYPE.code())
                     .setErrorMessage("The request was sent to a broker endpoint; ask for endpoint type 1"));
         }
-        Node self = cluster.self();
+        Node self = cluster.self(request.context().listenerName);
         data.setErrorCode(Errors.NONE.code()).setClusterId(cluster.clusterId()).setControllerId(cluster.nodeId())
                 .setClusterAuthorizedOperations(body.data().includeClusterAuthorizedOperations()
                         ? AuthorizedOperations.CLUSTER : AuthorizedOperations.OMITTED);

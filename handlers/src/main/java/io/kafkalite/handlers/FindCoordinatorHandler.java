@@ -36,21 +36,21 @@ public final class FindCoordinatorHandler implements Handler.Immediate<FindCoord
     public AbstractResponse respond(KafkaRequest request, FindCoordinatorRequest body) {
         byte type = body.data().keyType();
         if (body.version() < FindCoordinatorRequest.MIN_BATCHED_VERSION) {
-            Coordinator c = coordinator(type, body.data().key());
+            Coordinator c = coordinator(request, type, body.data().key());
             return new FindCoordinatorResponse(new FindCoordinatorResponseData().setErrorCode(c.errorCode()).setErrorMessage(c.errorMessage())
                     .setNodeId(c.nodeId()).setHost(c.host()).setPort(c.port()));
         }
         FindCoordinatorResponseData data = new FindCoordinatorResponseData();
         for (String key : body.data().coordinatorKeys()) {
-            data.coordinators().add(coordinator(type, key));
+            data.coordinators().add(coordinator(request, type, key));
         }
         return new FindCoordinatorResponse(data);
     }
 
-    private Coordinator coordinator(byte type, String key) {
+    private Coordinator coordinator(KafkaRequest request, byte type, String key) {
         Coordinator c = new Coordinator().setKey(key).setNodeId(-1).setHost("").setPort(-1);
         if ((type == GROUP || type == TRANSACTION) && key != null && !key.isEmpty()) {
-            Node self = cluster.self();
+            Node self = cluster.self(request.context().listenerName);
             return c.setErrorCode(Errors.NONE.code()).setNodeId(self.id()).setHost(self.host()).setPort(self.port());
         }
         return c.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("Invalid coordinator key or key type");

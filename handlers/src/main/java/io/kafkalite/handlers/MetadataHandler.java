@@ -67,7 +67,7 @@ public final class MetadataHandler implements Handler.Immediate<MetadataRequest>
                 topics.add(lookup(rt, body, includeOps));
             }
         }
-        Node self = cluster.self();
+        Node self = cluster.self(request.context().listenerName);
         MetadataResponseData data = new MetadataResponseData()
                 .setClusterId(cluster.clusterId())
                 .setControllerId(cluster.nodeId())

@@ -60,6 +60,11 @@ public final class Connection {
         return protocol == SecurityProtocol.SASL_PLAINTEXT || protocol == SecurityProtocol.SASL_SSL;
     }
 
+    /** Whether the connection runs over TLS (SSL, SASL_SSL). */
+    public boolean encrypts() {
+        return protocol == SecurityProtocol.SSL || protocol == SecurityProtocol.SASL_SSL;
+    }
+
     /** The TLS session once its handshake is done; null on plaintext connections. */
     public SSLSession sslSession() {
         return sslSession;

@@ -1,10 +1,10 @@
 package io.kafkalite.wire;
 
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -72,6 +72,16 @@ public final class InOrderResponder extends ChannelInboundHandlerAdapter {
             return; // (a closed connection's held frames are released in channelInactive)
         }
         RequestDecoder.Decoded next = held.peekFirst();
+        Connection connection = next.request().connection();
+        if (connection != null) {
+            String refusal = connection.refusal(next.request().body().apiKey(), System.nanoTime());
+            if (refusal != null) {
+                log.info("Closing connection from {}: {}", ctx.channel().remoteAddress(), refusal);
+                ctx.close();
+                return;
+            }
+            next = next.withPrincipalOf(connection); // a request decoded before authentication completed
+        }
         CompletableFuture<AbstractResponse> future;
         try {
             future = dispatcher.dispatch(next.request());
@@ -81,9 +91,13 @@ public final class InOrderResponder extends ChannelInboundHandlerAdapter {
         } catch (RuntimeException e) {
             future = CompletableFuture.failedFuture(e);
         }
-        held.pollFirst();
-        current = next;
-        future.whenComplete((response, error) -> onEventLoop(ctx, next, () -> onResult(ctx, next, response, error)));
+        RequestDecoder.Decoded dispatched = held.pollFirst();
+        current = dispatched;
+        // serialized on the thread that completes the response (a handler thread): TLS copies file bytes there
+        future.whenComplete((response, error) -> {
+            Outgoing out = Outgoing.of(dispatched, response, error);
+            onEventLoop(ctx, dispatched, out, () -> onResult(ctx, dispatched, out));
+        });
     }
 
     private void awaitSlot(ChannelHandlerContext ctx) {
@@ -101,7 +115,7 @@ public final class InOrderResponder extends ChannelInboundHandlerAdapter {
     }
 
     /** Runs on the event loop; if that has shut down (broker closing), just releases the frame. */
-    private static void onEventLoop(ChannelHandlerContext ctx, RequestDecoder.Decoded decoded, Runnable task) {
+    private static void onEventLoop(ChannelHandlerContext ctx, RequestDecoder.Decoded decoded, Outgoing out, Runnable task) {
         if (ctx.executor().inEventLoop()) {
             task.run();
             return;
@@ -110,46 +124,38 @@ public final class InOrderResponder extends ChannelInboundHandlerAdapter {
             ctx.executor().execute(task);
         } catch (RejectedExecutionException shuttingDown) {
             log.debug("Event loop gone; dropping the response to {}", decoded.request().context().header);
+            out.release();
             decoded.frame().release();
         }
     }
 
-    private void onResult(ChannelHandlerContext ctx, RequestDecoder.Decoded decoded, AbstractResponse response, Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    private void onResult(ChannelHandlerContext ctx, RequestDecoder.Decoded decoded, Outgoing out) {
         if (closed) {
+            out.release();
             finish(decoded);
             return;
         }
-        if (cause instanceof CloseConnectionException) {
-            log.info("Closing connection from {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
+        if (out.closeReason() != null) {
+            log.info("Closing connection from {}: {}", ctx.channel().remoteAddress(), out.closeReason());
             finish(decoded);
             ctx.close();
             return;
         }
-        if (cause != null) {
-            log.error("Unexpected error handling {} from {}", decoded.request().context().header, ctx.channel().remoteAddress(), cause);
-            response = decoded.request().body().getErrorResponse(new UnknownServerException(cause.getMessage()));
-        }
-        if (response == null) { // acks=0: nothing to write
+        Connection connection = decoded.request().connection();
+        boolean lastResponse = connection != null && connection.closesAfterResponse();
+        if (out.pieces() == null) { // acks=0: nothing to write
             finish(decoded);
             processNext(ctx);
             updateAutoRead(ctx);
             return;
         }
-        ChannelFuture written;
-        try {
-            written = SendWriter.writeAndFlush(ctx, decoded.request().context().buildResponseSend(response));
-        } catch (Exception e) {
-            log.error("Could not serialize the response to {}; closing the connection", decoded.request().context().header, e);
-            finish(decoded);
-            ctx.close();
-            return;
-        }
         writing = true;
-        written.addListener(f -> {
+        SendWriter.writeAndFlush(ctx, out.pieces()).addListener(f -> {
             writing = false;
             finish(decoded);
-            if (f.isSuccess()) {
+            if (lastResponse) {
+                ctx.close();
+            } else if (f.isSuccess()) {
                 // a fresh task, not a nested call: a response written at once must not recurse into the next request
                 ctx.executor().execute(() -> {
                     processNext(ctx);
@@ -160,6 +166,41 @@ public final class InOrderResponder extends ChannelInboundHandlerAdapter {
                 ctx.close(); // otherwise it would sit unread until connections.max.idle.ms
             }
         });
+    }
+
+    /**
+     * What to do with a request's outcome: write these pieces, write nothing (acks=0), or close the
+     * connection. Built on the thread that completed the response.
+     */
+    private record Outgoing(List<Object> pieces, String closeReason) {
+        static Outgoing of(RequestDecoder.Decoded decoded, AbstractResponse response, Throwable error) {
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            if (cause instanceof CloseConnectionException) {
+                return new Outgoing(null, cause.getMessage());
+            }
+            KafkaRequest request = decoded.request();
+            if (cause != null) {
+                log.error("Unexpected error handling {} from {}", request.context().header, request.context().clientAddress, cause);
+                response = request.body().getErrorResponse(new UnknownServerException(cause.getMessage()));
+            }
+            if (response == null) {
+                return new Outgoing(null, null);
+            }
+            try {
+                Connection connection = request.connection();
+                boolean encrypted = connection != null && connection.encrypts();
+                return new Outgoing(SendWriter.pieces(request.context().buildResponseSend(response), encrypted), null);
+            } catch (Exception e) {
+                log.error("Could not serialize the response to {}; closing the connection", request.context().header, e);
+                return new Outgoing(null, "its response could not be serialized");
+            }
+        }
+
+        void release() {
+            if (pieces != null) {
+                SendWriter.release(pieces);
+            }
+        }
     }
 
     private void finish(RequestDecoder.Decoded decoded) {

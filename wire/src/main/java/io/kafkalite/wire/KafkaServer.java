@@ -18,14 +18,13 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.network.ListenerName;
-import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The Netty server of one listener. On the server channel, {@link ConnectionQuotas} applies
  * {@code max.connections} and {@code max.connections.per.ip}. Pipeline per connection:
- * idle timer ({@code connections.max.idle.ms}) -> frame decoder -> request decoder -> in-order
+ * [TLS -> handshake watcher, on SSL and SASL_SSL listeners] -> idle timer ({@code connections.max.idle.ms}) -> frame decoder -> request decoder -> in-order
  * responder (which dispatches one request at a time; handlers run on the {@link RequestHandlerPool}).
  * Outbound bytes are counted with file regions at their size, so writability is true for zero-copy
  * fetches too; with one request at a time at most one response per connection is queued.
@@ -36,13 +35,15 @@ public final class KafkaServer implements AutoCloseable {
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final Channel serverChannel;
+    private final ListenerName listener;
 
     /** Netty's default estimator counts a FileRegion as 0 bytes; count it at its size. */
     private static final MessageSizeEstimator.Handle DEFAULT_SIZES = DefaultMessageSizeEstimator.DEFAULT.newHandle();
     private static final MessageSizeEstimator REGIONS_BY_SIZE = () -> msg -> msg instanceof FileRegion region
             ? (int) Math.min(Integer.MAX_VALUE, region.count()) : DEFAULT_SIZES.size(msg);
 
-    private KafkaServer(EventLoopGroup boss, EventLoopGroup workers, Channel serverChannel) {
+    private KafkaServer(EventLoopGroup boss, EventLoopGroup workers, Channel serverChannel, ListenerName listener) {
+        this.listener = listener;
         this.boss = boss;
         this.workers = workers;
         this.serverChannel = serverChannel;
@@ -50,19 +51,16 @@ public final class KafkaServer implements AutoCloseable {
 
     /**
      * Binds and starts serving.
-     * @param host          bind address ("" or null for all interfaces)
-     * @param port          0 picks a free port; see {@link #port()}
+     * @param spec          where to bind and how to secure connections; port 0 picks a free port, see {@link #port()}
      * @param maxFrameBytes {@code socket.request.max.bytes}
      * @param threads       event loop threads ({@code num.network.threads})
      * @param limits        connection limits and idle timeout
      * @param pool          the request-handler pool the dispatcher runs handlers on (for waiting on a full queue); may be null
      */
-    public static KafkaServer start(String host, int port, String listenerName, SecurityProtocol protocol, int maxFrameBytes,
-                                    int threads, ConnectionLimits limits, RequestHandlerPool pool,
+    public static KafkaServer start(ListenerSpec spec, int maxFrameBytes, int threads, ConnectionLimits limits, RequestHandlerPool pool,
                                     RequestDispatcher dispatcher) throws InterruptedException {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
-        ListenerName listener = new ListenerName(listenerName);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(NioServerSocketChannel.class)
@@ -79,22 +77,33 @@ public final class KafkaServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        Connection connection = new Connection(spec.name(), spec.protocol(), ch.remoteAddress());
+                        if (spec.tls() != null) {
+                            ch.pipeline()
+                                    .addLast("tls", spec.tls().newHandler(ch.alloc()))
+                                    .addLast("tls-handshake", new TlsHandshakeWatcher(connection, spec.certificatePrincipal()));
+                        }
                         ch.pipeline()
                                 .addLast("idle", new IdleStateHandler(true, 0, 0, limits.connectionsMaxIdleMs(), TimeUnit.MILLISECONDS))
                                 .addLast("frames", new KafkaFrameDecoder(maxFrameBytes))
-                                .addLast("requests", new RequestDecoder(dispatcher, listener, protocol))
+                                .addLast("requests", new RequestDecoder(dispatcher, connection))
                                 .addLast("responder", new InOrderResponder(dispatcher, pool));
                     }
                 });
-        InetSocketAddress address = host == null || host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
+        InetSocketAddress address = spec.host() == null || spec.host().isEmpty() ? new InetSocketAddress(spec.port())
+                : new InetSocketAddress(spec.host(), spec.port());
         try {
             Channel channel = b.bind(address).sync().channel();
-            return new KafkaServer(boss, workers, channel);
+            return new KafkaServer(boss, workers, channel, spec.name());
         } catch (InterruptedException | RuntimeException e) {
             boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
         }
+    }
+
+    public ListenerName listener() {
+        return listener;
     }
 
     /** The port actually bound. */
@@ -107,6 +116,6 @@ public final class KafkaServer implements AutoCloseable {
         serverChannel.close().syncUninterruptibly();
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        log.info("Listener on port {} closed", port());
+        log.info("Listener {} on port {} closed", listener, port());
     }
 }

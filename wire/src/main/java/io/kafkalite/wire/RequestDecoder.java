@@ -8,14 +8,11 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.common.network.ClientInformation;
-import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.requests.ApiVersionsRequest;
 import org.apache.kafka.common.requests.RequestAndSize;
 import org.apache.kafka.common.requests.RequestContext;
 import org.apache.kafka.common.requests.RequestHeader;
-import org.apache.kafka.common.security.auth.KafkaPrincipal;
-import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,18 +28,27 @@ public final class RequestDecoder extends MessageToMessageDecoder<ByteBuf> {
     private static final Logger log = LoggerFactory.getLogger(RequestDecoder.class);
 
     /** A parsed request and the frame its fields point into; the frame is released after the response. */
-    record Decoded(KafkaRequest request, ByteBuf frame) { }
+    record Decoded(KafkaRequest request, ByteBuf frame) {
+        /** This request as sent by the connection's current principal (differs only for frames decoded before authentication completed). */
+        Decoded withPrincipalOf(Connection connection) {
+            RequestContext c = request.context();
+            if (c.principal == connection.principal()) {
+                return this;
+            }
+            RequestContext context = new RequestContext(c.header, c.connectionId, c.clientAddress, c.clientPort, connection.principal(),
+                    c.listenerName, c.securityProtocol, c.clientInformation, c.fromPrivilegedListener);
+            return new Decoded(new KafkaRequest(context, request.body(), request.eventLoop(), request.closeFuture(), connection), frame);
+        }
+    }
 
     private final RequestDispatcher dispatcher;
-    private final ListenerName listenerName;
-    private final SecurityProtocol securityProtocol;
+    private final Connection connection;
     private ClientInformation clientInformation = ClientInformation.EMPTY;
     private String connectionId;
 
-    public RequestDecoder(RequestDispatcher dispatcher, ListenerName listenerName, SecurityProtocol securityProtocol) {
+    public RequestDecoder(RequestDispatcher dispatcher, Connection connection) {
         this.dispatcher = dispatcher;
-        this.listenerName = listenerName;
-        this.securityProtocol = securityProtocol;
+        this.connection = connection;
     }
 
     @Override
@@ -60,9 +66,9 @@ public final class RequestDecoder extends MessageToMessageDecoder<ByteBuf> {
             reject(ctx, api + " v" + header.apiVersion() + " is not supported by this broker");
             return;
         }
-        InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+        InetSocketAddress remote = connection.remote();
         RequestContext context = new RequestContext(header, connectionId(ctx), remote.getAddress(), Optional.of(remote.getPort()),
-                KafkaPrincipal.ANONYMOUS, listenerName, securityProtocol, clientInformation, false);
+                connection.principal(), connection.listener(), connection.protocol(), clientInformation, false);
         RequestAndSize parsed;
         try {
             parsed = context.parseRequest(buffer);
@@ -78,7 +84,7 @@ public final class RequestDecoder extends MessageToMessageDecoder<ByteBuf> {
         if (parsed.request instanceof ApiVersionsRequest avr && avr.isValid() && header.apiVersion() >= 3) {
             clientInformation = new ClientInformation(avr.data().clientSoftwareName(), avr.data().clientSoftwareVersion());
         }
-        out.add(new Decoded(new KafkaRequest(context, parsed.request, ctx.channel().eventLoop(), ctx.channel().closeFuture()), frame.retain()));
+        out.add(new Decoded(new KafkaRequest(context, parsed.request, ctx.channel().eventLoop(), ctx.channel().closeFuture(), connection), frame.retain()));
     }
 
     private String connectionId(ChannelHandlerContext ctx) {
