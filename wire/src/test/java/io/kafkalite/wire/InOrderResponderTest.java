@@ -13,6 +13,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -26,6 +27,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.ApiVersionsRequest;
 import org.apache.kafka.common.requests.ApiVersionsResponse;
+import org.apache.kafka.common.requests.MetadataRequest;
 import org.apache.kafka.common.requests.RequestContext;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
@@ -214,5 +216,74 @@ class InOrderResponderTest {
         socket.messages.forEach(m -> ((ByteBuf) m).release());
         ch.runPendingTasks();
         assertEquals(0, first.frame().refCnt(), "released when its write fails");
+    }
+
+    private static RequestDecoder.Decoded metadataOn(Connection connection, int correlationId) {
+        RequestHeader header = new RequestHeader(ApiKeys.METADATA, (short) 12, "test", correlationId);
+        RequestContext ctx = new RequestContext(header, "c", InetAddress.getLoopbackAddress(), KafkaPrincipal.ANONYMOUS,
+                connection.listener(), connection.protocol(), ClientInformation.EMPTY, false);
+        return new RequestDecoder.Decoded(new KafkaRequest(ctx, MetadataRequest.Builder.allTopics().build((short) 12), null, null, connection),
+                Unpooled.buffer(1));
+    }
+
+    private static Connection saslConnection() {
+        return new Connection(new ListenerName("SASL_PLAINTEXT"), SecurityProtocol.SASL_PLAINTEXT, new InetSocketAddress("127.0.0.1", 5555));
+    }
+
+    @Test
+    void aRequestBeforeSaslAuthenticationClosesTheConnectionUnserved() {
+        EmbeddedChannel ch = new EmbeddedChannel(new InOrderResponder(dispatcher, null));
+        RequestDecoder.Decoded metadata = metadataOn(saslConnection(), 1);
+        ch.writeInbound(metadata);
+        assertEquals(List.of(), dispatched, "never served");
+        assertFalse(ch.isOpen());
+        assertEquals(0, metadata.frame().refCnt());
+    }
+
+    @Test
+    void aRequestDecodedBeforeAuthenticationIsServedAsTheAuthenticatedPrincipal() {
+        Connection connection = saslConnection();
+        KafkaPrincipal alice = new KafkaPrincipal(KafkaPrincipal.USER_TYPE, "alice");
+        RequestDecoder.Decoded metadata = metadataOn(connection, 1);
+        connection.authenticated(alice, 0);
+        List<KafkaPrincipal> seen = new ArrayList<>();
+        RequestDispatcher recording = new RequestDispatcher() {
+            @Override
+            public boolean isSupported(ApiKeys api, short version) {
+                return true;
+            }
+
+            @Override
+            public CompletableFuture<AbstractResponse> dispatch(KafkaRequest request) {
+                seen.add(request.context().principal);
+                return new CompletableFuture<>();
+            }
+        };
+        new EmbeddedChannel(new InOrderResponder(recording, null)).writeInbound(metadata);
+        assertEquals(List.of(alice), seen);
+    }
+
+    @Test
+    void anExpiredSessionClosesTheConnectionOnItsNextRequest() {
+        Connection connection = saslConnection();
+        connection.authenticated(new KafkaPrincipal(KafkaPrincipal.USER_TYPE, "alice"), System.nanoTime() - 1);
+        EmbeddedChannel ch = new EmbeddedChannel(new InOrderResponder(dispatcher, null));
+        ch.writeInbound(metadataOn(connection, 1));
+        assertEquals(List.of(), dispatched);
+        assertFalse(ch.isOpen());
+    }
+
+    @Test
+    void aFailedAuthenticationClosesAfterItsResponse() {
+        Connection connection = saslConnection();
+        EmbeddedChannel ch = new EmbeddedChannel(new InOrderResponder(dispatcher, null));
+        RequestDecoder.Decoded first = request(1);
+        first = new RequestDecoder.Decoded(new KafkaRequest(first.request().context(), first.request().body(), null, null, connection), first.frame());
+        ch.writeInbound(first);
+        connection.closeAfterResponse();
+        pending.get(0).complete(response());
+        ch.runPendingTasks();
+        assertEquals(1, correlationIdOfNextResponse(ch), "the response is written");
+        assertFalse(ch.isOpen(), "then the connection closes");
     }
 }
