@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import org.apache.kafka.common.Endpoint;
 import org.apache.kafka.common.acl.AclBinding;
@@ -121,7 +122,7 @@ public final class AclAuthorizer implements Authorizer {
 
     /** Every listener may start at once: the ACLs were loaded when this was constructed. */
     @Override
-    public Map<Endpoint, ? extends java.util.concurrent.CompletionStage<Void>> start(AuthorizerServerInfo serverInfo) {
+    public Map<Endpoint, ? extends CompletionStage<Void>> start(AuthorizerServerInfo serverInfo) {
         Map<Endpoint, CompletableFuture<Void>> ready = new HashMap<>();
         serverInfo.endpoints().forEach(endpoint -> ready.put(endpoint, CompletableFuture.completedFuture(null)));
         return ready;

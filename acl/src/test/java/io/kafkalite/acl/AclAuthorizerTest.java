@@ -29,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kafkalite.logstore.DurableMap;
 import io.kafkalite.logstore.LogStore;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.acl.AclBinding;
@@ -40,6 +41,7 @@ import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.server.authorizer.Action;
 import org.apache.kafka.server.authorizer.AuthorizationResult;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The decisions of {@link AclAuthorizer}, against Kafka's StandardAuthorizer rules. */
 class AclAuthorizerTest {
@@ -215,6 +217,25 @@ class AclAuthorizerTest {
                 List.of(action(READ, TOPIC, "orders-eu"))).get(0));
         assertEquals(AuthorizationResult.ALLOWED, reloaded.authorize(context("User:bob", "10.0.0.2"),
                 List.of(action(READ, TOPIC, "orders-eu"))).get(0));
+    }
+
+    @Test
+    void aclsSurviveABrokerRestartInLmdb(@TempDir Path logDir) throws Exception {
+        // given
+        AclBinding prefixed = allow(TOPIC, "orders-" + "x".repeat(600), PREFIXED, "User:bob", READ);
+        try (LogStore store = LogStore.open(logDir, Map.of())) {
+            new AclAuthorizer(store.durableMap("acls")).createAcls(null, List.of(prefixed)).get(0).join();
+        }
+
+        // when
+        try (LogStore store = LogStore.open(logDir, Map.of())) {
+            AclAuthorizer reopened = new AclAuthorizer(store.durableMap("acls"));
+
+            // then
+            assertEquals(List.of(prefixed), reopened.acls(org.apache.kafka.common.acl.AclBindingFilter.ANY));
+            assertEquals(AuthorizationResult.ALLOWED, reopened.authorize(context("User:bob", "10.0.0.1"),
+                    List.of(action(READ, TOPIC, "orders-" + "x".repeat(600) + "-eu"))).get(0));
+        }
     }
 
     @Test
