@@ -1,10 +1,12 @@
 package io.kafkalite.broker;
 
+import io.kafkalite.acl.AclAuthorizer;
 import io.kafkalite.groups.CoordinatorThread;
 import io.kafkalite.groups.GroupConfig;
 import io.kafkalite.groups.GroupCoordinator;
 import io.kafkalite.groups.TransactionConfig;
 import io.kafkalite.groups.TransactionCoordinator;
+import io.kafkalite.handlers.Authorization;
 import io.kafkalite.handlers.BrokerConfig;
 import io.kafkalite.handlers.ClusterInfo;
 import io.kafkalite.handlers.HandlerRegistry;
@@ -25,6 +27,7 @@ import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.apache.kafka.server.authorizer.Authorizer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,9 +41,11 @@ public final class Broker implements AutoCloseable {
     private final RequestHandlerPool requestHandlers;
     private final List<KafkaServer> servers;
     private final ClusterInfo cluster;
+    private final Authorizer authorizer;
 
     private Broker(LogStore store, GroupCoordinator groups, TransactionCoordinator transactions, RequestHandlerPool requestHandlers,
-                   List<KafkaServer> servers, ClusterInfo cluster) {
+                   List<KafkaServer> servers, ClusterInfo cluster, Authorizer authorizer) {
+        this.authorizer = authorizer;
         this.store = store;
         this.groups = groups;
         this.transactions = transactions;
@@ -67,6 +72,7 @@ public final class Broker implements AutoCloseable {
         GroupCoordinator groups = null;
         TransactionCoordinator transactions = null;
         RequestHandlerPool requestHandlers = null;
+        Authorizer authorizer = null;
         List<KafkaServer> servers = new ArrayList<>();
         try {
             ClusterInfo cluster = new ClusterInfo(config.nodeId(), store.clusterId());
@@ -75,7 +81,9 @@ public final class Broker implements AutoCloseable {
             transactions = new TransactionCoordinator(new CoordinatorThread("transaction-coordinator"), TransactionConfig.from(config.originals()),
                     store.durableMap("transactions"), store::newProducerId, new TransactionMarkerWriter(store), groups);
             requestHandlers = new RequestHandlerPool(config.numIoThreads(), config.queuedMaxRequests());
-            HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, transactions, requestHandlers);
+            authorizer = AclAuthorizer.forClassName(config.originals().get("authorizer.class.name"), store.durableMap("acls"), config.originals());
+            HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, transactions, requestHandlers,
+                    new Authorization(authorizer));
             for (Listener listener : listeners) {
                 ListenerSpec spec = new ListenerSpec(ListenerName.normalised(listener.name()), listener.bindsAll() ? null : listener.host(),
                         listener.port(), SecurityProtocol.PLAINTEXT, null, null);
@@ -88,12 +96,13 @@ public final class Broker implements AutoCloseable {
                         listener.bindsAll() ? "*" : listener.host(), server.port(), advertised.host(), advertised.port());
             }
             log.info("Broker {} of cluster {} started, data in {}", config.nodeId(), store.clusterId(), logDir.toAbsolutePath().normalize());
-            return new Broker(store, groups, transactions, requestHandlers, servers, cluster);
+            return new Broker(store, groups, transactions, requestHandlers, servers, cluster, authorizer);
         } catch (Exception | Error e) {
             servers.forEach(KafkaServer::close);
             if (requestHandlers != null) {
                 requestHandlers.close();
             }
+            closeQuietly(authorizer);
             if (transactions != null) {
                 transactions.close();
             }
@@ -102,6 +111,16 @@ public final class Broker implements AutoCloseable {
             }
             store.close();
             throw e;
+        }
+    }
+
+    private static void closeQuietly(Authorizer authorizer) {
+        if (authorizer != null) {
+            try {
+                authorizer.close();
+            } catch (Exception e) {
+                log.warn("Closing the authorizer failed", e);
+            }
         }
     }
 
@@ -190,6 +209,7 @@ public final class Broker implements AutoCloseable {
         log.info("Shutting down");
         servers.forEach(KafkaServer::close);
         requestHandlers.close(); // after the listener: no new requests; before the store: handlers may still be writing
+        closeQuietly(authorizer);
         transactions.close();
         groups.close();
         store.close();

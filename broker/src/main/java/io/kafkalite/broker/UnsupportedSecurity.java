@@ -12,7 +12,7 @@ import org.apache.kafka.common.config.ConfigException;
  */
 final class UnsupportedSecurity {
     /** Exact names; besides these, every {@code ssl.*} and {@code sasl.*} key and their per-listener forms. */
-    private static final List<String> NAMES = List.of("authorizer.class.name", "super.users", "principal.builder.class",
+    private static final List<String> NAMES = List.of("principal.builder.class",
             "security.inter.broker.protocol", "delegation.token.secret.key", "delegation.token.master.key");
 
     private UnsupportedSecurity() { }

@@ -44,9 +44,10 @@ public final class Handlers {
     /**
      * @param requestHandlers the request-handler pool ({@code num.io.threads}) that runs the handlers, so the
      *                        network threads never wait on the disk; reads of parked fetches run there too
+     * @param authorization   the authorizer ({@code authorizer.class.name}), or {@link Authorization#NONE}
      */
     public static HandlerRegistry create(LogStore store, ClusterInfo cluster, BrokerConfig config, GroupCoordinator groups,
-                                         TransactionCoordinator transactions, Executor requestHandlers) {
+                                         TransactionCoordinator transactions, Executor requestHandlers, Authorization authorization) {
         HandlerRegistry registry = new HandlerRegistry(requestHandlers);
         return registry
                 .register(new ApiVersionsHandler(registry))
@@ -83,6 +84,9 @@ public final class Handlers {
                 .register(new WriteTxnMarkersHandler(store))
                 .register(new DescribeTransactionsHandler(transactions))
                 .register(new ListTransactionsHandler(transactions))
-                .register(new DescribeProducersHandler(store));
+                .register(new DescribeProducersHandler(store))
+                .register(new CreateAclsHandler(authorization))
+                .register(new DescribeAclsHandler(authorization))
+                .register(new DeleteAclsHandler(authorization));
     }
 }
