@@ -42,9 +42,11 @@ public final class Broker implements AutoCloseable {
     private final List<KafkaServer> servers;
     private final ClusterInfo cluster;
     private final Authorizer authorizer;
+    private final List<SecuredListener> listeners;
 
     private Broker(LogStore store, GroupCoordinator groups, TransactionCoordinator transactions, RequestHandlerPool requestHandlers,
-                   List<KafkaServer> servers, ClusterInfo cluster, Authorizer authorizer) {
+                   List<KafkaServer> servers, ClusterInfo cluster, Authorizer authorizer, List<SecuredListener> listeners) {
+        this.listeners = listeners;
         this.authorizer = authorizer;
         this.store = store;
         this.groups = groups;
@@ -57,18 +59,25 @@ public final class Broker implements AutoCloseable {
     /** Starts a broker from Kafka-named properties. */
     public static Broker start(Map<String, String> props) throws Exception {
         BrokerConfig config = new BrokerConfig(props);
-        List<Listener> listeners = clientListeners(config);
         String protocolMap = (String) config.value("listener.security.protocol.map");
-        for (Listener l : listeners) {
-            SecurityProtocol p = securityProtocol(l.name(), protocolMap);
-            if (p != SecurityProtocol.PLAINTEXT) { // never fail open: refuse to start rather than serve it in plaintext or not at all
-                throw new ConfigException("Listener " + l.name() + " uses " + p + ", which this broker does not support yet (only PLAINTEXT);"
-                        + " refusing to start");
-            }
-        }
         UnsupportedSecurity.refuse(config.originals());
+        List<SecuredListener> listeners = new ArrayList<>();
+        try {
+            for (Listener l : clientListeners(config)) {
+                listeners.add(SecuredListener.build(l, securityProtocol(l.name(), protocolMap), config.originals()));
+            }
+        } catch (RuntimeException e) {
+            listeners.forEach(SecuredListener::close);
+            throw e;
+        }
         Path logDir = Path.of(config.logDir());
-        LogStore store = LogStore.open(logDir, config.originals());
+        LogStore store;
+        try {
+            store = LogStore.open(logDir, config.originals());
+        } catch (Exception | Error e) {
+            listeners.forEach(SecuredListener::close);
+            throw e;
+        }
         GroupCoordinator groups = null;
         TransactionCoordinator transactions = null;
         RequestHandlerPool requestHandlers = null;
@@ -84,9 +93,9 @@ public final class Broker implements AutoCloseable {
             authorizer = AclAuthorizer.forClassName(config.originals().get("authorizer.class.name"), store.durableMap("acls"), config.originals());
             HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, transactions, requestHandlers,
                     new Authorization(authorizer));
-            for (Listener listener : listeners) {
-                ListenerSpec spec = new ListenerSpec(ListenerName.normalised(listener.name()), listener.bindsAll() ? null : listener.host(),
-                        listener.port(), SecurityProtocol.PLAINTEXT, null, null);
+            for (SecuredListener secured : listeners) {
+                Listener listener = secured.listener();
+                ListenerSpec spec = secured.spec();
                 KafkaServer server = KafkaServer.start(spec, config.socketRequestMaxBytes(), config.numNetworkThreads(),
                         connectionLimits(config), requestHandlers, handlers);
                 servers.add(server);
@@ -96,13 +105,14 @@ public final class Broker implements AutoCloseable {
                         listener.bindsAll() ? "*" : listener.host(), server.port(), advertised.host(), advertised.port());
             }
             log.info("Broker {} of cluster {} started, data in {}", config.nodeId(), store.clusterId(), logDir.toAbsolutePath().normalize());
-            return new Broker(store, groups, transactions, requestHandlers, servers, cluster, authorizer);
+            return new Broker(store, groups, transactions, requestHandlers, servers, cluster, authorizer, listeners);
         } catch (Exception | Error e) {
             servers.forEach(KafkaServer::close);
             if (requestHandlers != null) {
                 requestHandlers.close();
             }
             closeQuietly(authorizer);
+            listeners.forEach(SecuredListener::close);
             if (transactions != null) {
                 transactions.close();
             }
@@ -210,6 +220,7 @@ public final class Broker implements AutoCloseable {
         servers.forEach(KafkaServer::close);
         requestHandlers.close(); // after the listener: no new requests; before the store: handlers may still be writing
         closeQuietly(authorizer);
+        listeners.forEach(SecuredListener::close);
         transactions.close();
         groups.close();
         store.close();

@@ -33,6 +33,6 @@ final class UnsupportedSecurity {
 
     private static boolean isSecurity(String key) {
         String k = key.startsWith("listener.name.") ? key.substring(key.indexOf('.', "listener.name.".length()) + 1) : key;
-        return k.startsWith("ssl.") || k.startsWith("sasl.") || k.contains(".sasl.jaas.config") || NAMES.contains(k);
+        return k.startsWith("sasl.") || k.contains(".sasl.jaas.config") || NAMES.contains(k);
     }
 }

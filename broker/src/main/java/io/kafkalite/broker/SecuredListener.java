@@ -1,0 +1,68 @@
+package io.kafkalite.broker;
+
+import io.kafkalite.acl.ListenerPrincipals;
+import io.kafkalite.acl.TlsContexts;
+import io.kafkalite.wire.ListenerSpec;
+import io.netty.handler.ssl.SslContext;
+import java.io.Closeable;
+import java.util.Map;
+import org.apache.kafka.common.network.ListenerName;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
+
+/**
+ * One client listener with what secures it, built from Kafka's settings: its security protocol from
+ * {@code listener.security.protocol.map}, its TLS context ({@code [listener.name.<name>.]ssl.*}) and its
+ * principal builder. Any setting it cannot honour throws a ConfigException naming it, so start-up stops.
+ */
+final class SecuredListener implements Closeable {
+    private final Listener listener;
+    private final ListenerName name;
+    private final SecurityProtocol protocol;
+    private final ListenerPrincipals principals;
+    private final SslContext tls;
+
+    private SecuredListener(Listener listener, ListenerName name, SecurityProtocol protocol, ListenerPrincipals principals, SslContext tls) {
+        this.listener = listener;
+        this.name = name;
+        this.protocol = protocol;
+        this.principals = principals;
+        this.tls = tls;
+    }
+
+    static SecuredListener build(Listener listener, SecurityProtocol protocol, Map<String, String> props) {
+        ListenerName name = ListenerName.normalised(listener.name());
+        if (protocol == SecurityProtocol.SASL_PLAINTEXT || protocol == SecurityProtocol.SASL_SSL) {
+            throw new org.apache.kafka.common.config.ConfigException("Listener " + listener.name() + " uses " + protocol
+                    + ", which this broker does not support yet; refusing to start");
+        }
+        boolean encrypted = protocol == SecurityProtocol.SSL || protocol == SecurityProtocol.SASL_SSL;
+        SslContext tls = encrypted ? TlsContexts.forListener(props, name, protocol) : null;
+        return new SecuredListener(listener, name, protocol, ListenerPrincipals.forListener(props, name), tls);
+    }
+
+    Listener listener() {
+        return listener;
+    }
+
+    ListenerName name() {
+        return name;
+    }
+
+    SecurityProtocol protocol() {
+        return protocol;
+    }
+
+    ListenerPrincipals principals() {
+        return principals;
+    }
+
+    ListenerSpec spec() {
+        return new ListenerSpec(name, listener.bindsAll() ? null : listener.host(), listener.port(), protocol, tls,
+                tls == null ? null : principals::tls);
+    }
+
+    @Override
+    public void close() {
+        principals.close();
+    }
+}
