@@ -1,5 +1,6 @@
 package io.kafkalite.broker;
 
+import io.kafkalite.acl.ScramCredentialStore;
 import io.kafkalite.groups.CoordinatorThread;
 import io.kafkalite.groups.GroupConfig;
 import io.kafkalite.groups.GroupCoordinator;
@@ -73,7 +74,8 @@ public final class Broker implements AutoCloseable {
             transactions = new TransactionCoordinator(new CoordinatorThread("transaction-coordinator"), TransactionConfig.from(config.originals()),
                     store.durableMap("transactions"), store::newProducerId, new TransactionMarkerWriter(store), groups);
             requestHandlers = new RequestHandlerPool(config.numIoThreads(), config.queuedMaxRequests());
-            HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, transactions, requestHandlers);
+            HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, transactions, Map.of(),
+                    new ScramCredentialStore(store.durableMap("scram_credentials")), requestHandlers);
             KafkaServer server = KafkaServer.start(listener.bindsAll() ? null : listener.host(), listener.port(), listener.name(),
                     protocol, config.socketRequestMaxBytes(), config.numNetworkThreads(), connectionLimits(config), requestHandlers, handlers);
             Listener advertised = advertised(config, listener, server.port());

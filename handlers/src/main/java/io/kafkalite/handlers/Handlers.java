@@ -1,13 +1,17 @@
 package io.kafkalite.handlers;
 
+import io.kafkalite.acl.SaslMechanisms;
+import io.kafkalite.acl.ScramCredentialStore;
 import io.kafkalite.groups.GroupCoordinator;
 import io.kafkalite.groups.TopicsView;
 import io.kafkalite.groups.TransactionCoordinator;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.Topic;
 import java.util.Collection;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.network.ListenerName;
 
 /** Builds the registry of every API this broker serves. */
 public final class Handlers {
@@ -42,11 +46,14 @@ public final class Handlers {
     }
 
     /**
+     * @param saslMechanisms   the mechanisms of each SASL listener (listeners without SASL have none)
+     * @param scramCredentials the users' SCRAM credentials (SCRAM authentication and their management APIs)
      * @param requestHandlers the request-handler pool ({@code num.io.threads}) that runs the handlers, so the
      *                        network threads never wait on the disk; reads of parked fetches run there too
      */
     public static HandlerRegistry create(LogStore store, ClusterInfo cluster, BrokerConfig config, GroupCoordinator groups,
-                                         TransactionCoordinator transactions, Executor requestHandlers) {
+                                         TransactionCoordinator transactions, Map<ListenerName, SaslMechanisms> saslMechanisms,
+                                         ScramCredentialStore scramCredentials, Executor requestHandlers) {
         HandlerRegistry registry = new HandlerRegistry(requestHandlers);
         return registry
                 .register(new ApiVersionsHandler(registry))
@@ -83,6 +90,10 @@ public final class Handlers {
                 .register(new WriteTxnMarkersHandler(store))
                 .register(new DescribeTransactionsHandler(transactions))
                 .register(new ListTransactionsHandler(transactions))
-                .register(new DescribeProducersHandler(store));
+                .register(new DescribeProducersHandler(store))
+                .register(new SaslHandshakeHandler(saslMechanisms))
+                .register(new SaslAuthenticateHandler(saslMechanisms))
+                .register(new AlterUserScramCredentialsHandler(scramCredentials, Authorization.NONE))
+                .register(new DescribeUserScramCredentialsHandler(scramCredentials, Authorization.NONE));
     }
 }
