@@ -1,6 +1,8 @@
 package io.kafkalite.broker;
 
 import io.kafkalite.acl.AclAuthorizer;
+import io.kafkalite.acl.SaslMechanisms;
+import io.kafkalite.acl.ScramCredentialStore;
 import io.kafkalite.groups.CoordinatorThread;
 import io.kafkalite.groups.GroupConfig;
 import io.kafkalite.groups.GroupCoordinator;
@@ -61,29 +63,25 @@ public final class Broker implements AutoCloseable {
         BrokerConfig config = new BrokerConfig(props);
         String protocolMap = (String) config.value("listener.security.protocol.map");
         UnsupportedSecurity.refuse(config.originals());
-        List<SecuredListener> listeners = new ArrayList<>();
-        try {
-            for (Listener l : clientListeners(config)) {
-                listeners.add(SecuredListener.build(l, securityProtocol(l.name(), protocolMap), config.originals()));
-            }
-        } catch (RuntimeException e) {
-            listeners.forEach(SecuredListener::close);
-            throw e;
-        }
+        List<Listener> clientListeners = clientListeners(config);
         Path logDir = Path.of(config.logDir());
-        LogStore store;
-        try {
-            store = LogStore.open(logDir, config.originals());
-        } catch (Exception | Error e) {
-            listeners.forEach(SecuredListener::close);
-            throw e;
-        }
+        LogStore store = LogStore.open(logDir, config.originals());
+        List<SecuredListener> listeners = new ArrayList<>();
         GroupCoordinator groups = null;
         TransactionCoordinator transactions = null;
         RequestHandlerPool requestHandlers = null;
         Authorizer authorizer = null;
         List<KafkaServer> servers = new ArrayList<>();
         try {
+            ScramCredentialStore scram = new ScramCredentialStore(store.durableMap("scram_credentials"));
+            Map<ListenerName, SaslMechanisms> sasl = new HashMap<>();
+            for (Listener l : clientListeners) {
+                SecuredListener secured = SecuredListener.build(l, securityProtocol(l.name(), protocolMap), config.originals(), scram);
+                listeners.add(secured);
+                if (secured.sasl() != null) {
+                    sasl.put(secured.name(), secured.sasl());
+                }
+            }
             ClusterInfo cluster = new ClusterInfo(config.nodeId(), store.clusterId());
             groups = new GroupCoordinator(new CoordinatorThread(), GroupConfig.from(config.originals()),
                     store.durableMap("group_offsets"), store.durableMap("group_metadata"), Handlers.topicsView(store));
@@ -91,8 +89,8 @@ public final class Broker implements AutoCloseable {
                     store.durableMap("transactions"), store::newProducerId, new TransactionMarkerWriter(store), groups);
             requestHandlers = new RequestHandlerPool(config.numIoThreads(), config.queuedMaxRequests());
             authorizer = AclAuthorizer.forClassName(config.originals().get("authorizer.class.name"), store.durableMap("acls"), config.originals());
-            HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, transactions, requestHandlers,
-                    new Authorization(authorizer));
+            HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, transactions, sasl, scram,
+                    requestHandlers, new Authorization(authorizer));
             for (SecuredListener secured : listeners) {
                 Listener listener = secured.listener();
                 ListenerSpec spec = secured.spec();

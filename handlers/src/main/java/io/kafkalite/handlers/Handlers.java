@@ -1,13 +1,17 @@
 package io.kafkalite.handlers;
 
+import io.kafkalite.acl.SaslMechanisms;
+import io.kafkalite.acl.ScramCredentialStore;
 import io.kafkalite.groups.GroupCoordinator;
 import io.kafkalite.groups.TopicsView;
 import io.kafkalite.groups.TransactionCoordinator;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.Topic;
 import java.util.Collection;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.network.ListenerName;
 
 /** Builds the registry of every API this broker serves. */
 public final class Handlers {
@@ -42,12 +46,15 @@ public final class Handlers {
     }
 
     /**
+     * @param saslMechanisms   the mechanisms of each SASL listener (listeners without SASL have none)
+     * @param scramCredentials the users' SCRAM credentials (SCRAM authentication and their management APIs)
      * @param requestHandlers the request-handler pool ({@code num.io.threads}) that runs the handlers, so the
      *                        network threads never wait on the disk; reads of parked fetches run there too
      * @param authorization   the authorizer ({@code authorizer.class.name}), or {@link Authorization#NONE}
      */
     public static HandlerRegistry create(LogStore store, ClusterInfo cluster, BrokerConfig config, GroupCoordinator groups,
-                                         TransactionCoordinator transactions, Executor requestHandlers, Authorization authorization) {
+                                         TransactionCoordinator transactions, Map<ListenerName, SaslMechanisms> saslMechanisms,
+                                         ScramCredentialStore scramCredentials, Executor requestHandlers, Authorization authorization) {
         HandlerRegistry registry = new HandlerRegistry(requestHandlers);
         return registry
                 .register(new ApiVersionsHandler(registry))
@@ -87,6 +94,10 @@ public final class Handlers {
                 .register(new DescribeProducersHandler(store))
                 .register(new CreateAclsHandler(authorization))
                 .register(new DescribeAclsHandler(authorization))
-                .register(new DeleteAclsHandler(authorization));
+                .register(new DeleteAclsHandler(authorization))
+                .register(new SaslHandshakeHandler(saslMechanisms))
+                .register(new SaslAuthenticateHandler(saslMechanisms))
+                .register(new AlterUserScramCredentialsHandler(scramCredentials, authorization))
+                .register(new DescribeUserScramCredentialsHandler(scramCredentials, authorization));
     }
 }
