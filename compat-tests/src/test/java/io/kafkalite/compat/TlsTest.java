@@ -101,6 +101,7 @@ class TlsTest {
     private static void assertSslAuthenticationFails(Map<String, Object> client) {
         Map<String, Object> c = new HashMap<>(client);
         c.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000);
+        c.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         try (Admin admin = Admin.create(c)) {
             ExecutionException e = assertThrows(ExecutionException.class, () -> admin.describeCluster().clusterId().get());
             assertInstanceOf(SslAuthenticationException.class, e.getCause(), e.toString());
