@@ -5,6 +5,7 @@ import io.kafkalite.groups.GroupConfig;
 import io.kafkalite.groups.GroupCoordinator;
 import io.kafkalite.groups.TransactionConfig;
 import io.kafkalite.groups.TransactionCoordinator;
+import io.kafkalite.handlers.Authorization;
 import io.kafkalite.handlers.BrokerConfig;
 import io.kafkalite.handlers.ClusterInfo;
 import io.kafkalite.handlers.HandlerRegistry;
@@ -73,7 +74,7 @@ public final class Broker implements AutoCloseable {
             transactions = new TransactionCoordinator(new CoordinatorThread("transaction-coordinator"), TransactionConfig.from(config.originals()),
                     store.durableMap("transactions"), store::newProducerId, new TransactionMarkerWriter(store), groups);
             requestHandlers = new RequestHandlerPool(config.numIoThreads(), config.queuedMaxRequests());
-            HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, transactions, requestHandlers);
+            HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, transactions, requestHandlers, Authorization.NONE);
             KafkaServer server = KafkaServer.start(listener.bindsAll() ? null : listener.host(), listener.port(), listener.name(),
                     protocol, config.socketRequestMaxBytes(), config.numNetworkThreads(), connectionLimits(config), requestHandlers, handlers);
             Listener advertised = advertised(config, listener, server.port());
