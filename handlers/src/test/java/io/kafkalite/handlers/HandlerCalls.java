@@ -33,9 +33,14 @@ final class HandlerCalls {
     }
 
     static KafkaRequest context(AbstractRequest body) {
+        return context(body, KafkaPrincipal.ANONYMOUS);
+    }
+
+    /** {@code body} as sent by {@code principal}. */
+    static KafkaRequest context(AbstractRequest body, KafkaPrincipal principal) {
         RequestHeader header = new RequestHeader(body.apiKey(), body.version(), "handler-test", 7);
         RequestContext context = new RequestContext(header, "handler-test-connection", InetAddress.getLoopbackAddress(),
-                KafkaPrincipal.ANONYMOUS, ListenerName.forSecurityProtocol(SecurityProtocol.PLAINTEXT), SecurityProtocol.PLAINTEXT,
+                principal, ListenerName.forSecurityProtocol(SecurityProtocol.PLAINTEXT), SecurityProtocol.PLAINTEXT,
                 ClientInformation.EMPTY, false);
         return new KafkaRequest(context, body, null, null);
     }
@@ -63,9 +68,15 @@ final class HandlerCalls {
     }
 
     /** The handler's response to {@code body}, as the client parses it. */
-    @SuppressWarnings("unchecked")
     static <T extends AbstractRequest, R extends AbstractResponse> R answer(Handler<T> handler, T body) throws Exception {
-        AbstractResponse response = handle(handler, body).get(10, TimeUnit.SECONDS);
+        return answer(handler, body, KafkaPrincipal.ANONYMOUS);
+    }
+
+    /** The handler's response to {@code body} sent by {@code principal}, as the client parses it. */
+    @SuppressWarnings("unchecked")
+    static <T extends AbstractRequest, R extends AbstractResponse> R answer(Handler<T> handler, T body, KafkaPrincipal principal)
+            throws Exception {
+        AbstractResponse response = handler.handle(context(body, principal), body).get(10, TimeUnit.SECONDS);
         if (response == null) {
             throw new AssertionError(handler.apiKey() + " v" + body.version() + " gave no response");
         }
