@@ -25,6 +25,7 @@ import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.resource.PatternType;
@@ -84,7 +85,13 @@ class AclMatrixTest {
 
     @Test
     void readDoesNotAllowProducingNorOtherTopicsNorCreating() throws Exception {
+        // idempotent (the default): InitProducerId needs IDEMPOTENT_WRITE or WRITE on some topic, as in Kafka (KIP-679)
         try (KafkaProducer<String, String> producer = broker.producer(broker.saslPlain("alice"), Map.of(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000))) {
+            Exception e = assertThrows(Exception.class, () -> producer.send(new ProducerRecord<>("orders-eu", "k", "forged")).get());
+            assertInstanceOf(ClusterAuthorizationException.class, e instanceof ExecutionException ? e.getCause() : e, e.toString());
+        }
+        try (KafkaProducer<String, String> producer = broker.producer(broker.saslPlain("alice"),
+                Map.of(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false, ProducerConfig.ACKS_CONFIG, "1"))) {
             ExecutionException e = assertThrows(ExecutionException.class,
                     () -> producer.send(new ProducerRecord<>("orders-eu", "k", "forged")).get());
             assertInstanceOf(TopicAuthorizationException.class, e.getCause());
