@@ -3,6 +3,7 @@ package io.kafkalite.broker;
 import io.kafkalite.acl.AclAuthorizer;
 import io.kafkalite.acl.SaslMechanisms;
 import io.kafkalite.acl.ScramCredentialStore;
+import io.kafkalite.acl.TlsContexts;
 import io.kafkalite.groups.CoordinatorThread;
 import io.kafkalite.groups.GroupConfig;
 import io.kafkalite.groups.GroupCoordinator;
@@ -104,7 +105,8 @@ public final class Broker implements AutoCloseable {
                 servers.add(server);
                 Listener advertised = advertised(config, listener, server.port());
                 cluster.advertise(spec.name(), advertised.host(), advertised.port());
-                log.info("Listener {} ({}) on {}:{}, advertised as {}:{}", listener.name(), spec.protocol(),
+                log.info("Listener {} ({}{}) on {}:{}, advertised as {}:{}", listener.name(), spec.protocol(),
+                        spec.tls() == null ? "" : ", TLS engine " + TlsContexts.defaultProvider(),
                         listener.bindsAll() ? "*" : listener.host(), server.port(), advertised.host(), advertised.port());
             }
             log.info("Broker {} of cluster {} started, data in {}", config.nodeId(), store.clusterId(), logDir.toAbsolutePath().normalize());
