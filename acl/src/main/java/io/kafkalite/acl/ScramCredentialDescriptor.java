@@ -32,7 +32,6 @@ final class ScramCredentialDescriptor {
         byte[] natural = ByteBuffer.allocate(1 + name.length).put(mechanism.type()).put(name).array();
         return io.kafkalite.logstore.DurableMap.fitKey(natural);
     }
-    }
 
     static byte[] value(String user, ScramMechanism mechanism, ScramCredential credential) {
         byte[] name = user.getBytes(StandardCharsets.UTF_8);

@@ -24,7 +24,6 @@ final class StoreKeys {
     static byte[] fit(byte[] natural) {
         return io.kafkalite.logstore.DurableMap.fitKey(natural);
     }
-    }
 
     static void putString(ByteBuffer buf, byte[] utf8) {
         buf.putShort((short) utf8.length).put(utf8);
