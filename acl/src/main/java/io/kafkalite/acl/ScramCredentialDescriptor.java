@@ -2,8 +2,6 @@ package io.kafkalite.acl;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import org.apache.kafka.common.security.scram.ScramCredential;
 import org.apache.kafka.common.security.scram.internals.ScramMechanism;
 
@@ -22,8 +20,6 @@ import org.apache.kafka.common.security.scram.internals.ScramMechanism;
  * </pre>
  */
 final class ScramCredentialDescriptor {
-    static final int MAX_KEY_BYTES = io.kafkalite.logstore.DurableMap.MAX_KEY_BYTES;
-    private static final byte HASHED = (byte) 0xFF;
     private static final byte VERSION = 0;
 
     /** One decoded entry. */
@@ -34,15 +30,7 @@ final class ScramCredentialDescriptor {
     static byte[] key(String user, ScramMechanism mechanism) {
         byte[] name = user.getBytes(StandardCharsets.UTF_8);
         byte[] natural = ByteBuffer.allocate(1 + name.length).put(mechanism.type()).put(name).array();
-        if (natural.length <= MAX_KEY_BYTES) {
-            return natural;
-        }
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(natural);
-            return ByteBuffer.allocate(1 + digest.length).put(HASHED).put(digest).array();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
-        }
+        return io.kafkalite.logstore.DurableMap.fitKey(natural);
     }
 
     static byte[] value(String user, ScramMechanism mechanism, ScramCredential credential) {

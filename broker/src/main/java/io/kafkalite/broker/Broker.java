@@ -3,6 +3,7 @@ package io.kafkalite.broker;
 import io.kafkalite.acl.AclAuthorizer;
 import io.kafkalite.acl.SaslMechanisms;
 import io.kafkalite.acl.ScramCredentialStore;
+import io.kafkalite.acl.TlsContexts;
 import io.kafkalite.groups.CoordinatorThread;
 import io.kafkalite.groups.GroupConfig;
 import io.kafkalite.groups.GroupCoordinator;
@@ -23,13 +24,17 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.ClusterResource;
+import org.apache.kafka.common.Endpoint;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.server.authorizer.Authorizer;
+import org.apache.kafka.server.authorizer.AuthorizerServerInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,6 +94,7 @@ public final class Broker implements AutoCloseable {
                     store.durableMap("transactions"), store::newProducerId, new TransactionMarkerWriter(store), groups);
             requestHandlers = new RequestHandlerPool(config.numIoThreads(), config.queuedMaxRequests());
             authorizer = AclAuthorizer.forClassName(config.originals().get("authorizer.class.name"), store.durableMap("acls"), config.originals());
+            startAuthorizer(authorizer, config.nodeId(), store.clusterId(), listeners);
             HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, transactions, sasl, scram,
                     requestHandlers, new Authorization(authorizer));
             for (SecuredListener secured : listeners) {
@@ -99,7 +105,8 @@ public final class Broker implements AutoCloseable {
                 servers.add(server);
                 Listener advertised = advertised(config, listener, server.port());
                 cluster.advertise(spec.name(), advertised.host(), advertised.port());
-                log.info("Listener {} ({}) on {}:{}, advertised as {}:{}", listener.name(), spec.protocol(),
+                log.info("Listener {} ({}{}) on {}:{}, advertised as {}:{}", listener.name(), spec.protocol(),
+                        spec.tls() == null ? "" : ", TLS engine " + TlsContexts.defaultProvider(),
                         listener.bindsAll() ? "*" : listener.host(), server.port(), advertised.host(), advertised.port());
             }
             log.info("Broker {} of cluster {} started, data in {}", config.nodeId(), store.clusterId(), logDir.toAbsolutePath().normalize());
@@ -120,6 +127,42 @@ public final class Broker implements AutoCloseable {
             store.close();
             throw e;
         }
+    }
+
+    /** Kafka starts the authorizer and waits for each endpoint's future before serving; ours completes at once, a user's may not. */
+    private static void startAuthorizer(Authorizer authorizer, int nodeId, String clusterId, List<SecuredListener> listeners) {
+        if (authorizer == null) {
+            return;
+        }
+        List<Endpoint> endpoints = listeners.stream().map(l -> new Endpoint(l.name().value(), l.protocol(), l.listener().host(),
+                l.listener().port())).toList();
+        AuthorizerServerInfo info = new AuthorizerServerInfo() {
+            @Override
+            public ClusterResource clusterResource() {
+                return new ClusterResource(clusterId);
+            }
+
+            @Override
+            public int brokerId() {
+                return nodeId;
+            }
+
+            @Override
+            public Collection<Endpoint> endpoints() {
+                return endpoints;
+            }
+
+            @Override
+            public Endpoint interBrokerEndpoint() {
+                return endpoints.get(0);
+            }
+
+            @Override
+            public Collection<String> earlyStartListeners() {
+                return List.of();
+            }
+        };
+        authorizer.start(info).values().forEach(f -> f.toCompletableFuture().join());
     }
 
     private static void closeQuietly(Authorizer authorizer) {

@@ -1,6 +1,7 @@
 package io.kafkalite.broker;
 
 import io.kafkalite.acl.ListenerPrincipals;
+import io.kafkalite.acl.ListenerSecurityConfigs;
 import io.kafkalite.acl.SaslMechanisms;
 import io.kafkalite.acl.ScramCredentialStore;
 import io.kafkalite.acl.TlsContexts;
@@ -8,6 +9,7 @@ import io.kafkalite.wire.ListenerSpec;
 import io.netty.handler.ssl.SslContext;
 import java.io.Closeable;
 import java.util.Map;
+import org.apache.kafka.common.config.internals.BrokerSecurityConfigs;
 import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 
@@ -23,10 +25,12 @@ final class SecuredListener implements Closeable {
     private final ListenerPrincipals principals;
     private final SslContext tls;
     private final SaslMechanisms sasl;
+    private final int saslMaxReceiveSize;
 
     private SecuredListener(Listener listener, ListenerName name, SecurityProtocol protocol, ListenerPrincipals principals, SslContext tls,
-                            SaslMechanisms sasl) {
+                            SaslMechanisms sasl, int saslMaxReceiveSize) {
         this.sasl = sasl;
+        this.saslMaxReceiveSize = saslMaxReceiveSize;
         this.listener = listener;
         this.name = name;
         this.protocol = protocol;
@@ -42,7 +46,8 @@ final class SecuredListener implements Closeable {
         try {
             boolean usesSasl = protocol == SecurityProtocol.SASL_PLAINTEXT || protocol == SecurityProtocol.SASL_SSL;
             SaslMechanisms sasl = usesSasl ? SaslMechanisms.create(props, name, principals.builder(), scram) : null;
-            return new SecuredListener(listener, name, protocol, principals, tls, sasl);
+            int maxReceive = (Integer) ListenerSecurityConfigs.parse(props, name).get(BrokerSecurityConfigs.SASL_SERVER_MAX_RECEIVE_SIZE_CONFIG);
+            return new SecuredListener(listener, name, protocol, principals, tls, sasl, maxReceive);
         } catch (RuntimeException e) {
             principals.close();
             throw e;
@@ -72,7 +77,7 @@ final class SecuredListener implements Closeable {
 
     ListenerSpec spec() {
         return new ListenerSpec(name, listener.bindsAll() ? null : listener.host(), listener.port(), protocol, tls,
-                tls == null ? null : principals::tls);
+                tls == null ? null : principals::tls, saslMaxReceiveSize);
     }
 
     @Override

@@ -2,8 +2,6 @@ package io.kafkalite.groups;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /**
  * Keys of the coordinator's durable maps. LMDB takes keys of at most {@link #MAX_KEY_BYTES}; Kafka
@@ -18,21 +16,13 @@ import java.security.NoSuchAlgorithmException;
 final class StoreKeys {
     /** LMDB's maximum key size (mdb_env_get_maxkeysize with the default page size). */
     static final int MAX_KEY_BYTES = io.kafkalite.logstore.DurableMap.MAX_KEY_BYTES;
-    static final byte HASHED = (byte) 0xFF;
+    static final byte HASHED = io.kafkalite.logstore.DurableMap.HASHED_KEY;
 
     private StoreKeys() { }
 
     /** The natural key if it fits, else its hashed form. */
     static byte[] fit(byte[] natural) {
-        if (natural.length <= MAX_KEY_BYTES) {
-            return natural;
-        }
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(natural);
-            return ByteBuffer.allocate(1 + digest.length).put(HASHED).put(digest).array();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
-        }
+        return io.kafkalite.logstore.DurableMap.fitKey(natural);
     }
 
     static void putString(ByteBuffer buf, byte[] utf8) {

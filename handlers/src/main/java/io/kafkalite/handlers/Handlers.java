@@ -104,7 +104,8 @@ public final class Handlers {
                 .register(new SaslHandshakeHandler(saslMechanisms))
                 .register(new SaslAuthenticateHandler(saslMechanisms))
                 .register(new AlterUserScramCredentialsHandler(scramCredentials, authorization))
-                .register(new DescribeUserScramCredentialsHandler(scramCredentials, authorization));
+                .register(new DescribeUserScramCredentialsHandler(scramCredentials, authorization))
+                .register(new DescribeClientQuotasHandler(authorization));
 
     }
 }

@@ -1,5 +1,8 @@
 package io.kafkalite.logstore;
 
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -19,4 +22,23 @@ public interface DurableMap {
 
     /** Every entry in key order (for loading state at startup). */
     void forEach(BiConsumer<byte[], byte[]> action);
+
+    /** The first byte of a {@link #fitKey hashed} key; natural keys must not start with it. */
+    byte HASHED_KEY = (byte) 0xFF;
+
+    /**
+     * The natural key if it fits, else [0xFF][SHA-256 of it]: for tables keyed by names that may be longer than
+     * LMDB allows (group ids, user names); their values must carry the full names.
+     */
+    static byte[] fitKey(byte[] natural) {
+        if (natural.length <= MAX_KEY_BYTES) {
+            return natural;
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(natural);
+            return ByteBuffer.allocate(1 + digest.length).put(HASHED_KEY).put(digest).array();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
+    }
 }

@@ -105,14 +105,17 @@ public final class Connection {
         return closeAfterResponse;
     }
 
+    static boolean servedBeforeAuthentication(ApiKeys api) {
+        return api == ApiKeys.API_VERSIONS || api == ApiKeys.SASL_HANDSHAKE || api == ApiKeys.SASL_AUTHENTICATE;
+    }
+
     /**
      * Why this request may not be served on this connection now, or null if it may.
      * The caller closes the connection when it is not null.
      */
     String refusal(ApiKeys api, long nowNanos) {
-        boolean authApi = api == ApiKeys.API_VERSIONS || api == ApiKeys.SASL_HANDSHAKE || api == ApiKeys.SASL_AUTHENTICATE;
         if (!authenticated) {
-            return authApi ? null : "unexpected " + api + " request before authentication";
+            return servedBeforeAuthentication(api) ? null : "unexpected " + api + " request before authentication";
         }
         long expiry = sessionExpiryNanos;
         if (expiry != 0 && nowNanos - expiry > 0 && api != ApiKeys.SASL_HANDSHAKE && api != ApiKeys.SASL_AUTHENTICATE) {

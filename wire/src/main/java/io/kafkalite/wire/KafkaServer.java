@@ -85,7 +85,7 @@ public final class KafkaServer implements AutoCloseable {
                         }
                         ch.pipeline()
                                 .addLast("idle", new IdleStateHandler(true, 0, 0, limits.connectionsMaxIdleMs(), TimeUnit.MILLISECONDS))
-                                .addLast("frames", new KafkaFrameDecoder(maxFrameBytes))
+                                .addLast("frames", new KafkaFrameDecoder(maxFrameBytes, connection, spec.maxUnauthenticatedFrameBytes()))
                                 .addLast("requests", new RequestDecoder(dispatcher, connection))
                                 .addLast("responder", new InOrderResponder(dispatcher, pool));
                     }

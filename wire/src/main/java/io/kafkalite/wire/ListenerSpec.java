@@ -13,9 +13,14 @@ import org.apache.kafka.common.security.auth.SecurityProtocol;
  * @param port                 0 picks a free port
  * @param tls                  the server TLS context for SSL and SASL_SSL listeners, else null
  * @param certificatePrincipal the principal of an SSL connection once its handshake is done
+ * @param maxUnauthenticatedFrameBytes the largest frame before a SASL connection has authenticated
+ *                             ({@code sasl.server.max.receive.size})
  */
 public record ListenerSpec(ListenerName name, String host, int port, SecurityProtocol protocol, SslContext tls,
-                           CertificatePrincipal certificatePrincipal) {
+                           CertificatePrincipal certificatePrincipal, int maxUnauthenticatedFrameBytes) {
+    /** Kafka's default {@code sasl.server.max.receive.size}. */
+    public static final int DEFAULT_SASL_MAX_RECEIVE_SIZE = 524288;
+
     /** The principal a completed TLS session authenticates (the client certificate's, mapped; or ANONYMOUS). */
     @FunctionalInterface
     public interface CertificatePrincipal {
@@ -30,6 +35,7 @@ public record ListenerSpec(ListenerName name, String host, int port, SecurityPro
     }
 
     public static ListenerSpec plaintext(String host, int port) {
-        return new ListenerSpec(ListenerName.forSecurityProtocol(SecurityProtocol.PLAINTEXT), host, port, SecurityProtocol.PLAINTEXT, null, null);
+        return new ListenerSpec(ListenerName.forSecurityProtocol(SecurityProtocol.PLAINTEXT), host, port, SecurityProtocol.PLAINTEXT, null, null,
+                DEFAULT_SASL_MAX_RECEIVE_SIZE);
     }
 }

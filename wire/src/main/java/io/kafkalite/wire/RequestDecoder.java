@@ -44,6 +44,7 @@ public final class RequestDecoder extends MessageToMessageDecoder<ByteBuf> {
     private final RequestDispatcher dispatcher;
     private final Connection connection;
     private ClientInformation clientInformation = ClientInformation.EMPTY;
+    private boolean authenticateSeen;
     private String connectionId;
 
     public RequestDecoder(RequestDispatcher dispatcher, Connection connection) {
@@ -62,6 +63,14 @@ public final class RequestDecoder extends MessageToMessageDecoder<ByteBuf> {
             return;
         }
         ApiKeys api = header.apiKey();
+        if (!connection.isAuthenticated() && !Connection.servedBeforeAuthentication(api) && !authenticateSeen) {
+            // as Kafka's SaslServerAuthenticator: refused from the header, its body never parsed
+            reject(ctx, "unexpected " + api + " request before authentication");
+            return;
+        }
+        if (api == ApiKeys.SASL_AUTHENTICATE) {
+            authenticateSeen = true; // a request pipelined behind it is parsed; the responder serves it only once authenticated
+        }
         if (api != ApiKeys.API_VERSIONS && !dispatcher.isSupported(api, header.apiVersion())) {
             reject(ctx, api + " v" + header.apiVersion() + " is not supported by this broker");
             return;

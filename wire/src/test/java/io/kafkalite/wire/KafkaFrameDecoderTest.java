@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.net.InetSocketAddress;
+import org.apache.kafka.common.network.ListenerName;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.junit.jupiter.api.Test;
 
 class KafkaFrameDecoderTest {
@@ -39,5 +43,21 @@ class KafkaFrameDecoderTest {
         EmbeddedChannel negative = new EmbeddedChannel(new KafkaFrameDecoder(100));
         negative.writeInbound(Unpooled.buffer().writeInt(-1));
         assertFalse(negative.isOpen());
+    }
+
+    @Test
+    void beforeSaslAuthenticationFramesAreBoundBySaslServerMaxReceiveSize() {
+        Connection connection = new Connection(new ListenerName("SASL_PLAINTEXT"), SecurityProtocol.SASL_PLAINTEXT,
+                new InetSocketAddress("127.0.0.1", 5555));
+        EmbeddedChannel unauthenticated = new EmbeddedChannel(new KafkaFrameDecoder(1000, connection, 100));
+        unauthenticated.writeInbound(Unpooled.buffer().writeInt(101));
+        assertFalse(unauthenticated.isOpen(), "101 bytes before authentication: closed");
+
+        connection.authenticated(new KafkaPrincipal(KafkaPrincipal.USER_TYPE, "alice"), 0);
+        EmbeddedChannel authenticated = new EmbeddedChannel(new KafkaFrameDecoder(1000, connection, 100));
+        authenticated.writeInbound(Unpooled.buffer().writeInt(101).writeBytes(new byte[101]));
+        ByteBuf frame = authenticated.readInbound();
+        assertEquals(101, frame.readableBytes(), "after authentication socket.request.max.bytes applies");
+        frame.release();
     }
 }
