@@ -41,9 +41,9 @@ class LibrdkafkaSecurityTest {
     static final String CONNECT_TIMEOUT_S = "1";
     /**
      * The first librdkafka whose SCRAM client-final-message Kafka 4 accepts: older ones append the client nonce
-     * to the server's nonce a second time (confluentinc/librdkafka#4895, fixed in 2.6.1), which Kafka let pass
-     * until its nonce check became strict (CVE-2024-56128, Kafka 3.8.1/3.9.1/4.0) and now refuses as invalid
-     * credentials. kafka-clients' ScramSaslServer, which the broker uses, refuses it the same way.
+     * to the server's nonce a second time (confluentinc/librdkafka#4895, fixed in 2.6.1), which Kafka 4 refuses as
+     * invalid credentials since it checks the nonce strictly (CVE-2024-56128; 3.8.1 and 3.9 still tolerated the
+     * duplicate). kafka-clients' ScramSaslServer, which the broker uses, refuses it the same way.
      */
     static final Runtime.Version SCRAM_FIXED = Runtime.Version.parse("2.6.1");
 
