@@ -185,7 +185,8 @@ public final class Broker implements AutoCloseable {
                 throw new ConfigException(BrokerConfig.MAX_CONNECTIONS_PER_IP_OVERRIDES, e.getKey(), "unknown host");
             }
         }
-        return new ConnectionLimits(config.connectionsMaxIdleMs(), config.maxConnections(), config.maxConnectionsPerIp(), overrides);
+        return new ConnectionLimits(config.connectionsMaxIdleMs(), config.maxConnections(), config.maxConnectionsPerIp(), overrides,
+                (Integer) config.value(BrokerConfig.FAILED_AUTHENTICATION_DELAY_MS));
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.internals.BrokerSecurityConfigs;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.Logger;
@@ -43,6 +44,7 @@ public final class BrokerConfig {
     public static final String MAX_CONNECTIONS = "max.connections";
     public static final String MAX_CONNECTIONS_PER_IP = "max.connections.per.ip";
     public static final String MAX_CONNECTIONS_PER_IP_OVERRIDES = "max.connections.per.ip.overrides";
+    public static final String FAILED_AUTHENTICATION_DELAY_MS = "connection.failed.authentication.delay.ms";
 
     private static final ConfigDef.Validator PER_IP_OVERRIDES = (name, value) -> parsePerIpOverrides(name, (String) value);
 
@@ -102,13 +104,26 @@ public final class BrokerConfig {
             .define("log.retention.hours", Type.INT, 168, LOW, "Retention in hours (log.retention.ms wins).")
             .define("log.retention.minutes", Type.INT, null, LOW, "Retention in minutes (log.retention.ms wins).")
             .define("log.roll.hours", Type.INT, 168, atLeast(1), LOW, "Segment age in hours (log.roll.ms wins).")
-            .define("log.retention.check.interval.ms", Type.LONG, 300_000L, atLeast(1), LOW, "Retention check period.");
+            .define("log.retention.check.interval.ms", Type.LONG, 300_000L, atLeast(1), LOW, "Retention check period.")
+            .define("authorizer.class.name", Type.STRING, "", LOW, "The authorizer; empty for none.")
+            .define("super.users", Type.STRING, null, LOW, "Principals allowed everything (User:a;User:b).")
+            .define("allow.everyone.if.no.acl.found", Type.BOOLEAN, false, LOW, "Allow a resource that has no ACL at all.")
+            .define(FAILED_AUTHENTICATION_DELAY_MS, Type.INT, 100, atLeast(0), LOW, "How long a failed authentication's answer and "
+                    + "close are held back, to slow down password guessing.")
+            .define("security.inter.broker.protocol", Type.STRING, "PLAINTEXT", LOW, "Accepted for compatibility (one broker).")
+            .define("sasl.mechanism.inter.broker.protocol", Type.STRING, "GSSAPI", LOW, "Accepted for compatibility (one broker).");
 
     static {
         for (ConfigDef.ConfigKey key : LogConfig.definition().configKeys().values()) {
             String brokerName = LogConfig.brokerSynonym(key.name);
             if (brokerName != null && !DEFINITION.names().contains(brokerName)) {
                 DEFINITION.define(brokerName, key.type, key.defaultValue, key.validator, LOW, key.documentation);
+            }
+        }
+        // TLS and SASL settings, with Kafka's types and defaults; acl/ reads them per listener
+        for (ConfigDef.ConfigKey key : BrokerSecurityConfigs.CONFIG_DEF.configKeys().values()) {
+            if (!DEFINITION.names().contains(key.name)) {
+                DEFINITION.define(key.name, key.type, key.defaultValue, key.validator, LOW, key.documentation);
             }
         }
     }
@@ -121,11 +136,31 @@ public final class BrokerConfig {
         this.originals = Collections.unmodifiableMap(new LinkedHashMap<>(props));
         this.values = DEFINITION.parse(originals);
         for (String key : originals.keySet()) {
-            if (!DEFINITION.names().contains(key)) {
+            if (!isKnown(key)) {
                 log.warn("Ignoring unknown broker config '{}'", key);
             }
         }
         LogConfig.brokerDefaults(originals); // validates the topic-config defaults now, not at first use
+    }
+
+    /**
+     * A defined name, or one in a per-listener form: {@code listener.name.<listener>.<name>} or, for SASL
+     * settings, {@code listener.name.<listener>.<mechanism>.<name>}.
+     */
+    private static boolean isKnown(String key) {
+        if (DEFINITION.names().contains(key)) {
+            return true;
+        }
+        if (!key.startsWith("listener.name.")) {
+            return false;
+        }
+        String rest = key.substring("listener.name.".length());
+        for (int dot = rest.indexOf('.'); dot >= 0; dot = rest.indexOf('.', dot + 1)) {
+            if (DEFINITION.names().contains(rest.substring(dot + 1))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public static ConfigDef definition() {

@@ -4,7 +4,6 @@ import io.kafkalite.acl.SaslMechanisms;
 import io.kafkalite.acl.ScramCredentialStore;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.wire.Connection;
-import java.lang.reflect.Method;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Map;
@@ -93,10 +92,8 @@ final class SaslFixture {
         }
     }
 
-    /** Whether the wire will close the connection after this response (package-private in wire, hence reflection). */
-    static boolean closes(Connection connection) throws Exception {
-        Method m = Connection.class.getDeclaredMethod("closesAfterResponse");
-        m.setAccessible(true);
-        return (boolean) m.invoke(connection);
+    /** Whether the wire will close the connection after this response. */
+    static boolean closes(Connection connection) {
+        return connection.closesAfterResponse();
     }
 }

@@ -20,6 +20,7 @@ public final class Connection {
     private final ListenerName listener;
     private final SecurityProtocol protocol;
     private final InetSocketAddress remote;
+    private final long failedAuthenticationDelayMs;
     private volatile KafkaPrincipal principal = KafkaPrincipal.ANONYMOUS;
     private volatile boolean authenticated;
     /** System.nanoTime() after which only re-authentication is served; 0 for none. */
@@ -30,6 +31,12 @@ public final class Connection {
     private volatile Object saslExchange;
 
     public Connection(ListenerName listener, SecurityProtocol protocol, InetSocketAddress remote) {
+        this(listener, protocol, remote, 0);
+    }
+
+    /** @param failedAuthenticationDelayMs {@code connection.failed.authentication.delay.ms} */
+    public Connection(ListenerName listener, SecurityProtocol protocol, InetSocketAddress remote, long failedAuthenticationDelayMs) {
+        this.failedAuthenticationDelayMs = failedAuthenticationDelayMs;
         this.listener = listener;
         this.protocol = protocol;
         this.remote = remote;
@@ -101,8 +108,13 @@ public final class Connection {
         this.closeAfterResponse = true;
     }
 
-    boolean closesAfterResponse() {
+    public boolean closesAfterResponse() {
         return closeAfterResponse;
+    }
+
+    /** How long the last response before a close for failed authentication is held back. */
+    long failedAuthenticationDelayMs() {
+        return failedAuthenticationDelayMs;
     }
 
     static boolean servedBeforeAuthentication(ApiKeys api) {

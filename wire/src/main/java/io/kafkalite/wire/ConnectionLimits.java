@@ -10,11 +10,12 @@ import java.util.Map;
  * @param maxConnections        {@code max.connections}
  * @param maxConnectionsPerIp   {@code max.connections.per.ip}
  * @param perIpOverrides        {@code max.connections.per.ip.overrides}, resolved to addresses
+ * @param failedAuthenticationDelayMs {@code connection.failed.authentication.delay.ms}
  */
 public record ConnectionLimits(long connectionsMaxIdleMs, int maxConnections, int maxConnectionsPerIp,
-                               Map<InetAddress, Integer> perIpOverrides) {
-    /** Kafka's defaults: idle after 10 minutes, no connection limits. */
-    public static final ConnectionLimits DEFAULTS = new ConnectionLimits(600_000L, Integer.MAX_VALUE, Integer.MAX_VALUE, Map.of());
+                               Map<InetAddress, Integer> perIpOverrides, long failedAuthenticationDelayMs) {
+    /** Kafka's defaults: idle after 10 minutes, no connection limits, failed authentications answered after 100 ms. */
+    public static final ConnectionLimits DEFAULTS = new ConnectionLimits(600_000L, Integer.MAX_VALUE, Integer.MAX_VALUE, Map.of(), 100);
 
     public ConnectionLimits {
         perIpOverrides = Map.copyOf(perIpOverrides);

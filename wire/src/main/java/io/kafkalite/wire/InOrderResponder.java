@@ -149,6 +149,20 @@ public final class InOrderResponder extends ChannelInboundHandlerAdapter {
             updateAutoRead(ctx);
             return;
         }
+        long delayMs = lastResponse ? connection.failedAuthenticationDelayMs() : 0;
+        if (delayMs > 0) { // Kafka holds back a failed authentication's answer and close, to slow down password guessing
+            ctx.executor().schedule(() -> write(ctx, decoded, out, true), delayMs, TimeUnit.MILLISECONDS);
+        } else {
+            write(ctx, decoded, out, lastResponse);
+        }
+    }
+
+    private void write(ChannelHandlerContext ctx, RequestDecoder.Decoded decoded, Outgoing out, boolean lastResponse) {
+        if (closed) {
+            out.release();
+            finish(decoded);
+            return;
+        }
         writing = true;
         SendWriter.writeAndFlush(ctx, out.pieces()).addListener(f -> {
             writing = false;

@@ -77,7 +77,7 @@ public final class KafkaServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        Connection connection = new Connection(spec.name(), spec.protocol(), ch.remoteAddress());
+                        Connection connection = new Connection(spec.name(), spec.protocol(), ch.remoteAddress(), limits.failedAuthenticationDelayMs());
                         if (spec.tls() != null) {
                             ch.pipeline()
                                     .addLast("tls", spec.tls().newHandler(ch.alloc()))

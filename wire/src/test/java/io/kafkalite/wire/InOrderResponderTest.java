@@ -274,6 +274,29 @@ class InOrderResponderTest {
     }
 
     @Test
+    void aFailedAuthenticationIsAnsweredAfterTheDelayThenClosed() throws Exception {
+        Connection connection = new Connection(new ListenerName("SASL_PLAINTEXT"), SecurityProtocol.SASL_PLAINTEXT,
+                new InetSocketAddress("127.0.0.1", 5555), 200);
+        EmbeddedChannel ch = new EmbeddedChannel(new InOrderResponder(dispatcher, null));
+        RequestDecoder.Decoded first = request(1);
+        first = new RequestDecoder.Decoded(new KafkaRequest(first.request().context(), first.request().body(), null, null, connection), first.frame());
+        ch.writeInbound(first);
+        connection.closeAfterResponse();
+        long start = System.nanoTime();
+        pending.get(0).complete(response());
+        ch.runPendingTasks();
+        assertNull(ch.readOutbound(), "held back by connection.failed.authentication.delay.ms");
+        assertTrue(ch.isOpen());
+        while (ch.isOpen() && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5)) {
+            Thread.sleep(10);
+            ch.runScheduledPendingTasks();
+        }
+        assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(200));
+        assertEquals(1, correlationIdOfNextResponse(ch), "then written");
+        assertFalse(ch.isOpen(), "and the connection closed");
+    }
+
+    @Test
     void aFailedAuthenticationClosesAfterItsResponse() {
         Connection connection = saslConnection();
         EmbeddedChannel ch = new EmbeddedChannel(new InOrderResponder(dispatcher, null));
