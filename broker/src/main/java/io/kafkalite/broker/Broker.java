@@ -1,6 +1,8 @@
 package io.kafkalite.broker;
 
 import io.kafkalite.acl.AclAuthorizer;
+import io.kafkalite.acl.SaslMechanisms;
+import io.kafkalite.acl.ScramCredentialStore;
 import io.kafkalite.groups.CoordinatorThread;
 import io.kafkalite.groups.GroupConfig;
 import io.kafkalite.groups.GroupCoordinator;
@@ -42,9 +44,11 @@ public final class Broker implements AutoCloseable {
     private final List<KafkaServer> servers;
     private final ClusterInfo cluster;
     private final Authorizer authorizer;
+    private final List<SecuredListener> listeners;
 
     private Broker(LogStore store, GroupCoordinator groups, TransactionCoordinator transactions, RequestHandlerPool requestHandlers,
-                   List<KafkaServer> servers, ClusterInfo cluster, Authorizer authorizer) {
+                   List<KafkaServer> servers, ClusterInfo cluster, Authorizer authorizer, List<SecuredListener> listeners) {
+        this.listeners = listeners;
         this.authorizer = authorizer;
         this.store = store;
         this.groups = groups;
@@ -57,24 +61,27 @@ public final class Broker implements AutoCloseable {
     /** Starts a broker from Kafka-named properties. */
     public static Broker start(Map<String, String> props) throws Exception {
         BrokerConfig config = new BrokerConfig(props);
-        List<Listener> listeners = clientListeners(config);
         String protocolMap = (String) config.value("listener.security.protocol.map");
-        for (Listener l : listeners) {
-            SecurityProtocol p = securityProtocol(l.name(), protocolMap);
-            if (p != SecurityProtocol.PLAINTEXT) { // never fail open: refuse to start rather than serve it in plaintext or not at all
-                throw new ConfigException("Listener " + l.name() + " uses " + p + ", which this broker does not support yet (only PLAINTEXT);"
-                        + " refusing to start");
-            }
-        }
         UnsupportedSecurity.refuse(config.originals());
+        List<Listener> clientListeners = clientListeners(config);
         Path logDir = Path.of(config.logDir());
         LogStore store = LogStore.open(logDir, config.originals());
+        List<SecuredListener> listeners = new ArrayList<>();
         GroupCoordinator groups = null;
         TransactionCoordinator transactions = null;
         RequestHandlerPool requestHandlers = null;
         Authorizer authorizer = null;
         List<KafkaServer> servers = new ArrayList<>();
         try {
+            ScramCredentialStore scram = new ScramCredentialStore(store.durableMap("scram_credentials"));
+            Map<ListenerName, SaslMechanisms> sasl = new HashMap<>();
+            for (Listener l : clientListeners) {
+                SecuredListener secured = SecuredListener.build(l, securityProtocol(l.name(), protocolMap), config.originals(), scram);
+                listeners.add(secured);
+                if (secured.sasl() != null) {
+                    sasl.put(secured.name(), secured.sasl());
+                }
+            }
             ClusterInfo cluster = new ClusterInfo(config.nodeId(), store.clusterId());
             groups = new GroupCoordinator(new CoordinatorThread(), GroupConfig.from(config.originals()),
                     store.durableMap("group_offsets"), store.durableMap("group_metadata"), Handlers.topicsView(store));
@@ -82,11 +89,11 @@ public final class Broker implements AutoCloseable {
                     store.durableMap("transactions"), store::newProducerId, new TransactionMarkerWriter(store), groups);
             requestHandlers = new RequestHandlerPool(config.numIoThreads(), config.queuedMaxRequests());
             authorizer = AclAuthorizer.forClassName(config.originals().get("authorizer.class.name"), store.durableMap("acls"), config.originals());
-            HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, transactions, requestHandlers,
-                    new Authorization(authorizer));
-            for (Listener listener : listeners) {
-                ListenerSpec spec = new ListenerSpec(ListenerName.normalised(listener.name()), listener.bindsAll() ? null : listener.host(),
-                        listener.port(), SecurityProtocol.PLAINTEXT, null, null);
+            HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, transactions, sasl, scram,
+                    requestHandlers, new Authorization(authorizer));
+            for (SecuredListener secured : listeners) {
+                Listener listener = secured.listener();
+                ListenerSpec spec = secured.spec();
                 KafkaServer server = KafkaServer.start(spec, config.socketRequestMaxBytes(), config.numNetworkThreads(),
                         connectionLimits(config), requestHandlers, handlers);
                 servers.add(server);
@@ -96,13 +103,14 @@ public final class Broker implements AutoCloseable {
                         listener.bindsAll() ? "*" : listener.host(), server.port(), advertised.host(), advertised.port());
             }
             log.info("Broker {} of cluster {} started, data in {}", config.nodeId(), store.clusterId(), logDir.toAbsolutePath().normalize());
-            return new Broker(store, groups, transactions, requestHandlers, servers, cluster, authorizer);
+            return new Broker(store, groups, transactions, requestHandlers, servers, cluster, authorizer, listeners);
         } catch (Exception | Error e) {
             servers.forEach(KafkaServer::close);
             if (requestHandlers != null) {
                 requestHandlers.close();
             }
             closeQuietly(authorizer);
+            listeners.forEach(SecuredListener::close);
             if (transactions != null) {
                 transactions.close();
             }
@@ -210,6 +218,7 @@ public final class Broker implements AutoCloseable {
         servers.forEach(KafkaServer::close);
         requestHandlers.close(); // after the listener: no new requests; before the store: handlers may still be writing
         closeQuietly(authorizer);
+        listeners.forEach(SecuredListener::close);
         transactions.close();
         groups.close();
         store.close();

@@ -6,14 +6,12 @@ import java.util.TreeSet;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
- * Never fail open: security settings this broker cannot honour yet (TLS, SASL, an authorizer) stop
- * start-up with a clear message, instead of being logged and ignored while clients are served in
- * plaintext and without access control.
+ * Never fail open: security settings this broker cannot honour stop start-up with a clear message
+ * instead of being logged and ignored. TLS, SASL (but GSSAPI) and authorization are honoured by the
+ * listeners and the authorizer, which refuse their own invalid settings; delegation tokens are not served.
  */
 final class UnsupportedSecurity {
-    /** Exact names; besides these, every {@code ssl.*} and {@code sasl.*} key and their per-listener forms. */
-    private static final List<String> NAMES = List.of("principal.builder.class",
-            "security.inter.broker.protocol", "delegation.token.secret.key", "delegation.token.master.key");
+    private static final List<String> NAMES = List.of("delegation.token.secret.key", "delegation.token.master.key");
 
     private UnsupportedSecurity() { }
 
@@ -21,18 +19,13 @@ final class UnsupportedSecurity {
     static void refuse(Map<String, String> props) {
         TreeSet<String> found = new TreeSet<>();
         props.forEach((key, value) -> {
-            if (isSecurity(key) && !(key.equals("security.inter.broker.protocol") && "PLAINTEXT".equalsIgnoreCase(value.trim()))) {
+            if (NAMES.contains(key) && !value.isBlank()) {
                 found.add(key);
             }
         });
         if (!found.isEmpty()) {
-            throw new ConfigException("This broker does not support TLS, SASL or authorization yet, so it refuses to start rather than"
-                    + " serve clients without them. Remove these settings to run without security: " + found);
+            throw new ConfigException("This broker does not support delegation tokens, so it refuses to start rather than ignore "
+                    + found + ". Remove these settings to run without delegation tokens.");
         }
-    }
-
-    private static boolean isSecurity(String key) {
-        String k = key.startsWith("listener.name.") ? key.substring(key.indexOf('.', "listener.name.".length()) + 1) : key;
-        return k.startsWith("ssl.") || k.startsWith("sasl.") || k.contains(".sasl.jaas.config") || NAMES.contains(k);
     }
 }

@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTransaction;
 import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
 import org.apache.kafka.common.message.AddPartitionsToTxnResponseData.AddPartitionsToTxnResult;
@@ -19,6 +21,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.AddPartitionsToTxnRequest;
 import org.apache.kafka.common.requests.AddPartitionsToTxnResponse;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * AddPartitionsToTxn, v0-v5: v0-v3 from producers of the original protocol (one transaction), v4+ the
@@ -29,15 +32,20 @@ import org.apache.kafka.common.requests.AddPartitionsToTxnResponse;
  * <li>Producer errors (INVALID_PRODUCER_ID_MAPPING, PRODUCER_FENCED, CONCURRENT_TRANSACTIONS) apply to every
  *     partition of the transaction; PRODUCER_FENCED is INVALID_PRODUCER_EPOCH before v2.</li>
  * <li>verify_only answers TRANSACTION_ABORTABLE for partitions not in the open transaction.</li>
+ * <li>Authorization as Kafka: v4+ (from brokers) needs CLUSTER_ACTION (CLUSTER_AUTHORIZATION_FAILED for the
+ *     request). v0-v3 need WRITE on the transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every
+ *     partition) and on each topic (TOPIC_AUTHORIZATION_FAILED, the others OPERATION_NOT_ATTEMPTED).</li>
  * </ul>
  */
 public final class AddPartitionsToTxnHandler implements Handler<AddPartitionsToTxnRequest> {
     private final LogStore store;
     private final TransactionCoordinator transactions;
+    private final Authorization authorization;
 
-    public AddPartitionsToTxnHandler(LogStore store, TransactionCoordinator transactions) {
+    public AddPartitionsToTxnHandler(LogStore store, TransactionCoordinator transactions, Authorization authorization) {
         this.store = store;
         this.transactions = transactions;
+        this.authorization = authorization;
     }
 
     @Override
@@ -47,10 +55,13 @@ public final class AddPartitionsToTxnHandler implements Handler<AddPartitionsToT
 
     @Override
     public CompletableFuture<AbstractResponse> handle(KafkaRequest request, AddPartitionsToTxnRequest body) {
+        if (body.version() >= 4 && !authorization.allowedOnCluster(request, AclOperation.CLUSTER_ACTION)) {
+            return Authorization.refused(body, Errors.CLUSTER_AUTHORIZATION_FAILED);
+        }
         AddPartitionsToTxnRequest normalized = body.normalizeRequest(); // v0-v3 become one transaction of the v4 form
         List<CompletableFuture<AddPartitionsToTxnResult>> results = new ArrayList<>();
         for (AddPartitionsToTxnTransaction t : normalized.data().transactions()) {
-            results.add(handle(t, body.version()));
+            results.add(handle(request, t, body.version()));
         }
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(v -> {
             AddPartitionsToTxnResponseData data = new AddPartitionsToTxnResponseData();
@@ -63,11 +74,23 @@ public final class AddPartitionsToTxnHandler implements Handler<AddPartitionsToT
         });
     }
 
-    private CompletableFuture<AddPartitionsToTxnResult> handle(AddPartitionsToTxnTransaction t, short version) {
+    private CompletableFuture<AddPartitionsToTxnResult> handle(KafkaRequest request, AddPartitionsToTxnTransaction t, short version) {
         Set<TopicPartition> partitions = new HashSet<>(AddPartitionsToTxnRequest.getPartitions(t.topics()));
-        Map<TopicPartition, Errors> unknown = new HashMap<>();
+        Set<String> denied = Set.of();
+        if (version < 4 && authorization.enabled()) { // older versions come from producers; v4+ from brokers, checked above
+            if (!authorization.allowed(request, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, t.transactionalId())) {
+                Map<TopicPartition, Errors> all = new HashMap<>();
+                partitions.forEach(tp -> all.put(tp, Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED));
+                return CompletableFuture.completedFuture(AddPartitionsToTxnResponse.resultForTransaction(t.transactionalId(), all));
+            }
+            denied = authorization.denied(request, AclOperation.WRITE, ResourceType.TOPIC, partitions,
+                    tp -> Topic.isInternal(tp.topic()) ? null : tp.topic()); // Kafka asks nothing about its internal topics
+        }
+        Map<TopicPartition, Errors> unknown = new HashMap<>(); // and partitions not to be written
         for (TopicPartition tp : partitions) {
-            if (store.partition(tp) == null) {
+            if (denied.contains(tp.topic())) {
+                unknown.put(tp, Errors.TOPIC_AUTHORIZATION_FAILED);
+            } else if (store.partition(tp) == null) {
                 unknown.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
             }
         }

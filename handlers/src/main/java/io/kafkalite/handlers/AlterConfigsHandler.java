@@ -7,7 +7,9 @@ import java.util.Map;
 import org.apache.kafka.common.message.AlterConfigsRequestData.AlterConfigsResource;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.AlterConfigsResponseData.AlterConfigsResourceResponse;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.AlterConfigsRequest;
 import org.apache.kafka.common.requests.AlterConfigsResponse;
@@ -16,12 +18,16 @@ import org.apache.kafka.common.requests.ApiError;
 /**
  * AlterConfigs, v0-v2 (the older, non-incremental API): a topic's overrides are replaced by exactly the
  * configs given. Errors as IncrementalAlterConfigs; broker configs are static here (INVALID_REQUEST).
+ * ALTER_CONFIGS on the topic or group, on the cluster for broker resources, else
+ * TOPIC_/GROUP_/CLUSTER_AUTHORIZATION_FAILED, as Kafka.
  */
 public final class AlterConfigsHandler implements Handler.Immediate<AlterConfigsRequest> {
     private final TopicConfigChanger changer;
+    private final Authorization authorization;
 
-    public AlterConfigsHandler(LogStore store) {
+    public AlterConfigsHandler(LogStore store, Authorization authorization) {
         this.changer = new TopicConfigChanger(store);
+        this.authorization = authorization;
     }
 
     @Override
@@ -33,7 +39,8 @@ public final class AlterConfigsHandler implements Handler.Immediate<AlterConfigs
     public AbstractResponse respond(KafkaRequest request, AlterConfigsRequest body) {
         AlterConfigsResponseData data = new AlterConfigsResponseData();
         for (AlterConfigsResource res : body.data().resources()) {
-            ApiError result = changer.change(res.resourceType(), res.resourceName(), topic -> {
+            Errors denied = authorization.configAccess(request, AclOperation.ALTER_CONFIGS, res.resourceType(), res.resourceName());
+            ApiError result = denied != Errors.NONE ? new ApiError(denied) : changer.change(res.resourceType(), res.resourceName(), topic -> {
                 Map<String, String> overrides = new LinkedHashMap<>();
                 res.configs().forEach(c -> overrides.put(c.name(), c.value()));
                 return overrides;

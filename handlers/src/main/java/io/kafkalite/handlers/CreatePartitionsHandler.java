@@ -5,6 +5,7 @@ import io.kafkalite.logstore.Topic;
 import io.kafkalite.wire.KafkaRequest;
 import java.util.List;
 import java.util.Set;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
@@ -19,6 +20,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.CreatePartitionsRequest;
 import org.apache.kafka.common.requests.CreatePartitionsResponse;
+import org.apache.kafka.common.resource.ResourceType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +31,7 @@ import org.slf4j.LoggerFactory;
  *     INVALID_REPLICA_ASSIGNMENT for assignments that name another broker or are the wrong length,
  *     INVALID_REQUEST for a topic named twice.</li>
  * <li>{@code validate_only} checks and changes nothing.</li>
+ * <li>Each topic needs ALTER, else TOPIC_AUTHORIZATION_FAILED (before any other check but duplicates, as Kafka).</li>
  * </ul>
  */
 public final class CreatePartitionsHandler implements Handler.Immediate<CreatePartitionsRequest> {
@@ -36,10 +39,12 @@ public final class CreatePartitionsHandler implements Handler.Immediate<CreatePa
 
     private final LogStore store;
     private final ClusterInfo cluster;
+    private final Authorization authorization;
 
-    public CreatePartitionsHandler(LogStore store, ClusterInfo cluster) {
+    public CreatePartitionsHandler(LogStore store, ClusterInfo cluster, Authorization authorization) {
         this.store = store;
         this.cluster = cluster;
+        this.authorization = authorization;
     }
 
     @Override
@@ -51,11 +56,16 @@ public final class CreatePartitionsHandler implements Handler.Immediate<CreatePa
     public AbstractResponse respond(KafkaRequest request, CreatePartitionsRequest body) {
         CreatePartitionsResponseData data = new CreatePartitionsResponseData();
         Set<String> duplicates = TopicCreator.duplicates(body.data().topics().stream().map(CreatePartitionsTopic::name));
+        Set<String> denied = authorization.denied(request, AclOperation.ALTER, ResourceType.TOPIC, body.data().topics(), CreatePartitionsTopic::name);
         for (CreatePartitionsTopic t : body.data().topics()) {
             CreatePartitionsTopicResult result = new CreatePartitionsTopicResult().setName(t.name()).setErrorCode(Errors.NONE.code());
             try {
                 if (duplicates.contains(t.name())) {
                     throw new InvalidRequestException("Duplicate topic in request: " + t.name());
+                }
+                if (denied.contains(t.name())) {
+                    data.results().add(result.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()));
+                    continue;
                 }
                 grow(t, body.data().validateOnly());
             } catch (ApiException e) {

@@ -8,9 +8,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
 import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableReplicaAssignment;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
@@ -24,6 +26,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.CreateTopicsRequest;
 import org.apache.kafka.common.requests.CreateTopicsResponse;
+import org.apache.kafka.common.resource.ResourceType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +40,10 @@ import org.slf4j.LoggerFactory;
  * <li>{@code validate_only} checks everything and creates nothing.</li>
  * <li>v5+ answers with the partition count, replication factor and every config of the topic; v7 with
  *     the topic id.</li>
+ * <li>Authorization (as Kafka): each topic needs CREATE on the cluster or on the topic, else
+ *     TOPIC_AUTHORIZATION_FAILED. A topic created by a principal that may not DESCRIBE_CONFIGS it is answered
+ *     without partition count, replication factor and configs, with topic_config_error_code
+ *     TOPIC_AUTHORIZATION_FAILED (v5+).</li>
  * </ul>
  */
 public final class CreateTopicsHandler implements Handler.Immediate<CreateTopicsRequest> {
@@ -46,12 +53,14 @@ public final class CreateTopicsHandler implements Handler.Immediate<CreateTopics
     private final ClusterInfo cluster;
     private final TopicCreator creator;
     private final ConfigDescriber describer;
+    private final Authorization authorization;
 
-    public CreateTopicsHandler(LogStore store, ClusterInfo cluster, BrokerConfig config) {
+    public CreateTopicsHandler(LogStore store, ClusterInfo cluster, BrokerConfig config, Authorization authorization) {
         this.store = store;
         this.cluster = cluster;
         this.creator = new TopicCreator(store, config);
         this.describer = new ConfigDescriber(config);
+        this.authorization = authorization;
     }
 
     @Override
@@ -63,6 +72,14 @@ public final class CreateTopicsHandler implements Handler.Immediate<CreateTopics
     public AbstractResponse respond(KafkaRequest request, CreateTopicsRequest body) {
         CreateTopicsResponseData data = new CreateTopicsResponseData();
         Set<String> duplicates = TopicCreator.duplicates(body.data().topics().stream().map(CreatableTopic::name));
+        Set<String> createDenied = Set.of();
+        Set<String> configsDenied = Set.of();
+        if (authorization.enabled()) {
+            List<String> names = body.data().topics().stream().map(CreatableTopic::name).filter(n -> !duplicates.contains(n)).toList();
+            createDenied = authorization.allowedOnCluster(request, AclOperation.CREATE, false) ? Set.of()
+                    : authorization.deniedNames(request, AclOperation.CREATE, ResourceType.TOPIC, names);
+            configsDenied = authorization.denied(request, AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC, names, n -> n, false);
+        }
         for (CreatableTopic t : body.data().topics()) {
             CreatableTopicResult result = new CreatableTopicResult().setName(t.name()).setTopicId(Uuid.ZERO_UUID)
                     .setNumPartitions(-1).setReplicationFactor((short) -1);
@@ -70,7 +87,14 @@ public final class CreateTopicsHandler implements Handler.Immediate<CreateTopics
                 if (duplicates.contains(t.name())) {
                     throw new InvalidRequestException("Create topics request from client contains duplicate topic " + t.name());
                 }
+                if (createDenied.contains(t.name())) {
+                    throw new TopicAuthorizationException("Authorization failed.");
+                }
                 create(t, body.data().validateOnly(), body.version(), result);
+                if (configsDenied.contains(t.name())) { // created, but its settings are not the principal's to see
+                    result.setNumPartitions(-1).setReplicationFactor((short) -1).setConfigs(List.of())
+                            .setTopicConfigErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+                }
             } catch (ApiException e) {
                 result.setErrorCode(Errors.forException(e).code()).setErrorMessage(e.getMessage()).setConfigs(null);
             } catch (Exception e) {

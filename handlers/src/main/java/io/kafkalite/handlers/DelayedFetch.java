@@ -11,6 +11,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.slf4j.Logger;
@@ -34,6 +35,7 @@ final class DelayedFetch {
     private final CompletableFuture<AbstractResponse> future = new CompletableFuture<>();
     private final AtomicBoolean completed = new AtomicBoolean();
     private final AtomicBoolean reading = new AtomicBoolean();
+    private final Predicate<String> denied;
     private final GenericFutureListener<ChannelFuture> onClose = f -> connectionClosed();
     private static final long POOL_FULL_RETRY_MS = 5;
     private volatile ScheduledFuture<?> timer;
@@ -75,10 +77,13 @@ final class DelayedFetch {
         }
     }
 
-    DelayedFetch(FetchHandler handler, KafkaRequest request, FetchRequest body, int minBytes, FetchHandler.Result first) {
+    /** {@code denied}: the topics the request may not read, as decided once when it came in. */
+    DelayedFetch(FetchHandler handler, KafkaRequest request, FetchRequest body, Predicate<String> denied, int minBytes,
+                 FetchHandler.Result first) {
         this.handler = handler;
         this.request = request;
         this.body = body;
+        this.denied = denied;
         this.minBytes = minBytes;
         first.partitions().forEach(pr -> watches.add(new Watch(pr)));
         rebase(first);
@@ -170,7 +175,7 @@ final class DelayedFetch {
         }
         FetchHandler.Result r;
         try {
-            r = handler.read(body);
+            r = handler.read(body, denied);
         } catch (RuntimeException e) {
             log.error("Fetch from {} failed", request.context().clientId(), e);
             fail(e);

@@ -3,7 +3,9 @@ package io.kafkalite.handlers;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.PartitionLog;
 import io.kafkalite.wire.KafkaRequest;
+import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.message.DeleteRecordsRequestData.DeleteRecordsPartition;
 import org.apache.kafka.common.message.DeleteRecordsRequestData.DeleteRecordsTopic;
@@ -15,6 +17,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.DeleteRecordsRequest;
 import org.apache.kafka.common.requests.DeleteRecordsResponse;
+import org.apache.kafka.common.resource.ResourceType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,15 +27,18 @@ import org.slf4j.LoggerFactory;
  * <li>The partition's log start offset moves to the given offset (-1: the high watermark); whole
  *     segments below it are deleted. The answer carries the new low watermark.</li>
  * <li>OFFSET_OUT_OF_RANGE beyond the high watermark, UNKNOWN_TOPIC_OR_PARTITION for unknown partitions.</li>
+ * <li>Each topic needs DELETE, else TOPIC_AUTHORIZATION_FAILED (one authorizer call for all topics).</li>
  * </ul>
  */
 public final class DeleteRecordsHandler implements Handler.Immediate<DeleteRecordsRequest> {
     private static final Logger log = LoggerFactory.getLogger(DeleteRecordsHandler.class);
 
     private final LogStore store;
+    private final Authorization authorization;
 
-    public DeleteRecordsHandler(LogStore store) {
+    public DeleteRecordsHandler(LogStore store, Authorization authorization) {
         this.store = store;
+        this.authorization = authorization;
     }
 
     @Override
@@ -43,13 +49,16 @@ public final class DeleteRecordsHandler implements Handler.Immediate<DeleteRecor
     @Override
     public AbstractResponse respond(KafkaRequest request, DeleteRecordsRequest body) {
         DeleteRecordsResponseData data = new DeleteRecordsResponseData();
+        Set<String> denied = authorization.denied(request, AclOperation.DELETE, ResourceType.TOPIC, body.data().topics(), DeleteRecordsTopic::name);
         for (DeleteRecordsTopic t : body.data().topics()) {
             DeleteRecordsTopicResult tr = new DeleteRecordsTopicResult().setName(t.name());
             for (DeleteRecordsPartition p : t.partitions()) {
                 DeleteRecordsPartitionResult pr = new DeleteRecordsPartitionResult().setPartitionIndex(p.partitionIndex()).setLowWatermark(-1);
                 PartitionLog partition = store.partition(new TopicPartition(t.name(), p.partitionIndex()));
                 try {
-                    if (partition == null) {
+                    if (denied.contains(t.name())) {
+                        pr.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+                    } else if (partition == null) {
                         pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
                     } else {
                         pr.setErrorCode(Errors.NONE.code()).setLowWatermark(store.deleteRecordsBefore(partition, p.offset()));

@@ -6,9 +6,13 @@ import io.kafkalite.logstore.Topic;
 import io.kafkalite.wire.KafkaRequest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicDeletionDisabledException;
 import org.apache.kafka.common.errors.UnknownTopicIdException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -20,6 +24,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.DeleteTopicsRequest;
 import org.apache.kafka.common.requests.DeleteTopicsResponse;
+import org.apache.kafka.common.resource.ResourceType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +35,9 @@ import org.slf4j.LoggerFactory;
  *     offsets of the topic are deleted from every group.</li>
  * <li>UNKNOWN_TOPIC_OR_PARTITION / UNKNOWN_TOPIC_ID for unknown topics; INVALID_REQUEST for an entry
  *     with both or neither of name and id; TOPIC_DELETION_DISABLED when {@code delete.topic.enable=false}.</li>
+ * <li>Authorization (as Kafka): DELETE on the cluster, or DELETE on each topic, else TOPIC_AUTHORIZATION_FAILED.
+ *     A topic named but not DESCRIBE-able fails so before its existence is checked; one named by id
+ *     fails without its name unless the principal may DESCRIBE it.</li>
  * </ul>
  */
 public final class DeleteTopicsHandler implements Handler.Immediate<DeleteTopicsRequest> {
@@ -38,11 +46,13 @@ public final class DeleteTopicsHandler implements Handler.Immediate<DeleteTopics
     private final LogStore store;
     private final BrokerConfig config;
     private final GroupCoordinator groups;
+    private final Authorization authorization;
 
-    public DeleteTopicsHandler(LogStore store, BrokerConfig config, GroupCoordinator groups) {
+    public DeleteTopicsHandler(LogStore store, BrokerConfig config, GroupCoordinator groups, Authorization authorization) {
         this.store = store;
         this.config = config;
         this.groups = groups;
+        this.authorization = authorization;
     }
 
     @Override
@@ -59,11 +69,28 @@ public final class DeleteTopicsHandler implements Handler.Immediate<DeleteTopics
             body.data().topicNames().forEach(n -> wanted.add(new DeleteTopicState().setName(n).setTopicId(Uuid.ZERO_UUID)));
         }
         DeleteTopicsResponseData data = new DeleteTopicsResponseData();
+        Set<String> describeDenied = Set.of();
+        Set<String> deleteDenied = Set.of();
+        if (authorization.enabled() && !authorization.allowedOnCluster(request, AclOperation.DELETE, false)) {
+            List<String> names = wanted.stream().map(this::nameOf).filter(Objects::nonNull).toList();
+            describeDenied = authorization.deniedNames(request, AclOperation.DESCRIBE, ResourceType.TOPIC, names);
+            deleteDenied = authorization.deniedNames(request, AclOperation.DELETE, ResourceType.TOPIC, names);
+        }
         for (DeleteTopicState w : wanted) {
             Uuid id = w.topicId() == null ? Uuid.ZERO_UUID : w.topicId();
             DeletableTopicResult result = new DeletableTopicResult().setName(w.name()).setTopicId(id).setErrorCode(Errors.NONE.code());
             try {
+                boolean byName = Uuid.ZERO_UUID.equals(id);
+                if (byName && w.name() != null && describeDenied.contains(w.name())) {
+                    throw new TopicAuthorizationException("Not authorized to describe topic " + w.name());
+                }
                 Topic topic = find(w.name(), id);
+                if (deleteDenied.contains(topic.name())) {
+                    if (!byName && !describeDenied.contains(topic.name())) {
+                        result.setName(topic.name());
+                    }
+                    throw new TopicAuthorizationException("Not authorized to delete topic " + topic.name());
+                }
                 result.setName(topic.name()).setTopicId(topic.id());
                 if (!config.deleteTopicEnable()) {
                     throw new TopicDeletionDisabledException("Topic deletion is disabled.");
@@ -79,6 +106,14 @@ public final class DeleteTopicsHandler implements Handler.Immediate<DeleteTopics
             data.responses().add(result);
         }
         return new DeleteTopicsResponse(data);
+    }
+
+    /** The name of the topic an entry names, for the authorizer: by id only if it exists. */
+    private String nameOf(DeleteTopicState w) {
+        if (w.topicId() == null || Uuid.ZERO_UUID.equals(w.topicId())) {
+            return w.name();
+        }
+        return Handlers.topicName(store, w.topicId());
     }
 
     private Topic find(String name, Uuid id) {

@@ -16,14 +16,18 @@ import org.apache.kafka.common.requests.DescribeClusterResponse;
  * <li>v1+: only the broker endpoint type (1) is served; asking for controllers gives
  *     UNSUPPORTED_ENDPOINT_TYPE, as a Kafka broker listener does.</li>
  * <li>v2+: the broker is never fenced.</li>
+ * <li>Anyone may ask (Kafka checks nothing); the cluster's authorized operations are the principal's when it
+ *     may DESCRIBE the cluster, else 0.</li>
  * </ul>
  */
 public final class DescribeClusterHandler implements Handler.Immediate<DescribeClusterRequest> {
     private static final byte BROKER_ENDPOINT = 1;
     private final ClusterInfo cluster;
+    private final Authorization authorization;
 
-    public DescribeClusterHandler(ClusterInfo cluster) {
+    public DescribeClusterHandler(ClusterInfo cluster, Authorization authorization) {
         this.cluster = cluster;
+        this.authorization = authorization;
     }
 
     @Override
@@ -41,7 +45,7 @@ public final class DescribeClusterHandler implements Handler.Immediate<DescribeC
         Node self = cluster.self(request.context().listenerName);
         data.setErrorCode(Errors.NONE.code()).setClusterId(cluster.clusterId()).setControllerId(cluster.nodeId())
                 .setClusterAuthorizedOperations(body.data().includeClusterAuthorizedOperations()
-                        ? AuthorizedOperations.CLUSTER : AuthorizedOperations.OMITTED);
+                        ? authorization.clusterOperations(request) : AuthorizedOperations.OMITTED);
         data.brokers().add(new DescribeClusterBroker().setBrokerId(self.id()).setHost(self.host()).setPort(self.port()).setIsFenced(false));
         return new DescribeClusterResponse(data);
     }

@@ -3,7 +3,9 @@ package io.kafkalite.handlers;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.Topic;
 import io.kafkalite.wire.KafkaRequest;
+import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.message.DescribeConfigsRequestData.DescribeConfigsResource;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
@@ -24,17 +26,21 @@ import org.apache.kafka.common.requests.DescribeConfigsResponse;
  *     broker id gives INVALID_REQUEST.</li>
  * <li>Synonyms with {@code include_synonyms}, documentation and config types (v3+).</li>
  * <li>Other resource types (BROKER_LOGGER, GROUP, CLIENT_METRICS): INVALID_REQUEST, not supported yet.</li>
+ * <li>DESCRIBE_CONFIGS on the topic or group, on the cluster for broker resources, else
+ *     TOPIC_/GROUP_/CLUSTER_AUTHORIZATION_FAILED with no configs, as Kafka.</li>
  * </ul>
  */
 public final class DescribeConfigsHandler implements Handler.Immediate<DescribeConfigsRequest> {
     private final LogStore store;
     private final ClusterInfo cluster;
     private final ConfigDescriber describer;
+    private final Authorization authorization;
 
-    public DescribeConfigsHandler(LogStore store, ClusterInfo cluster, BrokerConfig config) {
+    public DescribeConfigsHandler(LogStore store, ClusterInfo cluster, BrokerConfig config, Authorization authorization) {
         this.store = store;
         this.cluster = cluster;
         this.describer = new ConfigDescriber(config);
+        this.authorization = authorization;
     }
 
     @Override
@@ -51,7 +57,10 @@ public final class DescribeConfigsHandler implements Handler.Immediate<DescribeC
             DescribeConfigsResult result = new DescribeConfigsResult().setResourceType(res.resourceType()).setResourceName(res.resourceName());
             ConfigResource.Type type = ConfigResource.Type.forId(res.resourceType());
             List<DescribeConfigsResourceResult> configs = null;
-            if (type == ConfigResource.Type.TOPIC) {
+            Errors denied = authorization.configAccess(request, AclOperation.DESCRIBE_CONFIGS, res.resourceType(), res.resourceName());
+            if (denied != Errors.NONE) {
+                result.setErrorCode(denied.code()).setErrorMessage(denied.message()).setConfigs(new ArrayList<>());
+            } else if (type == ConfigResource.Type.TOPIC) {
                 Topic topic = store.topic(res.resourceName());
                 if (topic == null) {
                     result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()).setErrorMessage("Topic " + res.resourceName() + " does not exist");

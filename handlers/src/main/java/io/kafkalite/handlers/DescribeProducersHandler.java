@@ -3,7 +3,9 @@ package io.kafkalite.handlers;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.PartitionLog;
 import io.kafkalite.wire.KafkaRequest;
+import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.DescribeProducersRequestData.TopicRequest;
 import org.apache.kafka.common.message.DescribeProducersResponseData;
 import org.apache.kafka.common.message.DescribeProducersResponseData.PartitionResponse;
@@ -14,17 +16,21 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.DescribeProducersRequest;
 import org.apache.kafka.common.requests.DescribeProducersResponse;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * DescribeProducers, v0: the producers a partition remembers, with epoch, last sequence, last
  * timestamp, coordinator epoch and the start offset of the open transaction (-1 when none), which is
  * what {@code kafka-transactions describe-producers} and {@code find-hanging} read.
+ * Each topic needs READ, else TOPIC_AUTHORIZATION_FAILED for its partitions, as Kafka.
  */
 public final class DescribeProducersHandler implements Handler.Immediate<DescribeProducersRequest> {
     private final LogStore store;
+    private final Authorization authorization;
 
-    public DescribeProducersHandler(LogStore store) {
+    public DescribeProducersHandler(LogStore store, Authorization authorization) {
         this.store = store;
+        this.authorization = authorization;
     }
 
     @Override
@@ -35,12 +41,15 @@ public final class DescribeProducersHandler implements Handler.Immediate<Describ
     @Override
     public AbstractResponse respond(KafkaRequest request, DescribeProducersRequest body) {
         DescribeProducersResponseData data = new DescribeProducersResponseData();
+        Set<String> denied = authorization.denied(request, AclOperation.READ, ResourceType.TOPIC, body.data().topics(), TopicRequest::name);
         for (TopicRequest t : body.data().topics()) {
             TopicResponse tr = new TopicResponse().setName(t.name());
             for (int p : t.partitionIndexes()) {
                 PartitionResponse pr = new PartitionResponse().setPartitionIndex(p);
                 PartitionLog partition = store.partition(new TopicPartition(t.name(), p));
-                if (partition == null) {
+                if (denied.contains(t.name())) {
+                    pr.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()).setErrorMessage(Errors.TOPIC_AUTHORIZATION_FAILED.message());
+                } else if (partition == null) {
                     pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
                 } else {
                     pr.setErrorCode(Errors.NONE.code());

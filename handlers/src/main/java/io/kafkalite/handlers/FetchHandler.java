@@ -8,11 +8,14 @@ import io.kafkalite.wire.KafkaRequest;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.Predicate;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.message.FetchRequestData.FetchPartition;
 import org.apache.kafka.common.message.FetchRequestData.FetchTopic;
@@ -26,6 +29,7 @@ import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.FetchMetadata;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
+import org.apache.kafka.common.resource.ResourceType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,12 +68,18 @@ import org.slf4j.LoggerFactory;
  *     index (never by scanning the log); the client drops their records. read_uncommitted reads up to the
  *     high watermark. Every answer carries the partition's last stable offset.</li>
  * <li>Follower fetches (replica id >= 0) are served like consumer fetches: there are no followers yet.</li>
+ * <li>Authorization (as Kafka): a consumer needs READ on each topic, else its partitions get
+ *     TOPIC_AUTHORIZATION_FAILED (an unknown topic id stays UNKNOWN_TOPIC_ID); a follower needs CLUSTER_ACTION,
+ *     else every partition gets TOPIC_AUTHORIZATION_FAILED. Decided once per request, all topics in one
+ *     authorizer call; a denied partition does not end a long poll early (Kafka leaves it out of the wait).</li>
  * </ul>
  * Threads: {@link #handle} reads on the caller's thread (the request-handler pool); reads that complete
  * a parked fetch run on {@code ioPool}; its timer runs on the connection's event loop.
  */
 public final class FetchHandler implements Handler<FetchRequest> {
     private static final Logger log = LoggerFactory.getLogger(FetchHandler.class);
+    private static final Predicate<String> NOTHING = topic -> false;
+    private static final Predicate<String> EVERYTHING = topic -> true;
     /** The longest a fetch is parked, whatever its max_wait_ms. */
     static final long MAX_WAIT_CAP_MS = 25_000;
 
@@ -84,17 +94,19 @@ public final class FetchHandler implements Handler<FetchRequest> {
     private final long maxWaitCapMs;
     private final PartitionReader reader;
     private final FetchWaiters waiters = new FetchWaiters();
+    private final Authorization authorization;
 
     /** {@code ioPool} runs the reads that complete parked fetches (the request-handler pool). */
-    public FetchHandler(LogStore store, Executor ioPool) {
-        this(store, ioPool, MAX_WAIT_CAP_MS, PartitionLog::read);
+    public FetchHandler(LogStore store, Executor ioPool, Authorization authorization) {
+        this(store, ioPool, MAX_WAIT_CAP_MS, PartitionLog::read, authorization);
     }
 
-    FetchHandler(LogStore store, Executor ioPool, long maxWaitCapMs, PartitionReader reader) {
+    FetchHandler(LogStore store, Executor ioPool, long maxWaitCapMs, PartitionReader reader, Authorization authorization) {
         this.store = store;
         this.ioPool = ioPool;
         this.maxWaitCapMs = maxWaitCapMs;
         this.reader = reader;
+        this.authorization = authorization;
         store.addAppendListener(waiters::onAppend);
     }
 
@@ -112,13 +124,28 @@ public final class FetchHandler implements Handler<FetchRequest> {
         }
         int minBytes = Math.min(body.minBytes(), body.maxBytes());
         long waitMs = Math.min(body.maxWait(), maxWaitCapMs);
-        Result first = read(body);
+        Predicate<String> denied = denied(request, body);
+        Result first = read(body, denied);
         if (waitMs <= 0 || first.bytes >= minBytes || first.anyError || first.partitions.isEmpty()) {
             return CompletableFuture.completedFuture(first.response);
         }
-        DelayedFetch delayed = new DelayedFetch(this, request, body, minBytes, first);
+        DelayedFetch delayed = new DelayedFetch(this, request, body, denied, minBytes, first);
         delayed.park(waitMs);
         return delayed.future();
+    }
+
+    /** The topics the request may not read: none without authorization, all for a follower without CLUSTER_ACTION. */
+    private Predicate<String> denied(KafkaRequest request, FetchRequest body) {
+        if (!authorization.enabled()) {
+            return NOTHING;
+        }
+        if (body.isFromFollower()) {
+            return authorization.allowedOnCluster(request, AclOperation.CLUSTER_ACTION) ? NOTHING : EVERYTHING;
+        }
+        boolean byId = body.version() >= 13;
+        Set<String> denied = authorization.denied(request, AclOperation.READ, ResourceType.TOPIC, body.data().topics(),
+                ft -> byId ? Handlers.topicName(store, ft.topicId()) : ft.topic(), ft -> ft.partitions().size(), true);
+        return denied.isEmpty() ? NOTHING : denied::contains;
     }
 
     FetchWaiters waiters() {
@@ -140,7 +167,8 @@ public final class FetchHandler implements Handler<FetchRequest> {
     /** One read over every partition of the request; {@code partitions} holds those without error, in request order. */
     record Result(FetchResponse response, int bytes, boolean anyError, List<PartitionRead> partitions) { }
 
-    Result read(FetchRequest body) {
+    /** {@code denied}: topics whose partitions are answered TOPIC_AUTHORIZATION_FAILED without a read. */
+    Result read(FetchRequest body, Predicate<String> denied) {
         boolean byId = body.version() >= 13;
         boolean readCommitted = body.isolationLevel() == IsolationLevel.READ_COMMITTED;
         int budget = body.maxBytes();
@@ -158,7 +186,10 @@ public final class FetchHandler implements Handler<FetchRequest> {
                         .setLogStartOffset(FetchResponse.INVALID_LOG_START_OFFSET).setPreferredReadReplica(FetchResponse.INVALID_PREFERRED_REPLICA_ID)
                         .setAbortedTransactions(readCommitted ? new ArrayList<>() : null).setRecords(MemoryRecords.EMPTY);
                 PartitionLog log = topic == null ? null : store.partition(new TopicPartition(topic.name(), fp.partition()));
-                if (log == null) {
+                if (denied == EVERYTHING || (!(topic == null && byId) && denied.test(topic == null ? ft.topic() : topic.name()))) {
+                    tr.partitions().add(pd.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())); // not an error that ends a wait
+                    continue;
+                } else if (log == null) {
                     pd.setErrorCode((topic == null && byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
                 } else if (fp.currentLeaderEpoch() > PartitionLog.LEADER_EPOCH) {
                     pd.setErrorCode(Errors.UNKNOWN_LEADER_EPOCH.code());

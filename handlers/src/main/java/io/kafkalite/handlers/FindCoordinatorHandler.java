@@ -2,6 +2,7 @@ package io.kafkalite.handlers;
 
 import io.kafkalite.wire.KafkaRequest;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData.Coordinator;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -9,12 +10,15 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.FindCoordinatorRequest;
 import org.apache.kafka.common.requests.FindCoordinatorResponse;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * FindCoordinator, v0-v6 (v4+ batch keys, KIP-699).
  * <ul>
  * <li>Group and transaction keys: this broker. An empty key gets INVALID_REQUEST.</li>
  * <li>Share keys: INVALID_REQUEST (no share groups).</li>
+ * <li>A group key needs DESCRIBE on the group (GROUP_AUTHORIZATION_FAILED), a transaction key DESCRIBE on the
+ *     transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED), checked first, as Kafka.</li>
  * </ul>
  */
 public final class FindCoordinatorHandler implements Handler.Immediate<FindCoordinatorRequest> {
@@ -22,9 +26,11 @@ public final class FindCoordinatorHandler implements Handler.Immediate<FindCoord
     private static final byte TRANSACTION = 1;
 
     private final ClusterInfo cluster;
+    private final Authorization authorization;
 
-    public FindCoordinatorHandler(ClusterInfo cluster) {
+    public FindCoordinatorHandler(ClusterInfo cluster, Authorization authorization) {
         this.cluster = cluster;
+        this.authorization = authorization;
     }
 
     @Override
@@ -49,6 +55,13 @@ public final class FindCoordinatorHandler implements Handler.Immediate<FindCoord
 
     private Coordinator coordinator(KafkaRequest request, byte type, String key) {
         Coordinator c = new Coordinator().setKey(key).setNodeId(-1).setHost("").setPort(-1);
+        if (type == GROUP && !authorization.allowed(request, AclOperation.DESCRIBE, ResourceType.GROUP, key)) {
+            return c.setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()).setErrorMessage(Errors.GROUP_AUTHORIZATION_FAILED.message());
+        }
+        if (type == TRANSACTION && !authorization.allowed(request, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)) {
+            return c.setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code())
+                    .setErrorMessage(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.message());
+        }
         if ((type == GROUP || type == TRANSACTION) && key != null && !key.isEmpty()) {
             Node self = cluster.self(request.context().listenerName);
             return c.setErrorCode(Errors.NONE.code()).setNodeId(self.id()).setHost(self.host()).setPort(self.port());

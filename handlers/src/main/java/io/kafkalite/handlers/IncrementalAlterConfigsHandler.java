@@ -15,7 +15,9 @@ import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterC
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterableConfig;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.ApiError;
 import org.apache.kafka.common.requests.IncrementalAlterConfigsRequest;
@@ -29,15 +31,19 @@ import org.apache.kafka.common.requests.IncrementalAlterConfigsResponse;
  *     invalid values and for APPEND/SUBTRACT on non-list configs; UNKNOWN_TOPIC_OR_PARTITION.</li>
  * <li>{@code validate_only} checks and changes nothing.</li>
  * <li>Broker configs are static here: INVALID_REQUEST.</li>
+ * <li>ALTER_CONFIGS on the topic or group, on the cluster for broker resources, else
+ *     TOPIC_/GROUP_/CLUSTER_AUTHORIZATION_FAILED, as Kafka.</li>
  * </ul>
  */
 public final class IncrementalAlterConfigsHandler implements Handler.Immediate<IncrementalAlterConfigsRequest> {
     private final LogStore store;
     private final TopicConfigChanger changer;
+    private final Authorization authorization;
 
-    public IncrementalAlterConfigsHandler(LogStore store) {
+    public IncrementalAlterConfigsHandler(LogStore store, Authorization authorization) {
         this.store = store;
         this.changer = new TopicConfigChanger(store);
+        this.authorization = authorization;
     }
 
     @Override
@@ -49,7 +55,8 @@ public final class IncrementalAlterConfigsHandler implements Handler.Immediate<I
     public AbstractResponse respond(KafkaRequest request, IncrementalAlterConfigsRequest body) {
         IncrementalAlterConfigsResponseData data = new IncrementalAlterConfigsResponseData();
         for (AlterConfigsResource res : body.data().resources()) {
-            ApiError result = changer.change(res.resourceType(), res.resourceName(), topic -> changed(topic, res.configs()),
+            Errors denied = authorization.configAccess(request, AclOperation.ALTER_CONFIGS, res.resourceType(), res.resourceName());
+            ApiError result = denied != Errors.NONE ? new ApiError(denied) : changer.change(res.resourceType(), res.resourceName(), topic -> changed(topic, res.configs()),
                     body.data().validateOnly());
             data.responses().add(new AlterConfigsResourceResponse().setResourceType(res.resourceType()).setResourceName(res.resourceName())
                     .setErrorCode(result.error().code()).setErrorMessage(result.message()));

@@ -4,12 +4,14 @@ import io.kafkalite.groups.TransactionCoordinator;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.wire.KafkaRequest;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.InitProducerIdRequest;
 import org.apache.kafka.common.requests.InitProducerIdResponse;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * InitProducerId, v0-v5.
@@ -22,15 +24,21 @@ import org.apache.kafka.common.requests.InitProducerIdResponse;
  *     recovery with the producer's id and epoch (PRODUCER_FENCED when they do not match; v4+, older
  *     versions get INVALID_PRODUCER_EPOCH), INVALID_TRANSACTION_TIMEOUT above
  *     {@code transaction.max.timeout.ms}.</li>
+ * <li>Authorization as Kafka: a transactional id needs WRITE on it (and TWO_PHASE_COMMIT for a two-phase-commit
+ *     producer), else TRANSACTIONAL_ID_AUTHORIZATION_FAILED; an idempotent producer needs IDEMPOTENT_WRITE on the
+ *     cluster or WRITE on at least one topic ({@code Authorizer#authorizeByResourceType}), else
+ *     CLUSTER_AUTHORIZATION_FAILED.</li>
  * </ul>
  */
 public final class InitProducerIdHandler implements Handler<InitProducerIdRequest> {
     private final LogStore store;
     private final TransactionCoordinator transactions;
+    private final Authorization authorization;
 
-    public InitProducerIdHandler(LogStore store, TransactionCoordinator transactions) {
+    public InitProducerIdHandler(LogStore store, TransactionCoordinator transactions, Authorization authorization) {
         this.store = store;
         this.transactions = transactions;
+        this.authorization = authorization;
     }
 
     @Override
@@ -41,6 +49,17 @@ public final class InitProducerIdHandler implements Handler<InitProducerIdReques
     @Override
     public CompletableFuture<AbstractResponse> handle(KafkaRequest request, InitProducerIdRequest body) {
         String transactionalId = body.data().transactionalId();
+        if (authorization.enabled()) {
+            if (transactionalId != null) {
+                if (!authorization.allowed(request, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId)
+                        || body.enable2Pc() && !authorization.allowed(request, AclOperation.TWO_PHASE_COMMIT, ResourceType.TRANSACTIONAL_ID, transactionalId)) {
+                    return Authorization.refused(body, Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+                }
+            } else if (!authorization.allowedOnCluster(request, AclOperation.IDEMPOTENT_WRITE, false)
+                    && !authorization.allowedOnAnyOf(request, AclOperation.WRITE, ResourceType.TOPIC)) {
+                return Authorization.refused(body, Errors.CLUSTER_AUTHORIZATION_FAILED);
+            }
+        }
         if (transactionalId == null) {
             return CompletableFuture.completedFuture(new InitProducerIdResponse(new InitProducerIdResponseData()
                     .setErrorCode(Errors.NONE.code()).setProducerId(store.newProducerId()).setProducerEpoch((short) 0)));

@@ -3,22 +3,27 @@ package io.kafkalite.handlers;
 import io.kafkalite.groups.GroupCoordinator;
 import io.kafkalite.wire.KafkaRequest;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.LeaveGroupResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.LeaveGroupRequest;
 import org.apache.kafka.common.requests.LeaveGroupResponse;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * LeaveGroup, v0-v5: v3+ removes several members at once, static members by instance id (KIP-345),
  * with one result per member; v0-v2 answer the single member's error at the top level.
+ * READ on the group, else GROUP_AUTHORIZATION_FAILED, as Kafka.
  */
 public final class LeaveGroupHandler implements Handler<LeaveGroupRequest> {
     private final GroupCoordinator groups;
+    private final Authorization authorization;
 
-    public LeaveGroupHandler(GroupCoordinator groups) {
+    public LeaveGroupHandler(GroupCoordinator groups, Authorization authorization) {
         this.groups = groups;
+        this.authorization = authorization;
     }
 
     @Override
@@ -28,6 +33,9 @@ public final class LeaveGroupHandler implements Handler<LeaveGroupRequest> {
 
     @Override
     public CompletableFuture<AbstractResponse> handle(KafkaRequest request, LeaveGroupRequest body) {
+        if (!authorization.allowed(request, AclOperation.READ, ResourceType.GROUP, body.data().groupId())) {
+            return Authorization.refused(body, Errors.GROUP_AUTHORIZATION_FAILED);
+        }
         return groups.leaveGroup(body.data().groupId(), body.members()).thenApply(data -> {
             if (body.version() >= 3) {
                 return new LeaveGroupResponse(data, body.version());

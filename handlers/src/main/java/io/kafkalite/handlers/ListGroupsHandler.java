@@ -3,20 +3,30 @@ package io.kafkalite.handlers;
 import io.kafkalite.groups.GroupCoordinator;
 import io.kafkalite.wire.KafkaRequest;
 import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.ListGroupsResponseData;
+import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.ListGroupsRequest;
 import org.apache.kafka.common.requests.ListGroupsResponse;
+import org.apache.kafka.common.resource.ResourceType;
 
-/** ListGroups, v0-v5: every classic and consumer group, filtered by state (v4+, KIP-518) and type (v5+, KIP-848). */
+/**
+ * ListGroups, v0-v5: every classic and consumer group, filtered by state (v4+, KIP-518) and type (v5+, KIP-848).
+ * A principal that may DESCRIBE the cluster sees every group; otherwise only the groups it may DESCRIBE,
+ * as Kafka (asked in one authorizer call).
+ */
 public final class ListGroupsHandler implements Handler<ListGroupsRequest> {
     private final GroupCoordinator groups;
+    private final Authorization authorization;
 
-    public ListGroupsHandler(GroupCoordinator groups) {
+    public ListGroupsHandler(GroupCoordinator groups, Authorization authorization) {
         this.groups = groups;
+        this.authorization = authorization;
     }
 
     @Override
@@ -26,7 +36,13 @@ public final class ListGroupsHandler implements Handler<ListGroupsRequest> {
 
     @Override
     public CompletableFuture<AbstractResponse> handle(KafkaRequest request, ListGroupsRequest body) {
-        return groups.listGroups(new HashSet<>(body.data().statesFilter()), new HashSet<>(body.data().typesFilter()))
-                .thenApply(list -> new ListGroupsResponse(new ListGroupsResponseData().setErrorCode(Errors.NONE.code()).setGroups(list)));
+        boolean all = !authorization.enabled() || authorization.allowedOnCluster(request, AclOperation.DESCRIBE, false);
+        return groups.listGroups(new HashSet<>(body.data().statesFilter()), new HashSet<>(body.data().typesFilter())).thenApply(list -> {
+            if (!all) {
+                Set<String> hidden = authorization.denied(request, AclOperation.DESCRIBE, ResourceType.GROUP, list, ListedGroup::groupId, false);
+                list.removeIf(g -> hidden.contains(g.groupId()));
+            }
+            return new ListGroupsResponse(new ListGroupsResponseData().setErrorCode(Errors.NONE.code()).setGroups(list));
+        });
     }
 }

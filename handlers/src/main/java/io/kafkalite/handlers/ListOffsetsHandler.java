@@ -3,7 +3,9 @@ package io.kafkalite.handlers;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.PartitionLog;
 import io.kafkalite.wire.KafkaRequest;
+import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsPartition;
 import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsTopic;
@@ -16,6 +18,7 @@ import org.apache.kafka.common.record.internal.FileRecords.TimestampAndOffset;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
 import org.apache.kafka.common.requests.ListOffsetsResponse;
+import org.apache.kafka.common.resource.ResourceType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,15 +33,18 @@ import org.slf4j.LoggerFactory;
  *     the batches' max timestamps; none gives offset -1 and timestamp -1, as Kafka does.</li>
  * <li>UNKNOWN_TOPIC_OR_PARTITION for unknown partitions, UNKNOWN_LEADER_EPOCH for a leader epoch from
  *     the future (v4+).</li>
+ * <li>Each topic needs DESCRIBE, else its partitions get TOPIC_AUTHORIZATION_FAILED (one authorizer call).</li>
  * </ul>
  */
 public final class ListOffsetsHandler implements Handler.Immediate<ListOffsetsRequest> {
     private static final Logger log = LoggerFactory.getLogger(ListOffsetsHandler.class);
 
     private final LogStore store;
+    private final Authorization authorization;
 
-    public ListOffsetsHandler(LogStore store) {
+    public ListOffsetsHandler(LogStore store, Authorization authorization) {
         this.store = store;
+        this.authorization = authorization;
     }
 
     @Override
@@ -49,9 +55,15 @@ public final class ListOffsetsHandler implements Handler.Immediate<ListOffsetsRe
     @Override
     public AbstractResponse respond(KafkaRequest request, ListOffsetsRequest body) {
         ListOffsetsResponseData data = new ListOffsetsResponseData();
+        Set<String> denied = authorization.denied(request, AclOperation.DESCRIBE, ResourceType.TOPIC, body.data().topics(), ListOffsetsTopic::name);
         for (ListOffsetsTopic t : body.data().topics()) {
             ListOffsetsTopicResponse tr = new ListOffsetsTopicResponse().setName(t.name());
             for (ListOffsetsPartition p : t.partitions()) {
+                if (denied.contains(t.name())) {
+                    tr.partitions().add(new ListOffsetsPartitionResponse().setPartitionIndex(p.partitionIndex())
+                            .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()).setTimestamp(-1).setOffset(-1).setLeaderEpoch(-1));
+                    continue;
+                }
                 tr.partitions().add(answer(new TopicPartition(t.name(), p.partitionIndex()), p,
                         body.isolationLevel() == org.apache.kafka.common.IsolationLevel.READ_COMMITTED));
             }

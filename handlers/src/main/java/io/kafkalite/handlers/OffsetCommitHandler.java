@@ -7,8 +7,10 @@ import io.kafkalite.logstore.Topic;
 import io.kafkalite.wire.KafkaRequest;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestPartition;
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestTopic;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
@@ -19,6 +21,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.OffsetCommitResponse;
 import org.apache.kafka.common.requests.OffsetCommitRequest;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * OffsetCommit, v2-v10 (v10 names topics by id).
@@ -30,15 +33,19 @@ import org.apache.kafka.common.requests.OffsetCommitRequest;
  *     OFFSET_METADATA_TOO_LARGE above {@code offset.metadata.max.bytes}.</li>
  * <li>Offsets, their leader epoch and metadata are durable before the answer; retention is by
  *     {@code offsets.retention.minutes} (the request's retention time is ignored, as in Kafka 2.1+).</li>
+ * <li>Authorization as Kafka: READ on the group (GROUP_AUTHORIZATION_FAILED for the request) and on each
+ *     topic (TOPIC_AUTHORIZATION_FAILED for its partitions, before they are looked up).</li>
  * </ul>
  */
 public final class OffsetCommitHandler implements Handler<OffsetCommitRequest> {
     private final LogStore store;
     private final GroupCoordinator groups;
+    private final Authorization authorization;
 
-    public OffsetCommitHandler(LogStore store, GroupCoordinator groups) {
+    public OffsetCommitHandler(LogStore store, GroupCoordinator groups, Authorization authorization) {
         this.store = store;
         this.groups = groups;
+        this.authorization = authorization;
     }
 
     @Override
@@ -48,15 +55,22 @@ public final class OffsetCommitHandler implements Handler<OffsetCommitRequest> {
 
     @Override
     public CompletableFuture<AbstractResponse> handle(KafkaRequest request, OffsetCommitRequest body) {
+        if (!authorization.allowed(request, AclOperation.READ, ResourceType.GROUP, body.data().groupId())) {
+            return Authorization.refused(body, Errors.GROUP_AUTHORIZATION_FAILED);
+        }
         boolean byId = OffsetCommitResponse.useTopicIds(body.version());
         long now = System.currentTimeMillis();
+        Set<String> denied = authorization.denied(request, AclOperation.READ, ResourceType.TOPIC, body.data().topics(),
+                t -> byId ? Handlers.topicName(store, t.topicId()) : t.name());
         Map<TopicPartition, CommittedOffset> commits = new HashMap<>();
-        Map<String, Errors> unknownTopics = new HashMap<>();
+        Map<String, Errors> unknownTopics = new HashMap<>(); // and topics not to be read: answered without the coordinator
         for (OffsetCommitRequestTopic t : body.data().topics()) {
             Topic topic = byId ? store.topic(t.topicId()) : store.topic(t.name());
             String name = topic != null ? topic.name() : t.name();
             for (OffsetCommitRequestPartition p : t.partitions()) {
-                if (topic == null || p.partitionIndex() < 0 || p.partitionIndex() >= topic.partitions()) {
+                if (!(topic == null && byId) && denied.contains(name)) {
+                    unknownTopics.put(key(t, p), Errors.TOPIC_AUTHORIZATION_FAILED);
+                } else if (topic == null || p.partitionIndex() < 0 || p.partitionIndex() >= topic.partitions()) {
                     unknownTopics.put(key(t, p), topic == null && byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION);
                 } else {
                     commits.put(new TopicPartition(name, p.partitionIndex()),

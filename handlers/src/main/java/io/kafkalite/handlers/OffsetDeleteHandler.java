@@ -5,8 +5,10 @@ import io.kafkalite.wire.KafkaRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.OffsetDeleteRequestData.OffsetDeleteRequestPartition;
 import org.apache.kafka.common.message.OffsetDeleteRequestData.OffsetDeleteRequestTopic;
 import org.apache.kafka.common.message.OffsetDeleteResponseData;
@@ -17,17 +19,22 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.OffsetDeleteRequest;
 import org.apache.kafka.common.requests.OffsetDeleteResponse;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * OffsetDelete, v0 (KIP-496): deletes a group's committed offsets of some partitions.
  * GROUP_ID_NOT_FOUND for unknown groups, NON_EMPTY_GROUP for an active group of another protocol
  * type, GROUP_SUBSCRIBED_TO_TOPIC per partition while active members subscribe to the topic.
+ * Authorization as Kafka: DELETE on the group (GROUP_AUTHORIZATION_FAILED for the request), READ on each topic
+ * (TOPIC_AUTHORIZATION_FAILED for its partitions, which are left alone).
  */
 public final class OffsetDeleteHandler implements Handler<OffsetDeleteRequest> {
     private final GroupCoordinator groups;
+    private final Authorization authorization;
 
-    public OffsetDeleteHandler(GroupCoordinator groups) {
+    public OffsetDeleteHandler(GroupCoordinator groups, Authorization authorization) {
         this.groups = groups;
+        this.authorization = authorization;
     }
 
     @Override
@@ -37,8 +44,15 @@ public final class OffsetDeleteHandler implements Handler<OffsetDeleteRequest> {
 
     @Override
     public CompletableFuture<AbstractResponse> handle(KafkaRequest request, OffsetDeleteRequest body) {
+        if (!authorization.allowed(request, AclOperation.DELETE, ResourceType.GROUP, body.data().groupId())) {
+            return Authorization.refused(body, Errors.GROUP_AUTHORIZATION_FAILED);
+        }
+        Set<String> denied = authorization.denied(request, AclOperation.READ, ResourceType.TOPIC, body.data().topics(), OffsetDeleteRequestTopic::name);
         List<TopicPartition> partitions = new ArrayList<>();
         for (OffsetDeleteRequestTopic t : body.data().topics()) {
+            if (denied.contains(t.name())) {
+                continue;
+            }
             for (OffsetDeleteRequestPartition p : t.partitions()) {
                 partitions.add(new TopicPartition(t.name(), p.partitionIndex()));
             }
@@ -53,8 +67,8 @@ public final class OffsetDeleteHandler implements Handler<OffsetDeleteRequest> {
             for (OffsetDeleteRequestTopic t : body.data().topics()) {
                 OffsetDeleteResponseTopic rt = new OffsetDeleteResponseTopic().setName(t.name());
                 for (OffsetDeleteRequestPartition p : t.partitions()) {
-                    rt.partitions().add(new OffsetDeleteResponsePartition().setPartitionIndex(p.partitionIndex())
-                            .setErrorCode(errors.get(new TopicPartition(t.name(), p.partitionIndex())).code()));
+                    Errors e = denied.contains(t.name()) ? Errors.TOPIC_AUTHORIZATION_FAILED : errors.get(new TopicPartition(t.name(), p.partitionIndex()));
+                    rt.partitions().add(new OffsetDeleteResponsePartition().setPartitionIndex(p.partitionIndex()).setErrorCode(e.code()));
                 }
                 data.topics().add(rt);
             }

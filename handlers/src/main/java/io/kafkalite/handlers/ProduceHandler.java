@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidRequiredAcksException;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
@@ -35,6 +36,8 @@ import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.ProduceResponse;
+import org.apache.kafka.common.requests.RequestUtils;
+import org.apache.kafka.common.resource.ResourceType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +61,11 @@ import org.slf4j.LoggerFactory;
  *     as Kafka does: PRODUCER_FENCED as INVALID_PRODUCER_EPOCH, TRANSACTION_ABORTABLE as INVALID_TXN_STATE
  *     before v11, CONCURRENT_TRANSACTIONS and coordinator unavailability as NOT_ENOUGH_REPLICAS (the
  *     producer retries).</li>
+ * <li>Authorization (as Kafka): a request with transactional batches needs WRITE on its transactional id,
+ *     else the whole request fails with TRANSACTIONAL_ID_AUTHORIZATION_FAILED; each topic needs WRITE, else
+ *     its partitions get TOPIC_AUTHORIZATION_FAILED (before UNKNOWN_TOPIC_OR_PARTITION, so existence is not
+ *     revealed; an unknown topic id stays UNKNOWN_TOPIC_ID). All topics are asked in one authorizer call.
+ *     acks=0 closes the connection on these failures, as on any other.</li>
  * </ul>
  */
 public final class ProduceHandler implements Handler<ProduceRequest> {
@@ -66,12 +74,14 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
     private final LogStore store;
     private final TransactionCoordinator transactions;
     private final Executor requestHandlers;
+    private final Authorization authorization;
 
     /** @param requestHandlers where appends that waited for the transaction coordinator run */
-    public ProduceHandler(LogStore store, TransactionCoordinator transactions, Executor requestHandlers) {
+    public ProduceHandler(LogStore store, TransactionCoordinator transactions, Executor requestHandlers, Authorization authorization) {
         this.store = store;
         this.transactions = transactions;
         this.requestHandlers = requestHandlers;
+        this.authorization = authorization;
     }
 
     /** A transactional batch that waits for the coordinator before its append. */
@@ -87,18 +97,32 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
         short acks = body.acks();
         ProduceResponseData response = new ProduceResponseData();
         long now = System.currentTimeMillis();
+        boolean byId = body.version() >= 13;
+        Set<String> denied = Set.of();
+        if (authorization.enabled()) {
+            if (RequestUtils.hasTransactionalRecords(body) && (body.transactionalId() == null
+                    || !authorization.allowed(request, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, body.transactionalId()))) {
+                return transactionalIdDenied(body);
+            }
+            denied = authorization.denied(request, AclOperation.WRITE, ResourceType.TOPIC, body.data().topicData(),
+                    td -> byId ? Handlers.topicName(store, td.topicId()) : td.name(), td -> td.partitionData().size(), true);
+        }
         List<Unverified> unverified = new ArrayList<>();
         for (TopicProduceData td : body.data().topicData()) {
-            Topic topic = body.version() >= 13 ? store.topic(td.topicId()) : store.topic(td.name());
+            Topic topic = byId ? store.topic(td.topicId()) : store.topic(td.name());
+            boolean topicDenied = !denied.isEmpty() && denied.contains(topic != null ? topic.name() : td.name());
             TopicProduceResponse tr = new TopicProduceResponse().setName(td.name()).setTopicId(td.topicId());
             for (PartitionProduceData pd : td.partitionData()) {
                 PartitionProduceResponse pr = new PartitionProduceResponse().setIndex(pd.index());
                 try {
-                    if (acks != 0 && acks != 1 && acks != -1) {
+                    if (topic == null && byId) {
+                        error(pr, Errors.UNKNOWN_TOPIC_ID);
+                    } else if (topicDenied) {
+                        error(pr, Errors.TOPIC_AUTHORIZATION_FAILED);
+                    } else if (topic == null) {
+                        error(pr, Errors.UNKNOWN_TOPIC_OR_PARTITION);
+                    } else if (acks != 0 && acks != 1 && acks != -1) {
                         throw new InvalidRequiredAcksException("Invalid required acks " + acks);
-                    }
-                    if (topic == null) {
-                        pr.setErrorCode((body.version() >= 13 ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
                     } else {
                         append(body, topic, pd, acks, now, pr, unverified);
                     }
@@ -136,6 +160,18 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
                 runnable.run(); // the pool is full: append on the coordinator's callback rather than lose the request
             }
         });
+    }
+
+    /** Kafka's answer when the transactional id may not be written: the whole request fails (acks=0: the connection closes). */
+    private static CompletableFuture<AbstractResponse> transactionalIdDenied(ProduceRequest body) {
+        if (body.acks() == 0) {
+            return CompletableFuture.failedFuture(new CloseConnectionException("a produce with acks=0 was not authorized"));
+        }
+        return CompletableFuture.completedFuture(body.getErrorResponse(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.exception()));
+    }
+
+    private static void error(PartitionProduceResponse pr, Errors error) {
+        pr.setErrorCode(error.code()).setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
     }
 
     private static AbstractResponse respond(ProduceResponseData response, short acks) {

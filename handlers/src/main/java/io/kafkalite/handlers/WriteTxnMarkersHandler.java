@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData.WritableTxnMarker;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData.WritableTxnMarkerTopic;
@@ -25,14 +26,17 @@ import org.slf4j.LoggerFactory;
  * the admin client's abortTransaction (and {@code kafka-transactions abort}) sends to close a hanging
  * transaction. Each partition answers once the marker's outcome is visible to read_committed fetches;
  * an older producer or coordinator epoch gets INVALID_PRODUCER_EPOCH / TRANSACTION_COORDINATOR_FENCED.
+ * Needs ALTER or CLUSTER_ACTION on the cluster, else CLUSTER_AUTHORIZATION_FAILED, as Kafka.
  */
 public final class WriteTxnMarkersHandler implements Handler<WriteTxnMarkersRequest> {
     private static final Logger log = LoggerFactory.getLogger(WriteTxnMarkersHandler.class);
 
     private final LogStore store;
+    private final Authorization authorization;
 
-    public WriteTxnMarkersHandler(LogStore store) {
+    public WriteTxnMarkersHandler(LogStore store, Authorization authorization) {
         this.store = store;
+        this.authorization = authorization;
     }
 
     @Override
@@ -42,6 +46,9 @@ public final class WriteTxnMarkersHandler implements Handler<WriteTxnMarkersRequ
 
     @Override
     public CompletableFuture<AbstractResponse> handle(KafkaRequest request, WriteTxnMarkersRequest body) {
+        if (!authorization.allowedOnCluster(request, AclOperation.ALTER, false) && !authorization.allowedOnCluster(request, AclOperation.CLUSTER_ACTION)) {
+            return Authorization.refused(body, Errors.CLUSTER_AUTHORIZATION_FAILED);
+        }
         Map<Long, Map<TopicPartition, Errors>> errors = new HashMap<>();
         List<CompletableFuture<Void>> writes = new ArrayList<>();
         for (WritableTxnMarker marker : body.data().markers()) {

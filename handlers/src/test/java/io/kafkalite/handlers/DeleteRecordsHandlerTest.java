@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** DeleteRecordsHandler on an in-memory log store whose partition "t"-0 holds offsets 0-9. */
 class DeleteRecordsHandlerTest {
     final LogStore store = LogStore.inMemory(Map.of());
-    final DeleteRecordsHandler handler = new DeleteRecordsHandler(store);
+    final DeleteRecordsHandler handler = new DeleteRecordsHandler(store, Authorization.NONE);
     PartitionLog partition;
 
     @BeforeEach

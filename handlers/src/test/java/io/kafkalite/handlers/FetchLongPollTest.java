@@ -76,7 +76,7 @@ class FetchLongPollTest {
     @Test
     void tinyAppendsOnlyCountBytesUntilMinBytesCouldBeThere() throws Exception {
         // given: a fetch at the log end waiting for 1000 bytes
-        FetchHandler handler = new FetchHandler(store, ioPool, FetchHandler.MAX_WAIT_CAP_MS, countingReader);
+        FetchHandler handler = new FetchHandler(store, ioPool, FetchHandler.MAX_WAIT_CAP_MS, countingReader, Authorization.NONE);
         CompletableFuture<AbstractResponse> future = fetch(handler, 0, 20_000, 1000);
         assertFalse(future.isDone());
         assertEquals(1, reads.get(), "the first read");
@@ -108,7 +108,7 @@ class FetchLongPollTest {
     @Test
     void aReadCommittedFetchWaitsForTheLastStableOffsetNotForAppends() throws Exception {
         // given: an open transaction at offset 0 and a read_committed fetch parked at 0
-        FetchHandler handler = new FetchHandler(store, ioPool, FetchHandler.MAX_WAIT_CAP_MS, countingReader);
+        FetchHandler handler = new FetchHandler(store, ioPool, FetchHandler.MAX_WAIT_CAP_MS, countingReader, Authorization.NONE);
         PartitionLog log = store.partition(TP);
         MemoryRecords txn = MemoryRecords.withTransactionalRecords(Compression.NONE, 7L, (short) 0, 0, new SimpleRecord("t".getBytes()));
         store.append(log, txn, System.currentTimeMillis(), log.transactionGuard(7L, (short) 0));
@@ -138,7 +138,7 @@ class FetchLongPollTest {
     @Test
     void aParkedFetchIsDroppedWhenItsConnectionCloses() throws Exception {
         // given: a parked fetch
-        FetchHandler handler = new FetchHandler(store, ioPool, FetchHandler.MAX_WAIT_CAP_MS, countingReader);
+        FetchHandler handler = new FetchHandler(store, ioPool, FetchHandler.MAX_WAIT_CAP_MS, countingReader, Authorization.NONE);
         CompletableFuture<AbstractResponse> future = fetch(handler, 0, 20_000, 1000);
         assertEquals(1, handler.waiters().waiters());
 
@@ -160,7 +160,7 @@ class FetchLongPollTest {
     @Test
     void theWaitIsCappedAt25Seconds() throws Exception {
         // given: a fetch asking to wait for a minute (the public constructor: the real cap)
-        FetchHandler handler = new FetchHandler(store, ioPool);
+        FetchHandler handler = new FetchHandler(store, ioPool, Authorization.NONE);
         CompletableFuture<AbstractResponse> future = fetch(handler, 0, 60_000, 1000);
 
         // when: just before the cap
@@ -188,7 +188,7 @@ class FetchLongPollTest {
     void anOffsetThatFallsOutOfRangeIsAnsweredAtTheNextAppend() throws Exception {
         // given: one batch, and a fetch at offset 0 waiting for more than it
         append();
-        FetchHandler handler = new FetchHandler(store, ioPool, FetchHandler.MAX_WAIT_CAP_MS, countingReader);
+        FetchHandler handler = new FetchHandler(store, ioPool, FetchHandler.MAX_WAIT_CAP_MS, countingReader, Authorization.NONE);
         CompletableFuture<AbstractResponse> future = fetch(handler, 0, 20_000, 100_000);
         assertFalse(future.isDone());
 

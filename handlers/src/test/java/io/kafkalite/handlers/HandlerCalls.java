@@ -1,5 +1,6 @@
 package io.kafkalite.handlers;
 
+import io.kafkalite.wire.Connection;
 import io.kafkalite.wire.KafkaRequest;
 import java.net.InetAddress;
 import java.util.concurrent.CompletableFuture;
@@ -32,11 +33,33 @@ final class HandlerCalls {
     }
 
     static KafkaRequest context(AbstractRequest body) {
+        return context(body, KafkaPrincipal.ANONYMOUS);
+    }
+
+    /** {@code body} as sent by {@code principal}. */
+    static KafkaRequest context(AbstractRequest body, KafkaPrincipal principal) {
         RequestHeader header = new RequestHeader(body.apiKey(), body.version(), "handler-test", 7);
         RequestContext context = new RequestContext(header, "handler-test-connection", InetAddress.getLoopbackAddress(),
-                KafkaPrincipal.ANONYMOUS, ListenerName.forSecurityProtocol(SecurityProtocol.PLAINTEXT), SecurityProtocol.PLAINTEXT,
+                principal, ListenerName.forSecurityProtocol(SecurityProtocol.PLAINTEXT), SecurityProtocol.PLAINTEXT,
                 ClientInformation.EMPTY, false);
         return new KafkaRequest(context, body, null, null);
+    }
+
+    /** The request as it arrives on {@code connection}, with its listener, protocol and principal. */
+    static KafkaRequest context(AbstractRequest body, Connection connection) {
+        RequestHeader header = new RequestHeader(body.apiKey(), body.version(), "handler-test", 7);
+        RequestContext context = new RequestContext(header, "handler-test-connection", InetAddress.getLoopbackAddress(),
+                connection.principal(), connection.listener(), connection.protocol(), ClientInformation.EMPTY, false);
+        return new KafkaRequest(context, body, null, null, connection);
+    }
+
+    /** The handler's response to {@code body} sent on {@code connection}, as the client parses it. */
+    @SuppressWarnings("unchecked")
+    static <T extends AbstractRequest, R extends AbstractResponse> R answer(Handler<T> handler, T body, Connection connection)
+            throws Exception {
+        AbstractResponse response = handler.handle(context(body, connection), body).get(10, TimeUnit.SECONDS);
+        return (R) AbstractResponse.parseResponse(body.apiKey(), MessageUtil.toByteBufferAccessor(response.data(), body.version()),
+                body.version());
     }
 
     /** The handler's future for {@code body}, as it returned it. */
@@ -45,9 +68,15 @@ final class HandlerCalls {
     }
 
     /** The handler's response to {@code body}, as the client parses it. */
-    @SuppressWarnings("unchecked")
     static <T extends AbstractRequest, R extends AbstractResponse> R answer(Handler<T> handler, T body) throws Exception {
-        AbstractResponse response = handle(handler, body).get(10, TimeUnit.SECONDS);
+        return answer(handler, body, KafkaPrincipal.ANONYMOUS);
+    }
+
+    /** The handler's response to {@code body} sent by {@code principal}, as the client parses it. */
+    @SuppressWarnings("unchecked")
+    static <T extends AbstractRequest, R extends AbstractResponse> R answer(Handler<T> handler, T body, KafkaPrincipal principal)
+            throws Exception {
+        AbstractResponse response = handler.handle(context(body, principal), body).get(10, TimeUnit.SECONDS);
         if (response == null) {
             throw new AssertionError(handler.apiKey() + " v" + body.version() + " gave no response");
         }

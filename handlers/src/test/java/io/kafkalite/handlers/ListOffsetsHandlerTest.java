@@ -34,7 +34,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ListOffsetsHandlerTest {
     final LogStore store = LogStore.inMemory(Map.of());
-    final ListOffsetsHandler handler = new ListOffsetsHandler(store);
+    final ListOffsetsHandler handler = new ListOffsetsHandler(store, Authorization.NONE);
 
     @BeforeEach
     void fill() throws Exception {

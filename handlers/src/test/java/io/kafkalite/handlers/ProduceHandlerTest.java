@@ -38,7 +38,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** ProduceHandler on an in-memory log store: error codes per partition and what differs between versions. */
 class ProduceHandlerTest {
     final LogStore store = LogStore.inMemory(Map.of());
-    final ProduceHandler handler = new ProduceHandler(store, null, Runnable::run); // no transactional batches here
+    final ProduceHandler handler = new ProduceHandler(store, null, Runnable::run, Authorization.NONE); // no transactional batches here
 
     @AfterEach
     void close() {
