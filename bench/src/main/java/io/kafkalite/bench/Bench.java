@@ -183,7 +183,7 @@ public final class Bench {
         Map<String, String> props = saslSsl.serverProps(name.equals("kafka"));
         try (BrokerProcess b = name.equals("kafka") ? BrokerProcess.kafka(libs, secured, port, HEAP, SaslSslPhase.PROTOCOL, props)
                 : BrokerProcess.ours(launcher, secured, port, HEAP, SaslSslPhase.PROTOCOL, props)) {
-            secondsToFirstProduce(b, saslSsl.clientProperties(b.bootstrap()));
+            r.put("startup_sasl_ssl_s", secondsToFirstProduce(b, saslSsl.clientProperties(b.bootstrap())));
             saslSsl.run(b, tool, records, r);
         }
     }
