@@ -63,6 +63,9 @@ public final class Bench {
         List<String> a = Arrays.asList(args);
         boolean quick = a.contains("--quick") || a.contains("--guard");
         boolean guard = a.contains("--guard");
+        if (Stream.of("--guard", "--txn-only", "--security-only").filter(a::contains).count() > 1) {
+            throw new IllegalArgumentException("--guard, --txn-only and --security-only each select the phases: give one");
+        }
         int rounds = Integer.parseInt(option(a, "--rounds", quick ? "1" : "3"));
         Path out = Path.of(option(a, "--out", "bench/results.txt"));
         Bench bench = new Bench(Path.of(option(a, "--libs", "bench/target/lib")), Path.of(option(a, "--launcher", "bin/broker")),
