@@ -31,7 +31,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *   --guard          produce throughput only; exits 1 when ours is below 0.8x Kafka's (CI regression guard)
  *   --txn-only       the transactions phase only
  *   --security-only  the SASL_SSL phase only
- *   --brokers   which brokers to run (a missing one leaves its column NaN)
+ *   --brokers        which brokers to run (a missing one leaves its column NaN)
  * </pre>
  */
 public final class Bench {
@@ -44,7 +44,7 @@ public final class Bench {
     private final boolean guard;
     private final boolean txnOnly;
     private final boolean securityOnly;
-    /** The SASL_SSL phase's TLS files and client config, null in a guard run. */
+    /** The SASL_SSL phase's TLS files and client config; null in guard and transactions-only runs, which skip it. */
     private final SaslSslPhase saslSsl;
 
     private Bench(Path libs, Path launcher, Path work, boolean quick, boolean guard, boolean txnOnly, boolean securityOnly)
