@@ -25,11 +25,13 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * tools; rounds alternate (Kafka, ours, Kafka, ours, ...) and medians are compared.
  *
  * <pre>
- * bench [--quick] [--guard] [--txn-only] [--brokers kafka,ours] [--rounds N] [--out FILE] [--libs DIR] [--launcher bin/broker]
- *   --quick     fewer records, one round: a few minutes
- *   --guard     produce throughput only; exits 1 when ours is below 0.8x Kafka's (CI regression guard)
- *   --txn-only  the transactions phase only
- *   --brokers   which brokers to run (a missing one leaves its column NaN)
+ * bench [--quick] [--guard] [--txn-only] [--security-only] [--brokers kafka,ours] [--rounds N] [--out FILE] [--libs DIR]
+ *       [--launcher bin/broker]
+ *   --quick          fewer records, one round: a few minutes
+ *   --guard          produce throughput only; exits 1 when ours is below 0.8x Kafka's (CI regression guard)
+ *   --txn-only       the transactions phase only
+ *   --security-only  the SASL_SSL phase only
+ *   --brokers        which brokers to run (a missing one leaves its column NaN)
  * </pre>
  */
 public final class Bench {
@@ -41,24 +43,33 @@ public final class Bench {
     private final boolean quick;
     private final boolean guard;
     private final boolean txnOnly;
+    private final boolean securityOnly;
+    /** The SASL_SSL phase's TLS files and client config; null in guard and transactions-only runs, which skip it. */
+    private final SaslSslPhase saslSsl;
 
-    private Bench(Path libs, Path launcher, Path work, boolean quick, boolean guard, boolean txnOnly) {
+    private Bench(Path libs, Path launcher, Path work, boolean quick, boolean guard, boolean txnOnly, boolean securityOnly)
+            throws IOException, InterruptedException {
         this.libs = libs;
         this.launcher = launcher;
         this.work = work;
         this.quick = quick;
         this.guard = guard;
         this.txnOnly = txnOnly;
+        this.securityOnly = securityOnly;
+        this.saslSsl = guard || txnOnly ? null : SaslSslPhase.prepare(work.resolve("tls"));
     }
 
     public static void main(String[] args) throws Exception {
         List<String> a = Arrays.asList(args);
         boolean quick = a.contains("--quick") || a.contains("--guard");
         boolean guard = a.contains("--guard");
+        if (Stream.of("--guard", "--txn-only", "--security-only").filter(a::contains).count() > 1) {
+            throw new IllegalArgumentException("--guard, --txn-only and --security-only each select the phases: give one");
+        }
         int rounds = Integer.parseInt(option(a, "--rounds", quick ? "1" : "3"));
         Path out = Path.of(option(a, "--out", "bench/results.txt"));
         Bench bench = new Bench(Path.of(option(a, "--libs", "bench/target/lib")), Path.of(option(a, "--launcher", "bin/broker")),
-                Files.createTempDirectory("kafkalite-bench"), quick, guard, a.contains("--txn-only"));
+                Files.createTempDirectory("kafkalite-bench"), quick, guard, a.contains("--txn-only"), a.contains("--security-only"));
         Map<String, Map<String, List<Double>>> results = new LinkedHashMap<>();
         for (int round = 0; round < rounds; round++) {
             for (String broker : option(a, "--brokers", "kafka,ours").split(",")) {
@@ -91,13 +102,17 @@ public final class Bench {
         long small = quick && !guard ? 400_000 : 2_000_000;
         if (txnOnly) {
             try (BrokerProcess b = start(name, dir, port)) {
-                secondsToFirstProduce(b);
+                secondsToFirstProduce(b, new Properties());
                 transactions(b, tool, big, round, r);
             }
             return print(r);
         }
+        if (securityOnly) {
+            saslSsl(name, dir, port, tool, big, r);
+            return print(r);
+        }
         try (BrokerProcess b = start(name, dir, port)) {
-            r.put("startup_empty_s", secondsToFirstProduce(b));
+            r.put("startup_empty_s", secondsToFirstProduce(b, new Properties()));
             Thread.sleep(2000);
             r.put("idle_rss_mib", b.memoryMiB("VmRSS"));
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", b.bootstrap()))) {
@@ -156,12 +171,24 @@ public final class Bench {
         }
         if (!guard) {
             try (BrokerProcess b = start(name, dir, port)) {
-                r.put("startup_with_data_s", secondsToFirstProduce(b));
+                r.put("startup_with_data_s", secondsToFirstProduce(b, new Properties()));
                 // after the restart, so that the metrics above are measured as before transactions existed
                 transactions(b, tool, big, round, r);
             }
+            saslSsl(name, dir, port, tool, big, r);
         }
         return print(r);
+    }
+
+    /** The SASL_SSL phase on a broker started with that listener only (and its own data directory). */
+    private void saslSsl(String name, Path dir, int port, Tool tool, long records, Map<String, Double> r) throws Exception {
+        Path secured = dir.resolve(SaslSslPhase.PROTOCOL.toLowerCase());
+        Map<String, String> props = saslSsl.serverProps(name.equals("kafka"));
+        try (BrokerProcess b = name.equals("kafka") ? BrokerProcess.kafka(libs, secured, port, HEAP, SaslSslPhase.PROTOCOL, props)
+                : BrokerProcess.ours(launcher, secured, port, HEAP, SaslSslPhase.PROTOCOL, props)) {
+            r.put("startup_sasl_ssl_s", secondsToFirstProduce(b, saslSsl.clientProperties(b.bootstrap())));
+            saslSsl.run(b, tool, records, r);
+        }
     }
 
     /**
@@ -208,11 +235,13 @@ public final class Bench {
 
     /** Deletes a round's broker data (a full run writes about 20 GB); the tools' and brokers' logs stay. */
     private void deleteData(String name, int round) throws IOException {
-        Path data = work.resolve(name + "-" + round).resolve("logs");
-        if (Files.exists(data)) {
-            try (Stream<Path> paths = Files.walk(data)) {
-                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
+        Path dir = work.resolve(name + "-" + round);
+        for (Path data : List.of(dir.resolve("logs"), dir.resolve(SaslSslPhase.PROTOCOL.toLowerCase()).resolve("logs"))) {
+            if (Files.exists(data)) {
+                try (Stream<Path> paths = Files.walk(data)) {
+                    for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.delete(p);
+                    }
                 }
             }
         }
@@ -224,11 +253,15 @@ public final class Bench {
     }
 
     private BrokerProcess start(String name, Path dir, int port) throws Exception {
-        return name.equals("kafka") ? BrokerProcess.kafka(libs, dir, port, HEAP) : BrokerProcess.ours(launcher, dir, port, HEAP);
+        return name.equals("kafka") ? BrokerProcess.kafka(libs, dir, port, HEAP, "PLAINTEXT", Map.of())
+                : BrokerProcess.ours(launcher, dir, port, HEAP, "PLAINTEXT", Map.of());
     }
 
-    /** Seconds from process start until a produce (to a new, auto-created topic) is acknowledged. */
-    private static double secondsToFirstProduce(BrokerProcess b) throws Exception {
+    /**
+     * Seconds from process start until a produce (to a new, auto-created topic) is acknowledged; {@code client} are the
+     * producer's other properties (security).
+     */
+    private static double secondsToFirstProduce(BrokerProcess b, Properties client) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (!b.listening()) {
             if (!b.process.isAlive() || System.nanoTime() > deadline) {
@@ -237,6 +270,7 @@ public final class Bench {
             Thread.sleep(5);
         }
         Properties p = new Properties();
+        p.putAll(client);
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrap());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.RECONNECT_BACKOFF_MS_CONFIG, 10);

@@ -27,22 +27,28 @@ final class BrokerProcess implements AutoCloseable {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    /** Apache Kafka as a user would run it: KRaft combined mode, 1 GiB heap, Kafka's own GC settings. */
-    static BrokerProcess kafka(Path libs, Path dataDir, int port, String heap) throws Exception {
+    /**
+     * Apache Kafka as a user would run it: KRaft combined mode, 1 GiB heap, Kafka's own GC settings. Its client
+     * listener is named after its security protocol ({@code PLAINTEXT}, {@code SASL_SSL}); the KRaft controller
+     * listener is always PLAINTEXT. {@code extra} are more server properties (the listener's security settings).
+     */
+    static BrokerProcess kafka(Path libs, Path dataDir, int port, String heap, String protocol, Map<String, String> extra) throws Exception {
         Files.createDirectories(dataDir);
         int controllerPort = port + 1;
         Path config = dataDir.resolve("server.properties");
         boolean fresh = !Files.exists(dataDir.resolve("logs").resolve("meta.properties"));
-        Files.writeString(config, String.join("\n",
+        List<String> lines = new ArrayList<>(List.of(
                 "process.roles=broker,controller", "node.id=1",
                 "controller.quorum.voters=1@localhost:" + controllerPort,
-                "listeners=PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort,
-                "advertised.listeners=PLAINTEXT://localhost:" + port,
-                "controller.listener.names=CONTROLLER", "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                "listeners=" + protocol + "://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort,
+                "advertised.listeners=" + protocol + "://localhost:" + port,
+                "controller.listener.names=CONTROLLER", "inter.broker.listener.name=" + protocol,
+                "listener.security.protocol.map=CONTROLLER:PLAINTEXT," + protocol + ":" + protocol,
                 "log.dirs=" + dataDir.resolve("logs"), "num.partitions=1",
                 "offsets.topic.replication.factor=1", "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1", "group.initial.rebalance.delay.ms=0", ""));
+                "transaction.state.log.min.isr=1", "group.initial.rebalance.delay.ms=0"));
+        extra.forEach((k, v) -> lines.add(k + "=" + v));
+        Files.write(config, lines);
         String cp = libs.resolve("*").toString();
         if (fresh) {
             Process format = new ProcessBuilder(java(), "-cp", cp, "kafka.tools.StorageTool", "format", "-t", clusterId(), "-c", config.toString())
@@ -57,11 +63,22 @@ final class BrokerProcess implements AutoCloseable {
         return start("kafka", cmd, dataDir, port, Map.of());
     }
 
-    /** Our broker as a user starts it ({@code bin/broker}, which adds its class-data-sharing archive), same heap limit. */
-    static BrokerProcess ours(Path launcher, Path dataDir, int port, String heap) throws Exception {
+    /**
+     * Our broker as a user starts it ({@code bin/broker}, which adds its class-data-sharing archive), same heap limit, one
+     * listener named after its security protocol; {@code extra} server properties go into a {@code server.properties} file.
+     */
+    static BrokerProcess ours(Path launcher, Path dataDir, int port, String heap, String protocol, Map<String, String> extra) throws Exception {
         Files.createDirectories(dataDir);
-        List<String> cmd = List.of(launcher.toString(), "--override", "listeners=PLAINTEXT://localhost:" + port,
-                "--override", "log.dirs=" + dataDir.resolve("logs"), "--override", "group.initial.rebalance.delay.ms=0");
+        List<String> cmd = new ArrayList<>(List.of(launcher.toString()));
+        if (!extra.isEmpty()) {
+            Path config = dataDir.resolve("server.properties");
+            List<String> lines = new ArrayList<>();
+            extra.forEach((k, v) -> lines.add(k + "=" + v));
+            Files.write(config, lines);
+            cmd.add(config.toString());
+        }
+        cmd.addAll(List.of("--override", "listeners=" + protocol + "://localhost:" + port,
+                "--override", "log.dirs=" + dataDir.resolve("logs"), "--override", "group.initial.rebalance.delay.ms=0"));
         return start("ours", cmd, dataDir, port, Map.of("KAFKA_HEAP_OPTS", "-Xmx" + heap + " -Xms32m"));
     }
 

@@ -13,10 +13,28 @@ import java.util.regex.Pattern;
 final class Tool {
     private final Path libs;
     private final Path workDir;
+    /** A client config file (security settings) for produce and consume, or null. */
+    private final Path clientConfig;
 
     Tool(Path libs, Path workDir) {
+        this(libs, workDir, null);
+    }
+
+    private Tool(Path libs, Path workDir, Path clientConfig) {
         this.libs = libs;
         this.workDir = workDir;
+        this.clientConfig = clientConfig;
+    }
+
+    /** The same tools, producing and consuming with the settings of {@code file} (passed as --command-config). */
+    Tool withClientConfig(Path file) {
+        return new Tool(libs, workDir, file);
+    }
+
+    private void addClientConfig(List<String> args) {
+        if (clientConfig != null) {
+            args.addAll(List.of("--command-config", clientConfig.toString()));
+        }
     }
 
     Process start(String mainClass, List<String> args, String logName) throws IOException {
@@ -45,6 +63,7 @@ final class Tool {
     /** ProducerPerformance (acks=all, linger.ms=5, batch.size=131072); {@code extra} are more tool options. */
     Process produce(String bootstrap, String topic, long records, int size, String logName, String... extra) throws IOException {
         List<String> args = new ArrayList<>(List.of(extra));
+        addClientConfig(args);
         args.addAll(List.of("--topic", topic, "--num-records", String.valueOf(records), "--record-size", String.valueOf(size),
                 "--throughput", "-1", "--producer-props", "bootstrap.servers=" + bootstrap, "acks=all", "linger.ms=5", "batch.size=131072"));
         return start("org.apache.kafka.tools.ProducerPerformance", args, logName);
@@ -86,6 +105,7 @@ final class Tool {
     double consume(String bootstrap, String topic, long records, String logName, String... properties) throws IOException, InterruptedException {
         List<String> args = new ArrayList<>(List.of("--bootstrap-server", bootstrap, "--topic", topic, "--num-records", String.valueOf(records),
                 "--timeout", "120000", "--group", "perf-" + System.nanoTime()));
+        addClientConfig(args);
         for (String property : properties) {
             args.addAll(List.of("--command-property", property));
         }
