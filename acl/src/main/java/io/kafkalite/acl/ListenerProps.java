@@ -6,9 +6,9 @@ import org.apache.kafka.common.network.ListenerName;
 
 /**
  * The broker properties one listener sees, resolved as Kafka resolves them: every
- * {@code listener.name.<name>.<key>} (name in lower case) overrides {@code <key>}. The prefixed keys
- * stay in the map too, because kafka-clients' {@code JaasContext.loadServerContext} looks up
- * {@code listener.name.<name>.<mechanism>.sasl.jaas.config} by its full name.
+ * {@code listener.name.<name>.<key>} (name in lower case) overrides {@code <key>}, so
+ * {@code listener.name.<name>.<mechanism>.sasl.jaas.config} becomes {@code <mechanism>.sasl.jaas.config},
+ * the key kafka-clients' {@code JaasContext.loadServerContext} reads. The prefixed keys stay in the map too.
  */
 public final class ListenerProps {
     private ListenerProps() { }

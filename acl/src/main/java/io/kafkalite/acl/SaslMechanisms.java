@@ -83,7 +83,7 @@ public final class SaslMechanisms implements AutoCloseable {
         this.listener = listener;
         this.principalBuilder = principalBuilder;
         this.time = time;
-        this.configs = typedConfigs(ListenerProps.of(brokerProps, listener));
+        this.configs = typedConfigs(ListenerSecurityConfigs.parse(brokerProps, listener));
         @SuppressWarnings("unchecked")
         List<String> configured = (List<String>) configs.get(BrokerSecurityConfigs.SASL_ENABLED_MECHANISMS_CONFIG);
         this.enabled = List.copyOf(new LinkedHashSet<>(configured));
@@ -241,9 +241,9 @@ public final class SaslMechanisms implements AutoCloseable {
      * of mechanisms, a Long, Passwords), which is what kafka-clients' callback handlers and JaasContext expect;
      * other keys stay strings for custom handlers to read.
      */
-    private static Map<String, Object> typedConfigs(Map<String, Object> listenerProps) {
-        Map<String, Object> typed = new LinkedHashMap<>(listenerProps);
-        typed.putAll(BrokerSecurityConfigs.CONFIG_DEF.parse(listenerProps));
+    /** The listener's typed settings, with each mechanism's JAAS config as the Password JaasContext expects. */
+    private static Map<String, Object> typedConfigs(Map<String, Object> parsed) {
+        Map<String, Object> typed = new LinkedHashMap<>(parsed);
         for (String mechanism : SUPPORTED) {
             String jaasKey = ListenerName.saslMechanismPrefix(mechanism) + SaslConfigs.SASL_JAAS_CONFIG;
             Object jaas = typed.get(jaasKey);

@@ -26,8 +26,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.common.ClusterResource;
 import org.apache.kafka.common.Endpoint;
 import org.apache.kafka.common.config.ConfigException;
@@ -195,15 +198,15 @@ public final class Broker implements AutoCloseable {
      */
     private static List<Listener> clientListeners(BrokerConfig config) {
         String controllers = (String) config.value("controller.listener.names");
-        List<String> controllerNames = controllers == null ? List.of() : List.of(controllers.toUpperCase(java.util.Locale.ROOT).split("\\s*,\\s*"));
+        List<String> controllerNames = controllers == null ? List.of() : List.of(controllers.toUpperCase(Locale.ROOT).split("\\s*,\\s*"));
         List<Listener> candidates = config.listeners().stream().map(Listener::parse)
-                .filter(l -> !controllerNames.contains(l.name().toUpperCase(java.util.Locale.ROOT))).toList();
+                .filter(l -> !controllerNames.contains(l.name().toUpperCase(Locale.ROOT))).toList();
         if (candidates.isEmpty()) {
             throw new ConfigException("listeners has no listener for clients (all are controller listeners): " + config.listeners());
         }
-        java.util.Set<String> names = new java.util.HashSet<>();
+        Set<String> names = new HashSet<>();
         for (Listener l : candidates) {
-            if (!names.add(l.name().toUpperCase(java.util.Locale.ROOT))) {
+            if (!names.add(l.name().toUpperCase(Locale.ROOT))) {
                 throw new ConfigException("listeners names " + l.name() + " twice: " + config.listeners());
             }
         }

@@ -12,6 +12,8 @@ import java.util.Map;
 import org.apache.kafka.common.config.internals.BrokerSecurityConfigs;
 import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One client listener with what secures it, built from Kafka's settings: its security protocol from
@@ -19,6 +21,8 @@ import org.apache.kafka.common.security.auth.SecurityProtocol;
  * principal builder, and for SASL listeners their mechanisms ({@code sasl.enabled.mechanisms}, JAAS). Any setting it cannot honour throws a ConfigException naming it, so start-up stops.
  */
 final class SecuredListener implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(SecuredListener.class);
+
     private final Listener listener;
     private final ListenerName name;
     private final SecurityProtocol protocol;
@@ -86,7 +90,7 @@ final class SecuredListener implements Closeable {
             try {
                 sasl.close();
             } catch (Exception e) {
-                org.slf4j.LoggerFactory.getLogger(SecuredListener.class).warn("Closing the SASL mechanisms of {} failed", name, e);
+                log.warn("Closing the SASL mechanisms of {} failed", name, e);
             }
         }
         principals.close();
