@@ -43,7 +43,11 @@ final class SecureBroker implements BeforeAllCallback, AfterAllCallback {
     }
 
     static SecureBroker withAuthorizer() {
-        return new SecureBroker(true, Map.of());
+        return withAuthorizer(Map.of());
+    }
+
+    static SecureBroker withAuthorizer(Map<String, String> extra) {
+        return new SecureBroker(true, extra);
     }
 
     static SecureBroker withoutAuthorizer(Map<String, String> extra) {

@@ -61,8 +61,13 @@ public final class WordCount {
 
     /** Reads {@code topic} to its current end (read_committed: its last stable offset) and gives the last count of each word. */
     static Map<String, Long> lastCounts(String bootstrap, String topic, int partitions, boolean readCommitted) {
+        return lastCounts(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), topic, partitions, readCommitted);
+    }
+
+    /** @param client bootstrap and security settings */
+    static Map<String, Long> lastCounts(Map<String, Object> client, String topic, int partitions, boolean readCommitted) {
         Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        c.putAll(client);
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted");
         c.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
         Map<String, Long> last = new HashMap<>();
