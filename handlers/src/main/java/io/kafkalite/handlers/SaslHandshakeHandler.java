@@ -87,6 +87,9 @@ public final class SaslHandshakeHandler implements Handler.Immediate<SaslHandsha
                         + " of mechanism '%s'", mechanism, exchange.authenticatedMechanism);
             } else {
                 exchange.server = listenerMechanisms.newServer(mechanism);
+                if (body.version() == 0 && !reauthenticating) {
+                    connection.expectRawSaslTokens(); // v0: the tokens follow as bare size-prefixed frames (clients before Kafka 1.0, older Sarama)
+                }
             }
             log.debug("Using SASL mechanism {} for {} of {}", mechanism, exchange.authenticationText(), connection.remote());
             return response(Errors.NONE, enabled);

@@ -27,6 +27,8 @@ public final class Connection {
     private volatile long sessionExpiryNanos;
     private volatile SSLSession sslSession;
     private volatile boolean closeAfterResponse;
+    /** After a SaslHandshake v0: SASL tokens arrive as bare frames, without a Kafka request header. */
+    private volatile boolean rawSaslTokens;
     /** The SASL exchange in progress (owned by the SASL handlers); null between exchanges. */
     private volatile Object saslExchange;
 
@@ -90,9 +92,19 @@ public final class Connection {
      * @param sessionExpiryNanos System.nanoTime() at which the session expires, 0 for never
      */
     public void authenticated(KafkaPrincipal principal, long sessionExpiryNanos) {
+        this.rawSaslTokens = false;
         this.principal = principal;
         this.sessionExpiryNanos = sessionExpiryNanos;
         this.authenticated = true;
+    }
+
+    /** A SaslHandshake v0 succeeded: until authenticated, frames are raw SASL tokens (Kafka's pre-KIP-152 framing). */
+    public void expectRawSaslTokens() {
+        this.rawSaslTokens = true;
+    }
+
+    boolean expectsRawSaslTokens() {
+        return rawSaslTokens && !authenticated;
     }
 
     public Object saslExchange() {

@@ -9,7 +9,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import io.netty.buffer.Unpooled;
 import org.apache.kafka.common.errors.UnknownServerException;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.SaslAuthenticateResponse;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -200,6 +203,9 @@ public final class InOrderResponder extends ChannelInboundHandlerAdapter {
             if (response == null) {
                 return new Outgoing(null, null);
             }
+            if (decoded.rawSaslToken()) {
+                return rawSaslToken((SaslAuthenticateResponse) response);
+            }
             try {
                 Connection connection = request.connection();
                 boolean encrypted = connection != null && connection.encrypts();
@@ -208,6 +214,15 @@ public final class InOrderResponder extends ChannelInboundHandlerAdapter {
                 log.error("Could not serialize the response to {}; closing the connection", request.context().header, e);
                 return new Outgoing(null, "its response could not be serialized");
             }
+        }
+
+        /** Pre-KIP-152 framing: the challenge as a bare size-prefixed frame; a failure just closes, as in Kafka. */
+        private static Outgoing rawSaslToken(SaslAuthenticateResponse response) {
+            if (response.error() != Errors.NONE) {
+                return new Outgoing(null, "SASL authentication failed (SaslHandshake v0): " + response.data().errorMessage());
+            }
+            byte[] challenge = response.data().authBytes();
+            return new Outgoing(List.of(Unpooled.buffer(4 + challenge.length).writeInt(challenge.length).writeBytes(challenge)), null);
         }
 
         void release() {

@@ -9,10 +9,12 @@ import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.common.network.ClientInformation;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.message.SaslAuthenticateRequestData;
 import org.apache.kafka.common.requests.ApiVersionsRequest;
 import org.apache.kafka.common.requests.RequestAndSize;
 import org.apache.kafka.common.requests.RequestContext;
 import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.requests.SaslAuthenticateRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +30,11 @@ public final class RequestDecoder extends MessageToMessageDecoder<ByteBuf> {
     private static final Logger log = LoggerFactory.getLogger(RequestDecoder.class);
 
     /** A parsed request and the frame its fields point into; the frame is released after the response. */
-    record Decoded(KafkaRequest request, ByteBuf frame) {
+    record Decoded(KafkaRequest request, ByteBuf frame, boolean rawSaslToken) {
+        Decoded(KafkaRequest request, ByteBuf frame) {
+            this(request, frame, false);
+        }
+
         /** This request as sent by the connection's current principal (differs only for frames decoded before authentication completed). */
         Decoded withPrincipalOf(Connection connection) {
             RequestContext c = request.context();
@@ -37,7 +43,8 @@ public final class RequestDecoder extends MessageToMessageDecoder<ByteBuf> {
             }
             RequestContext context = new RequestContext(c.header, c.connectionId, c.clientAddress, c.clientPort, connection.principal(),
                     c.listenerName, c.securityProtocol, c.clientInformation, c.fromPrivilegedListener);
-            return new Decoded(new KafkaRequest(context, request.body(), request.eventLoop(), request.closeFuture(), connection), frame);
+            return new Decoded(new KafkaRequest(context, request.body(), request.eventLoop(), request.closeFuture(), connection), frame,
+                    rawSaslToken);
         }
     }
 
@@ -54,6 +61,10 @@ public final class RequestDecoder extends MessageToMessageDecoder<ByteBuf> {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf frame, List<Object> out) {
+        if (connection.expectsRawSaslTokens()) {
+            out.add(rawSaslToken(ctx, frame));
+            return;
+        }
         ByteBuffer buffer = frame.nioBuffer();
         RequestHeader header;
         try {
@@ -94,6 +105,20 @@ public final class RequestDecoder extends MessageToMessageDecoder<ByteBuf> {
             clientInformation = new ClientInformation(avr.data().clientSoftwareName(), avr.data().clientSoftwareVersion());
         }
         out.add(new Decoded(new KafkaRequest(context, parsed.request, ctx.channel().eventLoop(), ctx.channel().closeFuture(), connection), frame.retain()));
+    }
+
+    /** A bare SASL token (after SaslHandshake v0), served as a SaslAuthenticate v0 whose response is written bare too. */
+    private Decoded rawSaslToken(ChannelHandlerContext ctx, ByteBuf frame) {
+        byte[] token = new byte[frame.readableBytes()];
+        frame.getBytes(frame.readerIndex(), token);
+        RequestHeader header = new RequestHeader(ApiKeys.SASL_AUTHENTICATE, (short) 0, "", -1);
+        InetSocketAddress remote = connection.remote();
+        RequestContext context = new RequestContext(header, connectionId(ctx), remote.getAddress(), Optional.of(remote.getPort()),
+                connection.principal(), connection.listener(), connection.protocol(), clientInformation, false);
+        SaslAuthenticateRequest body = new SaslAuthenticateRequest(new SaslAuthenticateRequestData().setAuthBytes(token), (short) 0);
+        authenticateSeen = true;
+        return new Decoded(new KafkaRequest(context, body, ctx.channel().eventLoop(), ctx.channel().closeFuture(), connection),
+                frame.retain(), true);
     }
 
     private String connectionId(ChannelHandlerContext ctx) {
