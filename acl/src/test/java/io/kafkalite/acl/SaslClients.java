@@ -22,20 +22,20 @@ import org.apache.kafka.common.security.scram.ScramExtensionsCallback;
 import org.apache.kafka.common.security.scram.internals.ScramMechanism;
 import org.apache.kafka.common.security.scram.internals.ScramSaslClient;
 
-/** The client side of each mechanism, as kafka-clients runs it. */
-final class SaslClients {
+/** The client side of each mechanism, as kafka-clients runs it (handlers' tests use it too, through the test-jar). */
+public final class SaslClients {
     private SaslClients() { }
 
     /** The JDK's PLAIN client, which Kafka's clients use. */
-    static SaslClient plain(String user, String password) throws SaslException {
+    public static SaslClient plain(String user, String password) throws SaslException {
         return Sasl.createSaslClient(new String[] {"PLAIN"}, null, "kafka", "localhost", Map.of(), credentials(user, password));
     }
 
-    static SaslClient scram(ScramMechanism mechanism, String user, String password) throws NoSuchAlgorithmException {
+    public static SaslClient scram(ScramMechanism mechanism, String user, String password) throws NoSuchAlgorithmException {
         return new ScramSaslClient(mechanism, credentials(user, password));
     }
 
-    static SaslClient oauthBearer(OAuthBearerToken token) {
+    public static SaslClient oauthBearer(OAuthBearerToken token) {
         return new OAuthBearerSaslClient(handler(callback -> {
             if (callback instanceof OAuthBearerTokenCallback t) {
                 t.token(token);
@@ -46,7 +46,7 @@ final class SaslClients {
     }
 
     /** An unsecured JWS ("alg":"none") token, made as Kafka's OAuthBearerUnsecuredLoginCallbackHandler makes it. */
-    static OAuthBearerToken unsecuredToken(String subject, long lifetimeSeconds) throws Exception {
+    public static OAuthBearerToken unsecuredToken(String subject, long lifetimeSeconds) throws Exception {
         OAuthBearerUnsecuredLoginCallbackHandler login = new OAuthBearerUnsecuredLoginCallbackHandler();
         login.configure(Map.of(), OAuthBearerLoginModule.OAUTHBEARER_MECHANISM, List.of(new AppConfigurationEntry(
                 OAuthBearerLoginModule.class.getName(), AppConfigurationEntry.LoginModuleControlFlag.REQUIRED,

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.kafkalite.acl.SaslClients;
 import io.kafkalite.acl.ScramCredentialStore;
 import io.kafkalite.wire.Connection;
 import java.net.InetSocketAddress;

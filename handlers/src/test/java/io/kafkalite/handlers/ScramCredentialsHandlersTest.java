@@ -4,6 +4,7 @@ import static io.kafkalite.handlers.SaslFixture.newConnection;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.kafkalite.acl.SaslClients;
 import io.kafkalite.wire.Connection;
 import java.lang.reflect.Proxy;
 import java.util.Collections;
