@@ -147,7 +147,7 @@ public final class BrokerConfig {
      * A defined name, or one in a per-listener form: {@code listener.name.<listener>.<name>} or, for SASL
      * settings, {@code listener.name.<listener>.<mechanism>.<name>}.
      */
-    private static boolean isKnown(String key) {
+    static boolean isKnown(String key) {
         if (DEFINITION.names().contains(key)) {
             return true;
         }

@@ -18,9 +18,6 @@ import org.apache.kafka.common.security.auth.SecurityProtocol;
  */
 public record ListenerSpec(ListenerName name, String host, int port, SecurityProtocol protocol, SslContext tls,
                            CertificatePrincipal certificatePrincipal, int maxUnauthenticatedFrameBytes) {
-    /** Kafka's default {@code sasl.server.max.receive.size}. */
-    public static final int DEFAULT_SASL_MAX_RECEIVE_SIZE = 524288;
-
     /** The principal a completed TLS session authenticates (the client certificate's, mapped; or ANONYMOUS). */
     @FunctionalInterface
     public interface CertificatePrincipal {
@@ -32,10 +29,5 @@ public record ListenerSpec(ListenerName name, String host, int port, SecurityPro
         if (encrypted != (tls != null)) {
             throw new IllegalArgumentException("Listener " + name + " (" + protocol + ") " + (encrypted ? "needs" : "takes no") + " TLS context");
         }
-    }
-
-    public static ListenerSpec plaintext(String host, int port) {
-        return new ListenerSpec(ListenerName.forSecurityProtocol(SecurityProtocol.PLAINTEXT), host, port, SecurityProtocol.PLAINTEXT, null, null,
-                DEFAULT_SASL_MAX_RECEIVE_SIZE);
     }
 }
