@@ -20,6 +20,8 @@ import io.kafkalite.wire.ConnectionLimits;
 import io.kafkalite.wire.KafkaServer;
 import io.kafkalite.wire.ListenerSpec;
 import io.kafkalite.wire.RequestHandlerPool;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -31,6 +33,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.ClusterResource;
 import org.apache.kafka.common.Endpoint;
 import org.apache.kafka.common.config.ConfigException;
@@ -54,8 +57,13 @@ public final class Broker implements AutoCloseable {
     private final Authorizer authorizer;
     private final List<SecuredListener> listeners;
 
+    private final Runnable afterClose;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
     private Broker(LogStore store, GroupCoordinator groups, TransactionCoordinator transactions, RequestHandlerPool requestHandlers,
-                   List<KafkaServer> servers, ClusterInfo cluster, Authorizer authorizer, List<SecuredListener> listeners) {
+                   List<KafkaServer> servers, ClusterInfo cluster, Authorizer authorizer, List<SecuredListener> listeners,
+                   Runnable afterClose) {
+        this.afterClose = afterClose;
         this.listeners = listeners;
         this.authorizer = authorizer;
         this.store = store;
@@ -66,14 +74,34 @@ public final class Broker implements AutoCloseable {
         this.cluster = cluster;
     }
 
-    /** Starts a broker from Kafka-named properties. */
+    /** A broker for tests and embedding: a free port, test-friendly defaults, data in a temporary directory or in memory. */
+    public static BrokerBuilder builder() {
+        return new BrokerBuilder();
+    }
+
+    /** Starts a broker from Kafka-named properties, its data in {@code log.dirs}. */
     public static Broker start(Map<String, String> props) throws Exception {
-        BrokerConfig config = new BrokerConfig(props);
+        return start(props, false, () -> { });
+    }
+
+    /**
+     * @param inMemory keep everything in memory (nothing is written to {@code log.dirs})
+     * @param afterClose runs once the broker is closed, or when it fails to start
+     */
+    static Broker start(Map<String, String> props, boolean inMemory, Runnable afterClose) throws Exception {
+        BrokerConfig config;
+        List<Listener> clientListeners;
+        LogStore store;
+        try {
+            config = new BrokerConfig(props);
+            UnsupportedSecurity.refuse(config.originals());
+            clientListeners = clientListeners(config);
+            store = inMemory ? LogStore.inMemory(config.originals()) : LogStore.open(Path.of(config.logDir()), config.originals());
+        } catch (Exception | Error e) {
+            afterClose.run();
+            throw e;
+        }
         String protocolMap = (String) config.value("listener.security.protocol.map");
-        UnsupportedSecurity.refuse(config.originals());
-        List<Listener> clientListeners = clientListeners(config);
-        Path logDir = Path.of(config.logDir());
-        LogStore store = LogStore.open(logDir, config.originals());
         List<SecuredListener> listeners = new ArrayList<>();
         GroupCoordinator groups = null;
         TransactionCoordinator transactions = null;
@@ -112,8 +140,9 @@ public final class Broker implements AutoCloseable {
                         spec.tls() == null ? "" : ", TLS engine " + TlsContexts.defaultProvider(),
                         listener.bindsAll() ? "*" : listener.host(), server.port(), advertised.host(), advertised.port());
             }
-            log.info("Broker {} of cluster {} started, data in {}", config.nodeId(), store.clusterId(), logDir.toAbsolutePath().normalize());
-            return new Broker(store, groups, transactions, requestHandlers, servers, cluster, authorizer, listeners);
+            log.info("Broker {} of cluster {} started, data {}", config.nodeId(), store.clusterId(),
+                    inMemory ? "in memory" : "in " + Path.of(config.logDir()).toAbsolutePath().normalize());
+            return new Broker(store, groups, transactions, requestHandlers, servers, cluster, authorizer, listeners, afterClose);
         } catch (Exception | Error e) {
             servers.forEach(KafkaServer::close);
             if (requestHandlers != null) {
@@ -128,6 +157,7 @@ public final class Broker implements AutoCloseable {
                 groups.close();
             }
             store.close();
+            afterClose.run();
             throw e;
         }
     }
@@ -259,8 +289,34 @@ public final class Broker implements AutoCloseable {
         return cluster.clusterId();
     }
 
+    /** {@code host:port} of the first listener as it is advertised: what a client's {@code bootstrap.servers} takes. */
+    public String bootstrapServers() {
+        return cluster.self(servers.get(0).listener()).host() + ":" + cluster.self(servers.get(0).listener()).port();
+    }
+
+    /** Creates a topic with the given topic configs ({@code cleanup.policy}, {@code retention.ms}, ...). */
+    public void createTopic(String name, int partitions, Map<String, String> configs) {
+        org.apache.kafka.common.internals.Topic.validate(name);
+        if (store.topic(name) != null) {
+            throw new IllegalArgumentException("Topic " + name + " already exists");
+        }
+        try {
+            store.createTopic(name, partitions, configs);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public void createTopic(String name, int partitions) {
+        createTopic(name, partitions, Map.of());
+    }
+
+    /** Shuts down cleanly; a second call does nothing. */
     @Override
     public void close() {
+        if (closed.getAndSet(true)) {
+            return;
+        }
         log.info("Shutting down");
         servers.forEach(KafkaServer::close);
         requestHandlers.close(); // after the listener: no new requests; before the store: handlers may still be writing
@@ -269,6 +325,7 @@ public final class Broker implements AutoCloseable {
         transactions.close();
         groups.close();
         store.close();
+        afterClose.run();
         log.info("Shut down cleanly");
     }
 }

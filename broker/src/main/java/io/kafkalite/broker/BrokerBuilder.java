@@ -1,0 +1,123 @@
+package io.kafkalite.broker;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Starts a broker inside the calling JVM, for tests and embedding:
+ * <pre>{@code
+ * try (Broker broker = Broker.builder().inMemory().topic("orders", 3).start()) {
+ *     props.put("bootstrap.servers", broker.bootstrapServers());
+ *     ...
+ * }
+ * }</pre>
+ * By default it listens on a free port of localhost and keeps its data in a new temporary directory,
+ * removed on close; {@link #inMemory()} writes nothing to disk, {@link #dataDir(Path)} keeps the data.
+ * Defaults differ from a production broker's only where tests wait for nothing
+ * ({@code group.initial.rebalance.delay.ms=0}, short group and transaction timers); every
+ * {@link #config(String, String)} overrides them.
+ */
+public final class BrokerBuilder {
+    /** Overridable test-friendly defaults; Kafka's own test harness and Testcontainers set the same. */
+    static final Map<String, String> EMBEDDED_DEFAULTS = Map.of(
+            "group.initial.rebalance.delay.ms", "0",
+            "auto.create.topics.enable", "true",
+            "group.min.session.timeout.ms", "100",
+            "group.consumer.heartbeat.interval.ms", "500",
+            "group.consumer.session.timeout.ms", "10000",
+            "transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000",
+            "num.network.threads", "1",
+            "num.io.threads", "2");
+
+    private final Map<String, String> configs = new LinkedHashMap<>(EMBEDDED_DEFAULTS);
+    private final Map<String, Integer> topics = new LinkedHashMap<>();
+    private int port;
+    private boolean inMemory;
+    private Path dataDir;
+
+    BrokerBuilder() { }
+
+    /** The PLAINTEXT port on localhost; 0 (the default) picks a free one, so brokers never collide. */
+    public BrokerBuilder port(int port) {
+        this.port = port;
+        return this;
+    }
+
+    /** Keeps everything in memory: nothing is written to disk, nothing survives {@link Broker#close()}. */
+    public BrokerBuilder inMemory() {
+        this.inMemory = true;
+        this.dataDir = null;
+        return this;
+    }
+
+    /** Keeps the data in this directory (created if missing; not removed on close), so a new broker can reopen it. */
+    public BrokerBuilder dataDir(Path dir) {
+        this.dataDir = dir;
+        this.inMemory = false;
+        return this;
+    }
+
+    /** A broker setting, by Kafka's name ({@code num.partitions}, {@code listeners}, {@code ssl.keystore.location}, ...). */
+    public BrokerBuilder config(String key, String value) {
+        configs.put(key, value);
+        return this;
+    }
+
+    public BrokerBuilder configs(Map<String, String> settings) {
+        configs.putAll(settings);
+        return this;
+    }
+
+    /** A topic created before {@link #start()} returns. */
+    public BrokerBuilder topic(String name, int partitions) {
+        topics.put(name, partitions);
+        return this;
+    }
+
+    /** Starts the broker; it serves requests when this returns. */
+    public Broker start() {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("listeners", "PLAINTEXT://localhost:" + port);
+        props.putAll(configs);
+        Path dir = dataDir;
+        Runnable afterClose = () -> { };
+        try {
+            if (dir == null && !inMemory) {
+                dir = Files.createTempDirectory("kafkalite-");
+                Path temporary = dir;
+                afterClose = () -> deleteRecursively(temporary);
+            }
+            if (dir != null) {
+                props.put("log.dirs", dir.toString());
+            }
+            Broker broker = Broker.start(props, inMemory, afterClose);
+            try {
+                topics.forEach(broker::createTopic);
+            } catch (RuntimeException e) {
+                broker.close();
+                throw e;
+            }
+            return broker;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("The broker failed to start: " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
