@@ -80,6 +80,12 @@ class RawProtocolTest {
             assertEquals(3, r.data().apiKeys().find(ApiKeys.PRODUCE.id).minVersion());
             assertEquals(13, r.data().apiKeys().find(ApiKeys.PRODUCE.id).maxVersion());
             assertEquals(18, r.data().apiKeys().find(ApiKeys.FETCH.id).maxVersion());
+            assertTrue(r.data().supportedFeatures().isEmpty(), "below v4 a feature with minimum 0 breaks 3.0-3.8 clients");
+            assertEquals(2, r.data().finalizedFeatures().find("transaction.version").maxVersionLevel());
+            ApiVersionsResponse v4 = client.call(new ApiVersionsRequest(new ApiVersionsRequestData()
+                    .setClientSoftwareName("raw").setClientSoftwareVersion("1.0"), (short) 4));
+            assertEquals(0, v4.data().supportedFeatures().find("transaction.version").minVersion());
+            assertEquals(2, v4.data().supportedFeatures().find("transaction.version").maxVersion());
             ApiVersionsResponse bad = client.call(new ApiVersionsRequest(new ApiVersionsRequestData()
                     .setClientSoftwareName("bad name!").setClientSoftwareVersion("1.0"), (short) 3));
             assertEquals(Errors.INVALID_REQUEST.code(), bad.data().errorCode());

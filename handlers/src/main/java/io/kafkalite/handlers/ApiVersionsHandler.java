@@ -17,7 +17,9 @@ import org.apache.kafka.common.requests.ApiVersionsResponse;
  *     (the wire layer takes that from kafka-clients' {@code ApiKeys.API_VERSIONS}).</li>
  * <li>A v3+ request whose client name or version is not a valid KIP-511 string gets INVALID_REQUEST.</li>
  * <li>Features (v3+): {@code transaction.version} is supported up to 2 and finalized at 2, as on Kafka 4
- *     with Transactions V2 enabled, so 4.x producers use KIP-890's protocol; older ones ignore it.</li>
+ *     with Transactions V2 enabled, so 4.x producers use KIP-890's protocol; older ones ignore it. Below v4
+ *     the supported feature is left out, as Kafka leaves out every feature whose minimum is 0: clients from 3.0
+ *     to 3.8 refuse such a range and fail (KAFKA-17492).</li>
  * </ul>
  */
 public final class ApiVersionsHandler implements Handler.Immediate<ApiVersionsRequest> {
@@ -46,8 +48,10 @@ public final class ApiVersionsHandler implements Handler.Immediate<ApiVersionsRe
         if (!body.isValid()) {
             return new ApiVersionsResponse(data.setErrorCode(Errors.INVALID_REQUEST.code()));
         }
-        data.supportedFeatures().add(new ApiVersionsResponseData.SupportedFeatureKey().setName(TRANSACTION_VERSION)
-                .setMinVersion((short) 0).setMaxVersion(TRANSACTIONS_V2));
+        if (body.version() >= 4) {
+            data.supportedFeatures().add(new ApiVersionsResponseData.SupportedFeatureKey().setName(TRANSACTION_VERSION)
+                    .setMinVersion((short) 0).setMaxVersion(TRANSACTIONS_V2));
+        }
         data.finalizedFeatures().add(new ApiVersionsResponseData.FinalizedFeatureKey().setName(TRANSACTION_VERSION)
                 .setMinVersionLevel(TRANSACTIONS_V2).setMaxVersionLevel(TRANSACTIONS_V2));
         return new ApiVersionsResponse(data.setErrorCode(Errors.NONE.code()).setFinalizedFeaturesEpoch(FEATURES_EPOCH));
