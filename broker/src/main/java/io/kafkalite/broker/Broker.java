@@ -93,7 +93,7 @@ public final class Broker implements AutoCloseable {
         List<Listener> clientListeners;
         LogStore store;
         try {
-            config = new BrokerConfig(props);
+            config = new BrokerConfig(KafkaClassNames.relocate(props));
             UnsupportedSecurity.refuse(config.originals());
             clientListeners = clientListeners(config);
             store = inMemory ? LogStore.inMemory(config.originals()) : LogStore.open(Path.of(config.logDir()), config.originals());
