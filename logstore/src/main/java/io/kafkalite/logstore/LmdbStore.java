@@ -59,7 +59,7 @@ final class LmdbStore implements AutoCloseable {
     LmdbStore(Path dir, long mapSize, LogDirHealth health) throws IOException {
         this.health = health;
         Files.createDirectories(dir);
-        env = Env.create().setMapSize(mapSize).setMaxDbs(32).setMaxReaders(512)
+        env = Env.create(LmdbBufferProxy.INSTANCE).setMapSize(mapSize).setMaxDbs(32).setMaxReaders(512)
                 .open(dir.toFile(), EnvFlags.MDB_NOTLS, EnvFlags.MDB_NOMETASYNC);
         offsets = env.openDbi("offsets", DbiFlags.MDB_CREATE);
         times = env.openDbi("times", DbiFlags.MDB_CREATE);
