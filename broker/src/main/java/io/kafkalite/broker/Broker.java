@@ -294,9 +294,18 @@ public final class Broker implements AutoCloseable {
         return cluster.self(servers.get(0).listener()).host() + ":" + cluster.self(servers.get(0).listener()).port();
     }
 
-    /** Creates a topic with the given topic configs ({@code cleanup.policy}, {@code retention.ms}, ...). */
+    /**
+     * Creates a topic with the given topic configs ({@code cleanup.policy}, {@code retention.ms}, ...).
+     * Only JDK exceptions escape (kafka-clients is relocated in the embedded jar).
+     *
+     * @throws IllegalArgumentException the name is invalid or taken
+     */
     public void createTopic(String name, int partitions, Map<String, String> configs) {
-        org.apache.kafka.common.internals.Topic.validate(name);
+        try {
+            org.apache.kafka.common.internals.Topic.validate(name);
+        } catch (org.apache.kafka.common.errors.InvalidTopicException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
         if (store.topic(name) != null) {
             throw new IllegalArgumentException("Topic " + name + " already exists");
         }
