@@ -59,6 +59,7 @@ public final class Broker implements AutoCloseable {
 
     private final Runnable afterClose;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Map<String, String> clientSecurity = Map.of();
 
     private Broker(LogStore store, GroupCoordinator groups, TransactionCoordinator transactions, RequestHandlerPool requestHandlers,
                    List<KafkaServer> servers, ClusterInfo cluster, Authorizer authorizer, List<SecuredListener> listeners,
@@ -292,6 +293,21 @@ public final class Broker implements AutoCloseable {
     /** {@code host:port} of the first listener as it is advertised: what a client's {@code bootstrap.servers} takes. */
     public String bootstrapServers() {
         return cluster.self(servers.get(0).listener()).host() + ":" + cluster.self(servers.get(0).listener()).port();
+    }
+
+    /**
+     * What a stock client needs to connect: {@code bootstrap.servers}, and for a broker built with
+     * {@link BrokerBuilder#sasl} the matching {@code security.protocol}, {@code sasl.mechanism} and
+     * {@code sasl.jaas.config}.
+     */
+    public Map<String, String> clientConfig() {
+        Map<String, String> config = new HashMap<>(clientSecurity);
+        config.put("bootstrap.servers", bootstrapServers());
+        return config;
+    }
+
+    void clientSecurity(Map<String, String> settings) {
+        this.clientSecurity = Map.copyOf(settings);
     }
 
     /**

@@ -2,13 +2,19 @@ package io.kafkalite.compat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.kafkalite.broker.Broker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -57,6 +63,23 @@ class EmbeddedBrokerTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> broker.createTopic("bad name!", 1));
             assertEquals("Topic name is invalid: 'bad name!' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'",
                     e.getMessage());
+        }
+    }
+
+    @Test
+    void securityOnByFlag() throws Exception {
+        try (Broker broker = Broker.builder().inMemory().sasl("app", "app-secret").topic("secured", 1).start();
+             Admin admin = Admin.create(new HashMap<String, Object>(broker.clientConfig()))) {
+            assertEquals("SASL_PLAINTEXT", broker.clientConfig().get("security.protocol"));
+            assertEquals(Set.of("secured"), admin.listTopics().names().get());
+            Map<String, Object> wrong = new HashMap<>(broker.clientConfig());
+            wrong.put("sasl.jaas.config", broker.clientConfig().get("sasl.jaas.config").replace("app-secret", "guess"));
+            wrong.put("default.api.timeout.ms", 5000);
+            wrong.put("request.timeout.ms", 5000);
+            try (Admin intruder = Admin.create(wrong)) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> intruder.listTopics().names().get());
+                assertInstanceOf(SaslAuthenticationException.class, e.getCause());
+            }
         }
     }
 
