@@ -54,13 +54,13 @@ public class KafkaliteEmbeddedKafkaBroker implements EmbeddedKafkaBroker {
     private String brokerListProperty = System.getProperty(BROKER_LIST_PROPERTY, "spring.kafka.bootstrap-servers");
     private volatile Broker broker;
 
-    /** spring's {@code EmbeddedKafkaKraftBroker} constructor, so switching is a change of class name. */
+    /**
+     * spring's {@code EmbeddedKafkaKraftBroker} constructor, so switching is a change of class name.
+     *
+     * @param count the number of brokers: 1
+     */
     public KafkaliteEmbeddedKafkaBroker(int count, int partitions, String... topics) {
-        this(partitions, topics);
         Assert.isTrue(count == 1, () -> "kafkalite runs a single broker; count was " + count);
-    }
-
-    public KafkaliteEmbeddedKafkaBroker(int partitions, String... topics) {
         Assert.isTrue(partitions > 0, "partitions must be at least 1");
         this.partitionsPerTopic = partitions;
         if (topics != null) {

@@ -14,6 +14,7 @@ import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
 import org.junit.jupiter.api.Test;
+import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.kafka.test.EmbeddedKafkaBroker;
 
 /** Start, stop, ports, properties: what a Spring context relies on. */
@@ -73,7 +74,7 @@ class LifecycleTest {
 
     @Test
     void startingTwiceKeepsOneBrokerAndStoppedBrokersRefuseWork() {
-        KafkaliteEmbeddedKafkaBroker broker = new KafkaliteEmbeddedKafkaBroker(2);
+        KafkaliteEmbeddedKafkaBroker broker = new KafkaliteEmbeddedKafkaBroker(1, 2);
         assertThrows(IllegalArgumentException.class, broker::getBrokersAsString, EmbeddedKafkaBroker.BROKER_NEEDED);
 
         broker.afterPropertiesSet();
@@ -87,9 +88,29 @@ class LifecycleTest {
     }
 
     @Test
+    void aSpringContextStartsItAndClosingTheContextStopsIt() throws Exception {
+        // given
+        int port = freePort();
+        AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext();
+        context.registerBean(EmbeddedKafkaBroker.BEAN_NAME, EmbeddedKafkaBroker.class,
+                () -> new KafkaliteEmbeddedKafkaBroker(1, 1, "t").kafkaPorts(port));
+
+        // when
+        context.refresh();
+        assertEquals("localhost:" + port, System.getProperty(EmbeddedKafkaBroker.SPRING_EMBEDDED_KAFKA_BROKERS));
+        context.close();
+
+        // then the port is free again and the address withdrawn
+        try (ServerSocket rebound = new ServerSocket(port)) {
+            assertEquals(port, rebound.getLocalPort());
+        }
+        assertNull(System.getProperty(EmbeddedKafkaBroker.SPRING_EMBEDDED_KAFKA_BROKERS));
+    }
+
+    @Test
     void onlyOneBrokerAndOnePortAreAccepted() {
         assertThrows(IllegalArgumentException.class, () -> new KafkaliteEmbeddedKafkaBroker(3, 1));
-        assertThrows(IllegalArgumentException.class, () -> new KafkaliteEmbeddedKafkaBroker(1).kafkaPorts(0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new KafkaliteEmbeddedKafkaBroker(1, 1).kafkaPorts(0, 0));
     }
 
     private static int freePort() throws IOException {
