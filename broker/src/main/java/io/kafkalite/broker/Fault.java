@@ -2,7 +2,6 @@ package io.kafkalite.broker;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -29,15 +28,14 @@ public final class Fault {
     private final Duration delay;
     private final AtomicLong remaining;
     private final AtomicLong hits = new AtomicLong();
-    private final Consumer<Fault> onExhausted;
+    private final FaultInjector owner;
 
     /**
      * @param partition   -1 for any
-     * @param count       how many requests it affects, or {@link #UNTIL_CLEARED}
-     * @param onExhausted removes it from the broker once its last use is claimed
+     * @param count     how many requests it affects, or {@link #UNTIL_CLEARED}
      */
     Fault(ApiKeys api, String topic, int partition, String group, Action action, Errors error, Duration delay, long count,
-          Consumer<Fault> onExhausted) {
+          FaultInjector owner) {
         this.api = api;
         this.topic = topic;
         this.partition = partition;
@@ -46,7 +44,7 @@ public final class Fault {
         this.error = error;
         this.delay = delay;
         this.remaining = new AtomicLong(count);
-        this.onExhausted = onExhausted;
+        this.owner = owner;
     }
 
     /** How many requests it has affected so far. */
@@ -59,11 +57,10 @@ public final class Fault {
         return remaining.get() > 0;
     }
 
-    /** Stops it; requests it already holds (delayed, stalled) are not released by this, see {@link Faults#clear()}. */
+    /** Stops it, and hands the requests it stalled to their handlers (delayed ones finish their delay). */
     public void remove() {
-        if (remaining.getAndSet(0) > 0) {
-            onExhausted.accept(this);
-        }
+        remaining.set(0);
+        owner.remove(this);
     }
 
     ApiKeys api() {
@@ -109,7 +106,7 @@ public final class Fault {
             if (left == UNTIL_CLEARED || remaining.compareAndSet(left, left - 1)) {
                 hits.incrementAndGet();
                 if (left == 1) {
-                    onExhausted.accept(this);
+                    owner.forget(this); // used up; the requests it stalls stay stalled until removed or cleared
                 }
                 return true;
             }

@@ -103,8 +103,8 @@ public final class FaultBuilder {
 
     /**
      * Never answers matching requests, until cleared (or {@link #times(int)}): their connections wait
-     * until the client gives up and closes them. {@link Faults#clear()} hands the ones still waiting
-     * to their handlers.
+     * until the client gives up and closes them. {@link Faults#clear()} or {@link Fault#remove()} hands
+     * the ones still waiting to their handlers.
      */
     public Fault stall() {
         return install(Fault.Action.STALL, null, null, times == 0 ? Fault.UNTIL_CLEARED : times);
@@ -122,7 +122,7 @@ public final class FaultBuilder {
         if (partition >= 0 && topic == null) {
             throw new IllegalArgumentException("partition(" + partition + ") needs topic(...)");
         }
-        return injector.install(new Fault(api, topic, partition, group, action, error, delay, count, injector::remove));
+        return injector.install(new Fault(api, topic, partition, group, action, error, delay, count, injector));
     }
 
     private void requireApiIn(Set<ApiKeys> apis, String filter, String what) {

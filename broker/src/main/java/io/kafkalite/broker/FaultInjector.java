@@ -74,8 +74,15 @@ final class FaultInjector implements RequestDispatcher {
         return fault;
     }
 
+    /** A used-up fault leaves the list. */
+    void forget(Fault fault) {
+        faults.remove(fault);
+    }
+
+    /** A removed fault leaves the list and the requests it stalled go to their handlers. */
     void remove(Fault fault) {
         faults.remove(fault);
+        held.stream().filter(h -> h.stalledBy == fault).forEach(this::release);
     }
 
     List<Fault> active() {
@@ -84,15 +91,15 @@ final class FaultInjector implements RequestDispatcher {
 
     void clear() {
         faults.forEach(Fault::remove);
-        held.stream().filter(h -> h.stalled).forEach(this::release);
+        held.stream().filter(h -> h.stalledBy != null).forEach(this::release); // also those of used-up stalls
         log.info("Faults cleared");
     }
 
     /** Before the listeners close: no more faults, every held request dropped. */
     void close() {
         closed = true;
-        faults.forEach(Fault::remove);
         held.forEach(h -> drop(h, "the broker is closing"));
+        faults.forEach(Fault::remove); // (after the drops: removing a stall would hand its requests to the handlers)
     }
 
     @Override
@@ -105,8 +112,8 @@ final class FaultInjector implements RequestDispatcher {
         CompletableFuture<AbstractResponse> result = new CompletableFuture<>();
         switch (fault.action()) {
             case FAIL -> fail(request, fault, result);
-            case DELAY -> hold(request, result, fault.delay().toMillis());
-            case STALL -> hold(request, result, -1);
+            case DELAY -> hold(request, result, fault.delay().toMillis(), null);
+            case STALL -> hold(request, result, -1, fault);
             case DROP_CONNECTION -> result.completeExceptionally(new CloseConnectionException("fault injected: " + fault));
             case DROP_RESPONSE -> forward(request, new CompletableFuture<>()).whenComplete((response, error) ->
                     result.completeExceptionally(new CloseConnectionException("fault injected after handling: " + fault)));
@@ -143,16 +150,16 @@ final class FaultInjector implements RequestDispatcher {
         try {
             handlers.dispatch(request).whenComplete((response, error) -> complete(result, response, error));
         } catch (RejectedExecutionException full) {
-            hold(request, result, POOL_RETRY_MS);
+            hold(request, result, POOL_RETRY_MS, null);
         } catch (RuntimeException e) {
             result.completeExceptionally(e);
         }
         return result;
     }
 
-    /** Holds the request for {@code delayMs} before handling it, or until released if negative (a stall). */
-    private void hold(KafkaRequest request, CompletableFuture<AbstractResponse> result, long delayMs) {
-        Held h = new Held(request, result, delayMs < 0);
+    /** Holds the request for {@code delayMs} before handling it, or, if negative, until {@code stalledBy} is removed. */
+    private void hold(KafkaRequest request, CompletableFuture<AbstractResponse> result, long delayMs, Fault stalledBy) {
+        Held h = new Held(request, result, stalledBy);
         held.add(h);
         request.closeFuture().addListener(h.onClose);
         if (delayMs >= 0) {
@@ -199,14 +206,15 @@ final class FaultInjector implements RequestDispatcher {
     private final class Held {
         final KafkaRequest request;
         final CompletableFuture<AbstractResponse> result;
-        final boolean stalled;
+        /** The stall that holds it; null for a timed hold. */
+        final Fault stalledBy;
         final ChannelFutureListener onClose = f -> drop(this, "its connection closed");
         volatile Future<?> timer;
 
-        Held(KafkaRequest request, CompletableFuture<AbstractResponse> result, boolean stalled) {
+        Held(KafkaRequest request, CompletableFuture<AbstractResponse> result, Fault stalledBy) {
             this.request = request;
             this.result = result;
-            this.stalled = stalled;
+            this.stalledBy = stalledBy;
         }
     }
 }

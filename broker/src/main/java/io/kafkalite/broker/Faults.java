@@ -18,7 +18,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
  * APIs and errors are named as in Kafka's {@code ApiKeys} and {@code Errors} enums, or by number, so
  * this API does not depend on a kafka-clients version. A request is affected by the first installed
  * fault that matches it and has uses left; each use is claimed atomically. Thread-safe.
- * <p>Bounds: at most {@value FaultInjector#MAX_FAULTS} faults are installed at once (a used-up fault
+ * <p>Bounds: at most 1000 faults are installed at once (a used-up fault
  * removes itself); a delay is at most 10 minutes; a held (delayed or stalled) request is at most one
  * per connection, since the broker serves a connection's requests one at a time, and is dropped when
  * its connection closes.

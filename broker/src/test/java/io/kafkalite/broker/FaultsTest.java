@@ -178,6 +178,17 @@ class FaultsTest {
     }
 
     @Test
+    void aUsedUpStallKeepsItsRequestUntilRemoved() {
+        Fault stall = faults.on("JOIN_GROUP").times(1).stall();
+        CompletableFuture<AbstractResponse> stalled = injector.dispatch(request(joinGroup("g1")));
+        assertFalse(stall.isActive(), "used up");
+        assertTrue(injector.dispatch(request(joinGroup("g1"))).isDone(), "the next request is not stalled");
+        assertFalse(stalled.isDone());
+        stall.remove();
+        assertEquals(Errors.NONE, ((JoinGroupResponse) stalled.join()).error());
+    }
+
+    @Test
     void aStalledRequestIsDroppedWhenItsConnectionOrTheBrokerCloses() {
         faults.on("JOIN_GROUP").stall();
         CompletableFuture<AbstractResponse> first = injector.dispatch(request(joinGroup("g1")));
