@@ -56,13 +56,16 @@ public final class Broker implements AutoCloseable {
     private final ClusterInfo cluster;
     private final Authorizer authorizer;
     private final List<SecuredListener> listeners;
+    private final FaultInjector faults;
 
     private final Runnable afterClose;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Map<String, String> clientSecurity = Map.of();
 
     private Broker(LogStore store, GroupCoordinator groups, TransactionCoordinator transactions, RequestHandlerPool requestHandlers,
                    List<KafkaServer> servers, ClusterInfo cluster, Authorizer authorizer, List<SecuredListener> listeners,
-                   Runnable afterClose) {
+                   FaultInjector faults, Runnable afterClose) {
+        this.faults = faults;
         this.afterClose = afterClose;
         this.listeners = listeners;
         this.authorizer = authorizer;
@@ -128,11 +131,12 @@ public final class Broker implements AutoCloseable {
             startAuthorizer(authorizer, config.nodeId(), store.clusterId(), listeners);
             HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, transactions, sasl, scram,
                     requestHandlers, new Authorization(authorizer));
+            FaultInjector faults = new FaultInjector(handlers, Handlers.topicsView(store)::topicName);
             for (SecuredListener secured : listeners) {
                 Listener listener = secured.listener();
                 ListenerSpec spec = secured.spec();
                 KafkaServer server = KafkaServer.start(spec, config.socketRequestMaxBytes(), config.numNetworkThreads(),
-                        connectionLimits(config), requestHandlers, handlers);
+                        connectionLimits(config), requestHandlers, faults);
                 servers.add(server);
                 Listener advertised = advertised(config, listener, server.port());
                 cluster.advertise(spec.name(), advertised.host(), advertised.port());
@@ -142,7 +146,7 @@ public final class Broker implements AutoCloseable {
             }
             log.info("Broker {} of cluster {} started, data {}", config.nodeId(), store.clusterId(),
                     inMemory ? "in memory" : "in " + Path.of(config.logDir()).toAbsolutePath().normalize());
-            return new Broker(store, groups, transactions, requestHandlers, servers, cluster, authorizer, listeners, afterClose);
+            return new Broker(store, groups, transactions, requestHandlers, servers, cluster, authorizer, listeners, faults, afterClose);
         } catch (Exception | Error e) {
             servers.forEach(KafkaServer::close);
             if (requestHandlers != null) {
@@ -294,9 +298,33 @@ public final class Broker implements AutoCloseable {
         return cluster.self(servers.get(0).listener()).host() + ":" + cluster.self(servers.get(0).listener()).port();
     }
 
-    /** Creates a topic with the given topic configs ({@code cleanup.policy}, {@code retention.ms}, ...). */
+    /**
+     * What a stock client needs to connect: {@code bootstrap.servers}, and for a broker built with
+     * {@link BrokerBuilder#sasl} the matching {@code security.protocol}, {@code sasl.mechanism} and
+     * {@code sasl.jaas.config}.
+     */
+    public Map<String, String> clientConfig() {
+        Map<String, String> config = new HashMap<>(clientSecurity);
+        config.put("bootstrap.servers", bootstrapServers());
+        return config;
+    }
+
+    void clientSecurity(Map<String, String> settings) {
+        this.clientSecurity = Map.copyOf(settings);
+    }
+
+    /**
+     * Creates a topic with the given topic configs ({@code cleanup.policy}, {@code retention.ms}, ...).
+     * Only JDK exceptions escape (kafka-clients is relocated in the embedded jar).
+     *
+     * @throws IllegalArgumentException the name is invalid or taken
+     */
     public void createTopic(String name, int partitions, Map<String, String> configs) {
-        org.apache.kafka.common.internals.Topic.validate(name);
+        try {
+            org.apache.kafka.common.internals.Topic.validate(name);
+        } catch (org.apache.kafka.common.errors.InvalidTopicException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
         if (store.topic(name) != null) {
             throw new IllegalArgumentException("Topic " + name + " already exists");
         }
@@ -311,6 +339,11 @@ public final class Broker implements AutoCloseable {
         createTopic(name, partitions, Map.of());
     }
 
+    /** Fault injection into this broker's answers, for tests: see {@link Faults}. */
+    public Faults faults() {
+        return new Faults(faults);
+    }
+
     /** Shuts down cleanly; a second call does nothing. */
     @Override
     public void close() {
@@ -318,6 +351,7 @@ public final class Broker implements AutoCloseable {
             return;
         }
         log.info("Shutting down");
+        faults.close(); // first: the requests it holds close their connections
         servers.forEach(KafkaServer::close);
         requestHandlers.close(); // after the listener: no new requests; before the store: handlers may still be writing
         closeQuietly(authorizer);

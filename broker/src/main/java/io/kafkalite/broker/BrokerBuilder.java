@@ -38,6 +38,7 @@ public final class BrokerBuilder {
     private final Map<String, String> configs = new LinkedHashMap<>(EMBEDDED_DEFAULTS);
     private final Map<String, Integer> topics = new LinkedHashMap<>();
     private int port;
+    private SaslUser saslUser;
     private boolean inMemory;
     private Path dataDir;
 
@@ -74,6 +75,15 @@ public final class BrokerBuilder {
         return this;
     }
 
+    /**
+     * Security on: the listener becomes SASL_PLAINTEXT, accepting this user with PLAIN (SCRAM users can be
+     * added with the admin client). {@link Broker#clientConfig()} gives the matching client settings.
+     */
+    public BrokerBuilder sasl(String user, String password) {
+        this.saslUser = new SaslUser(user, password);
+        return this;
+    }
+
     /** A topic created before {@link #start()} returns. */
     public BrokerBuilder topic(String name, int partitions) {
         topics.put(name, partitions);
@@ -83,7 +93,12 @@ public final class BrokerBuilder {
     /** Starts the broker; it serves requests when this returns. */
     public Broker start() {
         Map<String, String> props = new LinkedHashMap<>();
-        props.put("listeners", "PLAINTEXT://localhost:" + port);
+        if (saslUser == null) {
+            props.put("listeners", "PLAINTEXT://localhost:" + port);
+        } else {
+            props.put("listeners", "SASL_PLAINTEXT://localhost:" + port);
+            props.putAll(saslUser.brokerConfig());
+        }
         props.putAll(configs);
         Path dir = dataDir;
         Runnable afterClose = () -> { };
@@ -97,6 +112,7 @@ public final class BrokerBuilder {
                 props.put("log.dirs", dir.toString());
             }
             Broker broker = Broker.start(props, inMemory, afterClose);
+            broker.clientSecurity(saslUser == null ? Map.of() : saslUser.clientConfig());
             try {
                 topics.forEach(broker::createTopic);
             } catch (RuntimeException e) {

@@ -26,10 +26,12 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Restarts, clean and with kill -9: every acknowledged record survives and offsets continue where they were. */
+@Isolated // kills or starves brokers: timing must not depend on what runs beside it
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class DurabilityTest {
     @TempDir

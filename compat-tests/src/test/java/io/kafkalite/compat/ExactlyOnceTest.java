@@ -40,6 +40,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -53,6 +54,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * whose records are already written, the broker is killed three times wherever the processor happens to be, or a
  * processor still alive is fenced by its successor, "out" read with read_committed holds every input exactly once.
  */
+@Isolated // kills or starves brokers: timing must not depend on what runs beside it
 @Timeout(180)
 class ExactlyOnceTest {
     static final String IN = "in";

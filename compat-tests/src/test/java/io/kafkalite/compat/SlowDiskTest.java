@@ -29,6 +29,7 @@ import org.apache.kafka.common.requests.MetadataRequest;
 import org.apache.kafka.common.requests.MetadataResponse;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * stalls only the produces that wait for it: Metadata on another connection is answered in
  * milliseconds and a consumer group's heartbeats keep it stable, with no rebalance.
  */
+@Isolated // kills or starves brokers: timing must not depend on what runs beside it
 @Timeout(120)
 class SlowDiskTest {
     @TempDir

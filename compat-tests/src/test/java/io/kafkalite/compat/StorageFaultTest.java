@@ -26,6 +26,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * same log.dirs, kill -9 during rolls, retention and topic re-creation. Nothing acknowledged may be
  * lost, nothing deleted may come back. The full-disk test mounts a tmpfs: it needs root, as CI has.
  */
+@Isolated // kills or starves brokers: timing must not depend on what runs beside it
 @Timeout(180)
 class StorageFaultTest {
     @TempDir

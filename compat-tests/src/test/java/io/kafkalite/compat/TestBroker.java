@@ -1,12 +1,10 @@
 package io.kafkalite.compat;
 
 import io.kafkalite.broker.Broker;
+import io.kafkalite.junit.KafkaliteExtension;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -26,52 +24,48 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A broker started in this JVM on a free port, plus stock clients for it. Either started directly
- * ({@link #start}) or, as a JUnit extension ({@link #perClass}), once for a test class, with its data in
- * a temporary directory removed afterwards.
+ * ({@link #start}, data in the given directory, restartable) or, as a JUnit extension ({@link #perClass}),
+ * once for a test class through kafkalite-junit's {@link KafkaliteExtension} (data in a temporary
+ * directory removed afterwards), as a user's tests would.
  */
 final class TestBroker implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
-    private Path dataDir;
+    private final KafkaliteExtension extension;
+    private final Path dataDir;
     private final Map<String, String> extra;
-    private final int port;
-    private Broker broker;
+    private int port;
+    private Broker standalone;
 
-    private TestBroker(Path dataDir, Map<String, String> extra, int port) {
+    private TestBroker(KafkaliteExtension extension, Path dataDir, Map<String, String> extra) {
+        this.extension = extension;
         this.dataDir = dataDir;
         this.extra = extra;
-        this.port = port;
     }
 
     static TestBroker start(Path dataDir) throws Exception {
         return start(dataDir, Map.of());
     }
 
-    static TestBroker start(Path dataDir, Map<String, String> extra) throws Exception {
-        TestBroker b = new TestBroker(dataDir, extra, freePort());
-        b.start();
+    static TestBroker start(Path dataDir, Map<String, String> extra) {
+        TestBroker b = new TestBroker(null, dataDir, extra);
+        b.startStandalone();
         return b;
     }
 
     /** Use with {@code @RegisterExtension static final TestBroker broker = TestBroker.perClass(...)}. */
     static TestBroker perClass(Map<String, String> extra) {
-        try {
-            return new TestBroker(null, extra, freePort());
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        KafkaliteExtension extension = new KafkaliteExtension().onDisk();
+        extra.forEach(extension::config);
+        return new TestBroker(extension, null, extra);
     }
 
     @Override
-    public void beforeAll(ExtensionContext context) throws Exception {
-        dataDir = Files.createTempDirectory("kafkalite-test");
-        start();
+    public void beforeAll(ExtensionContext context) {
+        extension.beforeAll(context);
     }
 
     @Override
-    public void afterAll(ExtensionContext context) throws IOException {
-        close();
-        try (Stream<Path> files = Files.walk(dataDir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        }
+    public void afterAll(ExtensionContext context) {
+        extension.afterAll(context);
     }
 
     static int freePort() throws IOException {
@@ -89,21 +83,30 @@ final class TestBroker implements AutoCloseable, BeforeAllCallback, AfterAllCall
         return props;
     }
 
-    private void start() throws Exception {
-        broker = Broker.start(props(dataDir, port, extra));
+    /** The first start takes a free port; a restart binds the same one again. */
+    private void startStandalone() {
+        standalone = Broker.builder().dataDir(dataDir).port(port).configs(extra).start();
+        port = standalone.port();
     }
 
-    void restart() throws Exception {
-        broker.close();
-        start();
+    void restart() {
+        if (standalone == null) {
+            throw new IllegalStateException("only brokers from TestBroker.start restart");
+        }
+        standalone.close();
+        startStandalone();
+    }
+
+    private Broker broker() {
+        return standalone != null ? standalone : extension.broker();
     }
 
     String bootstrap() {
-        return "localhost:" + port;
+        return broker().bootstrapServers();
     }
 
     int port() {
-        return port;
+        return broker().port();
     }
 
     Admin admin() {
@@ -152,6 +155,8 @@ final class TestBroker implements AutoCloseable, BeforeAllCallback, AfterAllCall
 
     @Override
     public void close() {
-        broker.close();
+        if (standalone != null) {
+            standalone.close();
+        }
     }
 }

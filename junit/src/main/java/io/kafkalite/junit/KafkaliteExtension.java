@@ -36,6 +36,7 @@ public final class KafkaliteExtension implements BeforeAllCallback, AfterAllCall
     private int port;
     private boolean inMemory = true;
     private boolean perTest;
+    private String[] saslUser;
     private volatile Broker current;
 
     /** For {@code @RegisterExtension}; configure it with the methods below. */
@@ -61,6 +62,12 @@ public final class KafkaliteExtension implements BeforeAllCallback, AfterAllCall
     /** Data in a temporary directory (removed afterwards) instead of in memory: the production storage path. */
     public KafkaliteExtension onDisk() {
         this.inMemory = false;
+        return this;
+    }
+
+    /** Security on: SASL_PLAINTEXT with this PLAIN user; clients take {@link Broker#clientConfig()}. */
+    public KafkaliteExtension sasl(String user, String password) {
+        this.saslUser = new String[] {user, password};
         return this;
     }
 
@@ -125,6 +132,9 @@ public final class KafkaliteExtension implements BeforeAllCallback, AfterAllCall
             builder.inMemory();
         }
         s.topics.forEach(builder::topic);
+        if (s.saslUser != null) {
+            builder.sasl(s.saslUser[0], s.saslUser[1]);
+        }
         Broker broker = builder.start();
         context.getStore(namespace()).put(Broker.class, broker);
         current = broker;
@@ -149,7 +159,7 @@ public final class KafkaliteExtension implements BeforeAllCallback, AfterAllCall
 
     /** This extension's own settings, or those of the {@link EmbeddedKafkalite} it was declared by. */
     private KafkaliteExtension settings(ExtensionContext context) {
-        boolean configured = !topics.isEmpty() || !configs.isEmpty() || port != 0 || !inMemory || perTest;
+        boolean configured = !topics.isEmpty() || !configs.isEmpty() || port != 0 || !inMemory || perTest || saslUser != null;
         if (configured) {
             return this;
         }
