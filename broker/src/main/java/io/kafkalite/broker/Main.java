@@ -23,6 +23,9 @@ public final class Main {
             return;
         }
         log.info("Started in {} ms", (System.nanoTime() - started) / 1_000_000);
+        // the lines Apache Kafka logs once it serves requests: Testcontainers' KafkaContainer and scripts wait for them
+        log.info("Transitioning from RECOVERY to RUNNING");
+        log.info("Kafka Server started");
         Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "shutdown"));
     }
 }
