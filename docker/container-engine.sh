@@ -30,6 +30,10 @@ if ! grep -q 'runtime = "runc"' "$conf" 2>/dev/null || ! grep -q 'network_backen
   as_root mkdir -p /etc/containers
   printf '[containers]\ndefault_ulimits = []\n[network]\nnetwork_backend = "netavark"\n[engine]\nruntime = "runc"\n' \
     | as_root tee "$conf" >/dev/null
+  # the CNI backend's bridge, if an earlier set-up left one, has netavark's default subnet and would take its routes
+  if ip link show cni-podman0 >/dev/null 2>&1; then
+    as_root ip link delete cni-podman0
+  fi
   if curl -s -m 2 --unix-socket "$sock" http://d/_ping 2>/dev/null | grep -q OK; then
     echo "container-engine.sh: the running Podman API service keeps its old network backend until it is restarted" >&2
   fi

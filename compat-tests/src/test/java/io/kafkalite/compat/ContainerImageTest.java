@@ -21,6 +21,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.Container.ExecResult;
@@ -42,21 +43,32 @@ class ContainerImageTest {
     static final String IMAGE_NAME = "localhost/kafkalite:latest";
     static final DockerImageName IMAGE = DockerImageName.parse(IMAGE_NAME).asCompatibleSubstituteFor("apache/kafka");
 
+    private static final String DOCKER_HOST = System.getenv().getOrDefault("DOCKER_HOST", "<unset: Testcontainers' default locations>");
+    private static boolean engineAnswers;
+
     @BeforeAll
-    static void engineAndImage() {
-        String dockerHost = System.getenv().getOrDefault("DOCKER_HOST", "<unset: Testcontainers' default locations>");
-        if (!DockerClientFactory.instance().isDockerAvailable()) {
-            String message = "NO CONTAINER ENGINE at DOCKER_HOST=" + dockerHost
-                    + ": set one up with `eval \"$(bash docker/container-engine.sh)\"` and build the image with docker/build";
-            System.err.println("SKIPPED ContainerImageTest, " + message);
-            Assumptions.abort(message);
+    static void lookForTheEngine() {
+        engineAnswers = DockerClientFactory.instance().isDockerAvailable();
+        if (!engineAnswers) {
+            System.err.println("SKIPPED ContainerImageTest, " + noEngine());
         }
+    }
+
+    /** Per test, so that each is reported as skipped (a skip in {@code @BeforeAll} is reported as no test at all). */
+    @BeforeEach
+    void engineAndImage() {
+        Assumptions.assumeTrue(engineAnswers, ContainerImageTest::noEngine);
         try {
             DockerClientFactory.instance().client().inspectImageCmd(IMAGE_NAME).exec();
         } catch (NotFoundException e) {
-            fail("The container engine at DOCKER_HOST=" + dockerHost + " has no image " + IMAGE_NAME
+            fail("The container engine at DOCKER_HOST=" + DOCKER_HOST + " has no image " + IMAGE_NAME
                     + ": build it with docker/build (docker/build --local-base where no registry is reachable)");
         }
+    }
+
+    private static String noEngine() {
+        return "NO CONTAINER ENGINE at DOCKER_HOST=" + DOCKER_HOST
+                + ": set one up with `eval \"$(bash docker/container-engine.sh)\"` and build the image with docker/build";
     }
 
     @Test
