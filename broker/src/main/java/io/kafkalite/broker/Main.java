@@ -18,7 +18,7 @@ public final class Main {
             Map<String, String> props = ConfigLoader.load(Arrays.asList(args), System.getenv());
             broker = Broker.start(props);
         } catch (Exception e) {
-            log.error("Broker failed to start: {}", e.getMessage(), e);
+            log.error("Broker failed to start: {}", e.getMessage() != null ? e.getMessage() : e.toString(), e);
             System.exit(1);
             return;
         }
