@@ -18,11 +18,14 @@ public final class Main {
             Map<String, String> props = ConfigLoader.load(Arrays.asList(args), System.getenv());
             broker = Broker.start(props);
         } catch (Exception e) {
-            log.error("Broker failed to start: {}", e.getMessage(), e);
+            log.error("Broker failed to start: {}", e.getMessage() != null ? e.getMessage() : e.toString(), e);
             System.exit(1);
             return;
         }
         log.info("Started in {} ms", (System.nanoTime() - started) / 1_000_000);
+        // the lines Apache Kafka logs once it serves requests: Testcontainers' KafkaContainer and scripts wait for them
+        log.info("Transitioning from RECOVERY to RUNNING");
+        log.info("Kafka Server started");
         Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "shutdown"));
     }
 }

@@ -34,6 +34,32 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void environmentNamesMapAsInTheApacheKafkaImage() throws Exception {
+        Map<String, String> props = ConfigLoader.load(List.of(), Map.of("KAFKA_VALID___PROPERTY__ALL_CASES", "v",
+                "KAFKA_TOOLS_LOG4J_LOGLEVEL", "TRACE", "KAFKA_JMX_HOSTNAME", "h", "SOME_VARIABLE", "x",
+                "KAFKA_CONTROLLER_QUORUM_VOTERS", "1@localhost:9094", "CLUSTER_ID", "4L6g3nShT-eMCtK--X86sw"));
+        assertEquals(Map.of("valid-property_all.cases", "v", "controller.quorum.voters", "1@localhost:9094",
+                "cluster.id", "4L6g3nShT-eMCtK--X86sw"), props);
+    }
+
+    @Test
+    void theDefaultsFileStandsInOnlyForAnUnconfiguredContainer() throws Exception {
+        // given the image's defaults and a mounted file
+        Path defaults = dir.resolve("defaults.properties");
+        Files.writeString(defaults, "num.partitions=2\n");
+        Path mounted = dir.resolve("server.properties");
+        Files.writeString(mounted, "num.partitions=4\nlog.dirs=/mounted\n");
+        List<String> withDefaults = List.of("--defaults", defaults.toString());
+        // then: no file and no broker config in the environment: the defaults (a launch variable does not count)
+        assertEquals(Map.of("num.partitions", "2"), ConfigLoader.load(withDefaults, Map.of("KAFKA_HEAP_OPTS", "-Xmx1g")));
+        // the environment alone: no defaults, as apache/kafka
+        assertEquals(Map.of("log.dirs", "/env"), ConfigLoader.load(withDefaults, Map.of("KAFKA_LOG_DIRS", "/env")));
+        // a mounted file, the environment beating it
+        List<String> withFile = List.of(mounted.toString(), "--defaults", defaults.toString());
+        assertEquals(Map.of("num.partitions", "4", "log.dirs", "/env"), ConfigLoader.load(withFile, Map.of("KAFKA_LOG_DIRS", "/env")));
+    }
+
+    @Test
     void badInputIsAClearError() {
         assertThrows(ConfigException.class, () -> ConfigLoader.load(List.of("/no/such/file"), Map.of()));
         assertThrows(ConfigException.class, () -> ConfigLoader.load(List.of("--override", "novalue"), Map.of()));

@@ -58,6 +58,10 @@ public final class BrokerConfig {
             .define("inter.broker.listener.name", Type.STRING, null, LOW, "Listener between brokers.")
             .define("controller.listener.names", Type.STRING, null, LOW, "Controller listeners (ignored: no KRaft quorum).")
             .define("process.roles", Type.LIST, "broker,controller", LOW, "Accepted for compatibility.")
+            .define("controller.quorum.voters", Type.LIST, "", LOW, "Accepted for compatibility (no KRaft quorum).")
+            .define("controller.quorum.bootstrap.servers", Type.LIST, "", LOW, "Accepted for compatibility (no KRaft quorum).")
+            .define("cluster.id", Type.STRING, null, LOW, "The id a new data directory gets (kafka-storage format --cluster-id, "
+                    + "the images' CLUSTER_ID); a directory keeps the id it has.")
             .define(LOG_DIRS, Type.LIST, null, HIGH, "Where the data lives (the first directory is used).")
             .define(LOG_DIR, Type.STRING, "./data", HIGH, "Used when log.dirs is not set.")
             .define(NUM_PARTITIONS, Type.INT, 1, atLeast(1), HIGH, "Default partition count of new topics.")

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import org.apache.kafka.common.Uuid;
 
 /**
  * Segment files under {@code log.dirs} plus the LMDB environment in {@code meta.lmdb/} beside them. The
@@ -24,7 +23,8 @@ final class FileBackend implements Backend {
     private final LmdbStore store;
     private final String clusterId;
 
-    FileBackend(Path logDir, long lmdbMapSize) throws IOException {
+    /** @param newClusterId the cluster id to record if the directory has none yet */
+    FileBackend(Path logDir, long lmdbMapSize, String newClusterId) throws IOException {
         this.logDir = logDir;
         this.lock = LogDir.lock(logDir);
         try {
@@ -42,10 +42,9 @@ final class FileBackend implements Backend {
         });
         ByteBuffer stored = store.get(store.meta, CLUSTER_ID);
         if (stored == null) {
-            String id = Uuid.randomUuid().toString();
-            store.enqueue((s, txn) -> s.put(txn, s.meta, CLUSTER_ID, StoreLayout.utf8(id)));
+            store.enqueue((s, txn) -> s.put(txn, s.meta, CLUSTER_ID, StoreLayout.utf8(newClusterId)));
             store.sync();
-            clusterId = id;
+            clusterId = newClusterId;
         } else {
             clusterId = StandardCharsets.UTF_8.decode(stored).toString();
         }

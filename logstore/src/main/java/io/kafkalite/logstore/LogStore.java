@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -34,6 +35,11 @@ public final class LogStore implements AutoCloseable {
     /** Size of the LMDB map (address space reserved, not disk): index entries, producer state, offsets, groups. */
     public static final String LMDB_MAP_SIZE_CONFIG = "kafkalite.metadata.store.max.bytes";
     private static final long DEFAULT_LMDB_MAP_SIZE = 64L << 30;
+    /**
+     * The id a new data directory gets, as {@code kafka-storage format --cluster-id} gives it (the container
+     * images' {@code CLUSTER_ID}); random when unset. A directory that has one keeps it, as in Kafka.
+     */
+    public static final String CLUSTER_ID_CONFIG = "cluster.id";
 
     /** A topic with its effective config and open partitions. */
     private record TopicState(Topic topic, LogConfig config, PartitionLog[] partitions) { }
@@ -72,7 +78,7 @@ public final class LogStore implements AutoCloseable {
     public static LogStore open(Path logDir, Map<String, String> brokerProps) throws IOException {
         Files.createDirectories(logDir);
         long mapSize = Long.parseLong(brokerProps.getOrDefault(LMDB_MAP_SIZE_CONFIG, String.valueOf(DEFAULT_LMDB_MAP_SIZE)).trim());
-        FileBackend backend = new FileBackend(logDir, mapSize);
+        FileBackend backend = new FileBackend(logDir, mapSize, newClusterId(brokerProps));
         try {
             LogStore store = new LogStore(backend, brokerProps);
             backend.reportCapacity(true);
@@ -86,10 +92,23 @@ public final class LogStore implements AutoCloseable {
     /** A store that keeps everything in memory. */
     public static LogStore inMemory(Map<String, String> brokerProps) {
         try {
-            return new LogStore(new MemoryBackend(), brokerProps);
+            return new LogStore(new MemoryBackend(newClusterId(brokerProps)), brokerProps);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static String newClusterId(Map<String, String> brokerProps) {
+        String configured = brokerProps.getOrDefault(CLUSTER_ID_CONFIG, "").trim();
+        if (configured.isEmpty()) {
+            return Uuid.randomUuid().toString();
+        }
+        try {
+            Uuid.fromString(configured);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(CLUSTER_ID_CONFIG, configured, "not a base64 UUID, as kafka-storage random-uuid makes them");
+        }
+        return configured;
     }
 
     private TopicState register(Topic t) throws IOException {

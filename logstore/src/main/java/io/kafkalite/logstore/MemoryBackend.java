@@ -2,12 +2,15 @@ package io.kafkalite.logstore;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.common.Uuid;
 
 /** Keeps nothing: for tests that need a log store without files. */
 final class MemoryBackend implements Backend {
     private final AtomicLong nextProducerId = new AtomicLong();
-    private final String clusterId = Uuid.randomUuid().toString();
+    private final String clusterId;
+
+    MemoryBackend(String clusterId) {
+        this.clusterId = clusterId;
+    }
 
     @Override
     public List<Topic> loadTopics() {

@@ -1,6 +1,7 @@
 package io.kafkalite.logstore;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -8,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +30,19 @@ class FileLogStoreTest extends LogStoreContract {
 
     private Path segment(long base) {
         return dir.resolve("t-0").resolve(StoreLayout.segmentFileName(base));
+    }
+
+    @Test
+    void aNewDirectoryTakesTheConfiguredClusterIdAndKeepsIt(@TempDir Path other) throws Exception {
+        // given a directory formatted with a configured id (the image's CLUSTER_ID)
+        try (LogStore first = LogStore.open(other, Map.of(LogStore.CLUSTER_ID_CONFIG, "4L6g3nShT-eMCtK--X86sw"))) {
+            assertEquals("4L6g3nShT-eMCtK--X86sw", first.clusterId());
+        }
+        // when it is opened with another one, then it keeps its own, as Kafka skips formatting a formatted directory
+        try (LogStore again = LogStore.open(other, Map.of(LogStore.CLUSTER_ID_CONFIG, "5L6g3nShT-eMCtK--X86sw"))) {
+            assertEquals("4L6g3nShT-eMCtK--X86sw", again.clusterId());
+        }
+        assertThrows(ConfigException.class, () -> LogStore.open(dir.resolve("bad"), Map.of(LogStore.CLUSTER_ID_CONFIG, "not-a-uuid")));
     }
 
     @Test

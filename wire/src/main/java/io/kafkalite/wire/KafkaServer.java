@@ -93,6 +93,9 @@ public final class KafkaServer implements AutoCloseable {
         InetSocketAddress address = spec.host() == null || spec.host().isEmpty() ? new InetSocketAddress(spec.port())
                 : new InetSocketAddress(spec.host(), spec.port());
         try {
+            if (address.isUnresolved()) {
+                throw new IllegalArgumentException("Listener " + spec.name().value() + ": cannot resolve host " + spec.host());
+            }
             Channel channel = b.bind(address).sync().channel();
             return new KafkaServer(boss, workers, channel, spec.name());
         } catch (InterruptedException | RuntimeException e) {
