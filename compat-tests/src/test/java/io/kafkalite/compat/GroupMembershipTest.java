@@ -18,16 +18,19 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Static membership, rebalances of many members at once, and offset commits the broker must refuse. */
+@Isolated // rebalances raced by the clients' own timers: run alone, as before parallel classes
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class GroupMembershipTest {
     @RegisterExtension
-    static final TestBroker broker = TestBroker.perClass(Map.of("group.consumer.heartbeat.interval.ms", "500"));
+    // Kafka's initial rebalance delay (embedded brokers default to 0): twenty members starting together join one rebalance
+    static final TestBroker broker = TestBroker.perClass(Map.of("group.consumer.heartbeat.interval.ms", "500", "group.initial.rebalance.delay.ms", "3000"));
 
     @BeforeAll
     static void start() throws Exception {

@@ -40,6 +40,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code /usr/bin/python3}, confluent_kafka or the newest librdkafka build ({@code compat-tests/install-clients.sh}),
  * failed instead when {@code CI} is set.
  */
+@Isolated // rebalances raced by the clients' own timers: run alone, as before parallel classes
 class LibrdkafkaGroupTest {
     static final Pattern TOTAL = Pattern.compile("TOTAL (\\d+) records");
     static final Pattern VERSION = Pattern.compile("librdkafka (\\S+), confluent_kafka");
