@@ -23,6 +23,7 @@ import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -31,6 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * no rebalance (classic and KIP-848 protocols), a restarted static member takes its slot back, and
  * the group is described with its members right after the restart.
  */
+@Isolated // rebalances raced by the clients' own timers: run alone, as before parallel classes
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class GroupRestartTest {
     @TempDir
