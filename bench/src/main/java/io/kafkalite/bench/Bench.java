@@ -25,12 +25,13 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * tools; rounds alternate (Kafka, ours, Kafka, ours, ...) and medians are compared.
  *
  * <pre>
- * bench [--quick] [--guard] [--txn-only] [--security-only] [--brokers kafka,ours] [--rounds N] [--out FILE] [--libs DIR]
- *       [--launcher bin/broker]
+ * bench [--quick] [--guard] [--txn-only] [--security-only] [--startup-only] [--brokers kafka,ours] [--rounds N] [--out FILE]
+ *       [--libs DIR] [--launcher bin/broker]
  *   --quick          fewer records, one round: a few minutes
  *   --guard          produce throughput only; exits 1 when ours is below 0.8x Kafka's (CI regression guard)
  *   --txn-only       the transactions phase only
  *   --security-only  the SASL_SSL phase only
+ *   --startup-only   start-up times and idle RSS only (and the in-JVM start of ours)
  *   --brokers        which brokers to run (a missing one leaves its column NaN)
  * </pre>
  */
@@ -44,11 +45,12 @@ public final class Bench {
     private final boolean guard;
     private final boolean txnOnly;
     private final boolean securityOnly;
+    private final boolean startupOnly;
     /** The SASL_SSL phase's TLS files and client config; null in guard and transactions-only runs, which skip it. */
     private final SaslSslPhase saslSsl;
 
-    private Bench(Path libs, Path launcher, Path work, boolean quick, boolean guard, boolean txnOnly, boolean securityOnly)
-            throws IOException, InterruptedException {
+    private Bench(Path libs, Path launcher, Path work, boolean quick, boolean guard, boolean txnOnly, boolean securityOnly,
+                  boolean startupOnly) throws IOException, InterruptedException {
         this.libs = libs;
         this.launcher = launcher;
         this.work = work;
@@ -56,20 +58,23 @@ public final class Bench {
         this.guard = guard;
         this.txnOnly = txnOnly;
         this.securityOnly = securityOnly;
-        this.saslSsl = guard || txnOnly ? null : SaslSslPhase.prepare(work.resolve("tls"));
+        this.startupOnly = startupOnly;
+        this.saslSsl = guard || txnOnly || startupOnly ? null : SaslSslPhase.prepare(work.resolve("tls"));
     }
 
     public static void main(String[] args) throws Exception {
         List<String> a = Arrays.asList(args);
         boolean quick = a.contains("--quick") || a.contains("--guard");
         boolean guard = a.contains("--guard");
-        if (Stream.of("--guard", "--txn-only", "--security-only").filter(a::contains).count() > 1) {
-            throw new IllegalArgumentException("--guard, --txn-only and --security-only each select the phases: give one");
+        if (Stream.of("--guard", "--txn-only", "--security-only", "--startup-only").filter(a::contains).count() > 1) {
+            throw new IllegalArgumentException("--guard, --txn-only, --security-only and --startup-only each select the phases: give one");
         }
         int rounds = Integer.parseInt(option(a, "--rounds", quick ? "1" : "3"));
         Path out = Path.of(option(a, "--out", "bench/results.txt"));
         Bench bench = new Bench(Path.of(option(a, "--libs", "bench/target/lib")), Path.of(option(a, "--launcher", "bin/broker")),
-                Files.createTempDirectory("kafkalite-bench"), quick, guard, a.contains("--txn-only"), a.contains("--security-only"));
+                Files.createTempDirectory("kafkalite-bench"), quick, guard, a.contains("--txn-only"), a.contains("--security-only"),
+                a.contains("--startup-only"));
+        warmUpClient();
         Map<String, Map<String, List<Double>>> results = new LinkedHashMap<>();
         for (int round = 0; round < rounds; round++) {
             for (String broker : option(a, "--brokers", "kafka,ours").split(",")) {
@@ -109,6 +114,19 @@ public final class Bench {
         }
         if (securityOnly) {
             saslSsl(name, dir, port, tool, big, r);
+            return print(r);
+        }
+        if (startupOnly) {
+            try (BrokerProcess b = start(name, dir, port)) {
+                r.put("startup_empty_s", secondsToFirstProduce(b, new Properties()));
+                Thread.sleep(2000);
+                r.put("idle_rss_mib", b.memoryMiB("VmRSS"));
+                fillTenTopics(b);
+            }
+            try (BrokerProcess b = start(name, dir, port)) {
+                r.put("startup_with_data_s", secondsToFirstProduce(b, new Properties()));
+            }
+            inJvmStart(name, r);
             return print(r);
         }
         try (BrokerProcess b = start(name, dir, port)) {
@@ -176,8 +194,36 @@ public final class Bench {
                 transactions(b, tool, big, round, r);
             }
             saslSsl(name, dir, port, tool, big, r);
+            inJvmStart(name, r);
         }
         return print(r);
+    }
+
+    /**
+     * Ours only (Kafka has no embedding API to compare): {@link InJvmStart} in a fresh JVM each, in memory and on disk,
+     * with the broker jars that {@code bin/broker} runs and the JVM's defaults (plus the opens lmdbjava needs), as a
+     * user's test JVM would have.
+     */
+    private static void inJvmStart(String name, Map<String, Double> r) throws Exception {
+        if (!name.equals("ours")) {
+            return;
+        }
+        for (String mode : List.of("memory", "disk")) {
+            Process p = new ProcessBuilder(BrokerProcess.java(), "--add-opens", "java.base/java.nio=ALL-UNNAMED",
+                    "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+                    "-cp", "bench/target/classes:broker/target/broker.jar:broker/target/lib/*", InJvmStart.class.getName(), mode)
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(2, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                throw new IllegalStateException("InJvmStart " + mode + " failed: " + out);
+            }
+            for (String line : out.split("\n")) {
+                String[] kv = line.trim().split(" ");
+                if (kv.length == 2 && kv[0].endsWith("_ms")) {
+                    r.put("injvm_" + mode + "_" + kv[0], Double.parseDouble(kv[1]));
+                }
+            }
+        }
     }
 
     /** The SASL_SSL phase on a broker started with that listener only (and its own data directory). */
@@ -281,6 +327,21 @@ public final class Bench {
             producer.send(new ProducerRecord<>("first-produce-" + System.nanoTime(), "hello".getBytes())).get(120, TimeUnit.SECONDS);
         }
         return (System.nanoTime() - b.startedNanos) / 1e9;
+    }
+
+    /**
+     * One produce through the bench's own producer before any measurement, to an in-JVM broker of ours: otherwise
+     * the start-up time of whichever broker is measured first includes loading the client's classes.
+     */
+    private static void warmUpClient() throws Exception {
+        try (io.kafkalite.broker.Broker broker = io.kafkalite.broker.Broker.builder().inMemory().start()) {
+            Properties p = new Properties();
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+            p.put(ProducerConfig.ACKS_CONFIG, "all");
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+                producer.send(new ProducerRecord<>("warm-up", "hello".getBytes())).get(60, TimeUnit.SECONDS);
+            }
+        }
     }
 
     /** 10 topics x 6 partitions holding data, for the restart measurement. */
