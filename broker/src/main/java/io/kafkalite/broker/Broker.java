@@ -19,6 +19,7 @@ import io.kafkalite.logstore.LogStore;
 import io.kafkalite.wire.ConnectionLimits;
 import io.kafkalite.wire.KafkaServer;
 import io.kafkalite.wire.ListenerSpec;
+import io.kafkalite.wire.NettyDefaults;
 import io.kafkalite.wire.RequestHandlerPool;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -92,6 +93,7 @@ public final class Broker implements AutoCloseable {
      * @param afterClose runs once the broker is closed, or when it fails to start
      */
     static Broker start(Map<String, String> props, boolean inMemory, Runnable afterClose) throws Exception {
+        NettyDefaults.apply();
         BrokerConfig config;
         List<Listener> clientListeners;
         LogStore store;
