@@ -1,5 +1,6 @@
 package io.kafkalite.broker;
 
+import io.kafkalite.logstore.LmdbBinding;
 import java.util.Arrays;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -7,6 +8,11 @@ import org.slf4j.LoggerFactory;
 
 /** {@code broker [config-file] [--override key=value]...}: runs in the foreground until SIGTERM or SIGINT. */
 public final class Main {
+    static {
+        // before the logger below, whose set-up this overlaps: LMDB's native binding takes longest of a start
+        LmdbBinding.preload();
+    }
+
     private static final Logger log = LoggerFactory.getLogger(Main.class);
 
     private Main() { }

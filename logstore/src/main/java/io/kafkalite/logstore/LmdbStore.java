@@ -59,15 +59,26 @@ final class LmdbStore implements AutoCloseable {
     LmdbStore(Path dir, long mapSize, LogDirHealth health) throws IOException {
         this.health = health;
         Files.createDirectories(dir);
-        env = Env.create(LmdbBufferProxy.INSTANCE).setMapSize(mapSize).setMaxDbs(32).setMaxReaders(512)
-                .open(dir.toFile(), EnvFlags.MDB_NOTLS, EnvFlags.MDB_NOMETASYNC);
-        offsets = env.openDbi("offsets", DbiFlags.MDB_CREATE);
-        times = env.openDbi("times", DbiFlags.MDB_CREATE);
-        producers = env.openDbi("producers", DbiFlags.MDB_CREATE);
-        aborted = env.openDbi("aborted", DbiFlags.MDB_CREATE);
-        partitions = env.openDbi("partitions", DbiFlags.MDB_CREATE);
-        topics = env.openDbi("topics", DbiFlags.MDB_CREATE);
-        meta = env.openDbi("meta", DbiFlags.MDB_CREATE);
+        try {
+            env = Env.create(LmdbBufferProxy.INSTANCE).setMapSize(mapSize).setMaxDbs(32).setMaxReaders(512)
+                    .open(dir.toFile(), EnvFlags.MDB_NOTLS, EnvFlags.MDB_NOMETASYNC);
+        } catch (NoClassDefFoundError e) {
+            if (LmdbBinding.failure() != null) {
+                throw new IOException("LMDB's native binding failed to load", LmdbBinding.failure());
+            }
+            throw e;
+        }
+        // one write transaction (one fsync) for all of them: on a new directory each would commit on its own
+        try (Txn<ByteBuffer> txn = env.txnWrite()) {
+            offsets = openDbi(txn, "offsets");
+            times = openDbi(txn, "times");
+            producers = openDbi(txn, "producers");
+            aborted = openDbi(txn, "aborted");
+            partitions = openDbi(txn, "partitions");
+            topics = openDbi(txn, "topics");
+            meta = openDbi(txn, "meta");
+            txn.commit();
+        }
         committer = new Thread(this::commitLoop, "lmdb-committer");
         committer.setDaemon(true);
         committer.start();
@@ -107,6 +118,10 @@ final class LmdbStore implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while queueing an index write", e);
         }
+    }
+
+    private Dbi<ByteBuffer> openDbi(Txn<ByteBuffer> txn, String name) {
+        return env.openDbi(txn, name.getBytes(StandardCharsets.UTF_8), null, false, DbiFlags.MDB_CREATE);
     }
 
     /** Opens (creating if needed) a database of its own, for a {@link DurableMap}. */
