@@ -60,14 +60,15 @@ final class LmdbStore implements AutoCloseable {
         this.health = health;
         Files.createDirectories(dir);
         try {
-            env = Env.create(LmdbBufferProxy.INSTANCE).setMapSize(mapSize).setMaxDbs(32).setMaxReaders(512)
-                    .open(dir.toFile(), EnvFlags.MDB_NOTLS, EnvFlags.MDB_NOMETASYNC);
+            LmdbBinding.load();
         } catch (NoClassDefFoundError e) {
-            if (LmdbBinding.failure() != null) {
-                throw new IOException("LMDB's native binding failed to load", LmdbBinding.failure());
+            if (LmdbBinding.preloadFailure() != null) {
+                throw new IOException("LMDB's native binding failed to load", LmdbBinding.preloadFailure());
             }
             throw e;
         }
+        env = Env.create(LmdbBufferProxy.INSTANCE).setMapSize(mapSize).setMaxDbs(32).setMaxReaders(512)
+                .open(dir.toFile(), EnvFlags.MDB_NOTLS, EnvFlags.MDB_NOMETASYNC);
         // one write transaction (one fsync) for all of them: on a new directory each would commit on its own
         try (Txn<ByteBuffer> txn = env.txnWrite()) {
             offsets = openDbi(txn, "offsets");
