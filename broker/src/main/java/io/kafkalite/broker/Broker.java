@@ -19,7 +19,7 @@ import io.kafkalite.logstore.LogStore;
 import io.kafkalite.wire.ConnectionLimits;
 import io.kafkalite.wire.KafkaServer;
 import io.kafkalite.wire.ListenerSpec;
-import io.kafkalite.wire.NettyDefaults;
+import io.kafkalite.wire.NettyStartup;
 import io.kafkalite.wire.RequestHandlerPool;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -93,7 +93,7 @@ public final class Broker implements AutoCloseable {
      * @param afterClose runs once the broker is closed, or when it fails to start
      */
     static Broker start(Map<String, String> props, boolean inMemory, Runnable afterClose) throws Exception {
-        NettyDefaults.apply();
+        NettyStartup.applyDefaults();
         BrokerConfig config;
         List<Listener> clientListeners;
         LogStore store;
@@ -114,6 +114,7 @@ public final class Broker implements AutoCloseable {
         Authorizer authorizer = null;
         List<KafkaServer> servers = new ArrayList<>();
         try {
+            NettyStartup.awaitPreload(); // before this thread's first use of Netty (TLS contexts, listeners)
             ScramCredentialStore scram = new ScramCredentialStore(store.durableMap("scram_credentials"));
             Map<ListenerName, SaslMechanisms> sasl = new HashMap<>();
             for (Listener l : clientListeners) {

@@ -48,12 +48,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A short, typical session against a throwaway broker, run once by {@code bin/broker} with
- * {@code -XX:ArchiveClassesAtExit} so that the classes of start-up and of the first requests go into
- * a class-data-sharing archive: the broker then starts in about half the time. The session speaks the
+ * {@code -XX:ArchiveClassesAtExit} (Java 17 to 24) or {@code -XX:AOTCacheOutput} (Java 25 and later) so
+ * that the classes of start-up and of the first requests go into a class-data-sharing archive or an AOT
+ * cache: the broker then starts in about half the time. The session speaks the
  * protocol directly (with the request classes the broker parses anyway) rather than through the
  * client library, so the archive holds broker classes only and stays small.
  */
 public final class CdsTraining {
+    static {
+        Main.beginStart(); // as a broker process starts, so that its classes are recorded too
+    }
+
     private static final Logger log = LoggerFactory.getLogger(CdsTraining.class);
 
     private final DataOutputStream out;
@@ -67,8 +72,8 @@ public final class CdsTraining {
 
     public static void main(String[] args) throws Exception {
         Path dir = Files.createTempDirectory("kafkalite-cds");
-        try (Broker broker = Broker.start(Map.of("listeners", "PLAINTEXT://localhost:0", "log.dirs", dir.toString(),
-                "group.initial.rebalance.delay.ms", "0"));
+        try (Broker broker = Broker.start(ConfigLoader.load(List.of("--override", "listeners=PLAINTEXT://localhost:0",
+                "--override", "log.dirs=" + dir, "--override", "group.initial.rebalance.delay.ms=0"), Map.of()));
              Socket socket = new Socket("localhost", broker.port())) {
             new CdsTraining(socket).session();
         } finally {

@@ -1,6 +1,8 @@
 package io.kafkalite.broker;
 
+import io.kafkalite.handlers.Handlers;
 import io.kafkalite.logstore.LmdbBinding;
+import io.kafkalite.wire.NettyStartup;
 import java.util.Arrays;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -9,13 +11,35 @@ import org.slf4j.LoggerFactory;
 /** {@code broker [config-file] [--override key=value]...}: runs in the foreground until SIGTERM or SIGINT. */
 public final class Main {
     static {
-        // before the logger below, whose set-up this overlaps: LMDB's native binding takes longest of a start
-        LmdbBinding.preload();
+        beginStart(); // before the logger below
     }
 
     private static final Logger log = LoggerFactory.getLogger(Main.class);
 
     private Main() { }
+
+    /**
+     * What a broker process does before anything else: the longest parts of a start, each on a thread of its own
+     * (they then overlap logging's and the configuration's set-up), and the choice of the logging backend.
+     */
+    static void beginStart() {
+        LmdbBinding.preload();
+        Handlers.preloadProtocol();
+        NettyStartup.preload();
+        nameLoggingBackend();
+    }
+
+    /**
+     * The broker's own logging backend, {@link ConsoleLogging}: named, because slf4j otherwise looks for one with a
+     * ServiceLoader scan, which opens every jar on the class path (about 50 ms). A backend named on the command
+     * line wins.
+     */
+    private static void nameLoggingBackend() {
+        if (System.getProperty("slf4j.provider") == null) {
+            System.setProperty("slf4j.provider", ConsoleLogging.class.getName());
+            System.setProperty("slf4j.internal.verbosity", "WARN"); // no line saying so on every start
+        }
+    }
 
     public static void main(String[] args) {
         long started = System.nanoTime();

@@ -12,10 +12,27 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.network.ListenerName;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 
 /** Builds the registry of every API this broker serves. */
 public final class Handlers {
     private Handlers() { }
+
+    /**
+     * Starts initializing kafka-clients' protocol tables (every API's request schemas, every error and its
+     * exception: some 700 classes) on a thread of its own and returns at once, so that the registry finds them
+     * ready: about 70 ms of a start that the starting thread would otherwise spend before it can listen.
+     * Optional; class initialization is thread-safe, whichever thread comes first does it.
+     */
+    public static void preloadProtocol() {
+        Thread loader = new Thread(() -> {
+            ApiKeys.values();
+            Errors.values();
+        }, "protocol-preload");
+        loader.setDaemon(true);
+        loader.start();
+    }
 
     /** The name of the topic with id {@code id}, null if there is none (for the authorizer, which knows names). */
     static String topicName(LogStore store, Uuid id) {

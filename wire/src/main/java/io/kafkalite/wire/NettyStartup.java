@@ -1,10 +1,14 @@
 package io.kafkalite.wire;
 
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.DefaultChannelId;
+import io.netty.channel.nio.NioIoHandler;
+
 /**
- * Netty settings of ours, applied before Netty's first use (Netty reads them once, when its classes initialize).
- * Each is set only where the JVM does not set it already, so {@code -D} on the command line wins.
+ * What the broker does before Netty's first use: its settings (read once, when Netty's classes initialize), and
+ * optionally the initialization of the classes every listener needs, on a thread of its own.
  */
-public final class NettyDefaults {
+public final class NettyStartup {
     /**
      * Netty 4.2's buffer allocator emits JFR events. Checking whether they are enabled initializes JFR's Java side
      * even when no recording runs: 0.1 to 0.3 s of the broker's first request, on every start. A user who records
@@ -12,11 +16,43 @@ public final class NettyDefaults {
      */
     static final String JFR_EVENTS = "io.netty.jfr.enabled";
 
-    private NettyDefaults() { }
+    private static Thread preloader;
 
-    public static void apply() {
+    private NettyStartup() { }
+
+    /** Netty settings of ours, each only where the JVM does not set it already ({@code -D} on the command line wins). */
+    public static void applyDefaults() {
         if (System.getProperty(JFR_EVENTS) == null) {
             System.setProperty(JFR_EVENTS, "false");
+        }
+    }
+
+    /**
+     * Starts initializing what every listener needs (the buffer allocator, channel ids, which read the network
+     * interfaces, the NIO transport) on a thread of its own, about 30 ms of a start. {@link #awaitPreload()}
+     * must come before this JVM's next use of Netty: two threads initializing Netty's classes in different orders
+     * could wait on each other.
+     */
+    public static synchronized void preload() {
+        applyDefaults();
+        preloader = new Thread(() -> {
+            ByteBufAllocator allocator = ByteBufAllocator.DEFAULT; // initializes it, allocates nothing
+            DefaultChannelId.newInstance();
+            NioIoHandler.newFactory();
+            allocator.isDirectBufferPooled();
+        }, "netty-preload");
+        preloader.setDaemon(true);
+        preloader.start();
+    }
+
+    /** Waits for {@link #preload()}, if it was called; returns at once otherwise. */
+    public static void awaitPreload() throws InterruptedException {
+        Thread running;
+        synchronized (NettyStartup.class) {
+            running = preloader;
+        }
+        if (running != null) {
+            running.join();
         }
     }
 }
