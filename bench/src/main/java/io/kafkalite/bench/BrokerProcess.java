@@ -79,7 +79,7 @@ final class BrokerProcess implements AutoCloseable {
         }
         cmd.addAll(List.of("--override", "listeners=" + protocol + "://localhost:" + port,
                 "--override", "log.dirs=" + dataDir.resolve("logs"), "--override", "group.initial.rebalance.delay.ms=0"));
-        return start("ours", cmd, dataDir, port, Map.of("KAFKA_HEAP_OPTS", "-Xmx" + heap + " -Xms32m"));
+        return start("ours", cmd, dataDir, port, Map.of("KAFKA_HEAP_OPTS", "-Xmx" + heap + " -Xms16m"));
     }
 
     private static BrokerProcess start(String name, List<String> cmd, Path dataDir, int port, Map<String, String> env) throws IOException {

@@ -94,6 +94,7 @@ public final class Broker implements AutoCloseable {
      */
     static Broker start(Map<String, String> props, boolean inMemory, Runnable afterClose) throws Exception {
         NettyStartup.applyDefaults();
+        Handlers.preloadProtocol(); // overlaps the configuration and the store (a broker process did it already)
         BrokerConfig config;
         List<Listener> clientListeners;
         LogStore store;
