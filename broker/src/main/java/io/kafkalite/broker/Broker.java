@@ -94,7 +94,6 @@ public final class Broker implements AutoCloseable {
      */
     static Broker start(Map<String, String> props, boolean inMemory, Runnable afterClose) throws Exception {
         NettyStartup.applyDefaults();
-        Handlers.preloadProtocol(); // overlaps the configuration and the store (a broker process did it already)
         BrokerConfig config;
         List<Listener> clientListeners;
         LogStore store;
@@ -102,6 +101,9 @@ public final class Broker implements AutoCloseable {
             config = new BrokerConfig(KafkaClassNames.relocate(props));
             UnsupportedSecurity.refuse(config.originals());
             clientListeners = clientListeners(config);
+            // what the listeners need and the store does not, initialized while the store opens
+            Handlers.preloadProtocol();
+            NettyStartup.preload();
             store = inMemory ? LogStore.inMemory(config.originals()) : LogStore.open(Path.of(config.logDir()), config.originals());
         } catch (Exception | Error e) {
             afterClose.run();

@@ -1,8 +1,6 @@
 package io.kafkalite.broker;
 
-import io.kafkalite.handlers.Handlers;
 import io.kafkalite.logstore.LmdbBinding;
-import io.kafkalite.wire.NettyStartup;
 import java.util.Arrays;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -19,13 +17,12 @@ public final class Main {
     private Main() { }
 
     /**
-     * What a broker process does before anything else: the longest parts of a start, each on a thread of its own
-     * (they then overlap logging's and the configuration's set-up), and the choice of the logging backend.
+     * What a broker process does before anything else: loading LMDB's native binding, the longest part of a start,
+     * on a thread of its own (it then overlaps logging's and the configuration's set-up), and the choice of the
+     * logging backend.
      */
     static void beginStart() {
         LmdbBinding.preload();
-        Handlers.preloadProtocol();
-        NettyStartup.preload();
         nameLoggingBackend();
     }
 

@@ -29,11 +29,14 @@ public final class NettyStartup {
 
     /**
      * Starts initializing what every listener needs (the buffer allocator, channel ids, which read the network
-     * interfaces, the NIO transport) on a thread of its own, about 30 ms of a start. {@link #awaitPreload()}
-     * must come before this JVM's next use of Netty: two threads initializing Netty's classes in different orders
-     * could wait on each other.
+     * interfaces, the NIO transport) on a thread of its own, about 30 ms of a start; only the first call does
+     * anything. {@link #awaitPreload()} must come before this thread's first use of Netty: two threads
+     * initializing Netty's classes in different orders could wait on each other.
      */
     public static synchronized void preload() {
+        if (preloader != null) {
+            return;
+        }
         applyDefaults();
         preloader = new Thread(() -> {
             ByteBufAllocator allocator = ByteBufAllocator.DEFAULT; // initializes it, allocates nothing
