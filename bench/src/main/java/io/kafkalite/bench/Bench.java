@@ -294,7 +294,7 @@ public final class Bench {
     }
 
     private static Map<String, Double> print(Map<String, Double> r) {
-        r.forEach((k, v) -> System.out.printf("   %-28s %10.2f%n", k, v));
+        r.forEach((k, v) -> System.out.printf("   %-36s %10.2f%n", k, v));
         return r;
     }
 
@@ -383,14 +383,14 @@ public final class Bench {
 
     /** Prints the table and writes "key value" lines; returns how many guard checks failed. */
     private static int report(Map<String, Map<String, List<Double>>> results, Path out, boolean guard) throws IOException {
-        StringBuilder table = new StringBuilder(String.format("%-28s %12s %12s %10s%n", "metric (median)", "kafka", "ours", "ours/kafka"));
+        StringBuilder table = new StringBuilder(String.format("%-36s %12s %12s %10s%n", "metric (median)", "kafka", "ours", "ours/kafka"));
         StringBuilder lines = new StringBuilder();
         int failures = 0;
         for (Map.Entry<String, Map<String, List<Double>>> e : results.entrySet()) {
             double kafka = median(e.getValue().get("kafka"));
             double ours = median(e.getValue().get("ours"));
             double ratio = ours / kafka;
-            table.append(String.format("%-28s %12.2f %12.2f %10.2f%n", e.getKey(), kafka, ours, ratio));
+            table.append(String.format("%-36s %12.2f %12.2f %10.2f%n", e.getKey(), kafka, ours, ratio));
             lines.append(String.format("kafka.%s %.3f%nours.%s %.3f%nratio.%s %.3f%n", e.getKey(), kafka, e.getKey(), ours, e.getKey(), ratio));
             if (guard && e.getKey().startsWith("produce_") && ratio < 0.8) {
                 table.append(String.format("GUARD FAILED: %s is %.2fx Kafka's (< 0.8x)%n", e.getKey(), ratio));
