@@ -201,17 +201,15 @@ public final class Bench {
 
     /**
      * Ours only (Kafka has no embedding API to compare): {@link InJvmStart} in a fresh JVM each, in memory and on disk,
-     * with the broker jars that {@code bin/broker} runs and the JVM's defaults (plus the opens lmdbjava needs), as a
-     * user's test JVM would have.
+     * with the broker jars that {@code bin/broker} runs and the JVM's defaults, as a user's test JVM would have.
      */
     private static void inJvmStart(String name, Map<String, Double> r) throws Exception {
         if (!name.equals("ours")) {
             return;
         }
         for (String mode : List.of("memory", "disk")) {
-            Process p = new ProcessBuilder(BrokerProcess.java(), "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-                    "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-                    "-cp", "bench/target/classes:broker/target/broker.jar:broker/target/lib/*", InJvmStart.class.getName(), mode)
+            Process p = new ProcessBuilder(BrokerProcess.java(), "-cp", "bench/target/classes:broker/target/broker.jar:broker/target/lib/*",
+                    InJvmStart.class.getName(), mode)
                     .redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());
             if (!p.waitFor(2, TimeUnit.MINUTES) || p.exitValue() != 0) {
