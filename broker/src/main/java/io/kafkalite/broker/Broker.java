@@ -104,7 +104,7 @@ public final class Broker implements AutoCloseable {
             // what the listeners need and the store does not, initialized while the store opens
             Handlers.preloadProtocol();
             NettyStartup.preload();
-            store = inMemory ? LogStore.inMemory(config.originals()) : LogStore.open(Path.of(config.logDir()), config.originals());
+            store = inMemory ? LogStore.inMemory(config.originals()) : LogStore.open(config.logDirs().stream().map(Path::of).toList(), config.originals());
         } catch (Exception | Error e) {
             afterClose.run();
             throw e;
@@ -151,7 +151,8 @@ public final class Broker implements AutoCloseable {
                         listener.bindsAll() ? "*" : listener.host(), server.port(), advertised.host(), advertised.port());
             }
             log.info("Broker {} of cluster {} started, data {}", config.nodeId(), store.clusterId(),
-                    inMemory ? "in memory" : "in " + Path.of(config.logDir()).toAbsolutePath().normalize());
+                    inMemory ? "in memory" : "in " + String.join(", ", config.logDirs().stream()
+                            .map(d -> Path.of(d).toAbsolutePath().normalize().toString()).toList()));
             return new Broker(store, groups, transactions, requestHandlers, servers, cluster, authorizer, listeners, faults, afterClose);
         } catch (Exception | Error e) {
             servers.forEach(KafkaServer::close);

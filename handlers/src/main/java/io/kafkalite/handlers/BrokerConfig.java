@@ -62,7 +62,7 @@ public final class BrokerConfig {
             .define("controller.quorum.bootstrap.servers", Type.LIST, "", LOW, "Accepted for compatibility (no KRaft quorum).")
             .define("cluster.id", Type.STRING, null, LOW, "The id a new data directory gets (kafka-storage format --cluster-id, "
                     + "the images' CLUSTER_ID); a directory keeps the id it has.")
-            .define(LOG_DIRS, Type.LIST, null, HIGH, "Where the data lives (the first directory is used).")
+            .define(LOG_DIRS, Type.LIST, null, HIGH, "Where the data lives: partitions are spread over the directories; the first also holds the metadata.")
             .define(LOG_DIR, Type.STRING, "./data", HIGH, "Used when log.dirs is not set.")
             .define(NUM_PARTITIONS, Type.INT, 1, atLeast(1), HIGH, "Default partition count of new topics.")
             .define(DEFAULT_REPLICATION_FACTOR, Type.SHORT, (short) 1, atLeast(1), HIGH, "Default replication factor.")
@@ -196,16 +196,16 @@ public final class BrokerConfig {
         return advertised == null ? listeners() : advertised;
     }
 
+    /** The directories of {@code log.dirs}, or {@code log.dir} when it is not set. */
     @SuppressWarnings("unchecked")
-    public String logDir() {
+    public List<String> logDirs() {
         List<String> dirs = (List<String>) values.get(LOG_DIRS);
-        if (dirs != null && !dirs.isEmpty()) {
-            if (dirs.size() > 1) {
-                log.warn("log.dirs lists {} directories; only the first, {}, is used", dirs.size(), dirs.get(0));
-            }
-            return dirs.get(0);
-        }
-        return (String) values.get(LOG_DIR);
+        return dirs != null && !dirs.isEmpty() ? dirs : List.of((String) values.get(LOG_DIR));
+    }
+
+    /** The first log directory, which holds the metadata. */
+    public String logDir() {
+        return logDirs().get(0);
     }
 
     public int numPartitions() {

@@ -129,7 +129,8 @@ public final class Handlers {
                 .register(new SaslAuthenticateHandler(saslMechanisms))
                 .register(new AlterUserScramCredentialsHandler(scramCredentials, authorization))
                 .register(new DescribeUserScramCredentialsHandler(scramCredentials, authorization))
-                .register(new DescribeClientQuotasHandler(authorization));
+                .register(new DescribeClientQuotasHandler(authorization))
+                .register(new DescribeLogDirsHandler(store, authorization));
 
     }
 }

@@ -59,6 +59,7 @@ public final class LogStore implements AutoCloseable {
         for (Topic t : backend.loadTopics()) {
             register(t);
         }
+        backend.opened();
         backend.sync(); // what recovery dropped from the index is gone before anything is served
         flusher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "log-flusher");
@@ -76,9 +77,16 @@ public final class LogStore implements AutoCloseable {
 
     /** Opens (or creates) the store in a log directory; recovers every partition found there. */
     public static LogStore open(Path logDir, Map<String, String> brokerProps) throws IOException {
-        Files.createDirectories(logDir);
+        return open(List.of(logDir), brokerProps);
+    }
+
+    /**
+     * Opens (or creates) the store in the directories of {@code log.dirs}: partitions are spread over them (see
+     * {@link FileBackend}), the first also holds the metadata. Recovers every partition found in them.
+     */
+    public static LogStore open(List<Path> logDirs, Map<String, String> brokerProps) throws IOException {
         long mapSize = Long.parseLong(brokerProps.getOrDefault(LMDB_MAP_SIZE_CONFIG, String.valueOf(DEFAULT_LMDB_MAP_SIZE)).trim());
-        FileBackend backend = new FileBackend(logDir, mapSize, newClusterId(brokerProps));
+        FileBackend backend = new FileBackend(logDirs, mapSize, newClusterId(brokerProps));
         try {
             LogStore store = new LogStore(backend, brokerProps);
             backend.reportCapacity(true);
@@ -185,6 +193,7 @@ public final class LogStore implements AutoCloseable {
         byId.remove(state.topic().id());
         backend.deleteTopic(state.topic());
         for (PartitionLog p : state.partitions()) {
+            backend.partitionDeleted(p.storage());
             p.delete();
             changed(p.topicPartition());
         }
@@ -233,6 +242,39 @@ public final class LogStore implements AutoCloseable {
     /** A durable key/value table kept beside the logs (committed offsets live in one). Open each name once. */
     public DurableMap durableMap(String name) {
         return backend.durableMap(name);
+    }
+
+    /**
+     * Each log directory, in {@code log.dirs} order, with the partitions of it that {@code wanted} accepts
+     * (DescribeLogDirs). Empty when nothing is kept on disk.
+     */
+    public List<LogDirDescription> describeLogDirs(java.util.function.Predicate<TopicPartition> wanted) {
+        Map<LogDirHealth, List<PartitionLog>> byDir = new java.util.IdentityHashMap<>();
+        for (TopicState s : byName.values()) {
+            for (PartitionLog p : s.partitions()) {
+                if (wanted.test(p.topicPartition())) {
+                    byDir.computeIfAbsent(p.storage().logDir(), d -> new ArrayList<>()).add(p);
+                }
+            }
+        }
+        List<LogDirDescription> result = new ArrayList<>();
+        for (LogDirHealth dir : backend.logDirs()) {
+            if (dir.isOffline()) {
+                result.add(new LogDirDescription(dir.path(), true, -1, -1, List.of()));
+                continue;
+            }
+            long total = -1;
+            long usable = -1;
+            try {
+                java.nio.file.FileStore volume = Files.getFileStore(dir.dir());
+                total = volume.getTotalSpace() < 0 ? Long.MAX_VALUE : volume.getTotalSpace(); // JDK-8162520, as Kafka
+                usable = volume.getUsableSpace() < 0 ? Long.MAX_VALUE : volume.getUsableSpace();
+            } catch (IOException e) {
+                log.warn("Could not read the size of the volume of {}: {}", dir.path(), e.toString());
+            }
+            result.add(new LogDirDescription(dir.path(), false, total, usable, byDir.getOrDefault(dir, List.of())));
+        }
+        return result;
     }
 
     // ---------------------------------------------------------------- data path

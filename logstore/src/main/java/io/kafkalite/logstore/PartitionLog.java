@@ -96,6 +96,11 @@ public final class PartitionLog {
         return storage.logStartOffset();
     }
 
+    /** Bytes of the partition's batches on disk (DescribeLogDirs). */
+    public long sizeInBytes() {
+        return storage.sizeInBytes();
+    }
+
     public long logEndOffset() {
         return storage.logEndOffset();
     }
