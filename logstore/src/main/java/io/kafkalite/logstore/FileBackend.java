@@ -111,13 +111,15 @@ final class FileBackend implements Backend {
     /** The partition directories of every log directory, by name (one listing per directory keeps start-up fast). */
     private Map<String, Integer> scan() throws IOException {
         Map<String, Integer> result = new HashMap<>();
+        if (dirs.size() == 1) {
+            return result; // everything is in the one directory: nothing to look for
+        }
         for (int i = 0; i < dirs.size(); i++) {
             try (Stream<Path> entries = Files.list(dirs.get(i).path())) {
                 for (Path p : (Iterable<Path>) entries::iterator) {
                     String name = p.getFileName().toString();
-                    if (!name.equals(LogDir.LMDB_DIR) && !name.endsWith(LogDir.TRASH_SUFFIX) && Files.isDirectory(p)) {
-                        int dir = i;
-                        result.merge(name, dir, (a, b) -> DUPLICATE);
+                    if (!name.equals(LogDir.LMDB_DIR) && !name.endsWith(LogDir.TRASH_SUFFIX)) {
+                        result.merge(name, i, (a, b) -> DUPLICATE);
                     }
                 }
             }
