@@ -2,10 +2,12 @@ package io.kafkalite.logstore;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigException;
@@ -248,8 +251,8 @@ public final class LogStore implements AutoCloseable {
      * Each log directory, in {@code log.dirs} order, with the partitions of it that {@code wanted} accepts
      * (DescribeLogDirs). Empty when nothing is kept on disk.
      */
-    public List<LogDirDescription> describeLogDirs(java.util.function.Predicate<TopicPartition> wanted) {
-        Map<LogDirHealth, List<PartitionLog>> byDir = new java.util.IdentityHashMap<>();
+    public List<LogDirDescription> describeLogDirs(Predicate<TopicPartition> wanted) {
+        Map<LogDirHealth, List<PartitionLog>> byDir = new IdentityHashMap<>();
         for (TopicState s : byName.values()) {
             for (PartitionLog p : s.partitions()) {
                 if (wanted.test(p.topicPartition())) {
@@ -266,7 +269,7 @@ public final class LogStore implements AutoCloseable {
             long total = -1;
             long usable = -1;
             try {
-                java.nio.file.FileStore volume = Files.getFileStore(dir.dir());
+                FileStore volume = Files.getFileStore(dir.dir());
                 total = volume.getTotalSpace() < 0 ? Long.MAX_VALUE : volume.getTotalSpace(); // JDK-8162520, as Kafka
                 usable = volume.getUsableSpace() < 0 ? Long.MAX_VALUE : volume.getUsableSpace();
             } catch (IOException e) {

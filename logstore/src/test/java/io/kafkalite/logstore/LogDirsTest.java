@@ -169,6 +169,8 @@ class LogDirsTest {
             });
             // then: that partition is offline, the others keep taking and serving records
             assertThrows(KafkaStorageException.class, () -> store.partition(onSmall).read(0, 100, true));
+            assertTrue(store.partition(onSmall).isOffline());
+            assertFalse(store.partition(new TopicPartition("t", 0)).isOffline());
             for (int p : new int[] {0, 2}) {
                 PartitionLog log = store.partition(new TopicPartition("t", p));
                 store.append(log, batch(1000, "still-" + p), 1000);
