@@ -148,6 +148,20 @@ class AdminAuthorizationTest {
         IncrementalAlterConfigsResponse altered = answer(alterHandler, request(ApiKeys.INCREMENTAL_ALTER_CONFIGS, alter, (short) 1), ALICE);
         assertEquals(Errors.NONE.code(), altered.data().responses().get(0).errorCode());
         assertEquals("1000", store.topic("t").configs().get("retention.ms"));
+
+        // broker configs: ALTER_CONFIGS on the cluster
+        AlterableConfigCollection brokerSet = new AlterableConfigCollection();
+        brokerSet.add(new AlterableConfig().setName("log.retention.ms").setValue("1000").setConfigOperation((byte) 0));
+        IncrementalAlterConfigsRequestData alterBroker = new IncrementalAlterConfigsRequestData();
+        alterBroker.resources().add(new AlterConfigsResource().setResourceType(ConfigResource.Type.BROKER.id()).setResourceName("")
+                .setConfigs(brokerSet));
+        IncrementalAlterConfigsResponse brokerRefused = answer(alterHandler, request(ApiKeys.INCREMENTAL_ALTER_CONFIGS, alterBroker, (short) 1), ALICE);
+        assertEquals(Errors.CLUSTER_AUTHORIZATION_FAILED.code(), brokerRefused.data().responses().get(0).errorCode());
+        assertEquals(Map.of(), config.clusterDefaults());
+        authorizer.allow(ALICE_NAME, AclOperation.ALTER_CONFIGS, ResourceType.CLUSTER, "kafka-cluster");
+        IncrementalAlterConfigsResponse brokerAltered = answer(alterHandler, request(ApiKeys.INCREMENTAL_ALTER_CONFIGS, alterBroker, (short) 1), ALICE);
+        assertEquals(Errors.NONE.code(), brokerAltered.data().responses().get(0).errorCode());
+        assertEquals(Map.of("log.retention.ms", "1000"), config.clusterDefaults());
     }
 
     @Test

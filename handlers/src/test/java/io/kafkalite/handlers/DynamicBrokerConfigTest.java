@@ -11,7 +11,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
+import org.apache.kafka.common.message.AlterConfigsRequestData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.requests.AlterConfigsResponse;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterableConfig;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.ApiError;
@@ -131,6 +135,26 @@ class DynamicBrokerConfigTest {
         assertEquals(Map.of("log.cleanup.policy", "delete,compact"), next);
         assertThrows(InvalidConfigurationException.class, () -> IncrementalAlterConfigsHandler.applied(new HashMap<>(), List.of(
                 op("log.retention.ms", "1", AlterConfigOp.OpType.APPEND)), DynamicConfigNames::key));
+    }
+
+    @Test
+    void legacyAlterConfigsReplacesTheResourcesWholeSet() throws Exception {
+        config.subscribe(DynamicBrokerConfig.TOPIC_DEFAULTS, c -> store.updateBrokerDefaults(c.originals())); // as Broker wires it
+        store.createTopic("old", 1, Map.of());
+        set("", "log.retention.ms", "5");
+        assertEquals(5L, store.config("old").retentionMs);
+        AlterConfigsRequestData data = new AlterConfigsRequestData();
+        AlterConfigsRequestData.AlterableConfigCollection configs = new AlterConfigsRequestData.AlterableConfigCollection();
+        configs.add(new AlterConfigsRequestData.AlterableConfig().setName("log.retention.bytes").setValue("1000000"));
+        data.resources().add(new AlterConfigsRequestData.AlterConfigsResource().setResourceType(ConfigResource.Type.BROKER.id())
+                .setResourceName("").setConfigs(configs));
+        AlterConfigsResponse response = HandlerCalls.answer(new AlterConfigsHandler(store, config, Authorization.NONE),
+                HandlerCalls.request(ApiKeys.ALTER_CONFIGS, data, (short) 2));
+        assertEquals(Errors.NONE.code(), response.data().responses().get(0).errorCode());
+        assertEquals(Map.of("log.retention.bytes", "1000000"), config.clusterDefaults());
+        assertEquals(1_000_000L, store.config("old").retentionBytes, "an existing topic's default");
+        assertEquals(1000L, store.config("old").retentionMs, "back to the static value");
+        assertEquals(1_000_000L, store.config(store.createTopic("new", 1, Map.of()).name()).retentionBytes, "a new topic's default");
     }
 
     static AlterableConfig op(String name, String value, AlterConfigOp.OpType type) {
