@@ -149,7 +149,6 @@ public final class Broker implements AutoCloseable {
             startAuthorizer(authorizer, config.nodeId(), store.clusterId(), listeners);
             HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, transactions, sasl, scram,
                     requestHandlers, new Authorization(authorizer), dynamicConfig);
-            applyAtRunTime(dynamicConfig, store, requestHandlers);
             FaultInjector faults = new FaultInjector(handlers, Handlers.topicsView(store)::topicName);
             for (SecuredListener secured : listeners) {
                 Listener listener = secured.listener();
@@ -163,6 +162,7 @@ public final class Broker implements AutoCloseable {
                         spec.tls() == null ? "" : ", TLS engine " + TlsContexts.defaultProvider(),
                         listener.bindsAll() ? "*" : listener.host(), server.port(), advertised.host(), advertised.port());
             }
+            applyAtRunTime(dynamicConfig, store, requestHandlers, servers);
             log.info("Broker {} of cluster {} started, data {}", config.nodeId(), store.clusterId(),
                     inMemory ? "in memory" : "in " + Path.of(config.logDir()).toAbsolutePath().normalize());
             return new Broker(store, groups, transactions, requestHandlers, servers, cluster, authorizer, listeners, faults, afterClose);
@@ -187,14 +187,17 @@ public final class Broker implements AutoCloseable {
 
     /**
      * What a dynamic broker config change applies while the broker runs: the topic-config defaults of topics
-     * without an override, {@code producer.id.expiration.ms}, and the request-handler pool's size. The others
-     * are stored and take effect at the next start (handlers/SKIPPED.md).
+     * without an override, {@code producer.id.expiration.ms}, the request-handler pool's size and the connection
+     * limits. The others are stored and take effect at the next start (handlers/SKIPPED.md).
      */
-    private static void applyAtRunTime(DynamicBrokerConfig dynamicConfig, LogStore store, RequestHandlerPool requestHandlers) {
+    private static void applyAtRunTime(DynamicBrokerConfig dynamicConfig, LogStore store, RequestHandlerPool requestHandlers,
+                                       List<KafkaServer> servers) {
         List<String> logConfigs = new ArrayList<>(DynamicBrokerConfig.TOPIC_DEFAULTS);
         logConfigs.add("producer.id.expiration.ms");
         dynamicConfig.subscribe(logConfigs, c -> store.updateBrokerDefaults(c.originals()));
         dynamicConfig.subscribe(List.of(BrokerConfig.NUM_IO_THREADS), c -> requestHandlers.resize(c.numIoThreads()));
+        dynamicConfig.subscribe(List.of(BrokerConfig.MAX_CONNECTIONS, BrokerConfig.MAX_CONNECTIONS_PER_IP,
+                BrokerConfig.MAX_CONNECTIONS_PER_IP_OVERRIDES), c -> servers.forEach(s -> s.updateConnectionLimits(connectionLimits(c))));
     }
 
     /** Kafka starts the authorizer and waits for each endpoint's future before serving; ours completes at once, a user's may not. */

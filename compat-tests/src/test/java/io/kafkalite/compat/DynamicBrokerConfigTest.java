@@ -1,6 +1,7 @@
 package io.kafkalite.compat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -22,6 +23,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.message.ApiVersionsRequestData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.ApiVersionsRequest;
+import org.apache.kafka.common.requests.ApiVersionsResponse;
+import org.apache.kafka.common.requests.RequestHeader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,7 +84,7 @@ class DynamicBrokerConfigTest {
             assertOk(defaults);
             assertTrue(defaults.stdout().contains("message.max.bytes=2000 sensitive=false synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:message.max.bytes=2000}"),
                     defaults.stdout());
-            assertTrue(!defaults.stdout().contains("log.retention.ms"), "a per-broker config is not a default: " + defaults.stdout());
+            assertFalse(defaults.stdout().contains("log.retention.ms"), "a per-broker config is not a default: " + defaults.stdout());
             try (Admin admin = broker.admin()) {
                 ConfigResource plain = new ConfigResource(ConfigResource.Type.TOPIC, "plain");
                 ConfigEntry retention = admin.describeConfigs(List.of(plain)).all().get().get(plain).get("retention.ms");
@@ -113,7 +119,7 @@ class DynamicBrokerConfigTest {
     }
 
     @Test
-    void adminClientChangesThreadsAndValidatesOnly() throws Exception {
+    void adminClientChangesThreadsAndConnectionLimitsAndValidatesOnly() throws Exception {
         try (TestBroker broker = TestBroker.start(dir.resolve("data")); Admin admin = broker.admin()) {
             // validate_only: checked, not applied
             admin.incrementalAlterConfigs(Map.of(BROKER_1, List.of(new AlterConfigOp(new ConfigEntry("num.io.threads", "16"), AlterConfigOp.OpType.SET))),
@@ -138,6 +144,19 @@ class DynamicBrokerConfigTest {
                     new AlterConfigOp(new ConfigEntry("broker.id", "7"), AlterConfigOp.OpType.SET)))).all().get()).getCause();
             assertInstanceOf(InvalidRequestException.class, staticConfig);
             assertEquals("Cannot update these configs dynamically: [broker.id]", staticConfig.getMessage());
+
+            // connection limits apply at once: at max.connections a new connection waits, until the limit rises
+            admin.incrementalAlterConfigs(Map.of(BROKER_1, List.of(new AlterConfigOp(new ConfigEntry("max.connections", "1"),
+                    AlterConfigOp.OpType.SET)))).all().get();
+            try (RawClient waiting = new RawClient(broker.port())) {
+                RequestHeader header = waiting.send(new ApiVersionsRequest(new ApiVersionsRequestData(), (short) 0));
+                // an answer here would lose its first byte to this check and break the frame read below
+                assertFalse(waiting.closedByBroker(), "neither answered nor closed: not accepted yet");
+                admin.incrementalAlterConfigs(Map.of(BROKER_1, List.of(new AlterConfigOp(new ConfigEntry("max.connections", ""),
+                        AlterConfigOp.OpType.DELETE)))).all().get();
+                ApiVersionsResponse answered = waiting.read(header);
+                assertEquals(Errors.NONE.code(), answered.data().errorCode());
+            }
         }
     }
 

@@ -266,7 +266,7 @@ public final class BrokerConfig {
         return parsePerIpOverrides(MAX_CONNECTIONS_PER_IP_OVERRIDES, (String) values.get(MAX_CONNECTIONS_PER_IP_OVERRIDES));
     }
 
-    private static Map<String, Integer> parsePerIpOverrides(String name, String value) {
+    static Map<String, Integer> parsePerIpOverrides(String name, String value) {
         Map<String, Integer> overrides = new LinkedHashMap<>();
         if (value == null || value.isBlank()) {
             return overrides;

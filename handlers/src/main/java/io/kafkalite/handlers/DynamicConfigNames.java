@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -131,6 +133,9 @@ final class DynamicConfigNames {
                 }
             }
         }
+        if (props.containsKey(BrokerConfig.MAX_CONNECTIONS_PER_IP_OVERRIDES)) {
+            resolvable(props.get(BrokerConfig.MAX_CONNECTIONS_PER_IP_OVERRIDES));
+        }
         if (!perBroker) {
             Set<String> perBrokerOnly = filter(props.keySet(), PER_BROKER);
             props.keySet().stream().filter(n -> n.startsWith("listener.name.")).forEach(perBrokerOnly::add);
@@ -175,6 +180,18 @@ final class DynamicConfigNames {
                     List.of("log.retention.ms", "log.retention.minutes", "log.retention.hours");
             default -> List.of(name);
         };
+    }
+
+    /** Each host of {@code max.connections.per.ip.overrides} resolves (the broker resolves them when it applies them). */
+    private static void resolvable(String overrides) {
+        for (String host : BrokerConfig.parsePerIpOverrides(BrokerConfig.MAX_CONNECTIONS_PER_IP_OVERRIDES, overrides).keySet()) {
+            try {
+                InetAddress.getByName(host);
+            } catch (UnknownHostException e) {
+                throw new InvalidRequestException("Invalid value " + overrides + " for configuration "
+                        + BrokerConfig.MAX_CONNECTIONS_PER_IP_OVERRIDES + ": unknown host " + host);
+            }
+        }
     }
 
     private static String baseName(String listenerConfig) {
