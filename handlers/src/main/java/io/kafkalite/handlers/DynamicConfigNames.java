@@ -54,7 +54,7 @@ final class DynamicConfigNames {
 
     /** Thread counts: Kafka lets each change to at least half and at most double its current value. */
     static final Set<String> THREAD_COUNTS = Set.of("num.io.threads", "num.replica.fetchers", "num.recovery.threads.per.data.dir",
-            "background.threads");
+            "background.threads", "num.network.threads");
 
     /** Every name Kafka 4.4 can change at run time. */
     static final Set<String> DYNAMIC = union(LOG, LISTENER_AND_SECURITY, THREAD_COUNTS, Set.of(

@@ -90,6 +90,8 @@ class DynamicBrokerConfigTest {
                 + "than double the current value 4", set("1", "num.io.threads", "9"));
         assertError(Errors.INVALID_REQUEST, "Dynamic thread count update validation failed for num.io.threads=1, value should be at least "
                 + "half the current value 4", set("1", "num.io.threads", "1"));
+        assertError(Errors.INVALID_REQUEST, "Dynamic thread count update validation failed for num.network.threads=7, value should not be "
+                + "greater than double the current value 3", set("", "num.network.threads", "7"));
         assertEquals(Map.of(), config.brokerOverrides(), "nothing refused was kept");
     }
 
