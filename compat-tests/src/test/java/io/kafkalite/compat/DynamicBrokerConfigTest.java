@@ -18,8 +18,10 @@ import org.apache.kafka.clients.admin.AlterConfigsOptions;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
@@ -156,6 +158,36 @@ class DynamicBrokerConfigTest {
                         AlterConfigOp.OpType.DELETE)))).all().get();
                 ApiVersionsResponse answered = waiting.read(header);
                 assertEquals(Errors.NONE.code(), answered.data().errorCode());
+            }
+        }
+    }
+
+    @Test
+    void aClusterWideRetentionDefaultDeletesOldSegmentsOfTopicsWithoutTheirOwn() throws Exception {
+        try (TestBroker broker = TestBroker.start(dir.resolve("data"), Map.of("log.retention.check.interval.ms", "200"));
+             Admin admin = broker.admin()) {
+            admin.createTopics(List.of(new NewTopic("aging", 1, (short) 1).configs(Map.of("segment.bytes", "1048576")))).all().get();
+            long hourAgo = System.currentTimeMillis() - 3_600_000;
+            try (KafkaProducer<String, String> p = broker.producer(Map.of())) {
+                for (int i = 0; i < 3000; i++) { // ~1.5 MB of hour-old records: one rolled segment
+                    p.send(new ProducerRecord<>("aging", 0, hourAgo, "k" + i, "x".repeat(500)));
+                }
+            }
+            TopicPartition tp = new TopicPartition("aging", 0);
+            try (KafkaConsumer<String, String> c = broker.consumer()) {
+                Thread.sleep(600); // three retention checks under the default 7 days
+                assertEquals(0L, c.beginningOffsets(List.of(tp)).get(tp));
+                // when
+                admin.incrementalAlterConfigs(Map.of(CLUSTER_DEFAULT, List.of(new AlterConfigOp(new ConfigEntry("log.retention.ms", "60000"),
+                        AlterConfigOp.OpType.SET)))).all().get();
+                // then
+                long start = 0;
+                for (long deadline = System.currentTimeMillis() + 20_000; start == 0 && System.currentTimeMillis() < deadline; ) {
+                    Thread.sleep(200);
+                    start = c.beginningOffsets(List.of(tp)).get(tp);
+                }
+                assertTrue(start > 0, "the rolled segment of hour-old records was deleted");
+                assertEquals(3000L, c.endOffsets(List.of(tp)).get(tp));
             }
         }
     }
