@@ -45,6 +45,8 @@ import org.slf4j.LoggerFactory;
 public final class DynamicBrokerConfig {
     private static final Logger log = LoggerFactory.getLogger(DynamicBrokerConfig.class);
     private static final String DEFAULT_KEY = "<default>";
+    /** Most configs one resource holds (custom names are free): Kafka's controller takes at most 10,000 records per change. */
+    static final int MAX_CONFIGS_PER_RESOURCE = 10_000;
     /** The broker configs that are defaults of topic configs ({@code log.retention.ms}, {@code message.max.bytes}, ...). */
     public static final Set<String> TOPIC_DEFAULTS = DynamicConfigNames.LOG;
 
@@ -118,6 +120,10 @@ public final class DynamicBrokerConfig {
                 checkNodeId(resourceName, staticConfig.nodeId());
             }
             Map<String, String> next = change.apply(new LinkedHashMap<>(perBroker ? brokerOverrides : clusterDefaults));
+            if (next.size() > MAX_CONFIGS_PER_RESOURCE) {
+                throw new InvalidRequestException("A broker resource holds at most " + MAX_CONFIGS_PER_RESOURCE + " dynamic configs, not "
+                        + next.size());
+            }
             DynamicConfigNames.validate(next, perBroker);
             Map<String, String> nextDefaults = perBroker ? clusterDefaults : Map.copyOf(next);
             Map<String, String> nextBroker = perBroker ? Map.copyOf(next) : brokerOverrides;

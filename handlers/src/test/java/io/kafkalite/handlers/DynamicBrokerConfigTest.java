@@ -112,6 +112,18 @@ class DynamicBrokerConfigTest {
     }
 
     @Test
+    void aResourceHoldsABoundedNumberOfConfigs() {
+        Map<String, String> many = new HashMap<>();
+        for (int i = 0; i <= DynamicBrokerConfig.MAX_CONFIGS_PER_RESOURCE; i++) {
+            many.put("custom." + i, "v");
+        }
+        assertEquals(Errors.INVALID_REQUEST, config.alter("1", m -> many, false).error());
+        many.remove("custom.0");
+        assertEquals(ApiError.NONE, config.alter("1", m -> many, false));
+        assertEquals(DynamicBrokerConfig.MAX_CONFIGS_PER_RESOURCE, DynamicBrokerConfig.load(staticConfig, table).brokerOverrides().size());
+    }
+
+    @Test
     void validateOnlyChangesNothing() {
         assertEquals(ApiError.NONE, config.alter("", m -> Map.of("log.retention.ms", "5"), true));
         assertEquals("1000", config.current().originals().get("log.retention.ms"));
