@@ -137,14 +137,23 @@ public final class BrokerConfig {
 
     /** @throws ConfigException for a known key with an invalid value */
     public BrokerConfig(Map<String, String> props) {
+        this(props, true);
+    }
+
+    private BrokerConfig(Map<String, String> props, boolean logUnknown) {
         this.originals = Collections.unmodifiableMap(new LinkedHashMap<>(props));
         this.values = DEFINITION.parse(originals);
         for (String key : originals.keySet()) {
-            if (!isKnown(key)) {
+            if (logUnknown && !isKnown(key)) {
                 log.warn("Ignoring unknown broker config '{}'", key);
             }
         }
         LogConfig.brokerDefaults(originals); // validates the topic-config defaults now, not at first use
+    }
+
+    /** As the constructor, without the warnings for unknown keys (for the effective config after a dynamic change). */
+    static BrokerConfig quiet(Map<String, String> props) {
+        return new BrokerConfig(props, false);
     }
 
     /**
@@ -257,7 +266,7 @@ public final class BrokerConfig {
         return parsePerIpOverrides(MAX_CONNECTIONS_PER_IP_OVERRIDES, (String) values.get(MAX_CONNECTIONS_PER_IP_OVERRIDES));
     }
 
-    private static Map<String, Integer> parsePerIpOverrides(String name, String value) {
+    static Map<String, Integer> parsePerIpOverrides(String name, String value) {
         Map<String, Integer> overrides = new LinkedHashMap<>();
         if (value == null || value.isBlank()) {
             return overrides;

@@ -48,7 +48,8 @@ public final class LogStore implements AutoCloseable {
     private record TopicState(Topic topic, LogConfig config, PartitionLog[] partitions) { }
 
     private final Backend backend;
-    private final Map<String, String> brokerDefaults;
+    private volatile Map<String, String> brokerDefaults;
+    private volatile long producerIdExpirationMs;
     private final Map<String, TopicState> byName = new ConcurrentHashMap<>();
     private final Map<Uuid, TopicState> byId = new ConcurrentHashMap<>();
     private final List<Consumer<TopicPartition>> appendListeners = new CopyOnWriteArrayList<>();
@@ -73,9 +74,9 @@ public final class LogStore implements AutoCloseable {
         long retentionCheckMs = Long.parseLong(brokerProps.getOrDefault("log.retention.check.interval.ms", "300000").trim());
         flusher.scheduleWithFixedDelay(this::enforceRetention, retentionCheckMs, retentionCheckMs, TimeUnit.MILLISECONDS);
         flusher.execute(this::reserveProducerIds); // as Kafka prefetches its block: the first producer does not wait for an fsync
-        long expirationMs = Long.parseLong(brokerProps.getOrDefault("producer.id.expiration.ms", "86400000").trim());
+        producerIdExpirationMs = producerIdExpirationMs(brokerProps);
         long expirationCheckMs = Long.parseLong(brokerProps.getOrDefault("producer.id.expiration.check.interval.ms", "600000").trim());
-        flusher.scheduleWithFixedDelay(() -> expireProducers(expirationMs), expirationCheckMs, expirationCheckMs, TimeUnit.MILLISECONDS);
+        flusher.scheduleWithFixedDelay(() -> expireProducers(producerIdExpirationMs), expirationCheckMs, expirationCheckMs, TimeUnit.MILLISECONDS);
     }
 
     /** Opens (or creates) the store in a log directory; recovers every partition found there. */
@@ -236,6 +237,34 @@ public final class LogStore implements AutoCloseable {
     /** Topic-config defaults as set by broker properties (by synonym). */
     public Map<String, String> brokerDefaults() {
         return brokerDefaults;
+    }
+
+    /**
+     * Applies changed broker properties at run time (dynamic broker configs): the topic-config defaults
+     * ({@code log.retention.ms}, {@code message.max.bytes}, ...) of every topic without its own override, and
+     * {@code producer.id.expiration.ms}. The caller validated them.
+     */
+    public synchronized void updateBrokerDefaults(Map<String, String> brokerProps) {
+        Map<String, String> defaults = LogConfig.brokerDefaults(brokerProps);
+        producerIdExpirationMs = producerIdExpirationMs(brokerProps);
+        if (defaults.equals(brokerDefaults)) {
+            return;
+        }
+        brokerDefaults = defaults;
+        for (TopicState state : byName.values()) {
+            LogConfig config = new LogConfig(defaults, state.topic().configs());
+            for (PartitionLog p : state.partitions()) {
+                p.updateConfig(config);
+            }
+            TopicState next = new TopicState(state.topic(), config, state.partitions());
+            byName.put(state.topic().name(), next);
+            byId.put(state.topic().id(), next);
+        }
+        log.info("Topic config defaults from broker configs are now {}", defaults);
+    }
+
+    private static long producerIdExpirationMs(Map<String, String> brokerProps) {
+        return Long.parseLong(brokerProps.getOrDefault("producer.id.expiration.ms", "86400000").trim());
     }
 
     public String clusterId() {
