@@ -31,6 +31,8 @@ public final class Connection {
     private volatile boolean rawSaslTokens;
     /** The SASL exchange in progress (owned by the SASL handlers); null between exchanges. */
     private volatile Object saslExchange;
+    /** System.nanoTime() until which the connection is not read after the current response (quota throttle); 0 for none. */
+    private volatile long throttledUntilNanos;
 
     public Connection(ListenerName listener, SecurityProtocol protocol, InetSocketAddress remote) {
         this(listener, protocol, remote, 0);
@@ -122,6 +124,26 @@ public final class Connection {
 
     public boolean closesAfterResponse() {
         return closeAfterResponse;
+    }
+
+    /**
+     * The client went over a quota (KIP-219): once the current request's response is written, the
+     * connection is not read until {@code throttleMs} from now. Called by a handler before its response completes.
+     */
+    public void throttle(long throttleMs) {
+        if (throttleMs > 0) {
+            throttledUntilNanos = System.nanoTime() + throttleMs * 1_000_000L;
+        }
+    }
+
+    /** How long from {@code nowNanos} the connection stays muted by a {@link #throttle}, in ms (0 for none); clears it. */
+    long takeThrottleMs(long nowNanos) {
+        long until = throttledUntilNanos;
+        if (until == 0) {
+            return 0;
+        }
+        throttledUntilNanos = 0;
+        return Math.max(0, (until - nowNanos + 999_999) / 1_000_000);
     }
 
     /** How long the last response before a close for failed authentication is held back. */

@@ -34,6 +34,9 @@ import org.slf4j.LoggerFactory;
  *     counts write progress as activity) closes a connection that neither sent a request nor took a
  *     response byte for that long; a request still inside a handler (a long poll, a rebalance) does
  *     not count as idle. So a response the client does not read for that long closes its connection.</li>
+ * <li>Quota throttling (KIP-219): a handler that calls {@link Connection#throttle} gets its response written
+ *     at once (carrying {@code throttle_time_ms}), then the connection is muted (not read, no next request)
+ *     until the throttle expires, on a timer of the event loop, as Kafka's ThrottledChannel does.</li>
  * </ul>
  * Runs on the connection's event loop only; handler futures may complete on any thread.
  */
@@ -48,6 +51,8 @@ public final class InOrderResponder extends ChannelInboundHandlerAdapter {
     private RequestDecoder.Decoded current;
     private boolean writing;
     private boolean awaitingSlot;
+    /** Muted for a quota throttle: nothing is read or dispatched until its timer fires. */
+    private boolean throttled;
     private boolean closed;
 
     /**
@@ -71,7 +76,7 @@ public final class InOrderResponder extends ChannelInboundHandlerAdapter {
     }
 
     private void processNext(ChannelHandlerContext ctx) {
-        if (closed || current != null || awaitingSlot || held.isEmpty() || !ctx.channel().isActive()) {
+        if (closed || current != null || awaitingSlot || throttled || held.isEmpty() || !ctx.channel().isActive()) {
             return; // (a closed connection's held frames are released in channelInactive)
         }
         RequestDecoder.Decoded next = held.peekFirst();
@@ -148,8 +153,7 @@ public final class InOrderResponder extends ChannelInboundHandlerAdapter {
         boolean lastResponse = connection != null && connection.closesAfterResponse();
         if (out.pieces() == null) { // acks=0: nothing to write
             finish(decoded);
-            processNext(ctx);
-            updateAutoRead(ctx);
+            nextRequest(ctx, connection);
             return;
         }
         long delayMs = lastResponse ? connection.failedAuthenticationDelayMs() : 0;
@@ -174,15 +178,29 @@ public final class InOrderResponder extends ChannelInboundHandlerAdapter {
                 ctx.close();
             } else if (f.isSuccess()) {
                 // a fresh task, not a nested call: a response written at once must not recurse into the next request
-                ctx.executor().execute(() -> {
-                    processNext(ctx);
-                    updateAutoRead(ctx);
-                });
+                ctx.executor().execute(() -> nextRequest(ctx, decoded.request().connection()));
             } else {
                 log.info("Closing connection from {}: writing a response failed: {}", ctx.channel().remoteAddress(), f.cause().toString());
                 ctx.close(); // otherwise it would sit unread until connections.max.idle.ms
             }
         });
+    }
+
+    /** Goes on with the next request, or first waits out a quota throttle the handler set (the event loop never sleeps). */
+    private void nextRequest(ChannelHandlerContext ctx, Connection connection) {
+        long throttleMs = connection == null ? 0 : connection.takeThrottleMs(System.nanoTime());
+        if (throttleMs > 0 && !closed) {
+            throttled = true;
+            updateAutoRead(ctx);
+            ctx.executor().schedule(() -> {
+                throttled = false;
+                processNext(ctx);
+                updateAutoRead(ctx);
+            }, throttleMs, TimeUnit.MILLISECONDS);
+            return;
+        }
+        processNext(ctx);
+        updateAutoRead(ctx);
     }
 
     /**
@@ -247,7 +265,7 @@ public final class InOrderResponder extends ChannelInboundHandlerAdapter {
 
     /** Reads only when nothing is held, in a handler or being written. */
     private void updateAutoRead(ChannelHandlerContext ctx) {
-        boolean read = !closed && current == null && !awaitingSlot && held.isEmpty() && ctx.channel().isWritable();
+        boolean read = !closed && current == null && !awaitingSlot && !throttled && held.isEmpty() && ctx.channel().isWritable();
         if (ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
         }
@@ -259,7 +277,7 @@ public final class InOrderResponder extends ChannelInboundHandlerAdapter {
             ctx.fireUserEventTriggered(evt);
             return;
         }
-        boolean inHandler = (current != null && !writing) || awaitingSlot;
+        boolean inHandler = (current != null && !writing) || awaitingSlot || throttled;
         if (!inHandler && ctx.channel().isActive()) {
             log.info("Closing connection from {}: idle for connections.max.idle.ms ({})", ctx.channel().remoteAddress(),
                     writing ? "its response was not read" : "no request");

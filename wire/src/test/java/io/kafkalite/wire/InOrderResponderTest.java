@@ -309,4 +309,35 @@ class InOrderResponderTest {
         assertEquals(1, correlationIdOfNextResponse(ch), "the response is written");
         assertFalse(ch.isOpen(), "then the connection closes");
     }
+
+    @Test
+    void aThrottledConnectionGetsItsResponseAtOnceThenIsNotReadUntilTheThrottleEnds() throws Exception {
+        // given a plaintext connection whose first request went over a quota by 300 ms
+        Connection connection = new Connection(new ListenerName("PLAINTEXT"), SecurityProtocol.PLAINTEXT, new InetSocketAddress("127.0.0.1", 5555));
+        EmbeddedChannel ch = new EmbeddedChannel(new InOrderResponder(dispatcher, null));
+        RequestDecoder.Decoded first = request(1);
+        first = new RequestDecoder.Decoded(new KafkaRequest(first.request().context(), first.request().body(), null, null, connection), first.frame());
+        RequestDecoder.Decoded second = request(2);
+        second = new RequestDecoder.Decoded(new KafkaRequest(second.request().context(), second.request().body(), null, null, connection), second.frame());
+        ch.writeInbound(first, second);
+        long start = System.nanoTime();
+        connection.throttle(300);
+        // when
+        pending.get(0).complete(response());
+        ch.runPendingTasks();
+        // then the response leaves at once, the next request waits and the connection is not read
+        assertEquals(1, correlationIdOfNextResponse(ch), "answered at once (KIP-219)");
+        assertEquals(List.of(1), dispatched, "the next request waits for the throttle");
+        assertFalse(ch.config().isAutoRead(), "muted");
+        while (dispatched.size() < 2 && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5)) {
+            Thread.sleep(10);
+            ch.runScheduledPendingTasks();
+        }
+        assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(300), "not before the throttle ends");
+        assertEquals(List.of(1, 2), dispatched, "then served");
+        pending.get(1).complete(response());
+        ch.runPendingTasks();
+        assertEquals(2, correlationIdOfNextResponse(ch));
+        assertTrue(ch.config().isAutoRead(), "and read again");
+    }
 }
