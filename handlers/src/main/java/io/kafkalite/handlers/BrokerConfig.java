@@ -115,7 +115,9 @@ public final class BrokerConfig {
             .define(FAILED_AUTHENTICATION_DELAY_MS, Type.INT, 100, atLeast(0), LOW, "How long a failed authentication's answer and "
                     + "close are held back, to slow down password guessing.")
             .define("security.inter.broker.protocol", Type.STRING, "PLAINTEXT", LOW, "Accepted for compatibility (one broker).")
-            .define("sasl.mechanism.inter.broker.protocol", Type.STRING, "GSSAPI", LOW, "Accepted for compatibility (one broker).");
+            .define("sasl.mechanism.inter.broker.protocol", Type.STRING, "GSSAPI", LOW, "Accepted for compatibility (one broker).")
+            .define("quota.window.num", Type.INT, 11, atLeast(1), LOW, "Samples a client quota's rate is measured over.")
+            .define("quota.window.size.seconds", Type.INT, 1, atLeast(1), LOW, "Length of each client quota sample.");
 
     static {
         for (ConfigDef.ConfigKey key : LogConfig.definition().configKeys().values()) {

@@ -5,6 +5,8 @@ import io.kafkalite.acl.ScramCredentialStore;
 import io.kafkalite.groups.GroupCoordinator;
 import io.kafkalite.groups.TopicsView;
 import io.kafkalite.groups.TransactionCoordinator;
+import io.kafkalite.handlers.quota.ClientQuotaStore;
+import io.kafkalite.handlers.quota.ClientQuotas;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.Topic;
 import java.util.Collection;
@@ -88,11 +90,13 @@ public final class Handlers {
                                          ScramCredentialStore scramCredentials, Executor requestHandlers, Authorization authorization,
                                          DynamicBrokerConfig dynamicConfig) {
         HandlerRegistry registry = new HandlerRegistry(requestHandlers);
+        ClientQuotas quotas = new ClientQuotas(new ClientQuotaStore(store.durableMap("client_quotas")),
+                (Integer) config.value("quota.window.num"), (Integer) config.value("quota.window.size.seconds"));
         return registry
                 .register(new ApiVersionsHandler(registry))
                 .register(new MetadataHandler(store, cluster, config, authorization))
-                .register(new ProduceHandler(store, transactions, requestHandlers, authorization))
-                .register(new FetchHandler(store, requestHandlers, authorization))
+                .register(new ThrottledProduceHandler(new ProduceHandler(store, transactions, requestHandlers, authorization), quotas))
+                .register(new ThrottledFetchHandler(new FetchHandler(store, requestHandlers, authorization), quotas))
                 .register(new ListOffsetsHandler(store, authorization))
                 .register(new CreateTopicsHandler(store, cluster, dynamicConfig, authorization))
                 .register(new CreatePartitionsHandler(store, cluster, authorization))
@@ -131,7 +135,8 @@ public final class Handlers {
                 .register(new SaslAuthenticateHandler(saslMechanisms))
                 .register(new AlterUserScramCredentialsHandler(scramCredentials, authorization))
                 .register(new DescribeUserScramCredentialsHandler(scramCredentials, authorization))
-                .register(new DescribeClientQuotasHandler(authorization))
+                .register(new DescribeClientQuotasHandler(quotas.store(), authorization))
+                .register(new AlterClientQuotasHandler(quotas.store(), authorization))
                 .register(new DescribeLogDirsHandler(store, authorization));
 
     }

@@ -3,9 +3,12 @@ package io.kafkalite.handlers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.kafkalite.handlers.quota.ClientQuotaStore;
+import io.kafkalite.logstore.LogStore;
 import java.lang.reflect.Proxy;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.message.DescribeClientQuotasRequestData;
 import org.apache.kafka.common.message.DescribeClientQuotasRequestData.ComponentData;
@@ -32,7 +35,8 @@ class DescribeClientQuotasHandlerTest {
             throws Exception {
         DescribeClientQuotasRequest request = HandlerCalls.request(ApiKeys.DESCRIBE_CLIENT_QUOTAS,
                 new DescribeClientQuotasRequestData().setComponents(List.of(components)), version);
-        AbstractResponse response = new HandlerRegistry(Runnable::run).register(new DescribeClientQuotasHandler(authorization))
+        AbstractResponse response = new HandlerRegistry(Runnable::run)
+                .register(new DescribeClientQuotasHandler(new ClientQuotaStore(LogStore.inMemory(Map.of()).durableMap("q")), authorization))
                 .dispatch(HandlerCalls.context(request)).get(10, TimeUnit.SECONDS);
         return (DescribeClientQuotasResponse) AbstractResponse.parseResponse(ApiKeys.DESCRIBE_CLIENT_QUOTAS,
                 MessageUtil.toByteBufferAccessor(response.data(), version), version);
