@@ -58,7 +58,16 @@ class ClientQuotaToolsTest {
             assertTool(configs(broker, "--alter", "--entity-type", "users", "--entity-name", "alice", "--entity-type", "clients",
                     "--entity-name", "app", "--add-config", "producer_byte_rate=512"), "Completed updating config");
 
+            assertTool(configs(broker, "--alter", "--entity-type", "users", "--entity-default", "--add-config", "producer_byte_rate=300"),
+                    "Completed updating default config for users in the cluster.");
+            assertTool(configs(broker, "--alter", "--entity-type", "ips", "--entity-name", "127.0.0.1", "--add-config",
+                    "connection_creation_rate=10"), "Completed updating config for ip 127.0.0.1.");
+
             // then
+            assertTool(configs(broker, "--describe", "--entity-type", "users", "--entity-default"),
+                    "Quota configs for the default user-principal are producer_byte_rate=300.0");
+            assertTool(configs(broker, "--describe", "--entity-type", "ips", "--entity-name", "127.0.0.1"),
+                    "Quota configs for ip '127.0.0.1' are connection_creation_rate=10.0");
             assertTool(configs(broker, "--describe", "--entity-type", "clients", "--entity-name", "app"),
                     "Quota configs for client-id 'app' are ");
             Tools.Result app = configs(broker, "--describe", "--entity-type", "clients", "--entity-name", "app");
