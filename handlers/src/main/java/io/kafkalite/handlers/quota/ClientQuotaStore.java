@@ -30,7 +30,11 @@ public final class ClientQuotaStore {
     /** The quota that applies to a client: its value, and the rate it counts against. */
     record Applied(QuotaSensors.Key key, double quota) { }
 
+    /** Most entities stored; Kafka sets no limit, each entity holds at most the four quota keys. */
+    static final int MAX_ENTITIES = 100_000;
+
     private final DurableMap table;
+    private final int maxEntities;
     /** entity -> its quotas; the inner maps are immutable and replaced on change, so readers need no lock. */
     private final ConcurrentHashMap<ClientQuotaEntity, Map<String, Double>> quotas = new ConcurrentHashMap<>();
     /** The quotas as the accepted alterations leave them, durable or not yet: what the next alteration builds on. */
@@ -40,7 +44,12 @@ public final class ClientQuotaStore {
 
     /** Loads every stored quota. */
     public ClientQuotaStore(DurableMap table) {
+        this(table, MAX_ENTITIES);
+    }
+
+    ClientQuotaStore(DurableMap table, int maxEntities) {
         this.table = table;
+        this.maxEntities = maxEntities;
         table.forEach((key, value) -> {
             try {
                 ClientQuotaDescriptor.Entry e = ClientQuotaDescriptor.decode(value);
@@ -96,7 +105,9 @@ public final class ClientQuotaStore {
                     next.put(key, value);
                 }
             });
-            if (!next.equals(staged.getOrDefault(entity, Map.of()))) {
+            if (!next.isEmpty() && !staged.containsKey(entity) && staged.size() + newEntities(changed) >= maxEntities) {
+                results.put(entity, ClientQuotaValidation.error("At most " + maxEntities + " client quota entities are kept"));
+            } else if (!next.equals(staged.getOrDefault(entity, Map.of()))) {
                 changed.put(entity, next);
             }
         }
@@ -117,6 +128,10 @@ public final class ClientQuotaStore {
             apply(changed);
             return results;
         });
+    }
+
+    private long newEntities(Map<ClientQuotaEntity, Map<String, Double>> changed) {
+        return changed.entrySet().stream().filter(e -> !e.getValue().isEmpty() && !staged.containsKey(e.getKey())).count();
     }
 
     private void apply(Map<ClientQuotaEntity, Map<String, Double>> changed) {

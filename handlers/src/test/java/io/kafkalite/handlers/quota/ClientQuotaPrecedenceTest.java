@@ -71,4 +71,24 @@ class ClientQuotaPrecedenceTest {
         assertEquals("4 /app", applied());
         assertNull(store.applied("consumer_byte_rate", "alice", "app"), "another quota type is not set");
     }
+
+    @Test
+    void atMostMaxEntitiesAreStored() throws Exception {
+        // given a store that keeps two entities
+        ClientQuotaStore small = new ClientQuotaStore(LogStore.inMemory(Map.of()).durableMap("q"), 2);
+        List<ClientQuotaAlteration> three = new ArrayList<>();
+        for (String client : List.of("a", "b", "c")) {
+            three.add(new ClientQuotaAlteration(new ClientQuotaEntity(Map.of(ClientQuotaEntity.CLIENT_ID, client)),
+                    List.of(new ClientQuotaAlteration.Op("producer_byte_rate", 10.0))));
+        }
+        // when three are set, then the third is refused on its own
+        Map<ClientQuotaEntity, org.apache.kafka.common.requests.ApiError> results = small.alter(three, false).get();
+        assertEquals(org.apache.kafka.common.protocol.Errors.INVALID_REQUEST, results.get(three.get(2).entity()).error());
+        assertEquals(2, small.all().size());
+        // an existing entity still changes, and a removal frees room
+        small.alter(List.of(new ClientQuotaAlteration(three.get(0).entity(), List.of(new ClientQuotaAlteration.Op("producer_byte_rate", null)))),
+                false).get();
+        assertEquals(org.apache.kafka.common.protocol.Errors.NONE, small.alter(List.of(three.get(2)), false).get().get(three.get(2).entity()).error());
+        assertEquals(2, small.all().size());
+    }
 }
