@@ -45,6 +45,7 @@ public final class BrokerConfig {
     public static final String MAX_CONNECTIONS_PER_IP = "max.connections.per.ip";
     public static final String MAX_CONNECTIONS_PER_IP_OVERRIDES = "max.connections.per.ip.overrides";
     public static final String FAILED_AUTHENTICATION_DELAY_MS = "connection.failed.authentication.delay.ms";
+    public static final String MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS = "max.incremental.fetch.session.cache.slots";
 
     private static final ConfigDef.Validator PER_IP_OVERRIDES = (name, value) -> parsePerIpOverrides(name, (String) value);
 
@@ -115,7 +116,9 @@ public final class BrokerConfig {
             .define(FAILED_AUTHENTICATION_DELAY_MS, Type.INT, 100, atLeast(0), LOW, "How long a failed authentication's answer and "
                     + "close are held back, to slow down password guessing.")
             .define("security.inter.broker.protocol", Type.STRING, "PLAINTEXT", LOW, "Accepted for compatibility (one broker).")
-            .define("sasl.mechanism.inter.broker.protocol", Type.STRING, "GSSAPI", LOW, "Accepted for compatibility (one broker).");
+            .define("sasl.mechanism.inter.broker.protocol", Type.STRING, "GSSAPI", LOW, "Accepted for compatibility (one broker).")
+            .define(MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS, Type.INT, 1000, atLeast(0), MEDIUM, "Most incremental fetch sessions "
+                    + "(KIP-227) kept; 0 declines every session.");
 
     static {
         for (ConfigDef.ConfigKey key : LogConfig.definition().configKeys().values()) {

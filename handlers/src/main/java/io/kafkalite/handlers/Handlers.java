@@ -90,7 +90,8 @@ public final class Handlers {
                 .register(new ApiVersionsHandler(registry))
                 .register(new MetadataHandler(store, cluster, config, authorization))
                 .register(new ProduceHandler(store, transactions, requestHandlers, authorization))
-                .register(new FetchHandler(store, requestHandlers, authorization))
+                .register(new FetchHandler(store, requestHandlers, authorization,
+                        (Integer) config.value(BrokerConfig.MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS)))
                 .register(new ListOffsetsHandler(store, authorization))
                 .register(new CreateTopicsHandler(store, cluster, config, authorization))
                 .register(new CreatePartitionsHandler(store, cluster, authorization))
