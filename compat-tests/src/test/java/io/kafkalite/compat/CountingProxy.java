@@ -8,16 +8,20 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.protocol.ApiKeys;
 
 /**
  * A TCP proxy in front of the broker that records the size of every request frame of one API, as the
- * broker receives it (advertise the proxy's port so clients keep going through it).
+ * broker receives it, and the bytes of their responses (advertise the proxy's port so clients keep going
+ * through it).
  */
 final class CountingProxy implements AutoCloseable {
     private final ServerSocket server;
     private final ApiKeys api;
     private final List<Integer> sizes = new ArrayList<>();
+    private long responseBytes;
 
     CountingProxy(ApiKeys api) throws IOException {
         this.server = new ServerSocket(0);
@@ -33,8 +37,14 @@ final class CountingProxy implements AutoCloseable {
         return new ArrayList<>(sizes);
     }
 
+    /** The bytes of the responses to those requests so far. */
+    synchronized long responseBytes() {
+        return responseBytes;
+    }
+
     synchronized void reset() {
         sizes.clear();
+        responseBytes = 0;
     }
 
     void start(int brokerPort) {
@@ -45,8 +55,9 @@ final class CountingProxy implements AutoCloseable {
                     Socket broker = new Socket("localhost", brokerPort);
                     client.setTcpNoDelay(true);
                     broker.setTcpNoDelay(true);
-                    daemon(() -> pump(client, broker, true));
-                    daemon(() -> pump(broker, client, false));
+                    Set<Integer> counted = ConcurrentHashMap.newKeySet();
+                    daemon(() -> pump(client, broker, true, counted));
+                    daemon(() -> pump(broker, client, false, counted));
                 } catch (IOException e) {
                     return; // closed
                 }
@@ -54,15 +65,21 @@ final class CountingProxy implements AutoCloseable {
         });
     }
 
-    private void pump(Socket from, Socket to, boolean requests) {
+    private void pump(Socket from, Socket to, boolean requests, Set<Integer> counted) {
         try (DataInputStream in = new DataInputStream(from.getInputStream());
              DataOutputStream out = new DataOutputStream(to.getOutputStream())) {
             while (true) {
                 byte[] frame = new byte[in.readInt()];
                 in.readFully(frame);
-                if (requests && ByteBuffer.wrap(frame).getShort(0) == api.id) {
+                ByteBuffer b = ByteBuffer.wrap(frame);
+                if (requests && b.getShort(0) == api.id) {
+                    counted.add(b.getInt(4));
                     synchronized (this) {
                         sizes.add(4 + frame.length);
+                    }
+                } else if (!requests && counted.remove(b.getInt(0))) {
+                    synchronized (this) {
+                        responseBytes += 4 + frame.length;
                     }
                 }
                 out.writeInt(frame.length);
