@@ -87,7 +87,9 @@ class IncrementalFetchTest {
             int full = first.get(0);
             assertTrue(full > PARTITIONS * 20, "the first fetch names all 1000 partitions: " + full + " bytes");
 
-            // then: idle polls send tiny incremental fetches
+            // then: after the fetch that moves every partition's offset on (it names all 1000 again), idle polls
+            // send tiny incremental fetches
+            assertTrue(consumer.poll(Duration.ofSeconds(1)).isEmpty());
             proxy.reset();
             long until = System.currentTimeMillis() + 2_000;
             while (System.currentTimeMillis() < until) {
@@ -139,6 +141,30 @@ class IncrementalFetchTest {
             assertEquals(Errors.NONE, close.error());
             assertEquals(0, close.sessionId());
             assertEquals(Errors.FETCH_SESSION_ID_NOT_FOUND, reconnected.<FetchResponse>call(fetch(17, session, 2, null)).error());
+        }
+    }
+
+    @Test
+    void aFullCacheDeclinesNewSessions() throws Exception {
+        try (Broker small = Broker.builder().inMemory().config("max.incremental.fetch.session.cache.slots", "2").start()) {
+            small.createTopic("raw-sessions", 3);
+            Uuid id;
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, small.bootstrapServers()))) {
+                id = admin.describeTopics(List.of("raw-sessions")).allTopicNames().get().get("raw-sessions").topicId();
+            }
+            try (RawClient client = new RawClient(small.port())) {
+                int first = client.<FetchResponse>call(fetch(17, 0, 0, id)).sessionId();
+                int second = client.<FetchResponse>call(fetch(17, 0, 0, id)).sessionId();
+                FetchResponse third = client.call(fetch(17, 0, 0, id));
+                assertNotEquals(0, first);
+                assertNotEquals(0, second);
+                assertEquals(Errors.NONE, third.error());
+                assertEquals(0, third.sessionId(), "two young sessions of the same size fill the cache: declined");
+                assertEquals(3, third.data().responses().get(0).partitions().size(), "answered in full all the same");
+
+                assertEquals(0, client.<FetchResponse>call(fetch(17, first, -1, id)).sessionId(), "epoch -1 closes the first");
+                assertNotEquals(0, client.<FetchResponse>call(fetch(17, 0, 0, id)).sessionId(), "its slot is free again");
+            }
         }
     }
 
