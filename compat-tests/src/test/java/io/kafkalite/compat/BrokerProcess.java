@@ -53,6 +53,11 @@ final class BrokerProcess implements AutoCloseable {
         return "localhost:" + port;
     }
 
+    /** The CPU time the broker process has used so far (user + system). */
+    java.time.Duration cpu() {
+        return process.info().totalCpuDuration().orElseThrow();
+    }
+
     /** SIGKILL: no shutdown hook, no flush. */
     void kill9() throws InterruptedException {
         process.destroyForcibly();

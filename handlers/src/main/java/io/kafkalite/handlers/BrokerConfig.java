@@ -45,6 +45,7 @@ public final class BrokerConfig {
     public static final String MAX_CONNECTIONS_PER_IP = "max.connections.per.ip";
     public static final String MAX_CONNECTIONS_PER_IP_OVERRIDES = "max.connections.per.ip.overrides";
     public static final String FAILED_AUTHENTICATION_DELAY_MS = "connection.failed.authentication.delay.ms";
+    public static final String MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS = "max.incremental.fetch.session.cache.slots";
 
     private static final ConfigDef.Validator PER_IP_OVERRIDES = (name, value) -> parsePerIpOverrides(name, (String) value);
 
@@ -117,7 +118,9 @@ public final class BrokerConfig {
             .define("security.inter.broker.protocol", Type.STRING, "PLAINTEXT", LOW, "Accepted for compatibility (one broker).")
             .define("sasl.mechanism.inter.broker.protocol", Type.STRING, "GSSAPI", LOW, "Accepted for compatibility (one broker).")
             .define("quota.window.num", Type.INT, 11, atLeast(1), LOW, "Samples a client quota's rate is measured over.")
-            .define("quota.window.size.seconds", Type.INT, 1, atLeast(1), LOW, "Length of each client quota sample.");
+            .define("quota.window.size.seconds", Type.INT, 1, atLeast(1), LOW, "Length of each client quota sample.")
+            .define(MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS, Type.INT, 1000, atLeast(0), MEDIUM, "Most incremental fetch sessions "
+                    + "(KIP-227) kept; 0 declines every session.");
 
     static {
         for (ConfigDef.ConfigKey key : LogConfig.definition().configKeys().values()) {

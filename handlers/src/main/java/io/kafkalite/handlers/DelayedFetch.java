@@ -29,6 +29,7 @@ final class DelayedFetch {
 
     private final FetchHandler handler;
     private final KafkaRequest request;
+    private final FetchContext context;
     private final FetchRequest body;
     private final int minBytes;
     private final List<Watch> watches = new ArrayList<>();
@@ -77,12 +78,17 @@ final class DelayedFetch {
         }
     }
 
-    /** {@code denied}: the topics the request may not read, as decided once when it came in. */
-    DelayedFetch(FetchHandler handler, KafkaRequest request, FetchRequest body, Predicate<String> denied, int minBytes,
+    /**
+     * {@code context}: the request's fetch session context, which gives the partitions to read and makes the
+     * answer (an incremental fetch's answer is made against its session when the read is done).
+     * {@code denied}: the topics the request may not read, as decided once when it came in.
+     */
+    DelayedFetch(FetchHandler handler, KafkaRequest request, FetchContext context, Predicate<String> denied, int minBytes,
                  FetchHandler.Result first) {
         this.handler = handler;
         this.request = request;
-        this.body = body;
+        this.context = context;
+        this.body = context.toRead();
         this.denied = denied;
         this.minBytes = minBytes;
         first.partitions().forEach(pr -> watches.add(new Watch(pr)));
@@ -182,7 +188,7 @@ final class DelayedFetch {
             return;
         }
         if (expired || r.bytes() >= minBytes || r.anyError() || r.partitions().size() != watches.size()) {
-            complete(r.response());
+            complete(context.respond(r.data()));
             return;
         }
         rebase(r);

@@ -60,9 +60,10 @@ import org.slf4j.LoggerFactory;
  *     moves past the fetch offset (DeleteRecords, retention): the log store tells listeners of those too.</li>
  * <li>OFFSET_OUT_OF_RANGE outside [logStartOffset, logEndOffset]; UNKNOWN_TOPIC_OR_PARTITION /
  *     UNKNOWN_TOPIC_ID for unknown topics; UNKNOWN_LEADER_EPOCH for a leader epoch from the future.</li>
- * <li>Fetch sessions (KIP-227): the broker declines every session (session id 0 in the answer), which
- *     the protocol allows; clients then send full fetches. An incremental fetch on a session id gets
- *     FETCH_SESSION_ID_NOT_FOUND.</li>
+ * <li>Fetch sessions (KIP-227), see {@link FetchContext}: decided when the request comes in (the session
+ *     takes the request's changes then); an incremental fetch reads every partition of its session and
+ *     its answer, made when the read is done (also after a long poll), keeps only the partitions with
+ *     something new. Sessions live in one {@link FetchSessionCache} for the broker, not per connection.</li>
  * <li>read_committed stops at the last stable offset (the first offset of the oldest open transaction)
  *     and lists the aborted transactions of the returned range from the partition's aborted-transaction
  *     index (never by scanning the log); the client drops their records. read_uncommitted reads up to the
@@ -82,6 +83,8 @@ public final class FetchHandler implements Handler<FetchRequest> {
     private static final Predicate<String> EVERYTHING = topic -> true;
     /** The longest a fetch is parked, whatever its max_wait_ms. */
     static final long MAX_WAIT_CAP_MS = 25_000;
+    /** Kafka's default of {@code max.incremental.fetch.session.cache.slots}. */
+    static final int DEFAULT_SESSION_SLOTS = 1000;
 
     /** How one partition is read: {@link PartitionLog#read}; a seam so tests can count reads. */
     @FunctionalInterface
@@ -95,13 +98,28 @@ public final class FetchHandler implements Handler<FetchRequest> {
     private final PartitionReader reader;
     private final FetchWaiters waiters = new FetchWaiters();
     private final Authorization authorization;
+    private final FetchSessionCache sessions;
 
-    /** {@code ioPool} runs the reads that complete parked fetches (the request-handler pool). */
+    /** With Kafka's default of 1000 fetch sessions. */
     public FetchHandler(LogStore store, Executor ioPool, Authorization authorization) {
-        this(store, ioPool, MAX_WAIT_CAP_MS, PartitionLog::read, authorization);
+        this(store, ioPool, authorization, DEFAULT_SESSION_SLOTS);
+    }
+
+    /**
+     * @param ioPool       runs the reads that complete parked fetches (the request-handler pool)
+     * @param sessionSlots the most fetch sessions kept ({@code max.incremental.fetch.session.cache.slots})
+     */
+    public FetchHandler(LogStore store, Executor ioPool, Authorization authorization, int sessionSlots) {
+        this(store, ioPool, MAX_WAIT_CAP_MS, PartitionLog::read, authorization, new FetchSessionCache(sessionSlots));
     }
 
     FetchHandler(LogStore store, Executor ioPool, long maxWaitCapMs, PartitionReader reader, Authorization authorization) {
+        this(store, ioPool, maxWaitCapMs, reader, authorization, new FetchSessionCache(DEFAULT_SESSION_SLOTS));
+    }
+
+    FetchHandler(LogStore store, Executor ioPool, long maxWaitCapMs, PartitionReader reader, Authorization authorization,
+                 FetchSessionCache sessions) {
+        this.sessions = sessions;
         this.store = store;
         this.ioPool = ioPool;
         this.maxWaitCapMs = maxWaitCapMs;
@@ -116,20 +134,20 @@ public final class FetchHandler implements Handler<FetchRequest> {
     }
 
     @Override
-    public CompletableFuture<AbstractResponse> handle(KafkaRequest request, FetchRequest body) {
-        FetchMetadata session = body.metadata();
-        if (session.sessionId() != FetchMetadata.INVALID_SESSION_ID) {
-            return CompletableFuture.completedFuture(FetchResponse.of(new FetchResponseData()
-                    .setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code()).setSessionId(FetchMetadata.INVALID_SESSION_ID)));
+    public CompletableFuture<AbstractResponse> handle(KafkaRequest request, FetchRequest fetch) {
+        FetchContext context = FetchContext.of(sessions, fetch);
+        FetchRequest body = context.toRead();
+        if (body == null) {
+            return CompletableFuture.completedFuture(context.respond(null));
         }
         int minBytes = Math.min(body.minBytes(), body.maxBytes());
         long waitMs = Math.min(body.maxWait(), maxWaitCapMs);
         Predicate<String> denied = denied(request, body);
         Result first = read(body, denied);
         if (waitMs <= 0 || first.bytes >= minBytes || first.anyError || first.partitions.isEmpty()) {
-            return CompletableFuture.completedFuture(first.response);
+            return CompletableFuture.completedFuture(context.respond(first.data));
         }
-        DelayedFetch delayed = new DelayedFetch(this, request, body, denied, minBytes, first);
+        DelayedFetch delayed = new DelayedFetch(this, request, context, denied, minBytes, first);
         delayed.park(waitMs);
         return delayed.future();
     }
@@ -165,7 +183,7 @@ public final class FetchHandler implements Handler<FetchRequest> {
     record PartitionRead(PartitionLog log, long fetchOffset, int maxBytes, long appendedBefore, int bytes, long stableOffset) { }
 
     /** One read over every partition of the request; {@code partitions} holds those without error, in request order. */
-    record Result(FetchResponse response, int bytes, boolean anyError, List<PartitionRead> partitions) { }
+    record Result(FetchResponseData data, int bytes, boolean anyError, List<PartitionRead> partitions) { }
 
     /** {@code denied}: topics whose partitions are answered TOPIC_AUTHORIZATION_FAILED without a read. */
     Result read(FetchRequest body, Predicate<String> denied) {
@@ -225,6 +243,6 @@ public final class FetchHandler implements Handler<FetchRequest> {
             }
             data.responses().add(tr);
         }
-        return new Result(FetchResponse.of(data), total, anyError, partitions);
+        return new Result(data, total, anyError, partitions);
     }
 }

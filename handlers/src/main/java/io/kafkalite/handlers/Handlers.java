@@ -96,7 +96,8 @@ public final class Handlers {
                 .register(new ApiVersionsHandler(registry))
                 .register(new MetadataHandler(store, cluster, config, authorization))
                 .register(new ThrottledProduceHandler(new ProduceHandler(store, transactions, requestHandlers, authorization), quotas))
-                .register(new ThrottledFetchHandler(new FetchHandler(store, requestHandlers, authorization), quotas))
+                .register(new ThrottledFetchHandler(new FetchHandler(store, requestHandlers, authorization,
+                        (Integer) config.value(BrokerConfig.MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS)), quotas))
                 .register(new ListOffsetsHandler(store, authorization))
                 .register(new CreateTopicsHandler(store, cluster, dynamicConfig, authorization))
                 .register(new CreatePartitionsHandler(store, cluster, authorization))

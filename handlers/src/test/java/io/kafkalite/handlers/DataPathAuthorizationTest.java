@@ -5,6 +5,7 @@ import static io.kafkalite.handlers.HandlerCalls.context;
 import static io.kafkalite.handlers.HandlerCalls.request;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.kafkalite.logstore.LogStore;
@@ -31,6 +32,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.requests.FetchMetadata;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.ListOffsetsResponse;
@@ -195,6 +197,22 @@ class DataPathAuthorizationTest {
         assertEquals(1, authorizer.calls.size(), "one authorize call for the request, not one per partition");
         assertEquals(2, authorizer.calls.get(0).size(), "one action per topic");
         assertEquals(2, authorizer.calls.get(0).get(0).resourceReferenceCount(), "orders is named by two partitions");
+    }
+
+    @Test
+    void anIncrementalFetchTellsTheRefusedTopicEveryTime() throws Exception {
+        // given: a fetch session over orders (readable) and payments (not)
+        authorizer.allow("User:alice", AclOperation.READ, ResourceType.TOPIC, "orders");
+        FetchHandler handler = new FetchHandler(store, Runnable::run, authorization);
+        FetchResponse full = answer(handler, fetch(FetchRequest.Builder.forConsumer((short) 12, 0, 0,
+                partitions(new TopicPartition("orders", 0), new TopicPartition("payments", 0))).metadata(new FetchMetadata(0, 0))), ALICE);
+        assertNotEquals(0, full.sessionId());
+        assertEquals(Map.of("orders-0", Errors.NONE, "payments-0", Errors.TOPIC_AUTHORIZATION_FAILED), errors(full));
+        // when: an incremental fetch with nothing new
+        FetchResponse inc = answer(handler, fetch(FetchRequest.Builder.forConsumer((short) 12, 0, 0, Map.of())
+                .metadata(new FetchMetadata(full.sessionId(), 1))), ALICE);
+        // then: orders is left out, the refusal is told again, as Kafka does
+        assertEquals(Map.of("payments-0", Errors.TOPIC_AUTHORIZATION_FAILED), errors(inc));
     }
 
     @Test
