@@ -99,7 +99,7 @@ public final class Handlers {
                 .register(new DescribeConfigsHandler(store, cluster, config, authorization))
                 .register(new InitProducerIdHandler(store, transactions, authorization))
                 .register(new DeleteRecordsHandler(store, authorization))
-                .register(new IncrementalAlterConfigsHandler(store, authorization))
+                .register(new IncrementalAlterConfigsHandler(store, cluster, authorization))
                 .register(new AlterConfigsHandler(store, authorization))
                 .register(new FindCoordinatorHandler(cluster, authorization))
                 .register(new JoinGroupHandler(groups, authorization))
@@ -129,7 +129,12 @@ public final class Handlers {
                 .register(new SaslAuthenticateHandler(saslMechanisms))
                 .register(new AlterUserScramCredentialsHandler(scramCredentials, authorization))
                 .register(new DescribeUserScramCredentialsHandler(scramCredentials, authorization))
-                .register(new DescribeClientQuotasHandler(authorization));
+                .register(new DescribeClientQuotasHandler(authorization))
+                .register(new OffsetForLeaderEpochHandler(store, authorization))
+                .register(new DescribeTopicPartitionsHandler(store, cluster, config, authorization))
+                .register(new ElectLeadersHandler(store, authorization))
+                .register(new AlterPartitionReassignmentsHandler(store, cluster, authorization))
+                .register(new ListPartitionReassignmentsHandler(authorization));
 
     }
 }

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterConfigsResource;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterableConfig;
@@ -31,6 +33,7 @@ import org.apache.kafka.common.requests.IncrementalAlterConfigsResponse;
  *     invalid values and for APPEND/SUBTRACT on non-list configs; UNKNOWN_TOPIC_OR_PARTITION.</li>
  * <li>{@code validate_only} checks and changes nothing.</li>
  * <li>Broker configs are static here: INVALID_REQUEST.</li>
+ * <li>BROKER_LOGGER (this node's id): SET or DELETE a logger's level at run time ({@link BrokerLoggerConfigs}).</li>
  * <li>ALTER_CONFIGS on the topic or group, on the cluster for broker resources, else
  *     TOPIC_/GROUP_/CLUSTER_AUTHORIZATION_FAILED, as Kafka.</li>
  * </ul>
@@ -38,10 +41,12 @@ import org.apache.kafka.common.requests.IncrementalAlterConfigsResponse;
 public final class IncrementalAlterConfigsHandler implements Handler.Immediate<IncrementalAlterConfigsRequest> {
     private final LogStore store;
     private final TopicConfigChanger changer;
+    private final BrokerLoggerConfigs loggers;
     private final Authorization authorization;
 
-    public IncrementalAlterConfigsHandler(LogStore store, Authorization authorization) {
+    public IncrementalAlterConfigsHandler(LogStore store, ClusterInfo cluster, Authorization authorization) {
         this.store = store;
+        this.loggers = new BrokerLoggerConfigs(cluster.nodeId());
         this.changer = new TopicConfigChanger(store);
         this.authorization = authorization;
     }
@@ -56,12 +61,23 @@ public final class IncrementalAlterConfigsHandler implements Handler.Immediate<I
         IncrementalAlterConfigsResponseData data = new IncrementalAlterConfigsResponseData();
         for (AlterConfigsResource res : body.data().resources()) {
             Errors denied = authorization.configAccess(request, AclOperation.ALTER_CONFIGS, res.resourceType(), res.resourceName());
-            ApiError result = denied != Errors.NONE ? new ApiError(denied) : changer.change(res.resourceType(), res.resourceName(), topic -> changed(topic, res.configs()),
+            ApiError result = denied != Errors.NONE ? new ApiError(denied)
+                    : res.resourceType() == ConfigResource.Type.BROKER_LOGGER.id() ? alterLoggers(res, body.data().validateOnly())
+                    : changer.change(res.resourceType(), res.resourceName(), topic -> changed(topic, res.configs()),
                     body.data().validateOnly());
             data.responses().add(new AlterConfigsResourceResponse().setResourceType(res.resourceType()).setResourceName(res.resourceName())
                     .setErrorCode(result.error().code()).setErrorMessage(result.message()));
         }
         return new IncrementalAlterConfigsResponse(data);
+    }
+
+    private ApiError alterLoggers(AlterConfigsResource res, boolean validateOnly) {
+        try {
+            loggers.alter(res, validateOnly);
+            return ApiError.NONE;
+        } catch (ApiException e) {
+            return ApiError.fromThrowable(e);
+        }
     }
 
     private Map<String, String> changed(Topic topic, Iterable<AlterableConfig> ops) {

@@ -139,7 +139,7 @@ class AdminAuthorizationTest {
         set.add(new AlterableConfig().setName("retention.ms").setValue("1000").setConfigOperation((byte) 0));
         IncrementalAlterConfigsRequestData alter = new IncrementalAlterConfigsRequestData();
         alter.resources().add(new AlterConfigsResource().setResourceType(ConfigResource.Type.TOPIC.id()).setResourceName("t").setConfigs(set));
-        IncrementalAlterConfigsHandler alterHandler = new IncrementalAlterConfigsHandler(store, authorization);
+        IncrementalAlterConfigsHandler alterHandler = new IncrementalAlterConfigsHandler(store, cluster, authorization);
         IncrementalAlterConfigsResponse refused = answer(alterHandler, request(ApiKeys.INCREMENTAL_ALTER_CONFIGS, alter, (short) 1), ALICE);
         assertEquals(Errors.TOPIC_AUTHORIZATION_FAILED.code(), refused.data().responses().get(0).errorCode(), "DESCRIBE_CONFIGS does not allow altering");
         assertEquals(Map.of(), store.topic("t").configs());
