@@ -4,9 +4,11 @@ import io.kafkalite.handlers.LoggerLevels;
 import java.io.PrintStream;
 import java.time.LocalDate;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TimeZone;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.ILoggerFactory;
@@ -132,8 +134,17 @@ public final class ConsoleLogging implements SLF4JServiceProvider {
         @Override
         public Map<String, String> levels() {
             Map<String, String> all = new HashMap<>();
-            levels.keySet().forEach(n -> all.put(n, name(threshold(n))));
-            loggers.keySet().forEach(n -> all.put(n, name(threshold(n))));
+            // each package above a logger too, so that tools that check names first can set a level on it
+            Set<String> named = new HashSet<>(levels.keySet());
+            named.addAll(loggers.keySet());
+            for (String logger : named) {
+                for (String n = logger; !all.containsKey(n); n = n.substring(0, n.lastIndexOf('.'))) {
+                    all.put(n, name(threshold(n)));
+                    if (n.lastIndexOf('.') < 0) {
+                        break;
+                    }
+                }
+            }
             all.put(ROOT, name(root));
             return all;
         }

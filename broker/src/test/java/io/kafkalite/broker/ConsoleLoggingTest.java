@@ -77,8 +77,8 @@ class ConsoleLoggingTest {
         Logger store = factory.getLogger("io.kafkalite.logstore.LogStore");
         Logger netty = factory.getLogger("io.netty.Channel");
         assertFalse(store.isDebugEnabled());
-        assertEquals(Map.of("root", "INFO", "io.netty", "WARN", "io.netty.Channel", "WARN", "io.kafkalite.logstore.LogStore", "INFO"),
-                factory.levels());
+        assertEquals(Map.of("root", "INFO", "io", "INFO", "io.netty", "WARN", "io.netty.Channel", "WARN", "io.kafkalite", "INFO",
+                "io.kafkalite.logstore", "INFO", "io.kafkalite.logstore.LogStore", "INFO"), factory.levels());
 
         // when: a prefix gets DEBUG, root ERROR
         factory.set("io.kafkalite", "DEBUG");

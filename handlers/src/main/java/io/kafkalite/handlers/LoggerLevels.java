@@ -11,7 +11,10 @@ public interface LoggerLevels {
     /** The root logger's name in BROKER_LOGGER configs, as Kafka names it. */
     String ROOT = "root";
 
-    /** Root and every logger created or configured so far, each with its effective level (TRACE ... ERROR, or OFF). */
+    /**
+     * Root, every logger created or configured so far and the packages above them (where a level can be set too), each
+     * with its effective level (TRACE ... ERROR, or OFF).
+     */
     Map<String, String> levels();
 
     /** Whether {@code name} is root, a logger or a prefix of loggers (a level set on it applies to those below it). */
