@@ -12,6 +12,7 @@ import io.kafkalite.groups.TransactionCoordinator;
 import io.kafkalite.handlers.Authorization;
 import io.kafkalite.handlers.BrokerConfig;
 import io.kafkalite.handlers.ClusterInfo;
+import io.kafkalite.handlers.DynamicBrokerConfig;
 import io.kafkalite.handlers.HandlerRegistry;
 import io.kafkalite.handlers.Handlers;
 import io.kafkalite.handlers.TransactionMarkerWriter;
@@ -104,8 +105,19 @@ public final class Broker implements AutoCloseable {
             // what the listeners need and the store does not, initialized while the store opens
             Handlers.preloadProtocol();
             NettyStartup.preload();
-            store = inMemory ? LogStore.inMemory(config.originals()) : LogStore.open(Path.of(config.logDir()), config.originals());
+            store = inMemory ? LogStore.inMemory(config.originals()) : LogStore.open(config.logDirs().stream().map(Path::of).toList(), config.originals());
         } catch (Exception | Error e) {
+            afterClose.run();
+            throw e;
+        }
+        // the dynamic broker configs stored in the data directory override server.properties from here on
+        DynamicBrokerConfig dynamicConfig;
+        try {
+            dynamicConfig = DynamicBrokerConfig.load(config, store.durableMap("broker_configs"));
+            config = dynamicConfig.current();
+            store.updateBrokerDefaults(config.originals());
+        } catch (Exception | Error e) {
+            store.close();
             afterClose.run();
             throw e;
         }
@@ -136,7 +148,7 @@ public final class Broker implements AutoCloseable {
             authorizer = AclAuthorizer.forClassName(config.originals().get("authorizer.class.name"), store.durableMap("acls"), config.originals());
             startAuthorizer(authorizer, config.nodeId(), store.clusterId(), listeners);
             HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, transactions, sasl, scram,
-                    requestHandlers, new Authorization(authorizer));
+                    requestHandlers, new Authorization(authorizer), dynamicConfig);
             FaultInjector faults = new FaultInjector(handlers, Handlers.topicsView(store)::topicName);
             for (SecuredListener secured : listeners) {
                 Listener listener = secured.listener();
@@ -150,8 +162,10 @@ public final class Broker implements AutoCloseable {
                         spec.tls() == null ? "" : ", TLS engine " + TlsContexts.defaultProvider(),
                         listener.bindsAll() ? "*" : listener.host(), server.port(), advertised.host(), advertised.port());
             }
+            applyAtRunTime(dynamicConfig, store, requestHandlers, servers);
             log.info("Broker {} of cluster {} started, data {}", config.nodeId(), store.clusterId(),
-                    inMemory ? "in memory" : "in " + Path.of(config.logDir()).toAbsolutePath().normalize());
+                    inMemory ? "in memory" : "in " + String.join(", ", config.logDirs().stream()
+                            .map(d -> Path.of(d).toAbsolutePath().normalize().toString()).toList()));
             return new Broker(store, groups, transactions, requestHandlers, servers, cluster, authorizer, listeners, faults, afterClose);
         } catch (Exception | Error e) {
             servers.forEach(KafkaServer::close);
@@ -170,6 +184,21 @@ public final class Broker implements AutoCloseable {
             afterClose.run();
             throw e;
         }
+    }
+
+    /**
+     * What a dynamic broker config change applies while the broker runs: the topic-config defaults of topics
+     * without an override, {@code producer.id.expiration.ms}, the request-handler pool's size and the connection
+     * limits. The others are stored and take effect at the next start (handlers/SKIPPED.md).
+     */
+    private static void applyAtRunTime(DynamicBrokerConfig dynamicConfig, LogStore store, RequestHandlerPool requestHandlers,
+                                       List<KafkaServer> servers) {
+        List<String> logConfigs = new ArrayList<>(DynamicBrokerConfig.TOPIC_DEFAULTS);
+        logConfigs.add("producer.id.expiration.ms");
+        dynamicConfig.subscribe(logConfigs, c -> store.updateBrokerDefaults(c.originals()));
+        dynamicConfig.subscribe(List.of(BrokerConfig.NUM_IO_THREADS), c -> requestHandlers.resize(c.numIoThreads()));
+        dynamicConfig.subscribe(List.of(BrokerConfig.MAX_CONNECTIONS, BrokerConfig.MAX_CONNECTIONS_PER_IP,
+                BrokerConfig.MAX_CONNECTIONS_PER_IP_OVERRIDES), c -> servers.forEach(s -> s.updateConnectionLimits(connectionLimits(c))));
     }
 
     /** Kafka starts the authorizer and waits for each endpoint's future before serving; ours completes at once, a user's may not. */

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,10 +28,7 @@ import org.apache.kafka.common.errors.NoReassignmentInProgressException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.message.DescribeTopicPartitionsRequestData;
 import org.apache.kafka.common.message.DescribeTopicPartitionsResponseData.DescribeTopicPartitionsResponseTopic;
-import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.ApiVersionsRequest;
-import org.apache.kafka.common.requests.ApiVersionsResponse;
 import org.apache.kafka.common.requests.DescribeTopicPartitionsRequest;
 import org.apache.kafka.common.requests.DescribeTopicPartitionsResponse;
 import org.junit.jupiter.api.BeforeAll;
@@ -215,25 +211,17 @@ class PartitionAdminTest {
         assertEquals(0, list.exitCode(), list.stdout() + list.stderr());
         assertTrue(list.stdout().contains("No partition reassignments found."), list.stdout());
 
-        // without --preserve-throttles, --verify then deletes the throttle configs of each broker (dynamic broker configs)
-        Tools.Result verify = Tools.run(dir, tool, List.of("--bootstrap-server", broker.bootstrap(), "--verify", "--preserve-throttles",
-                "--reassignment-json-file", plan.toString()));
-        assertEquals(0, verify.exitCode(), verify.stdout() + verify.stderr());
-        assertTrue(verify.stdout().contains("Reassignment of partition moved-0 is completed."), verify.stdout());
-
         // --execute first prints the current assignment with each replica's log directory (DescribeLogDirs)
-        assumeTrue(advertises(ApiKeys.DESCRIBE_LOG_DIRS), "kafka-reassign-partitions --execute needs DescribeLogDirs");
         Tools.Result execute = Tools.run(dir, tool, List.of("--bootstrap-server", broker.bootstrap(), "--execute",
                 "--reassignment-json-file", plan.toString()));
         assertEquals(0, execute.exitCode(), execute.stdout() + execute.stderr());
         assertTrue(execute.stdout().contains("Successfully started partition reassignment for moved-0"), execute.stdout());
-    }
 
-    private static boolean advertises(ApiKeys api) throws Exception {
-        try (RawClient client = new RawClient(broker.port())) {
-            ApiVersionsResponse r = client.call(new ApiVersionsRequest.Builder().build((short) 3));
-            return r.data().apiKeys().find(api.id) != null;
-        }
+        // --verify then deletes the replication throttles of each broker and topic (dynamic configs)
+        Tools.Result verify = Tools.run(dir, tool, List.of("--bootstrap-server", broker.bootstrap(), "--verify",
+                "--reassignment-json-file", plan.toString()));
+        assertEquals(0, verify.exitCode(), verify.stdout() + verify.stderr());
+        assertTrue(verify.stdout().contains("Reassignment of partition moved-0 is completed."), verify.stdout());
     }
 
     private static Throwable cause(org.junit.jupiter.api.function.Executable call) {

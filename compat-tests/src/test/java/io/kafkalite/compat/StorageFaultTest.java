@@ -259,7 +259,7 @@ class StorageFaultTest {
         return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
     }
 
-    private static void mount(String... command) throws Exception {
+    static void mount(String... command) throws Exception {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IllegalStateException(String.join(" ", command) + " failed (this test needs root, as CI has): "

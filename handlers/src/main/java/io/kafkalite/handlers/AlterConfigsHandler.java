@@ -16,8 +16,8 @@ import org.apache.kafka.common.requests.AlterConfigsResponse;
 import org.apache.kafka.common.requests.ApiError;
 
 /**
- * AlterConfigs, v0-v2 (the older, non-incremental API): a topic's overrides are replaced by exactly the
- * configs given. Errors as IncrementalAlterConfigs; broker configs are static here (INVALID_REQUEST).
+ * AlterConfigs, v0-v2 (the older, non-incremental API): a topic's overrides, or a broker resource's dynamic
+ * configs ({@link DynamicBrokerConfig}), are replaced by exactly the configs given. Errors as IncrementalAlterConfigs.
  * ALTER_CONFIGS on the topic or group, on the cluster for broker resources, else
  * TOPIC_/GROUP_/CLUSTER_AUTHORIZATION_FAILED, as Kafka.
  */
@@ -25,8 +25,8 @@ public final class AlterConfigsHandler implements Handler.Immediate<AlterConfigs
     private final TopicConfigChanger changer;
     private final Authorization authorization;
 
-    public AlterConfigsHandler(LogStore store, Authorization authorization) {
-        this.changer = new TopicConfigChanger(store);
+    public AlterConfigsHandler(LogStore store, DynamicBrokerConfig brokerConfig, Authorization authorization) {
+        this.changer = new TopicConfigChanger(store, brokerConfig);
         this.authorization = authorization;
     }
 
@@ -40,11 +40,18 @@ public final class AlterConfigsHandler implements Handler.Immediate<AlterConfigs
         AlterConfigsResponseData data = new AlterConfigsResponseData();
         for (AlterConfigsResource res : body.data().resources()) {
             Errors denied = authorization.configAccess(request, AclOperation.ALTER_CONFIGS, res.resourceType(), res.resourceName());
-            ApiError result = denied != Errors.NONE ? new ApiError(denied) : changer.change(res.resourceType(), res.resourceName(), topic -> {
-                Map<String, String> overrides = new LinkedHashMap<>();
-                res.configs().forEach(c -> overrides.put(c.name(), c.value()));
-                return overrides;
-            }, body.data().validateOnly());
+            Map<String, String> given = new LinkedHashMap<>();
+            res.configs().forEach(c -> given.put(c.name(), c.value()));
+            ApiError result;
+            if (denied != Errors.NONE) {
+                result = new ApiError(denied);
+            } else if (TopicConfigChanger.isBroker(res.resourceType())) {
+                result = changer.changeBroker(res.resourceName(), res.configs().stream().map(c -> c.name()).toList(),
+                        TopicConfigChanger.nullValued(res.configs(), c -> c.name(), c -> c.value() == null), current -> given,
+                        body.data().validateOnly());
+            } else {
+                result = changer.change(res.resourceType(), res.resourceName(), topic -> given, body.data().validateOnly());
+            }
             data.responses().add(new AlterConfigsResourceResponse().setResourceType(res.resourceType()).setResourceName(res.resourceName())
                     .setErrorCode(result.error().code()).setErrorMessage(result.message()));
         }

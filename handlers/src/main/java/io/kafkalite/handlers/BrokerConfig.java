@@ -63,7 +63,7 @@ public final class BrokerConfig {
             .define("controller.quorum.bootstrap.servers", Type.LIST, "", LOW, "Accepted for compatibility (no KRaft quorum).")
             .define("cluster.id", Type.STRING, null, LOW, "The id a new data directory gets (kafka-storage format --cluster-id, "
                     + "the images' CLUSTER_ID); a directory keeps the id it has.")
-            .define(LOG_DIRS, Type.LIST, null, HIGH, "Where the data lives (the first directory is used).")
+            .define(LOG_DIRS, Type.LIST, null, HIGH, "Where the data lives: partitions are spread over the directories; the first also holds the metadata.")
             .define(LOG_DIR, Type.STRING, "./data", HIGH, "Used when log.dirs is not set.")
             .define(NUM_PARTITIONS, Type.INT, 1, atLeast(1), HIGH, "Default partition count of new topics.")
             .define(DEFAULT_REPLICATION_FACTOR, Type.SHORT, (short) 1, atLeast(1), HIGH, "Default replication factor.")
@@ -140,14 +140,23 @@ public final class BrokerConfig {
 
     /** @throws ConfigException for a known key with an invalid value */
     public BrokerConfig(Map<String, String> props) {
+        this(props, true);
+    }
+
+    private BrokerConfig(Map<String, String> props, boolean logUnknown) {
         this.originals = Collections.unmodifiableMap(new LinkedHashMap<>(props));
         this.values = DEFINITION.parse(originals);
         for (String key : originals.keySet()) {
-            if (!isKnown(key)) {
+            if (logUnknown && !isKnown(key)) {
                 log.warn("Ignoring unknown broker config '{}'", key);
             }
         }
         LogConfig.brokerDefaults(originals); // validates the topic-config defaults now, not at first use
+    }
+
+    /** As the constructor, without the warnings for unknown keys (for the effective config after a dynamic change). */
+    static BrokerConfig quiet(Map<String, String> props) {
+        return new BrokerConfig(props, false);
     }
 
     /**
@@ -199,16 +208,16 @@ public final class BrokerConfig {
         return advertised == null ? listeners() : advertised;
     }
 
+    /** The directories of {@code log.dirs}, or {@code log.dir} when it is not set. */
     @SuppressWarnings("unchecked")
-    public String logDir() {
+    public List<String> logDirs() {
         List<String> dirs = (List<String>) values.get(LOG_DIRS);
-        if (dirs != null && !dirs.isEmpty()) {
-            if (dirs.size() > 1) {
-                log.warn("log.dirs lists {} directories; only the first, {}, is used", dirs.size(), dirs.get(0));
-            }
-            return dirs.get(0);
-        }
-        return (String) values.get(LOG_DIR);
+        return dirs != null && !dirs.isEmpty() ? dirs : List.of((String) values.get(LOG_DIR));
+    }
+
+    /** The first log directory, which holds the metadata. */
+    public String logDir() {
+        return logDirs().get(0);
     }
 
     public int numPartitions() {
@@ -260,7 +269,7 @@ public final class BrokerConfig {
         return parsePerIpOverrides(MAX_CONNECTIONS_PER_IP_OVERRIDES, (String) values.get(MAX_CONNECTIONS_PER_IP_OVERRIDES));
     }
 
-    private static Map<String, Integer> parsePerIpOverrides(String name, String value) {
+    static Map<String, Integer> parsePerIpOverrides(String name, String value) {
         Map<String, Integer> overrides = new LinkedHashMap<>();
         if (value == null || value.isBlank()) {
             return overrides;

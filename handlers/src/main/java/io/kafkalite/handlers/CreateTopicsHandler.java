@@ -55,10 +55,10 @@ public final class CreateTopicsHandler implements Handler.Immediate<CreateTopics
     private final ConfigDescriber describer;
     private final Authorization authorization;
 
-    public CreateTopicsHandler(LogStore store, ClusterInfo cluster, BrokerConfig config, Authorization authorization) {
+    public CreateTopicsHandler(LogStore store, ClusterInfo cluster, DynamicBrokerConfig config, Authorization authorization) {
         this.store = store;
         this.cluster = cluster;
-        this.creator = new TopicCreator(store, config);
+        this.creator = new TopicCreator(store, config.current()); // num.partitions and the replication factor are static
         this.describer = new ConfigDescriber(config);
         this.authorization = authorization;
     }

@@ -23,8 +23,9 @@ import org.apache.kafka.common.requests.DescribeConfigsResponse;
  * <ul>
  * <li>TOPIC: every topic config with its effective value, source and default (Connect checks
  *     {@code cleanup.policy} of its topics this way); UNKNOWN_TOPIC_OR_PARTITION for unknown topics.</li>
- * <li>BROKER ("" or this node's id): every broker config we know, with value and source. Another
- *     broker id gives INVALID_REQUEST.</li>
+ * <li>BROKER: for this node's id every broker config we know, with value and source (dynamic ones from
+ *     {@link DynamicBrokerConfig}); for "" only the cluster-wide dynamic defaults, as Kafka. Another broker
+ *     id gives INVALID_REQUEST.</li>
  * <li>Synonyms with {@code include_synonyms}, documentation and config types (v3+).</li>
  * <li>BROKER_LOGGER (this node's id): every logger and its level ({@link BrokerLoggerConfigs}); INVALID_REQUEST for
  *     another id.</li>
@@ -40,7 +41,7 @@ public final class DescribeConfigsHandler implements Handler.Immediate<DescribeC
     private final BrokerLoggerConfigs loggers;
     private final Authorization authorization;
 
-    public DescribeConfigsHandler(LogStore store, ClusterInfo cluster, BrokerConfig config, Authorization authorization) {
+    public DescribeConfigsHandler(LogStore store, ClusterInfo cluster, DynamicBrokerConfig config, Authorization authorization) {
         this.store = store;
         this.cluster = cluster;
         this.describer = new ConfigDescriber(config);
@@ -73,10 +74,15 @@ public final class DescribeConfigsHandler implements Handler.Immediate<DescribeC
                     configs = describer.topic(topic, synonyms, docs);
                 }
             } else if (type == ConfigResource.Type.BROKER) {
-                if (res.resourceName().isEmpty() || res.resourceName().equals(String.valueOf(cluster.nodeId()))) {
+                if (res.resourceName().isEmpty()) {
+                    configs = describer.clusterDefaults(synonyms, docs);
+                } else if (!res.resourceName().matches("-?\\d{1,10}")) {
+                    result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("Broker id must be an integer, but it is: " + res.resourceName());
+                } else if (res.resourceName().equals(String.valueOf(cluster.nodeId()))) {
                     configs = describer.broker(synonyms, docs);
                 } else {
-                    result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("Unknown broker " + res.resourceName());
+                    result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("Unexpected broker id, expected " + cluster.nodeId()
+                            + " or empty string, but received " + res.resourceName());
                 }
             } else if (type == ConfigResource.Type.BROKER_LOGGER) {
                 try {

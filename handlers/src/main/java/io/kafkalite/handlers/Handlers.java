@@ -81,10 +81,12 @@ public final class Handlers {
      * @param requestHandlers the request-handler pool ({@code num.io.threads}) that runs the handlers, so the
      *                        network threads never wait on the disk; reads of parked fetches run there too
      * @param authorization   the authorizer ({@code authorizer.class.name}), or {@link Authorization#NONE}
+     * @param dynamicConfig   the broker's config as changed at run time (DescribeConfigs, Alter*Configs of BROKER)
      */
     public static HandlerRegistry create(LogStore store, ClusterInfo cluster, BrokerConfig config, GroupCoordinator groups,
                                          TransactionCoordinator transactions, Map<ListenerName, SaslMechanisms> saslMechanisms,
-                                         ScramCredentialStore scramCredentials, Executor requestHandlers, Authorization authorization) {
+                                         ScramCredentialStore scramCredentials, Executor requestHandlers, Authorization authorization,
+                                         DynamicBrokerConfig dynamicConfig) {
         HandlerRegistry registry = new HandlerRegistry(requestHandlers);
         return registry
                 .register(new ApiVersionsHandler(registry))
@@ -92,15 +94,15 @@ public final class Handlers {
                 .register(new ProduceHandler(store, transactions, requestHandlers, authorization))
                 .register(new FetchHandler(store, requestHandlers, authorization))
                 .register(new ListOffsetsHandler(store, authorization))
-                .register(new CreateTopicsHandler(store, cluster, config, authorization))
+                .register(new CreateTopicsHandler(store, cluster, dynamicConfig, authorization))
                 .register(new CreatePartitionsHandler(store, cluster, authorization))
                 .register(new DeleteTopicsHandler(store, config, groups, authorization))
                 .register(new DescribeClusterHandler(cluster, authorization))
-                .register(new DescribeConfigsHandler(store, cluster, config, authorization))
+                .register(new DescribeConfigsHandler(store, cluster, dynamicConfig, authorization))
                 .register(new InitProducerIdHandler(store, transactions, authorization))
                 .register(new DeleteRecordsHandler(store, authorization))
-                .register(new IncrementalAlterConfigsHandler(store, cluster, authorization))
-                .register(new AlterConfigsHandler(store, authorization))
+                .register(new IncrementalAlterConfigsHandler(store, dynamicConfig, authorization))
+                .register(new AlterConfigsHandler(store, dynamicConfig, authorization))
                 .register(new FindCoordinatorHandler(cluster, authorization))
                 .register(new JoinGroupHandler(groups, authorization))
                 .register(new SyncGroupHandler(groups, authorization))
@@ -130,6 +132,7 @@ public final class Handlers {
                 .register(new AlterUserScramCredentialsHandler(scramCredentials, authorization))
                 .register(new DescribeUserScramCredentialsHandler(scramCredentials, authorization))
                 .register(new DescribeClientQuotasHandler(authorization))
+                .register(new DescribeLogDirsHandler(store, authorization))
                 .register(new OffsetForLeaderEpochHandler(store, authorization))
                 .register(new DescribeTopicPartitionsHandler(store, cluster, config, authorization))
                 .register(new ElectLeadersHandler(store, authorization))

@@ -172,10 +172,12 @@ public final class MetadataHandler implements Handler.Immediate<MetadataRequest>
                 .setTopicAuthorizedOperations(includeOps ? authorization.operations(request, ResourceType.TOPIC, t.name()) : AuthorizedOperations.OMITTED);
         List<Integer> replicas = List.of(cluster.nodeId());
         for (int p = 0; p < t.partitions(); p++) {
+            io.kafkalite.logstore.PartitionLog partition = store.partition(new org.apache.kafka.common.TopicPartition(t.name(), p));
             topic.partitions().add(new MetadataResponsePartition()
                     .setPartitionIndex(p).setErrorCode(Errors.NONE.code())
                     .setLeaderId(cluster.nodeId()).setLeaderEpoch(io.kafkalite.logstore.PartitionLog.LEADER_EPOCH)
-                    .setReplicaNodes(replicas).setIsrNodes(replicas).setOfflineReplicas(List.of()));
+                    .setReplicaNodes(replicas).setIsrNodes(replicas)
+                    .setOfflineReplicas(partition != null && partition.isOffline() ? replicas : List.of())); // its log directory failed
         }
         return topic;
     }

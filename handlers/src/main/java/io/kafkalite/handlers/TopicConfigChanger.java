@@ -3,8 +3,12 @@ package io.kafkalite.handlers;
 import io.kafkalite.logstore.LogConfig;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.Topic;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidRequestException;
@@ -19,20 +23,55 @@ final class TopicConfigChanger {
     private static final Logger log = LoggerFactory.getLogger(TopicConfigChanger.class);
 
     private final LogStore store;
+    private final DynamicBrokerConfig brokerConfig;
 
-    TopicConfigChanger(LogStore store) {
+    TopicConfigChanger(LogStore store, DynamicBrokerConfig brokerConfig) {
         this.store = store;
+        this.brokerConfig = brokerConfig;
     }
 
     /**
-     * Changes one resource's configs: {@code newOverrides} computes the topic's next overrides from the topic.
-     * Broker configs are static here (INVALID_REQUEST); unknown topics give UNKNOWN_TOPIC_OR_PARTITION.
+     * Changes a BROKER resource's dynamic configs (see {@link DynamicBrokerConfig}) after Kafka's first checks:
+     * no config named twice, no null value outside a DELETE (INVALID_REQUEST).
+     * @param names     the config names in the request, in order
+     * @param nullNames those given a null value where one is needed
+     */
+    ApiError changeBroker(String name, List<String> names, List<String> nullNames, UnaryOperator<Map<String, String>> next,
+                          boolean validateOnly) {
+        if (new HashSet<>(names).size() != names.size()) {
+            return new ApiError(Errors.INVALID_REQUEST, "Error due to duplicate config keys");
+        }
+        if (!nullNames.isEmpty()) {
+            return new ApiError(Errors.INVALID_REQUEST, "Null value not supported for : " + String.join(", ", nullNames));
+        }
+        return brokerConfig.alter(name, next, validateOnly);
+    }
+
+    /** Whether a resource of this type is a broker's (its configs go to {@link #changeBroker}). */
+    static boolean isBroker(byte resourceType) {
+        return ConfigResource.Type.forId(resourceType) == ConfigResource.Type.BROKER;
+    }
+
+    /** Helper for {@link #changeBroker}: the names of {@code configs} whose value is null (and must not be). */
+    static <T> List<String> nullValued(Iterable<T> configs, Function<T, String> name, java.util.function.Predicate<T> missingValue) {
+        List<String> found = new ArrayList<>();
+        configs.forEach(c -> {
+            if (missingValue.test(c)) {
+                found.add(name.apply(c));
+            }
+        });
+        return found;
+    }
+
+    /**
+     * Changes one topic's configs: {@code newOverrides} computes the topic's next overrides from the topic.
+     * Unknown topics give UNKNOWN_TOPIC_OR_PARTITION; other resource types (but BROKER) INVALID_REQUEST.
      */
     ApiError change(byte resourceType, String name, Function<Topic, Map<String, String>> newOverrides, boolean validateOnly) {
         try {
             ConfigResource.Type type = ConfigResource.Type.forId(resourceType);
             if (type != ConfigResource.Type.TOPIC) {
-                throw new InvalidRequestException("Only topic configs can be changed; " + type + " configs are static on this broker");
+                throw new InvalidRequestException("Only topic and broker configs can be changed; " + type + " configs are not supported");
             }
             Topic topic = store.topic(name);
             if (topic == null) {

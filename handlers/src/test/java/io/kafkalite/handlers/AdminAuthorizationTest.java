@@ -49,7 +49,7 @@ class AdminAuthorizationTest {
 
     final LogStore store = LogStore.inMemory(Map.of());
     final ClusterInfo cluster = new ClusterInfo(1, "cluster", "localhost", 9092);
-    final BrokerConfig config = new BrokerConfig(Map.of("num.partitions", "3"));
+    final DynamicBrokerConfig config = DynamicBrokerConfig.load(new BrokerConfig(Map.of("num.partitions", "3")), store.durableMap("broker_configs"));
     final FakeAuthorizer authorizer = new FakeAuthorizer();
     final Authorization authorization = new Authorization(authorizer);
 
@@ -107,7 +107,7 @@ class AdminAuthorizationTest {
                 Handlers.topicsView(store));
         DeleteTopicsRequestData data = new DeleteTopicsRequestData().setTopics(List.of(new DeleteTopicState().setName("mine").setTopicId(Uuid.ZERO_UUID),
                 new DeleteTopicState().setName("ghost").setTopicId(Uuid.ZERO_UUID), new DeleteTopicState().setName(null).setTopicId(hidden)));
-        DeleteTopicsResponse response = answer(new DeleteTopicsHandler(store, config, groups, authorization),
+        DeleteTopicsResponse response = answer(new DeleteTopicsHandler(store, config.current(), groups, authorization),
                 request(ApiKeys.DELETE_TOPICS, data, (short) 6), ALICE);
         groups.close();
         assertEquals(Errors.NONE.code(), response.data().responses().find("mine").errorCode());
@@ -139,7 +139,7 @@ class AdminAuthorizationTest {
         set.add(new AlterableConfig().setName("retention.ms").setValue("1000").setConfigOperation((byte) 0));
         IncrementalAlterConfigsRequestData alter = new IncrementalAlterConfigsRequestData();
         alter.resources().add(new AlterConfigsResource().setResourceType(ConfigResource.Type.TOPIC.id()).setResourceName("t").setConfigs(set));
-        IncrementalAlterConfigsHandler alterHandler = new IncrementalAlterConfigsHandler(store, cluster, authorization);
+        IncrementalAlterConfigsHandler alterHandler = new IncrementalAlterConfigsHandler(store, config, authorization);
         IncrementalAlterConfigsResponse refused = answer(alterHandler, request(ApiKeys.INCREMENTAL_ALTER_CONFIGS, alter, (short) 1), ALICE);
         assertEquals(Errors.TOPIC_AUTHORIZATION_FAILED.code(), refused.data().responses().get(0).errorCode(), "DESCRIBE_CONFIGS does not allow altering");
         assertEquals(Map.of(), store.topic("t").configs());
@@ -148,6 +148,20 @@ class AdminAuthorizationTest {
         IncrementalAlterConfigsResponse altered = answer(alterHandler, request(ApiKeys.INCREMENTAL_ALTER_CONFIGS, alter, (short) 1), ALICE);
         assertEquals(Errors.NONE.code(), altered.data().responses().get(0).errorCode());
         assertEquals("1000", store.topic("t").configs().get("retention.ms"));
+
+        // broker configs: ALTER_CONFIGS on the cluster
+        AlterableConfigCollection brokerSet = new AlterableConfigCollection();
+        brokerSet.add(new AlterableConfig().setName("log.retention.ms").setValue("1000").setConfigOperation((byte) 0));
+        IncrementalAlterConfigsRequestData alterBroker = new IncrementalAlterConfigsRequestData();
+        alterBroker.resources().add(new AlterConfigsResource().setResourceType(ConfigResource.Type.BROKER.id()).setResourceName("")
+                .setConfigs(brokerSet));
+        IncrementalAlterConfigsResponse brokerRefused = answer(alterHandler, request(ApiKeys.INCREMENTAL_ALTER_CONFIGS, alterBroker, (short) 1), ALICE);
+        assertEquals(Errors.CLUSTER_AUTHORIZATION_FAILED.code(), brokerRefused.data().responses().get(0).errorCode());
+        assertEquals(Map.of(), config.clusterDefaults());
+        authorizer.allow(ALICE_NAME, AclOperation.ALTER_CONFIGS, ResourceType.CLUSTER, "kafka-cluster");
+        IncrementalAlterConfigsResponse brokerAltered = answer(alterHandler, request(ApiKeys.INCREMENTAL_ALTER_CONFIGS, alterBroker, (short) 1), ALICE);
+        assertEquals(Errors.NONE.code(), brokerAltered.data().responses().get(0).errorCode());
+        assertEquals(Map.of("log.retention.ms", "1000"), config.clusterDefaults());
     }
 
     @Test

@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CreateTopicsHandlerTest {
     final LogStore store = LogStore.inMemory(Map.of());
     final CreateTopicsHandler handler = new CreateTopicsHandler(store, new ClusterInfo(1, "cluster", "localhost", 9092),
-            new BrokerConfig(Map.of("num.partitions", "3")), Authorization.NONE);
+            DynamicBrokerConfig.load(new BrokerConfig(Map.of("num.partitions", "3")), store.durableMap("broker_configs")), Authorization.NONE);
 
     @AfterEach
     void close() {

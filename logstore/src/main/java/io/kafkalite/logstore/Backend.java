@@ -28,6 +28,17 @@ interface Backend extends AutoCloseable {
     /** A durable key/value table of that name (see {@link DurableMap}). */
     DurableMap durableMap(String name);
 
+    /** Called once every stored topic is open, before anything is served. */
+    default void opened() { }
+
+    /** A partition of a deleted topic is gone (placement counts what each directory holds). */
+    default void partitionDeleted(PartitionStorage storage) { }
+
+    /** The log directories, in {@code log.dirs} order (none when nothing is kept on disk). */
+    default List<LogDirHealth> logDirs() {
+        return List.of();
+    }
+
     @Override
     void close();
 }

@@ -599,4 +599,18 @@ final class FileStorage implements PartitionStorage {
             }
         }, fileDeleteDelayMs, TimeUnit.MILLISECONDS);
     }
+
+    @Override
+    public long sizeInBytes() {
+        long size = 0;
+        for (FileRecords seg : segments.values()) {
+            size += seg.sizeInBytes();
+        }
+        return size;
+    }
+
+    @Override
+    public LogDirHealth logDir() {
+        return health;
+    }
 }

@@ -244,6 +244,15 @@ final class LmdbStore implements AutoCloseable {
         }
     }
 
+    /** Deletes every row of one partition (index, producers, aborted transactions, state). */
+    void deletePartitionRows(Txn<ByteBuffer> txn, byte[] prefix) {
+        deletePrefix(txn, offsets, prefix);
+        deletePrefix(txn, times, prefix);
+        deletePrefix(txn, producers, prefix);
+        deletePrefix(txn, aborted, prefix);
+        delete(txn, partitions, prefix);
+    }
+
     /** Deletes keys P[suffix] with suffix < to. */
     void deleteBelow(Txn<ByteBuffer> txn, Dbi<ByteBuffer> db, byte[] prefix, long to) {
         writeKey.clear();

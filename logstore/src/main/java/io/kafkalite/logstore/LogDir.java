@@ -17,29 +17,42 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The files of a log directory besides segments and LMDB (layouts in {@link StoreLayout}): the
- * {@code .lock} that keeps a second broker out, each partition directory's {@code partition.metadata}
+ * One directory of {@code log.dirs}, open: its {@code .lock} (keeps a second broker out), its health,
+ * and its LMDB environment ({@code meta.lmdb/}, the index of the partitions it holds; in the first
+ * directory also the broker's metadata). Its static helpers handle the files of a log directory besides
+ * segments and LMDB (layouts in {@link StoreLayout}): each partition directory's {@code partition.metadata}
  * naming the topic id it belongs to, and {@code -delete} directories of deleted partitions.
  */
 final class LogDir implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LogDir.class);
     static final String LOCK_FILE = ".lock";
+    static final String LMDB_DIR = "meta.lmdb";
     static final String PARTITION_METADATA = "partition.metadata";
     static final String TRASH_SUFFIX = "-delete";
 
+    private final Path path;
     private final FileChannel lockChannel;
     private final FileLock lock;
+    private final LogDirHealth health;
+    private final LmdbStore store;
+    /** Partitions placed here; new partitions go to the directory with the fewest (under the backend's lock). */
+    int partitions;
 
-    private LogDir(FileChannel lockChannel, FileLock lock) {
+    private LogDir(Path path, FileChannel lockChannel, FileLock lock, LogDirHealth health, LmdbStore store) {
+        this.path = path;
         this.lockChannel = lockChannel;
         this.lock = lock;
+        this.health = health;
+        this.store = store;
     }
 
     /**
-     * Locks the directory for this process, as Kafka does, before anything in it is read or changed.
+     * Locks the directory for this process, as Kafka does, before anything in it is read or changed; then
+     * sweeps the trash and opens the LMDB environment.
+     * @param metadataDir the health of the first log directory, null when this is it
      * @throws KafkaException when another process holds it
      */
-    static LogDir lock(Path dir) throws IOException {
+    static LogDir open(Path dir, long lmdbMapSize, LogDirHealth metadataDir) throws IOException {
         Files.createDirectories(dir);
         FileChannel channel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock;
@@ -56,7 +69,27 @@ final class LogDir implements AutoCloseable {
             throw new KafkaException("Failed to acquire lock on file .lock in " + dir.toAbsolutePath().normalize()
                     + ". A Kafka instance in another process or thread is using this directory.");
         }
-        return new LogDir(channel, lock);
+        try {
+            sweepTrash(dir);
+            LogDirHealth health = new LogDirHealth(dir, metadataDir);
+            return new LogDir(dir, channel, lock, health, new LmdbStore(dir.resolve(LMDB_DIR), lmdbMapSize, health));
+        } catch (IOException | RuntimeException e) {
+            lock.release();
+            channel.close();
+            throw e;
+        }
+    }
+
+    Path path() {
+        return path;
+    }
+
+    LogDirHealth health() {
+        return health;
+    }
+
+    LmdbStore store() {
+        return store;
     }
 
     /** Deletes what deleted partitions left (a crash before their delayed delete). */
@@ -76,7 +109,7 @@ final class LogDir implements AutoCloseable {
      */
     static void claim(Path partitionDir, Uuid topicId) throws IOException {
         Path metadata = partitionDir.resolve(PARTITION_METADATA);
-        String expected = "version: 0\ntopic_id: " + topicId + "\n";
+        String expected = metadataText(topicId);
         if (Files.exists(metadata)) {
             String found = Files.readString(metadata, StandardCharsets.UTF_8);
             if (found.equals(expected)) {
@@ -119,9 +152,29 @@ final class LogDir implements AutoCloseable {
         }
     }
 
+    /** Reads partition.metadata: false when partitionDir belongs to another topic id (one without the file is claimable). */
+    static boolean belongsTo(Path partitionDir, Uuid topicId) throws IOException {
+        Path metadata = partitionDir.resolve(PARTITION_METADATA);
+        return !Files.exists(metadata) || Files.readString(metadata, StandardCharsets.UTF_8).equals(metadataText(topicId));
+    }
+
+    private static String metadataText(Uuid topicId) {
+        return "version: 0\ntopic_id: " + topicId + "\n";
+    }
+
+    /** Closes the LMDB environment (after its queued writes) and releases the lock; failures are logged. */
     @Override
-    public void close() throws IOException {
-        lock.release();
-        lockChannel.close();
+    public void close() {
+        try {
+            store.close();
+        } catch (RuntimeException e) {
+            log.warn("Closing the index of {} failed", path, e);
+        }
+        try {
+            lock.release();
+            lockChannel.close();
+        } catch (IOException e) {
+            log.warn("Releasing the lock of {} failed", path, e);
+        }
     }
 }

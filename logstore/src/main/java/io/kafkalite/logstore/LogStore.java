@@ -2,10 +2,12 @@ package io.kafkalite.logstore;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigException;
@@ -45,7 +48,8 @@ public final class LogStore implements AutoCloseable {
     private record TopicState(Topic topic, LogConfig config, PartitionLog[] partitions) { }
 
     private final Backend backend;
-    private final Map<String, String> brokerDefaults;
+    private volatile Map<String, String> brokerDefaults;
+    private volatile long producerIdExpirationMs;
     private final Map<String, TopicState> byName = new ConcurrentHashMap<>();
     private final Map<Uuid, TopicState> byId = new ConcurrentHashMap<>();
     private final List<Consumer<TopicPartition>> appendListeners = new CopyOnWriteArrayList<>();
@@ -59,6 +63,7 @@ public final class LogStore implements AutoCloseable {
         for (Topic t : backend.loadTopics()) {
             register(t);
         }
+        backend.opened();
         backend.sync(); // what recovery dropped from the index is gone before anything is served
         flusher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "log-flusher");
@@ -69,16 +74,23 @@ public final class LogStore implements AutoCloseable {
         long retentionCheckMs = Long.parseLong(brokerProps.getOrDefault("log.retention.check.interval.ms", "300000").trim());
         flusher.scheduleWithFixedDelay(this::enforceRetention, retentionCheckMs, retentionCheckMs, TimeUnit.MILLISECONDS);
         flusher.execute(this::reserveProducerIds); // as Kafka prefetches its block: the first producer does not wait for an fsync
-        long expirationMs = Long.parseLong(brokerProps.getOrDefault("producer.id.expiration.ms", "86400000").trim());
+        producerIdExpirationMs = producerIdExpirationMs(brokerProps);
         long expirationCheckMs = Long.parseLong(brokerProps.getOrDefault("producer.id.expiration.check.interval.ms", "600000").trim());
-        flusher.scheduleWithFixedDelay(() -> expireProducers(expirationMs), expirationCheckMs, expirationCheckMs, TimeUnit.MILLISECONDS);
+        flusher.scheduleWithFixedDelay(() -> expireProducers(producerIdExpirationMs), expirationCheckMs, expirationCheckMs, TimeUnit.MILLISECONDS);
     }
 
     /** Opens (or creates) the store in a log directory; recovers every partition found there. */
     public static LogStore open(Path logDir, Map<String, String> brokerProps) throws IOException {
-        Files.createDirectories(logDir);
+        return open(List.of(logDir), brokerProps);
+    }
+
+    /**
+     * Opens (or creates) the store in the directories of {@code log.dirs}: partitions are spread over them (see
+     * {@link FileBackend}), the first also holds the metadata. Recovers every partition found in them.
+     */
+    public static LogStore open(List<Path> logDirs, Map<String, String> brokerProps) throws IOException {
         long mapSize = Long.parseLong(brokerProps.getOrDefault(LMDB_MAP_SIZE_CONFIG, String.valueOf(DEFAULT_LMDB_MAP_SIZE)).trim());
-        FileBackend backend = new FileBackend(logDir, mapSize, newClusterId(brokerProps));
+        FileBackend backend = new FileBackend(logDirs, mapSize, newClusterId(brokerProps));
         try {
             LogStore store = new LogStore(backend, brokerProps);
             backend.reportCapacity(true);
@@ -185,6 +197,7 @@ public final class LogStore implements AutoCloseable {
         byId.remove(state.topic().id());
         backend.deleteTopic(state.topic());
         for (PartitionLog p : state.partitions()) {
+            backend.partitionDeleted(p.storage());
             p.delete();
             changed(p.topicPartition());
         }
@@ -226,6 +239,34 @@ public final class LogStore implements AutoCloseable {
         return brokerDefaults;
     }
 
+    /**
+     * Applies changed broker properties at run time (dynamic broker configs): the topic-config defaults
+     * ({@code log.retention.ms}, {@code message.max.bytes}, ...) of every topic without its own override, and
+     * {@code producer.id.expiration.ms}. The caller validated them.
+     */
+    public synchronized void updateBrokerDefaults(Map<String, String> brokerProps) {
+        Map<String, String> defaults = LogConfig.brokerDefaults(brokerProps);
+        producerIdExpirationMs = producerIdExpirationMs(brokerProps);
+        if (defaults.equals(brokerDefaults)) {
+            return;
+        }
+        brokerDefaults = defaults;
+        for (TopicState state : byName.values()) {
+            LogConfig config = new LogConfig(defaults, state.topic().configs());
+            for (PartitionLog p : state.partitions()) {
+                p.updateConfig(config);
+            }
+            TopicState next = new TopicState(state.topic(), config, state.partitions());
+            byName.put(state.topic().name(), next);
+            byId.put(state.topic().id(), next);
+        }
+        log.info("Topic config defaults from broker configs are now {}", defaults);
+    }
+
+    private static long producerIdExpirationMs(Map<String, String> brokerProps) {
+        return Long.parseLong(brokerProps.getOrDefault("producer.id.expiration.ms", "86400000").trim());
+    }
+
     public String clusterId() {
         return backend.clusterId();
     }
@@ -233,6 +274,39 @@ public final class LogStore implements AutoCloseable {
     /** A durable key/value table kept beside the logs (committed offsets live in one). Open each name once. */
     public DurableMap durableMap(String name) {
         return backend.durableMap(name);
+    }
+
+    /**
+     * Each log directory, in {@code log.dirs} order, with the partitions of it that {@code wanted} accepts
+     * (DescribeLogDirs). Empty when nothing is kept on disk.
+     */
+    public List<LogDirDescription> describeLogDirs(Predicate<TopicPartition> wanted) {
+        Map<LogDirHealth, List<PartitionLog>> byDir = new IdentityHashMap<>();
+        for (TopicState s : byName.values()) {
+            for (PartitionLog p : s.partitions()) {
+                if (wanted.test(p.topicPartition())) {
+                    byDir.computeIfAbsent(p.storage().logDir(), d -> new ArrayList<>()).add(p);
+                }
+            }
+        }
+        List<LogDirDescription> result = new ArrayList<>();
+        for (LogDirHealth dir : backend.logDirs()) {
+            if (dir.isOffline()) {
+                result.add(new LogDirDescription(dir.path(), true, -1, -1, List.of()));
+                continue;
+            }
+            long total = -1;
+            long usable = -1;
+            try {
+                FileStore volume = Files.getFileStore(dir.dir());
+                total = volume.getTotalSpace() < 0 ? Long.MAX_VALUE : volume.getTotalSpace(); // JDK-8162520, as Kafka
+                usable = volume.getUsableSpace() < 0 ? Long.MAX_VALUE : volume.getUsableSpace();
+            } catch (IOException e) {
+                log.warn("Could not read the size of the volume of {}: {}", dir.path(), e.toString());
+            }
+            result.add(new LogDirDescription(dir.path(), false, total, usable, byDir.getOrDefault(dir, List.of())));
+        }
+        return result;
     }
 
     // ---------------------------------------------------------------- data path

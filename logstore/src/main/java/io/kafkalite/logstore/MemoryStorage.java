@@ -20,6 +20,15 @@ final class MemoryStorage implements PartitionStorage {
     private final ConcurrentSkipListMap<Long, AbortedTxn> aborted = new ConcurrentSkipListMap<>();
 
     @Override
+    public long sizeInBytes() {
+        long size = 0;
+        for (MemoryRecords r : batches.values()) {
+            size += r.sizeInBytes();
+        }
+        return size;
+    }
+
+    @Override
     public long logStartOffset() {
         return logStartOffset;
     }

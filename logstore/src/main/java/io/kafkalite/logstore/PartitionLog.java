@@ -96,6 +96,17 @@ public final class PartitionLog {
         return storage.logStartOffset();
     }
 
+    /** Whether the partition's log directory is offline (after an I/O error): it then answers KAFKA_STORAGE_ERROR. */
+    public boolean isOffline() {
+        LogDirHealth dir = storage.logDir();
+        return dir != null && dir.isOffline();
+    }
+
+    /** Bytes of the partition's batches on disk (DescribeLogDirs). */
+    public long sizeInBytes() {
+        return storage.sizeInBytes();
+    }
+
     public long logEndOffset() {
         return storage.logEndOffset();
     }

@@ -82,4 +82,12 @@ interface PartitionStorage {
 
     /** Removes the partition's files (after {@code fileDeleteDelayMs}) and index entries. */
     void delete(long fileDeleteDelayMs) throws IOException;
+
+    /** Bytes of the partition's batches (of its segment files), as DescribeLogDirs reports it. */
+    long sizeInBytes();
+
+    /** The log directory holding the partition, null in memory. */
+    default LogDirHealth logDir() {
+        return null;
+    }
 }

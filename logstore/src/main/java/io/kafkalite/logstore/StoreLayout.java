@@ -10,13 +10,15 @@ import org.apache.kafka.common.Uuid;
  * Every on-disk layout of the store in one place.
  *
  * <pre>
- * Files:  {log.dir}/.lock                                         held by the running broker (LogDir)
+ * Files (in each directory of log.dirs; see FileBackend for which partition is in which):
+ *         {log.dir}/.lock                                         held by the running broker (LogDir)
  *         {log.dir}/{topic}-{partition}/{baseOffset:%020d}.log   record batches exactly as appended
  *         {log.dir}/{topic}-{partition}/partition.metadata        "version: 0\ntopic_id: {id}\n", as Kafka writes it
  *         {log.dir}/{topic}-{partition}.{uuid}-delete/            a deleted partition, removed after file.delete.delay.ms
  *         {log.dir}/meta.lmdb/                                    the LMDB environment below
  *
- * LMDB (all integers big-endian, so the default comparator sorts keys numerically):
+ * LMDB, one environment per directory, holding its partitions' rows; "topics", "producer.id.block" and the
+ * durable maps only in the first directory's (all integers big-endian, so the default comparator sorts keys numerically):
  *   partition prefix P = [16 topic id][4 partition]
  *   db "offsets"    key P[8 offset]            value [4 file position]        sparse: every index.interval.bytes
  *   db "times"      key P[8 maxTimestamp^MSB]  value [8 base offset of the batch that reached that max]
@@ -28,7 +30,8 @@ import org.apache.kafka.common.Uuid;
  *   db "partitions" key P                      value [8 recovery point][8 log start offset]
  *                                                                            recovery point: segments below it are fsynced
  *   db "topics"     key topic name (UTF-8)     value [16 id][4 partitions][4 n]{[2 len][key][4 len][value]}
- *   db "meta"       key name (UTF-8)           value: "cluster.id" UTF-8; "producer.id.block" [8 next free id]
+ *   db "meta"       key name (UTF-8)           value: "cluster.id" UTF-8 (every directory: they must agree);
+ *                                                     "producer.id.block" [8 next free id]
  * </pre>
  *
  * <p>On start the store re-reads each partition's segments from its recovery point (see FileStorage).

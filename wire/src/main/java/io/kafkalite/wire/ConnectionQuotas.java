@@ -21,12 +21,13 @@ import org.slf4j.LoggerFactory;
  * <li>{@code max.connections.per.ip} and {@code max.connections.per.ip.overrides}: a connection over
  *     its address's limit is closed at once (Kafka: TooManyConnectionsException, then close).</li>
  * </ul>
+ * The limits may change while the listener runs ({@link #update}); existing connections stay, as in Kafka.
  */
 @ChannelHandler.Sharable
 final class ConnectionQuotas extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ConnectionQuotas.class);
 
-    private final ConnectionLimits limits;
+    private volatile ConnectionLimits limits;
     private final Map<InetAddress, Integer> counts = new HashMap<>();
     private int total;
 
@@ -63,6 +64,17 @@ final class ConnectionQuotas extends ChannelInboundHandlerAdapter {
         }
         child.closeFuture().addListener(f -> closed(server, address));
         ctx.fireChannelRead(child);
+    }
+
+    /** New limits (dynamic broker configs): accepting resumes or stops at once by the new {@code max.connections}. */
+    synchronized void update(ConnectionLimits next, Channel server) {
+        limits = next;
+        boolean accept = total < next.maxConnections();
+        if (server.config().isAutoRead() != accept) {
+            server.config().setAutoRead(accept);
+            log.info("max.connections={} with {} connections open: {} new connections", next.maxConnections(), total,
+                    accept ? "accepting" : "not accepting");
+        }
     }
 
     private synchronized void closed(Channel server, InetAddress address) {

@@ -36,14 +36,16 @@ public final class KafkaServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final Channel serverChannel;
     private final ListenerName listener;
+    private final ConnectionQuotas quotas;
 
     /** Netty's default estimator counts a FileRegion as 0 bytes; count it at its size. */
     private static final MessageSizeEstimator.Handle DEFAULT_SIZES = DefaultMessageSizeEstimator.DEFAULT.newHandle();
     private static final MessageSizeEstimator REGIONS_BY_SIZE = () -> msg -> msg instanceof FileRegion region
             ? (int) Math.min(Integer.MAX_VALUE, region.count()) : DEFAULT_SIZES.size(msg);
 
-    private KafkaServer(EventLoopGroup boss, EventLoopGroup workers, Channel serverChannel, ListenerName listener) {
+    private KafkaServer(EventLoopGroup boss, EventLoopGroup workers, Channel serverChannel, ListenerName listener, ConnectionQuotas quotas) {
         this.listener = listener;
+        this.quotas = quotas;
         this.boss = boss;
         this.workers = workers;
         this.serverChannel = serverChannel;
@@ -61,6 +63,7 @@ public final class KafkaServer implements AutoCloseable {
                                     RequestDispatcher dispatcher) throws InterruptedException {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
+        ConnectionQuotas quotas = new ConnectionQuotas(limits);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(NioServerSocketChannel.class)
@@ -70,7 +73,7 @@ public final class KafkaServer implements AutoCloseable {
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(512 * 1024, 4 * 1024 * 1024))
                 .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, REGIONS_BY_SIZE)
-                .handler(new ConnectionQuotas(limits))
+                .handler(quotas)
                 // with max.connections set, accept one connection per loop so the limit stops accepting exactly at it
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new ServerChannelRecvByteBufAllocator()
                         .maxMessagesPerRead(limits.maxConnections() == Integer.MAX_VALUE ? 16 : 1))
@@ -97,12 +100,25 @@ public final class KafkaServer implements AutoCloseable {
                 throw new IllegalArgumentException("Listener " + spec.name().value() + ": cannot resolve host " + spec.host());
             }
             Channel channel = b.bind(address).sync().channel();
-            return new KafkaServer(boss, workers, channel, spec.name());
+            return new KafkaServer(boss, workers, channel, spec.name(), quotas);
         } catch (InterruptedException | RuntimeException e) {
             boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
         }
+    }
+
+    /**
+     * Applies changed {@code max.connections}, {@code max.connections.per.ip} and {@code .overrides} (dynamic broker
+     * configs) to new connections; the idle timeout and the authentication delay, static in Kafka, stay as started.
+     */
+    public void updateConnectionLimits(ConnectionLimits limits) {
+        serverChannel.eventLoop().execute(() -> {
+            if (limits.maxConnections() != Integer.MAX_VALUE) { // accept one per loop, so the limit stops accepting exactly at it
+                serverChannel.config().setRecvByteBufAllocator(new ServerChannelRecvByteBufAllocator().maxMessagesPerRead(1));
+            }
+            quotas.update(limits, serverChannel);
+        });
     }
 
     public ListenerName listener() {

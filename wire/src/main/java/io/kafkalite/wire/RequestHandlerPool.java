@@ -73,6 +73,26 @@ public final class RequestHandlerPool implements Executor, AutoCloseable {
         }
     }
 
+    /**
+     * Changes the thread count ({@code num.io.threads} changed at run time): new threads start as tasks come,
+     * surplus ones end when they finish their current task.
+     */
+    public synchronized void resize(int threads) {
+        if (threads > executor.getMaximumPoolSize()) {
+            executor.setMaximumPoolSize(threads);
+            executor.setCorePoolSize(threads);
+        } else {
+            executor.setCorePoolSize(threads);
+            executor.setMaximumPoolSize(threads);
+        }
+        log.info("Request-handler threads: {}", threads);
+    }
+
+    /** The thread count now. */
+    public int threads() {
+        return executor.getMaximumPoolSize();
+    }
+
     /** Stops taking tasks and waits up to 5 seconds for the running ones. */
     @Override
     public void close() {

@@ -45,6 +45,28 @@ class RequestHandlerPoolTest {
         }
     }
 
+    @Test
+    void resizedPoolRunsThatManyTasksAtOnce() throws Exception {
+        try (RequestHandlerPool pool = new RequestHandlerPool(2, 10)) {
+            // when: num.io.threads 2 -> 4
+            pool.resize(4);
+            // then: four tasks run at the same time
+            CountDownLatch allRunning = new CountDownLatch(4);
+            CountDownLatch release = new CountDownLatch(1);
+            for (int i = 0; i < 4; i++) {
+                pool.execute(() -> {
+                    allRunning.countDown();
+                    await(release);
+                });
+            }
+            assertTrue(allRunning.await(5, TimeUnit.SECONDS), "4 threads");
+            release.countDown();
+            // when: back to 1; then only one at a time once the surplus threads finished
+            pool.resize(1);
+            assertEquals(1, pool.threads());
+        }
+    }
+
     private static void await(CountDownLatch latch) {
         try {
             latch.await();
