@@ -1,11 +1,14 @@
 package io.kafkalite.broker;
 
+import io.kafkalite.handlers.LoggerLevels;
 import java.io.PrintStream;
 import java.time.LocalDate;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TimeZone;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.ILoggerFactory;
@@ -26,7 +29,8 @@ import org.slf4j.spi.SLF4JServiceProvider;
  * locale data behind its {@code SimpleDateFormat} (about 50 ms of every start). Lines go to standard error as
  * {@code 2026-11-30 06:17:51.400 [INFO] Broker - message}, the time in the JVM's time zone. Levels: the system
  * properties {@code org.slf4j.simpleLogger.defaultLogLevel} (info) and {@code org.slf4j.simpleLogger.log.<name>}
- * for a logger and the loggers below it ({@code io.netty} and {@code org.apache.kafka} default to warn).
+ * for a logger and the loggers below it ({@code io.netty} and {@code org.apache.kafka} default to warn). Levels
+ * change at run time through BROKER_LOGGER configs ({@code kafka-configs --entity-type broker-loggers}).
  */
 public final class ConsoleLogging implements SLF4JServiceProvider {
     static final String LEVEL_PREFIX = "org.slf4j.simpleLogger.log.";
@@ -83,11 +87,30 @@ public final class ConsoleLogging implements SLF4JServiceProvider {
         return "2.0.99";
     }
 
-    /** Loggers by name, each with the level of its nearest configured ancestor. */
-    private record Factory(Map<String, Level> levels, Level root, TimeZone zone, PrintStream out,
-                           Map<String, Logger> loggers) implements ILoggerFactory {
+    /**
+     * Loggers by name, each with the level of its nearest configured ancestor. Levels change at run time through
+     * {@link LoggerLevels} (BROKER_LOGGER configs): each change recomputes every logger's threshold, which loggers
+     * read without a lock.
+     */
+    static final class Factory implements ILoggerFactory, LoggerLevels {
+        private static final int OFF = Integer.MAX_VALUE;
+
+        /** Configured thresholds by logger name or prefix (OFF for off). */
+        private final Map<String, Integer> levels = new ConcurrentHashMap<>();
+        private final Map<String, ConsoleLogger> loggers = new ConcurrentHashMap<>();
+        private final TimeZone zone;
+        private final PrintStream out;
+        private volatile int root;
+
         Factory(Map<String, Level> levels, Level root, TimeZone zone, PrintStream out) {
-            this(levels, root, zone, out, new ConcurrentHashMap<>());
+            levels.forEach((name, level) -> this.levels.put(name, threshold(level)));
+            this.root = threshold(root);
+            this.zone = zone;
+            this.out = out;
+        }
+
+        private static int threshold(Level level) {
+            return level == null ? OFF : level.toInt();
         }
 
         @Override
@@ -95,22 +118,75 @@ public final class ConsoleLogging implements SLF4JServiceProvider {
             return loggers.computeIfAbsent(name, n -> new ConsoleLogger(n, threshold(n), this));
         }
 
-        /** The lowest level that is logged; Integer.MAX_VALUE for off. */
+        /** The lowest level that is logged; OFF for off. */
         private int threshold(String name) {
             for (String n = name; ; n = n.substring(0, n.lastIndexOf('.'))) {
-                if (levels.containsKey(n)) {
-                    Level l = levels.get(n);
-                    return l == null ? Integer.MAX_VALUE : l.toInt();
+                Integer level = levels.get(n);
+                if (level != null) {
+                    return level;
                 }
                 if (n.lastIndexOf('.') < 0) {
-                    return root == null ? Integer.MAX_VALUE : root.toInt();
+                    return root;
                 }
             }
+        }
+
+        @Override
+        public Map<String, String> levels() {
+            Map<String, String> all = new HashMap<>();
+            // each package above a logger too, so that tools that check names first can set a level on it
+            Set<String> named = new HashSet<>(levels.keySet());
+            named.addAll(loggers.keySet());
+            for (String logger : named) {
+                for (String n = logger; !all.containsKey(n); n = n.substring(0, n.lastIndexOf('.'))) {
+                    all.put(n, name(threshold(n)));
+                    if (n.lastIndexOf('.') < 0) {
+                        break;
+                    }
+                }
+            }
+            all.put(ROOT, name(root));
+            return all;
+        }
+
+        private static String name(int threshold) {
+            for (Level level : Level.values()) {
+                if (level.toInt() == threshold) {
+                    return level.name();
+                }
+            }
+            return "OFF";
+        }
+
+        @Override
+        public boolean exists(String name) {
+            if (name.equals(ROOT) || levels.containsKey(name) || loggers.containsKey(name)) {
+                return true;
+            }
+            String prefix = name + ".";
+            return loggers.keySet().stream().anyMatch(n -> n.startsWith(prefix)) || levels.keySet().stream().anyMatch(n -> n.startsWith(prefix));
+        }
+
+        @Override
+        public synchronized void set(String name, String level) {
+            int threshold = threshold(Level.valueOf(level));
+            if (name.equals(ROOT)) {
+                root = threshold;
+            } else {
+                levels.put(name, threshold);
+            }
+            loggers.values().forEach(l -> l.threshold = threshold(l.getName()));
+        }
+
+        @Override
+        public synchronized void unset(String name) {
+            levels.remove(name);
+            loggers.values().forEach(l -> l.threshold = threshold(l.getName()));
         }
     }
 
     private static final class ConsoleLogger extends LegacyAbstractLogger {
-        private final int threshold;
+        private volatile int threshold;
         private final String shortName;
         private final transient Factory factory;
 
@@ -154,10 +230,10 @@ public final class ConsoleLogging implements SLF4JServiceProvider {
         @Override
         protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] args, Throwable thrown) {
             StringBuilder line = new StringBuilder(128);
-            timestamp(line, System.currentTimeMillis(), factory.zone());
+            timestamp(line, System.currentTimeMillis(), factory.zone);
             line.append(" [").append(level).append("] ").append(shortName).append(" - ")
                     .append(MessageFormatter.basicArrayFormat(pattern, args));
-            PrintStream out = factory.out();
+            PrintStream out = factory.out;
             synchronized (out) {
                 out.println(line);
                 if (thrown != null) {

@@ -9,9 +9,11 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.text.SimpleDateFormat;
 import java.util.Date;
+import java.util.Map;
 import java.util.TimeZone;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
+import org.slf4j.event.Level;
 
 class ConsoleLoggingTest {
     @Test
@@ -66,5 +68,38 @@ class ConsoleLoggingTest {
         assertFalse(broker.isDebugEnabled());
         assertTrue(quiet.isErrorEnabled());
         assertFalse(quiet.isWarnEnabled());
+    }
+
+    @Test
+    void levelsChangeAtRunTime() {
+        // given
+        ConsoleLogging.Factory factory = new ConsoleLogging.Factory(Map.of("io.netty", Level.WARN), Level.INFO, TimeZone.getDefault(), System.err);
+        Logger store = factory.getLogger("io.kafkalite.logstore.LogStore");
+        Logger netty = factory.getLogger("io.netty.Channel");
+        assertFalse(store.isDebugEnabled());
+        assertEquals(Map.of("root", "INFO", "io", "INFO", "io.netty", "WARN", "io.netty.Channel", "WARN", "io.kafkalite", "INFO",
+                "io.kafkalite.logstore", "INFO", "io.kafkalite.logstore.LogStore", "INFO"), factory.levels());
+
+        // when: a prefix gets DEBUG, root ERROR
+        factory.set("io.kafkalite", "DEBUG");
+        factory.set("root", "ERROR");
+
+        // then: loggers below the prefix follow, others keep their nearest ancestor's level
+        assertTrue(store.isDebugEnabled());
+        assertFalse(store.isTraceEnabled());
+        assertTrue(netty.isWarnEnabled());
+        assertFalse(factory.getLogger("other.Thing").isWarnEnabled());
+        assertEquals("DEBUG", factory.levels().get("io.kafkalite.logstore.LogStore"));
+        assertEquals("ERROR", factory.levels().get("root"));
+        assertTrue(factory.exists("io.kafkalite"));
+        assertTrue(factory.exists("io.kafkalite.logstore"));
+        assertFalse(factory.exists("io.kafkalit"));
+
+        // when: the prefix's level is removed
+        factory.unset("io.kafkalite");
+
+        // then: root's level again
+        assertFalse(store.isWarnEnabled());
+        assertTrue(store.isErrorEnabled());
     }
 }

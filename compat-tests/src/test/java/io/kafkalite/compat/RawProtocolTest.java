@@ -80,6 +80,12 @@ class RawProtocolTest {
             assertEquals(3, r.data().apiKeys().find(ApiKeys.PRODUCE.id).minVersion());
             assertEquals(13, r.data().apiKeys().find(ApiKeys.PRODUCE.id).maxVersion());
             assertEquals(18, r.data().apiKeys().find(ApiKeys.FETCH.id).maxVersion());
+            // the admin APIs one broker answers, every version Kafka 4.4 serves
+            for (ApiKeys api : List.of(ApiKeys.OFFSET_FOR_LEADER_EPOCH, ApiKeys.DESCRIBE_TOPIC_PARTITIONS, ApiKeys.ELECT_LEADERS,
+                    ApiKeys.ALTER_PARTITION_REASSIGNMENTS, ApiKeys.LIST_PARTITION_REASSIGNMENTS)) {
+                assertEquals(api.oldestVersion(), r.data().apiKeys().find(api.id).minVersion(), api.name());
+                assertEquals(api.latestVersion(), r.data().apiKeys().find(api.id).maxVersion(), api.name());
+            }
             assertTrue(r.data().supportedFeatures().isEmpty(), "below v4 a feature with minimum 0 breaks 3.0-3.8 clients");
             assertEquals(2, r.data().finalizedFeatures().find("transaction.version").maxVersionLevel());
             ApiVersionsResponse v4 = client.call(new ApiVersionsRequest(new ApiVersionsRequestData()

@@ -46,6 +46,7 @@ public final class BrokerConfig {
     public static final String MAX_CONNECTIONS_PER_IP_OVERRIDES = "max.connections.per.ip.overrides";
     public static final String FAILED_AUTHENTICATION_DELAY_MS = "connection.failed.authentication.delay.ms";
     public static final String MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS = "max.incremental.fetch.session.cache.slots";
+    public static final String MAX_REQUEST_PARTITION_SIZE_LIMIT = "max.request.partition.size.limit";
 
     private static final ConfigDef.Validator PER_IP_OVERRIDES = (name, value) -> parsePerIpOverrides(name, (String) value);
 
@@ -115,6 +116,8 @@ public final class BrokerConfig {
             .define("allow.everyone.if.no.acl.found", Type.BOOLEAN, false, LOW, "Allow a resource that has no ACL at all.")
             .define(FAILED_AUTHENTICATION_DELAY_MS, Type.INT, 100, atLeast(0), LOW, "How long a failed authentication's answer and "
                     + "close are held back, to slow down password guessing.")
+            .define(MAX_REQUEST_PARTITION_SIZE_LIMIT, Type.INT, 2000, atLeast(1), MEDIUM, "The maximum number of partitions "
+                    + "served in one request (DescribeTopicPartitions pages beyond it).")
             .define("security.inter.broker.protocol", Type.STRING, "PLAINTEXT", LOW, "Accepted for compatibility (one broker).")
             .define("sasl.mechanism.inter.broker.protocol", Type.STRING, "GSSAPI", LOW, "Accepted for compatibility (one broker).")
             .define("quota.window.num", Type.INT, 11, atLeast(1), LOW, "Samples a client quota's rate is measured over.")
@@ -291,5 +294,9 @@ public final class BrokerConfig {
             }
         }
         return overrides;
+    }
+
+    public int maxRequestPartitionSizeLimit() {
+        return (Integer) values.get(MAX_REQUEST_PARTITION_SIZE_LIMIT);
     }
 }

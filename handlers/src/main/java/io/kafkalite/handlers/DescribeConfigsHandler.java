@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.message.DescribeConfigsRequestData.DescribeConfigsResource;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResourceResult;
@@ -26,7 +27,9 @@ import org.apache.kafka.common.requests.DescribeConfigsResponse;
  *     {@link DynamicBrokerConfig}); for "" only the cluster-wide dynamic defaults, as Kafka. Another broker
  *     id gives INVALID_REQUEST.</li>
  * <li>Synonyms with {@code include_synonyms}, documentation and config types (v3+).</li>
- * <li>Other resource types (BROKER_LOGGER, GROUP, CLIENT_METRICS): INVALID_REQUEST, not supported yet.</li>
+ * <li>BROKER_LOGGER (this node's id): every logger and its level ({@link BrokerLoggerConfigs}); INVALID_REQUEST for
+ *     another id.</li>
+ * <li>Other resource types (GROUP, CLIENT_METRICS): INVALID_REQUEST, not supported yet.</li>
  * <li>DESCRIBE_CONFIGS on the topic or group, on the cluster for broker resources, else
  *     TOPIC_/GROUP_/CLUSTER_AUTHORIZATION_FAILED with no configs, as Kafka.</li>
  * </ul>
@@ -35,12 +38,14 @@ public final class DescribeConfigsHandler implements Handler.Immediate<DescribeC
     private final LogStore store;
     private final ClusterInfo cluster;
     private final ConfigDescriber describer;
+    private final BrokerLoggerConfigs loggers;
     private final Authorization authorization;
 
     public DescribeConfigsHandler(LogStore store, ClusterInfo cluster, DynamicBrokerConfig config, Authorization authorization) {
         this.store = store;
         this.cluster = cluster;
         this.describer = new ConfigDescriber(config);
+        this.loggers = new BrokerLoggerConfigs(cluster.nodeId());
         this.authorization = authorization;
     }
 
@@ -78,6 +83,12 @@ public final class DescribeConfigsHandler implements Handler.Immediate<DescribeC
                 } else {
                     result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("Unexpected broker id, expected " + cluster.nodeId()
                             + " or empty string, but received " + res.resourceName());
+                }
+            } else if (type == ConfigResource.Type.BROKER_LOGGER) {
+                try {
+                    configs = loggers.describe(res.resourceName());
+                } catch (ApiException e) {
+                    result.setErrorCode(Errors.forException(e).code()).setErrorMessage(e.getMessage());
                 }
             } else {
                 result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("Resource type " + type + " is not supported");

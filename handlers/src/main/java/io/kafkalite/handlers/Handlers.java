@@ -138,7 +138,12 @@ public final class Handlers {
                 .register(new DescribeUserScramCredentialsHandler(scramCredentials, authorization))
                 .register(new DescribeClientQuotasHandler(quotas.store(), authorization))
                 .register(new AlterClientQuotasHandler(quotas.store(), authorization))
-                .register(new DescribeLogDirsHandler(store, authorization));
+                .register(new DescribeLogDirsHandler(store, authorization))
+                .register(new OffsetForLeaderEpochHandler(store, authorization))
+                .register(new DescribeTopicPartitionsHandler(store, cluster, config, authorization))
+                .register(new ElectLeadersHandler(store, authorization))
+                .register(new AlterPartitionReassignmentsHandler(store, cluster, authorization))
+                .register(new ListPartitionReassignmentsHandler(authorization));
 
     }
 }

@@ -12,6 +12,8 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterConfigsResource;
@@ -37,6 +39,7 @@ import org.apache.kafka.common.requests.IncrementalAlterConfigsResponse;
  *     allows, persisted and applied at once where this broker can ({@link DynamicBrokerConfig}). As Kafka:
  *     INVALID_REQUEST "Cannot update these configs dynamically: [...]" for static ones, INVALID_REQUEST for
  *     invalid values too (KAFKA-13609), INVALID_CONFIG for APPEND/SUBTRACT on non-list configs.</li>
+ * <li>BROKER_LOGGER (this node's id): SET or DELETE a logger's level at run time ({@link BrokerLoggerConfigs}).</li>
  * <li>ALTER_CONFIGS on the topic or group, on the cluster for broker resources, else
  *     TOPIC_/GROUP_/CLUSTER_AUTHORIZATION_FAILED, as Kafka.</li>
  * </ul>
@@ -44,10 +47,12 @@ import org.apache.kafka.common.requests.IncrementalAlterConfigsResponse;
 public final class IncrementalAlterConfigsHandler implements Handler.Immediate<IncrementalAlterConfigsRequest> {
     private final LogStore store;
     private final TopicConfigChanger changer;
+    private final BrokerLoggerConfigs loggers;
     private final Authorization authorization;
 
     public IncrementalAlterConfigsHandler(LogStore store, DynamicBrokerConfig brokerConfig, Authorization authorization) {
         this.store = store;
+        this.loggers = new BrokerLoggerConfigs(brokerConfig.current().nodeId());
         this.changer = new TopicConfigChanger(store, brokerConfig);
         this.authorization = authorization;
     }
@@ -65,6 +70,8 @@ public final class IncrementalAlterConfigsHandler implements Handler.Immediate<I
             ApiError result;
             if (denied != Errors.NONE) {
                 result = new ApiError(denied);
+            } else if (res.resourceType() == ConfigResource.Type.BROKER_LOGGER.id()) {
+                result = alterLoggers(res, body.data().validateOnly());
             } else if (TopicConfigChanger.isBroker(res.resourceType())) {
                 result = changer.changeBroker(res.resourceName(), res.configs().stream().map(AlterableConfig::name).toList(),
                         TopicConfigChanger.nullValued(res.configs(), AlterableConfig::name,
@@ -78,6 +85,15 @@ public final class IncrementalAlterConfigsHandler implements Handler.Immediate<I
                     .setErrorCode(result.error().code()).setErrorMessage(result.message()));
         }
         return new IncrementalAlterConfigsResponse(data);
+    }
+
+    private ApiError alterLoggers(AlterConfigsResource res, boolean validateOnly) {
+        try {
+            loggers.alter(res, validateOnly);
+            return ApiError.NONE;
+        } catch (ApiException e) {
+            return ApiError.fromThrowable(e);
+        }
     }
 
     private Map<String, String> changed(Topic topic, Iterable<AlterableConfig> ops) {
