@@ -582,13 +582,22 @@ final class ClassicGroupCoordinator {
 
     /**
      * Takes over a Stable group made from a consumer group (a downgrade): its record is stored, as Kafka
-     * writes it, and it rebalances so the members agree on a classic assignment.
+     * writes it, and, when a member left, it rebalances so the members agree on a classic assignment.
+     * @return the record's write
      */
-    void adopt(ClassicGroup group) {
+    CompletableFuture<Void> adopt(ClassicGroup group, boolean rebalance) {
         groups.put(group.groupId, group);
         group.members.values().forEach(m -> scheduleSession(group, m));
-        persistInBackground(group);
-        prepareRebalance(group);
+        CompletableFuture<Void> written = persist(group);
+        written.whenComplete((v, e) -> {
+            if (e != null) {
+                log.error("Storing the metadata of group {} failed", group.groupId, e);
+            }
+        });
+        if (rebalance) {
+            prepareRebalance(group);
+        }
+        return written;
     }
 
     // ---------------------------------------------------------------- helpers

@@ -38,12 +38,15 @@ final class ConsumerGroupClassicMembers {
     private final GroupConfig config;
     private final TopicsView topics;
     private final ConsumerGroupCoordinator consumer;
+    private final GroupConversions conversions;
 
-    ConsumerGroupClassicMembers(Scheduler scheduler, GroupConfig config, TopicsView topics, ConsumerGroupCoordinator consumer) {
+    ConsumerGroupClassicMembers(Scheduler scheduler, GroupConfig config, TopicsView topics, ConsumerGroupCoordinator consumer,
+                                GroupConversions conversions) {
         this.scheduler = scheduler;
         this.config = config;
         this.topics = topics;
         this.consumer = consumer;
+        this.conversions = conversions;
     }
 
     /** Whether a classic member with these protocols may join: some protocol every classic member supports. */
@@ -64,7 +67,8 @@ final class ConsumerGroupClassicMembers {
         boolean unknown = req.memberId().isEmpty();
         String memberId = unknown ? Uuid.randomUuid().toString() : req.memberId();
         ConsumerMember existing = group.members.get(memberId);
-        if (existing == null && group.members.size() >= config.maxSize()) {
+        String holder = req.groupInstanceId() == null ? null : group.staticMembers.get(req.groupInstanceId());
+        if (existing == null && holder == null && group.members.size() >= config.maxSize()) {
             return joinError(memberId, Errors.GROUP_MAX_SIZE_REACHED);
         }
         if (existing != null && !existing.usesClassicProtocol()) {
@@ -86,6 +90,7 @@ final class ConsumerGroupClassicMembers {
         } catch (RuntimeException malformed) {
             return joinError(memberId, Errors.INCONSISTENT_GROUP_PROTOCOL);
         }
+        ConsumerMember replaced = unknown && holder != null ? group.members.get(holder) : null;
         ConsumerMember member = memberFor(group, memberId, unknown, req.groupInstanceId());
         if (member == null) {
             return joinError(memberId, Errors.FENCED_INSTANCE_ID);
@@ -108,6 +113,12 @@ final class ConsumerGroupClassicMembers {
                 .setGenerationId(member.memberEpoch).setProtocolType(ConsumerProtocol.PROTOCOL_TYPE)
                 .setProtocolName(member.classic.protocolName()).setLeader("").setSkipAssignment(false);
         String groupId = group.groupId;
+        CompletableFuture<Void> downgraded = replaced != null && !replaced.usesClassicProtocol()
+                ? conversions.maybeDowngradeAfterReplacement(group) : null;
+        if (downgraded != null) { // now a Stable classic group at generation = group epoch: the member syncs with it
+            response.setGenerationId(group.groupEpoch);
+            return downgraded.handle((v, e) -> e == null ? response : joinResponse(member.memberId, Errors.COORDINATOR_NOT_AVAILABLE));
+        }
         return consumer.persist(groupId).handle((v, e) -> {
             if (e != null) {
                 log.error("Storing consumer group {} failed", groupId, e);
@@ -146,8 +157,8 @@ final class ConsumerGroupClassicMembers {
                 member.assigned = previous.assigned;
                 member.pendingRevocation = previous.pendingRevocation;
                 member.state = previous.state;
-                member.memberEpoch = previous.memberEpoch;
-                member.previousMemberEpoch = previous.previousMemberEpoch;
+                member.memberEpoch = 0; // as Kafka: the successor starts from epoch 0 with its predecessor's partitions
+                member.previousMemberEpoch = 0;
                 member.subscribedTopicNames = previous.subscribedTopicNames;
                 group.targetAssignment.put(memberId, group.targetAssignment.remove(holder));
                 group.members.put(memberId, member);

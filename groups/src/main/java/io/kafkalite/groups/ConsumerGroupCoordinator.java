@@ -148,7 +148,7 @@ final class ConsumerGroupCoordinator {
         if (member == null) {
             String previousId = req.instanceId() == null ? null : group.staticMembers.get(req.instanceId());
             ConsumerMember previous = previousId == null ? null : group.members.get(previousId);
-            if (previous != null && previous.memberEpoch != -2) {
+            if (previous != null && previous.memberEpoch != -2 && !previous.usesClassicProtocol()) { // a classic one is replaced, as Kafka
                 return error(Errors.UNRELEASED_INSTANCE_ID, "Static member " + req.instanceId() + " is still in use by " + previousId);
             }
             if (previous == null && group.members.size() >= config.maxSize()) {
@@ -161,7 +161,7 @@ final class ConsumerGroupCoordinator {
                 member.memberEpoch = group.assignmentEpoch;
                 group.targetAssignment.put(memberId, group.targetAssignment.remove(previousId));
                 group.members.remove(previousId);
-                scheduler.cancel(sessionKey(group.groupId, previousId));
+                cancelTimers(group.groupId, previousId);
             } else {
                 member.memberEpoch = -1; // not yet in an epoch: heartbeatOf bumps the group epoch for the newcomer
             }

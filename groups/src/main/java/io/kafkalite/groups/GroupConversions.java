@@ -82,11 +82,42 @@ final class GroupConversions {
         return group;
     }
 
-    /** Kafka's validateOnlineDowngradeWithFencedMember, then the downgrade; false if the group stays a consumer group. */
+    /**
+     * Kafka's validateOnlineDowngradeWithFencedMember, then the downgrade: the group becomes a classic group
+     * without the leaving member and rebalances. False if the group stays a consumer group.
+     */
     boolean maybeDowngrade(ConsumerGroup group, ConsumerMember leaving) {
+        if (leaving.usesClassicProtocol()) {
+            return false;
+        }
         List<ConsumerMember> remaining = new ArrayList<>(group.members.values());
         remaining.remove(leaving);
-        if (leaving.usesClassicProtocol() || remaining.isEmpty() || !remaining.stream().allMatch(ConsumerMember::usesClassicProtocol)) {
+        if (!canDowngrade(group, remaining)) {
+            return false;
+        }
+        log.info("Consumer group {} is downgraded to a classic group: its last consumer-protocol member {} left", group.groupId,
+                leaving.memberId);
+        return downgrade(group, remaining, true) != null;
+    }
+
+    /**
+     * Kafka's validateOnlineDowngradeWithReplacedMemberId: a classic static member just replaced the last
+     * consumer-protocol member (it holds that member's partitions). The group becomes a classic group,
+     * Stable, without a rebalance.
+     * @return the write of the classic group's record, or null if the group stays a consumer group
+     */
+    java.util.concurrent.CompletableFuture<Void> maybeDowngradeAfterReplacement(ConsumerGroup group) {
+        List<ConsumerMember> members = new ArrayList<>(group.members.values());
+        if (!canDowngrade(group, members)) {
+            return null;
+        }
+        log.info("Consumer group {} is downgraded to a classic group: a classic static member replaced its last consumer-protocol member",
+                group.groupId);
+        return downgrade(group, members, false);
+    }
+
+    private boolean canDowngrade(ConsumerGroup group, List<ConsumerMember> remaining) {
+        if (remaining.isEmpty() || !remaining.stream().allMatch(ConsumerMember::usesClassicProtocol)) {
             return false;
         }
         if (!config.migrationPolicy().downgrade || remaining.size() > config.maxSize()) {
@@ -94,6 +125,11 @@ final class GroupConversions {
                     group.groupId, config.migrationPolicy(), remaining.size());
             return false;
         }
+        return true;
+    }
+
+    /** The classic group of these members, Stable at generation = group epoch, each holding its target assignment. */
+    private java.util.concurrent.CompletableFuture<Void> downgrade(ConsumerGroup group, List<ConsumerMember> remaining, boolean rebalance) {
         ClassicGroup downgraded = new ClassicGroup(group.groupId, 0);
         downgraded.generationId = group.groupEpoch;
         downgraded.protocolType = ConsumerProtocol.PROTOCOL_TYPE;
@@ -108,7 +144,7 @@ final class GroupConversions {
         downgraded.leaderId = remaining.get(0).memberId;
         downgraded.protocolName = downgraded.selectProtocol();
         if (downgraded.protocolName == null) {
-            return false; // the classic members share no protocol (they joined with one in common, so not expected)
+            return null; // the classic members share no protocol (they joined with one in common, so not expected)
         }
         for (ClassicMember m : downgraded.members.values()) {
             Map<Uuid, Set<Integer>> target = group.targetAssignment.getOrDefault(m.memberId, Map.of());
@@ -117,10 +153,9 @@ final class GroupConversions {
         downgraded.state = ClassicGroupState.STABLE;
         group.members.keySet().forEach(id -> consumer.cancelTimers(group.groupId, id));
         consumer.groups.remove(group.groupId);
-        log.info("Consumer group {} downgraded to a classic group (generation {}, {} members): its last consumer-protocol member {} left",
-                group.groupId, downgraded.generationId, remaining.size(), leaving.memberId);
-        classic.adopt(downgraded);
-        return true;
+        log.info("Consumer group {} downgraded to a classic group (generation {}, {} members)", group.groupId, downgraded.generationId,
+                remaining.size());
+        return classic.adopt(downgraded, rebalance);
     }
 
     private static Map<Uuid, Set<Integer>> copy(Map<Uuid, Set<Integer>> m) {

@@ -61,8 +61,8 @@ public final class GroupCoordinator implements AutoCloseable {
         this.metadata = new GroupMetadataStore(metadataTable);
         this.classic = new ClassicGroupCoordinator(scheduler, config, metadata);
         this.consumer = new ConsumerGroupCoordinator(scheduler, config, topics, metadata);
-        this.classicMembers = new ConsumerGroupClassicMembers(scheduler, config, topics, consumer);
         this.conversions = new GroupConversions(config, topics, classic, consumer);
+        this.classicMembers = new ConsumerGroupClassicMembers(scheduler, config, topics, consumer, conversions);
         consumer.setDowngrade(conversions::maybeDowngrade);
         onCoordinator(() -> {
             load(metadata);

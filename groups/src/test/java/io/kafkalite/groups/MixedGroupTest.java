@@ -76,6 +76,7 @@ class MixedGroupTest {
     /** An eager ("range") classic consumer: it gives up all its partitions before it rejoins. */
     private final class ClassicClient {
         String memberId = "";
+        String instanceId;
         int generation = -1;
         Set<Integer> owned = new HashSet<>();
 
@@ -86,7 +87,8 @@ class MixedGroupTest {
             byte[] metadata = new byte[sub.remaining()];
             sub.get(metadata);
             protocols.add(new JoinGroupRequestProtocol().setName("range").setMetadata(metadata));
-            return coordinator.joinGroup(new JoinGroupRequestData().setGroupId("g").setMemberId(memberId).setSessionTimeoutMs(10_000)
+            return coordinator.joinGroup(new JoinGroupRequestData().setGroupId("g").setMemberId(memberId).setGroupInstanceId(instanceId)
+                    .setSessionTimeoutMs(10_000)
                     .setRebalanceTimeoutMs(20_000).setProtocolType("consumer").setProtocols(protocols), "classic", "/127.0.0.1", (short) 9);
         }
 
@@ -98,13 +100,14 @@ class MixedGroupTest {
                 r = now(joinAsync());
             }
             assertEquals(Errors.NONE.code(), r.errorCode());
+            memberId = r.memberId();
             generation = r.generationId();
             return r;
         }
 
         SyncGroupResponseData sync(List<SyncGroupRequestAssignment> assignments) {
             SyncGroupResponseData r = now(coordinator.syncGroup(new SyncGroupRequestData().setGroupId("g").setMemberId(memberId)
-                    .setGenerationId(generation).setProtocolType("consumer").setProtocolName("range").setAssignments(assignments)));
+                    .setGroupInstanceId(instanceId).setGenerationId(generation).setProtocolType("consumer").setProtocolName("range").setAssignments(assignments)));
             if (r.errorCode() == Errors.NONE.code()) {
                 owned = new HashSet<>();
                 for (TopicPartition tp : ConsumerProtocol.deserializeAssignment(ByteBuffer.wrap(r.assignment())).partitions()) {
@@ -115,7 +118,8 @@ class MixedGroupTest {
         }
 
         Errors heartbeat() {
-            return now(coordinator.heartbeat(new HeartbeatRequestData().setGroupId("g").setMemberId(memberId).setGenerationId(generation)));
+            return now(coordinator.heartbeat(new HeartbeatRequestData().setGroupId("g").setMemberId(memberId).setGroupInstanceId(instanceId)
+                    .setGenerationId(generation)));
         }
 
         /** What a classic consumer does on a heartbeat: rejoin and sync when told to. */
@@ -132,12 +136,13 @@ class MixedGroupTest {
 
     private final class ConsumerClient {
         final String memberId = Uuid.randomUuid().toString();
+        String instanceId;
         int epoch;
         Set<Integer> owned = new HashSet<>();
 
         ConsumerGroupHeartbeatResponseData heartbeat() {
             ConsumerGroupHeartbeatRequestData req = new ConsumerGroupHeartbeatRequestData().setGroupId("g").setMemberId(memberId)
-                    .setMemberEpoch(epoch).setRebalanceTimeoutMs(60_000)
+                    .setInstanceId(instanceId).setMemberEpoch(epoch).setRebalanceTimeoutMs(60_000)
                     .setTopicPartitions(List.of(new ConsumerGroupHeartbeatRequestData.TopicPartitions().setTopicId(TOPIC)
                             .setPartitions(new ArrayList<>(owned))));
             if (epoch == 0) {
@@ -154,7 +159,7 @@ class MixedGroupTest {
 
         void leave() {
             now(coordinator.consumerGroupHeartbeat(new ConsumerGroupHeartbeatRequestData().setGroupId("g").setMemberId(memberId)
-                    .setMemberEpoch(-1), "consumer", "/127.0.0.1", (short) 1));
+                    .setInstanceId(instanceId).setMemberEpoch(instanceId == null ? -1 : -2), "consumer", "/127.0.0.1", (short) 1));
         }
     }
 
@@ -337,5 +342,53 @@ class MixedGroupTest {
         ConsumerGroupDescribeResponseData.DescribedGroup d = now(coordinator.consumerGroupDescribe(List.of("g"))).get(0);
         assertEquals(Set.of(classic.get(1).memberId, c.memberId), new HashSet<>(d.members().stream().map(m -> m.memberId()).toList()));
         assertEquals(Errors.UNKNOWN_MEMBER_ID, classic.get(0).heartbeat());
+    }
+
+    @Test
+    void aStaticConsumerMemberTakesOverItsClassicPredecessorOnUpgrade() {
+        // given: static classic members, one of which restarts with the consumer protocol (no LeaveGroup: it is static)
+        start(MigrationPolicy.BIDIRECTIONAL);
+        ClassicClient a = new ClassicClient();
+        a.instanceId = "a";
+        a.join();
+        a.sync(List.of(assignment(a.memberId, 0, 1, 2, 3, 4, 5)));
+        assertEquals(6, a.owned.size());
+        // when
+        ConsumerClient successor = new ConsumerClient();
+        successor.instanceId = "a";
+        ConsumerGroupHeartbeatResponseData r = successor.heartbeat();
+        // then
+        assertEquals(Errors.NONE.code(), r.errorCode(), r.errorMessage());
+        assertEquals("consumer", groupType());
+        assertEquals(6, successor.owned.size(), "it keeps its predecessor's partitions");
+        assertEquals(Errors.FENCED_INSTANCE_ID, a.heartbeat(), "the predecessor is fenced");
+    }
+
+    @Test
+    void aStaticClassicMemberReplacingTheLastConsumerMemberDowngradesWithoutARebalance() {
+        // given: a static consumer-protocol member and a classic member share the partitions
+        start(MigrationPolicy.BIDIRECTIONAL);
+        ConsumerClient a = new ConsumerClient();
+        a.instanceId = "a";
+        a.heartbeat();
+        ClassicClient b = new ClassicClient();
+        b.join();
+        b.sync(List.of());
+        rounds(List.of(b), List.of(a), 4);
+        Set<Integer> ownedByA = a.owned;
+        assertEquals(3, ownedByA.size());
+        a.leave(); // -2: a static member restarting keeps its partitions
+        assertEquals("consumer", groupType());
+        // when: it comes back with the classic protocol
+        ClassicClient successor = new ClassicClient();
+        successor.instanceId = "a";
+        successor.join();
+        // then
+        assertEquals("classic", groupType());
+        assertEquals("Stable", now(coordinator.describeGroups(List.of("g"), true)).get(0).groupState());
+        assertEquals(Errors.NONE.code(), successor.sync(List.of()).errorCode());
+        assertEquals(ownedByA, successor.owned, "the successor holds its predecessor's partitions, with no rebalance");
+        assertEquals(2, now(coordinator.describeGroups(List.of("g"), true)).get(0).members().size());
+        assertEquals(Errors.NONE, b.heartbeat(), "the other classic member carries on at its generation");
     }
 }
