@@ -19,6 +19,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -165,7 +166,8 @@ class MixedGroupTest {
      * Three members of one protocol under continuous produce are restarted one at a time with the other
      * protocol; returns when all records are consumed and checked.
      */
-    private void migrate(String topic, String from, String to, String classicAssignor, GroupType finalType) throws Exception {
+    /** Variants: "default" (Kafka's default assignors: eager range), "cooperative" (cooperative-sticky), "static" (group.instance.id). */
+    private void migrate(String topic, String from, String to, String variant, GroupType finalType) throws Exception {
         try (Admin admin = broker.admin()) {
             admin.createTopics(List.of(new NewTopic(topic, 6, (short) 1))).all().get();
         }
@@ -178,14 +180,14 @@ class MixedGroupTest {
         try (ContinuousProducer producer = new ContinuousProducer(topic); CommitWatcher watcher = new CommitWatcher(group)) {
             try {
                 for (int i = 0; i < 3; i++) {
-                    members.add(new ProtocolMember(broker.bootstrap(), group, topic, from, classicAssignor, seen));
+                    members.add(new ProtocolMember(broker.bootstrap(), group, topic, from, config(variant, i), seen));
                 }
                 all.addAll(members);
                 await("three " + from + " members own 2 partitions each", () -> balanced(members));
                 for (int i = 0; i < 3; i++) {
                     long t0 = System.currentTimeMillis();
                     members.remove(0).close();
-                    ProtocolMember next = new ProtocolMember(broker.bootstrap(), group, topic, to, classicAssignor, seen);
+                    ProtocolMember next = new ProtocolMember(broker.bootstrap(), group, topic, to, config(variant, i), seen);
                     members.add(next);
                     all.add(next);
                     await("members own 2 partitions each after restart " + (i + 1), () -> balanced(members));
@@ -195,7 +197,7 @@ class MixedGroupTest {
                         assertEquals(GroupType.CONSUMER, d.type(), "a mixed group is a consumer group");
                         assertEquals(Map.of(from, 2L, to, 1L), memberKinds(d));
                     }
-                    Thread.sleep(1500); // consume under produce for a while in this mix
+                    Thread.sleep(1000); // consume under produce for a while in this mix
                 }
                 ConsumerGroupDescription d = describe(group);
                 assertEquals(finalType, d.type());
@@ -241,21 +243,25 @@ class MixedGroupTest {
         return n;
     }
 
-    /** Classic consumers with Kafka's default assignors (eager range first), then with the cooperative one. */
-    @ParameterizedTest
-    @ValueSource(strings = {"default", "cooperative"})
-    void classicConsumersUpgradeOneByOneToTheConsumerProtocol(String assignor) throws Exception {
-        migrate("upgrade-" + assignor, "classic", "consumer", classicAssignor(assignor), GroupType.CONSUMER);
+    /** The n-th member's configs: a static member restarts with its predecessor's instance id. */
+    private static Map<String, String> config(String variant, int n) {
+        return switch (variant) {
+            case "cooperative" -> Map.of(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+            case "static" -> Map.of(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "instance-" + n);
+            default -> Map.of();
+        };
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"default", "cooperative"})
-    void consumerProtocolConsumersDowngradeOneByOneToClassic(String assignor) throws Exception {
-        migrate("downgrade-" + assignor, "consumer", "classic", classicAssignor(assignor), GroupType.CLASSIC);
+    @ValueSource(strings = {"default", "cooperative", "static"})
+    void classicConsumersUpgradeOneByOneToTheConsumerProtocol(String variant) throws Exception {
+        migrate("upgrade-" + variant, "classic", "consumer", variant, GroupType.CONSUMER);
     }
 
-    private static String classicAssignor(String name) {
-        return name.equals("cooperative") ? CooperativeStickyAssignor.class.getName() : null;
+    @ParameterizedTest
+    @ValueSource(strings = {"default", "static"})
+    void consumerProtocolConsumersDowngradeOneByOneToClassic(String variant) throws Exception {
+        migrate("downgrade-" + variant, "consumer", "classic", variant, GroupType.CLASSIC);
     }
 
     @Test

@@ -37,11 +37,11 @@ final class ProtocolMember implements AutoCloseable {
     private volatile long longestWithoutPartitionsMs;
 
     ProtocolMember(String bootstrap, String group, String topic, String protocol, Map<String, AtomicInteger> seen) {
-        this(bootstrap, group, topic, protocol, null, seen);
+        this(bootstrap, group, topic, protocol, Map.of(), seen);
     }
 
-    /** @param classicAssignor the classic members' partition.assignment.strategy (null: Kafka's default, range then cooperative-sticky) */
-    ProtocolMember(String bootstrap, String group, String topic, String protocol, String classicAssignor, Map<String, AtomicInteger> seen) {
+    /** @param extra more consumer configs (partition.assignment.strategy is applied to classic members only) */
+    ProtocolMember(String bootstrap, String group, String topic, String protocol, Map<String, String> extra, Map<String, AtomicInteger> seen) {
         this.protocol = protocol;
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -54,10 +54,12 @@ final class ProtocolMember implements AutoCloseable {
         if (protocol.equals("classic")) { // the consumer protocol takes these from the broker
             p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "300");
             p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "6000");
-            if (classicAssignor != null) {
-                p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, classicAssignor);
-            }
         }
+        extra.forEach((k, v) -> {
+            if (protocol.equals("classic") || !k.equals(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG)) {
+                p.put(k, v);
+            }
+        });
         p.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, "20000");
         consumer = new KafkaConsumer<>(p);
         thread = new Thread(() -> {
