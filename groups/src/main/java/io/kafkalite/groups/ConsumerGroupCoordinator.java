@@ -542,7 +542,7 @@ final class ConsumerGroupCoordinator {
         from.forEach((id, ps) -> into.computeIfAbsent(id, k -> new TreeSet<>()).addAll(ps));
     }
 
-    private static Map<Uuid, Set<Integer>> copy(Map<Uuid, Set<Integer>> m) {
+    static Map<Uuid, Set<Integer>> copy(Map<Uuid, Set<Integer>> m) {
         Map<Uuid, Set<Integer>> result = new HashMap<>();
         addAll(result, m);
         return result;

@@ -1,10 +1,10 @@
 package io.kafkalite.groups;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerPartitionAssignor;
 import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
 import org.apache.kafka.common.Uuid;
@@ -68,7 +68,7 @@ final class GroupConversions {
             member.subscribedTopicNames = List.copyOf(subscription.topics());
             member.assigned = ConsumerProtocolCodec.assignment(m.assignment, topics);
             member.classic = new ClassicMemberMetadata(m.sessionTimeoutMs, m.protocols);
-            group.targetAssignment.put(m.memberId, copy(member.assigned));
+            group.targetAssignment.put(m.memberId, ConsumerGroupCoordinator.copy(member.assigned));
             group.members.put(m.memberId, member);
             if (m.groupInstanceId != null) {
                 group.staticMembers.put(m.groupInstanceId, m.memberId);
@@ -106,7 +106,7 @@ final class GroupConversions {
      * Stable, without a rebalance.
      * @return the write of the classic group's record, or null if the group stays a consumer group
      */
-    java.util.concurrent.CompletableFuture<Void> maybeDowngradeAfterReplacement(ConsumerGroup group) {
+    CompletableFuture<Void> maybeDowngradeAfterReplacement(ConsumerGroup group) {
         List<ConsumerMember> members = new ArrayList<>(group.members.values());
         if (!canDowngrade(group, members)) {
             return null;
@@ -129,7 +129,7 @@ final class GroupConversions {
     }
 
     /** The classic group of these members, Stable at generation = group epoch, each holding its target assignment. */
-    private java.util.concurrent.CompletableFuture<Void> downgrade(ConsumerGroup group, List<ConsumerMember> remaining, boolean rebalance) {
+    private CompletableFuture<Void> downgrade(ConsumerGroup group, List<ConsumerMember> remaining, boolean rebalance) {
         ClassicGroup downgraded = new ClassicGroup(group.groupId, 0);
         downgraded.generationId = group.groupEpoch;
         downgraded.protocolType = ConsumerProtocol.PROTOCOL_TYPE;
@@ -156,11 +156,5 @@ final class GroupConversions {
         log.info("Consumer group {} downgraded to a classic group (generation {}, {} members)", group.groupId, downgraded.generationId,
                 remaining.size());
         return classic.adopt(downgraded, rebalance);
-    }
-
-    private static Map<Uuid, Set<Integer>> copy(Map<Uuid, Set<Integer>> m) {
-        Map<Uuid, Set<Integer>> result = new HashMap<>();
-        m.forEach((id, ps) -> result.put(id, new java.util.TreeSet<>(ps)));
-        return result;
     }
 }
