@@ -45,7 +45,7 @@ class MixedGroupTest {
     static final TestBroker broker = TestBroker.perClass(Map.of("group.initial.rebalance.delay.ms", "0",
             "group.consumer.heartbeat.interval.ms", "300"));
 
-    private static final long MAX_WITHOUT_PARTITIONS_MS = 15_000;
+    private static final long MAX_WITHOUT_PARTITIONS_MS = 5_000;
 
     static void await(String what, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 30_000;

@@ -2,6 +2,7 @@ package io.kafkalite.compat;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -35,6 +36,8 @@ final class ProtocolMember implements AutoCloseable {
     private volatile long hadPartitionsAt = -1;
     private volatile long emptySince = -1;
     private volatile long longestWithoutPartitionsMs;
+    /** Set when the member is being closed: giving its partitions up then is no wait. */
+    private volatile boolean closing;
 
     ProtocolMember(String bootstrap, String group, String topic, String protocol, Map<String, AtomicInteger> seen) {
         this(bootstrap, group, topic, protocol, Map.of(), seen);
@@ -79,13 +82,20 @@ final class ProtocolMember implements AutoCloseable {
                 if (!partitions.isEmpty()) {
                     commit();
                 }
+                track(without(partitions));
             }
 
             @Override
-            public void onPartitionsAssigned(Collection<TopicPartition> partitions) { }
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                Set<TopicPartition> now = new HashSet<>(consumer.assignment());
+                now.addAll(partitions);
+                track(now);
+            }
 
             @Override
-            public void onPartitionsLost(Collection<TopicPartition> partitions) { } // no longer ours: nothing to commit
+            public void onPartitionsLost(Collection<TopicPartition> partitions) { // no longer ours: nothing to commit
+                track(without(partitions));
+            }
         });
         while (running) {
             for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(100))) {
@@ -96,6 +106,12 @@ final class ProtocolMember implements AutoCloseable {
         }
     }
 
+    private Set<TopicPartition> without(Collection<TopicPartition> revoked) {
+        Set<TopicPartition> rest = new HashSet<>(consumer.assignment());
+        rest.removeAll(revoked);
+        return rest;
+    }
+
     private void commit() {
         try {
             consumer.commitSync();
@@ -104,7 +120,11 @@ final class ProtocolMember implements AutoCloseable {
         }
     }
 
+    /** Called after every poll and from the rebalance callbacks, so time spent rejoining inside poll counts too. */
     private void track(Set<TopicPartition> now) {
+        if (closing) {
+            return;
+        }
         long t = System.currentTimeMillis();
         if (!now.isEmpty()) {
             if (emptySince >= 0) {
@@ -115,7 +135,7 @@ final class ProtocolMember implements AutoCloseable {
         } else if (hadPartitionsAt >= 0 && emptySince < 0) {
             emptySince = t;
         }
-        assignment = now;
+        assignment = Set.copyOf(now);
     }
 
     /** The partitions the member owned after its last poll; throws if the member's thread died. */
@@ -124,9 +144,9 @@ final class ProtocolMember implements AutoCloseable {
         return assignment;
     }
 
-    /** The longest time it was without partitions after it first had some (so far, including now). */
+    /** The longest time it was without partitions after it first had some (so far, including now unless closed). */
     long longestWithoutPartitionsMs() {
-        long open = emptySince >= 0 ? System.currentTimeMillis() - emptySince : 0;
+        long open = emptySince >= 0 && !closing ? System.currentTimeMillis() - emptySince : 0;
         return Math.max(longestWithoutPartitionsMs, open);
     }
 
@@ -142,6 +162,7 @@ final class ProtocolMember implements AutoCloseable {
     public void close() throws InterruptedException {
         running = false;
         thread.join(30_000);
+        closing = true;
         if (thread.isAlive()) {
             thread.interrupt();
             throw new AssertionError("group member " + thread.getName() + " did not stop within 30 s");
