@@ -391,4 +391,12 @@ class MixedGroupTest {
         assertEquals(2, now(coordinator.describeGroups(List.of("g"), true)).get(0).members().size());
         assertEquals(Errors.NONE, b.heartbeat(), "the other classic member carries on at its generation");
     }
+
+    @Test
+    void theMigrationPolicyIsParsedAsKafkaDoes() {
+        assertEquals(MigrationPolicy.BIDIRECTIONAL, GroupConfig.defaults().migrationPolicy());
+        assertEquals(MigrationPolicy.UPGRADE, GroupConfig.from(Map.of("group.consumer.migration.policy", "Upgrade")).migrationPolicy());
+        org.junit.jupiter.api.Assertions.assertThrows(org.apache.kafka.common.config.ConfigException.class,
+                () -> GroupConfig.from(Map.of("group.consumer.migration.policy", "sideways")));
+    }
 }
