@@ -557,6 +557,49 @@ final class ClassicGroupCoordinator {
         return persist(group);
     }
 
+    /**
+     * Hands a group with members over to the consumer protocol (an upgrade): members waiting in JoinGroup
+     * or SyncGroup are told REBALANCE_IN_PROGRESS, timers stop, no tombstone is written (the consumer
+     * group's record replaces this one).
+     */
+    void detach(ClassicGroup group) {
+        for (ClassicMember m : group.members.values()) {
+            if (m.awaitingJoin != null) {
+                m.awaitingJoin.complete(joinResponse(m.memberId, Errors.REBALANCE_IN_PROGRESS));
+                m.awaitingJoin = null;
+            }
+            if (m.awaitingSync != null) {
+                m.awaitingSync.complete(new SyncGroupResponseData().setErrorCode(Errors.REBALANCE_IN_PROGRESS.code()).setAssignment(new byte[0]));
+                m.awaitingSync = null;
+            }
+            scheduler.cancel(sessionKey(group.groupId, m.memberId));
+        }
+        group.pendingMembers.forEach(id -> scheduler.cancel(sessionKey(group.groupId, id)));
+        scheduler.cancel(joinKey(group.groupId));
+        group.state = ClassicGroupState.DEAD;
+        groups.remove(group.groupId);
+    }
+
+    /**
+     * Takes over a Stable group made from a consumer group (a downgrade): its record is stored, as Kafka
+     * writes it, and, when a member left, it rebalances so the members agree on a classic assignment.
+     * @return the record's write
+     */
+    CompletableFuture<Void> adopt(ClassicGroup group, boolean rebalance) {
+        groups.put(group.groupId, group);
+        group.members.values().forEach(m -> scheduleSession(group, m));
+        CompletableFuture<Void> written = persist(group);
+        written.whenComplete((v, e) -> {
+            if (e != null) {
+                log.error("Storing the metadata of group {} failed", group.groupId, e);
+            }
+        });
+        if (rebalance) {
+            prepareRebalance(group);
+        }
+        return written;
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private static JoinGroupResponseData joinResponse(String memberId, Errors error) {

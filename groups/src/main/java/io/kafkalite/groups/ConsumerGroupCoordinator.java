@@ -37,12 +37,24 @@ final class ConsumerGroupCoordinator {
     private final TopicsView topics;
     private final GroupMetadataStore store;
     final Map<String, ConsumerGroup> groups = new HashMap<>();
+    /** Turns a group back into a classic group when the given member leaves, if allowed; set by {@link GroupCoordinator}. */
+    private Downgrade downgrade = (group, leaving) -> false;
+
+    /** See {@link GroupConversions#maybeDowngrade}. */
+    interface Downgrade {
+        /** @return true if the group was turned into a classic group (without the leaving member) */
+        boolean maybeDowngrade(ConsumerGroup group, ConsumerMember leaving);
+    }
 
     ConsumerGroupCoordinator(Scheduler scheduler, GroupConfig config, TopicsView topics, GroupMetadataStore store) {
         this.scheduler = scheduler;
         this.config = config;
         this.topics = topics;
         this.store = store;
+    }
+
+    void setDowngrade(Downgrade downgrade) {
+        this.downgrade = downgrade;
     }
 
     /**
@@ -54,7 +66,7 @@ final class ConsumerGroupCoordinator {
         groups.put(group.groupId, group);
         for (ConsumerMember m : group.members.values()) {
             scheduleSession(group, m);
-            if (m.state == ConsumerMember.State.UNREVOKED_PARTITIONS) {
+            if (m.state == ConsumerMember.State.UNREVOKED_PARTITIONS && !m.usesClassicProtocol()) {
                 scheduleRevocation(group, m);
             }
         }
@@ -69,7 +81,7 @@ final class ConsumerGroupCoordinator {
         return store.put(groupId, group == null || group.members.isEmpty() ? null : ConsumerGroupRecords.newGroupRecord(group));
     }
 
-    private void persistInBackground(ConsumerGroup group) {
+    void persistInBackground(ConsumerGroup group) {
         persist(group.groupId).whenComplete((v, e) -> {
             if (e != null) {
                 log.error("Storing the metadata of consumer group {} failed", group.groupId, e);
@@ -83,6 +95,16 @@ final class ConsumerGroupCoordinator {
 
     static String revocationKey(String groupId, String memberId) {
         return "consumer-revocation/" + groupId + "/" + memberId;
+    }
+
+    /** A classic member told to rejoin must do so within its rebalance timeout. */
+    static String joinKey(String groupId, String memberId) {
+        return "consumer-join/" + groupId + "/" + memberId;
+    }
+
+    /** A classic member must send SyncGroup within its rebalance timeout after its JoinGroup. */
+    static String syncKey(String groupId, String memberId) {
+        return "consumer-sync/" + groupId + "/" + memberId;
     }
 
     ConsumerGroupHeartbeatResponseData heartbeat(ConsumerGroupHeartbeatRequestData req, String clientId, String clientHost, short version) {
@@ -126,7 +148,7 @@ final class ConsumerGroupCoordinator {
         if (member == null) {
             String previousId = req.instanceId() == null ? null : group.staticMembers.get(req.instanceId());
             ConsumerMember previous = previousId == null ? null : group.members.get(previousId);
-            if (previous != null && previous.memberEpoch != -2) {
+            if (previous != null && previous.memberEpoch != -2 && !previous.usesClassicProtocol()) { // a classic one is replaced, as Kafka
                 return error(Errors.UNRELEASED_INSTANCE_ID, "Static member " + req.instanceId() + " is still in use by " + previousId);
             }
             if (previous == null && group.members.size() >= config.maxSize()) {
@@ -139,7 +161,7 @@ final class ConsumerGroupCoordinator {
                 member.memberEpoch = group.assignmentEpoch;
                 group.targetAssignment.put(memberId, group.targetAssignment.remove(previousId));
                 group.members.remove(previousId);
-                scheduler.cancel(sessionKey(group.groupId, previousId));
+                cancelTimers(group.groupId, previousId);
             } else {
                 member.memberEpoch = -1; // not yet in an epoch: heartbeatOf bumps the group epoch for the newcomer
             }
@@ -165,22 +187,39 @@ final class ConsumerGroupCoordinator {
             member.memberEpoch = -2;
             scheduleSession(group, member);
         } else {
-            remove(group, member);
             log.info("Member {} left consumer group {}", member.memberId, group.groupId);
+            if (!downgrade.maybeDowngrade(group, member)) {
+                remove(group, member);
+            }
         }
         return new ConsumerGroupHeartbeatResponseData().setErrorCode(Errors.NONE.code()).setMemberId(member.memberId)
                 .setMemberEpoch(epoch).setHeartbeatIntervalMs(0);
     }
 
-    private void remove(ConsumerGroup group, ConsumerMember member) {
+    /** Removes a member that left or timed out (or turns the group into a classic group) and stores the group. */
+    void fence(ConsumerGroup group, ConsumerMember member) {
+        if (!downgrade.maybeDowngrade(group, member)) {
+            remove(group, member);
+            persistInBackground(group);
+        }
+    }
+
+    void remove(ConsumerGroup group, ConsumerMember member) {
         group.members.remove(member.memberId);
         if (member.instanceId != null) {
             group.staticMembers.remove(member.instanceId, member.memberId);
         }
         group.targetAssignment.remove(member.memberId);
-        scheduler.cancel(sessionKey(group.groupId, member.memberId));
-        scheduler.cancel(revocationKey(group.groupId, member.memberId));
+        cancelTimers(group.groupId, member.memberId);
         group.groupEpoch++;
+    }
+
+    /** Cancels every timer of a member (when it leaves, or when its group changes type). */
+    void cancelTimers(String groupId, String memberId) {
+        scheduler.cancel(sessionKey(groupId, memberId));
+        scheduler.cancel(revocationKey(groupId, memberId));
+        scheduler.cancel(joinKey(groupId, memberId));
+        scheduler.cancel(syncKey(groupId, memberId));
     }
 
     private ConsumerGroupHeartbeatResponseData heartbeatOf(ConsumerGroup group, ConsumerMember member, ConsumerGroupHeartbeatRequestData req,
@@ -206,18 +245,23 @@ final class ConsumerGroupCoordinator {
         }
         member.clientId = clientId;
         member.clientHost = clientHost;
+        updateTargetAssignment(group, changed || member.memberEpoch == -1);
+        scheduleSession(group, member);
+        reconcile(group, member, req.topicPartitions() == null ? null : toMap(req.topicPartitions()));
+        return new ConsumerGroupHeartbeatResponseData().setErrorCode(Errors.NONE.code()).setMemberId(member.memberId)
+                .setMemberEpoch(member.memberEpoch).setHeartbeatIntervalMs(config.consumerHeartbeatIntervalMs())
+                .setAssignment(assignmentOf(member.assigned));
+    }
+
+    /** Bumps the group epoch if a member changed or the subscribed topics did, and computes a new target for a new epoch. */
+    void updateTargetAssignment(ConsumerGroup group, boolean memberChanged) {
         Map<String, Integer> subscribed = subscribedTopicPartitions(group);
-        if (changed || member.memberEpoch == -1 || !subscribed.equals(group.subscribedTopicPartitions)) {
+        if (memberChanged || !subscribed.equals(group.subscribedTopicPartitions)) {
             group.groupEpoch++; // one new epoch for whatever changed
         }
         if (group.groupEpoch > group.assignmentEpoch) {
             computeTargetAssignment(group, subscribed);
         }
-        scheduleSession(group, member);
-        reconcile(group, member, req.topicPartitions());
-        return new ConsumerGroupHeartbeatResponseData().setErrorCode(Errors.NONE.code()).setMemberId(member.memberId)
-                .setMemberEpoch(member.memberEpoch).setHeartbeatIntervalMs(config.consumerHeartbeatIntervalMs())
-                .setAssignment(assignmentOf(member.assigned));
     }
 
     private void computeTargetAssignment(ConsumerGroup group, Map<String, Integer> partitions) {
@@ -239,10 +283,13 @@ final class ConsumerGroupCoordinator {
                 group.members.size(), assignor);
     }
 
-    /** Moves a member towards its target (see the class comment). */
-    private void reconcile(ConsumerGroup group, ConsumerMember member, List<ConsumerGroupHeartbeatRequestData.TopicPartitions> reported) {
+    /**
+     * Moves a member towards its target (see the class comment); {@code reported} is what the member says
+     * it owns (null: not said). Classic members have no revocation timer: their join and sync timers bound them.
+     */
+    void reconcile(ConsumerGroup group, ConsumerMember member, Map<Uuid, Set<Integer>> reported) {
         if (member.state == ConsumerMember.State.UNREVOKED_PARTITIONS) {
-            if (reported == null || intersects(toMap(reported), member.pendingRevocation)) {
+            if (reported == null || intersects(reported, member.pendingRevocation)) {
                 return; // still waiting for the member to give the partitions up
             }
             member.pendingRevocation = new HashMap<>();
@@ -257,16 +304,12 @@ final class ConsumerGroupCoordinator {
             member.assigned = minus(member.assigned, revoke);
             member.pendingRevocation = revoke;
             member.state = ConsumerMember.State.UNREVOKED_PARTITIONS;
-            scheduleRevocation(group, member);
+            if (!member.usesClassicProtocol()) {
+                scheduleRevocation(group, member);
+            }
             return;
         }
-        Map<Uuid, Set<Integer>> ownedByOthers = new HashMap<>();
-        for (ConsumerMember other : group.members.values()) {
-            if (other != member) {
-                addAll(ownedByOthers, other.assigned);
-                addAll(ownedByOthers, other.pendingRevocation);
-            }
-        }
+        Map<Uuid, Set<Integer>> ownedByOthers = ownedByOthers(group, member);
         Map<Uuid, Set<Integer>> assigned = copy(member.assigned);
         addAll(assigned, minus(target, ownedByOthers));
         member.assigned = assigned;
@@ -277,23 +320,40 @@ final class ConsumerGroupCoordinator {
         member.state = minus(target, assigned).isEmpty() ? ConsumerMember.State.STABLE : ConsumerMember.State.UNRELEASED_PARTITIONS;
     }
 
+    Map<Uuid, Set<Integer>> ownedByOthers(ConsumerGroup group, ConsumerMember member) {
+        Map<Uuid, Set<Integer>> owned = new HashMap<>();
+        for (ConsumerMember other : group.members.values()) {
+            if (other != member) {
+                addAll(owned, other.assigned);
+                addAll(owned, other.pendingRevocation);
+            }
+        }
+        return owned;
+    }
+
+    /** Whether part of the member's target is still owned by another member (Kafka's waitingOnUnreleasedPartition). */
+    boolean waitingOnUnreleasedPartition(ConsumerGroup group, ConsumerMember member) {
+        Map<Uuid, Set<Integer>> unreleased = minus(group.targetAssignment.getOrDefault(member.memberId, Map.of()), member.assigned);
+        return intersects(unreleased, ownedByOthers(group, member));
+    }
+
     private void scheduleRevocation(ConsumerGroup group, ConsumerMember member) {
         scheduler.schedule(revocationKey(group.groupId, member.memberId), Math.max(member.rebalanceTimeoutMs, 1000), () -> {
             if (group.members.get(member.memberId) == member && member.state == ConsumerMember.State.UNREVOKED_PARTITIONS) {
                 log.info("Member {} of consumer group {} did not revoke its partitions within its rebalance timeout and is removed",
                         member.memberId, group.groupId);
-                remove(group, member);
-                persistInBackground(group);
+                fence(group, member);
             }
         });
     }
 
-    private void scheduleSession(ConsumerGroup group, ConsumerMember member) {
-        scheduler.schedule(sessionKey(group.groupId, member.memberId), config.consumerSessionTimeoutMs(), () -> {
+    /** The session timeout: the broker's for consumer-protocol members, the member's own for classic ones. */
+    void scheduleSession(ConsumerGroup group, ConsumerMember member) {
+        int timeoutMs = member.usesClassicProtocol() ? member.classic.sessionTimeoutMs() : config.consumerSessionTimeoutMs();
+        scheduler.schedule(sessionKey(group.groupId, member.memberId), timeoutMs, () -> {
             if (group.members.get(member.memberId) == member) {
                 log.info("Member {} of consumer group {} missed its session timeout and is removed", member.memberId, group.groupId);
-                remove(group, member);
-                persistInBackground(group);
+                fence(group, member);
             }
         });
     }
@@ -350,6 +410,9 @@ final class ConsumerGroupCoordinator {
         if (epoch == member.memberEpoch) {
             return Errors.NONE;
         }
+        if (member.usesClassicProtocol()) {
+            return Errors.ILLEGAL_GENERATION; // a classic member's generation is its member epoch
+        }
         if (epoch != member.previousMemberEpoch || epoch < 0) {
             return Errors.STALE_MEMBER_EPOCH;
         }
@@ -372,7 +435,10 @@ final class ConsumerGroupCoordinator {
         if (member == null) {
             return Errors.UNKNOWN_MEMBER_ID;
         }
-        return epoch == member.memberEpoch ? Errors.NONE : Errors.STALE_MEMBER_EPOCH;
+        if (epoch == member.memberEpoch) {
+            return Errors.NONE;
+        }
+        return member.usesClassicProtocol() ? Errors.ILLEGAL_GENERATION : Errors.STALE_MEMBER_EPOCH;
     }
 
     String stateOf(ConsumerGroup group) {
@@ -405,7 +471,7 @@ final class ConsumerGroupCoordinator {
                     .setClientHost(Objects.toString(m.clientHost, "")).setSubscribedTopicNames(m.subscribedTopicNames)
                     .setSubscribedTopicRegex(m.subscribedTopicRegex).setAssignment(describeAssignment(m.assigned))
                     .setTargetAssignment(describeAssignment(group.targetAssignment.getOrDefault(m.memberId, Map.of())))
-                    .setMemberType((byte) 1));
+                    .setMemberType(m.usesClassicProtocol() ? (byte) 0 : (byte) 1));
         }
         return d;
     }
@@ -449,7 +515,7 @@ final class ConsumerGroupCoordinator {
         return result;
     }
 
-    private static Map<Uuid, Set<Integer>> minus(Map<Uuid, Set<Integer>> a, Map<Uuid, Set<Integer>> b) {
+    static Map<Uuid, Set<Integer>> minus(Map<Uuid, Set<Integer>> a, Map<Uuid, Set<Integer>> b) {
         Map<Uuid, Set<Integer>> result = new HashMap<>();
         a.forEach((id, ps) -> {
             Set<Integer> rest = new TreeSet<>(ps);
@@ -461,7 +527,7 @@ final class ConsumerGroupCoordinator {
         return result;
     }
 
-    private static boolean intersects(Map<Uuid, Set<Integer>> a, Map<Uuid, Set<Integer>> b) {
+    static boolean intersects(Map<Uuid, Set<Integer>> a, Map<Uuid, Set<Integer>> b) {
         for (Map.Entry<Uuid, Set<Integer>> e : a.entrySet()) {
             for (Integer p : e.getValue()) {
                 if (b.getOrDefault(e.getKey(), Set.of()).contains(p)) {
@@ -476,7 +542,7 @@ final class ConsumerGroupCoordinator {
         from.forEach((id, ps) -> into.computeIfAbsent(id, k -> new TreeSet<>()).addAll(ps));
     }
 
-    private static Map<Uuid, Set<Integer>> copy(Map<Uuid, Set<Integer>> m) {
+    static Map<Uuid, Set<Integer>> copy(Map<Uuid, Set<Integer>> m) {
         Map<Uuid, Set<Integer>> result = new HashMap<>();
         addAll(result, m);
         return result;

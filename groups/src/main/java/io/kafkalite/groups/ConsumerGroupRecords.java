@@ -2,6 +2,7 @@ package io.kafkalite.groups;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,8 +19,9 @@ import java.util.TreeMap;
  * [4 members] member: [s member id][s instance id][s rack id][s client id][s client host][4 member epoch][4 previous epoch]
  *                     [4 rebalance timeout][4 k]([s topic])*[s regex][s server assignor][1 state][a assigned][a pending revocation]
  * [4 targets]([s member id][a target assignment])*
+ * [4 classic members]([s member id][4 session timeout][4 protocols]([s name][b metadata])*)*   (absent in older records)
  * </pre>
- * s = string, a = assignment (see {@link RecordWriter}).
+ * s = string, a = assignment, b = bytes (see {@link RecordWriter}).
  */
 final class ConsumerGroupRecords {
     private ConsumerGroupRecords() { }
@@ -41,6 +43,12 @@ final class ConsumerGroupRecords {
         Map<String, Map<org.apache.kafka.common.Uuid, java.util.Set<Integer>>> targets = new TreeMap<>(group.targetAssignment);
         w.int32(targets.size());
         targets.forEach((memberId, a) -> w.string(memberId).assignment(a));
+        List<ConsumerMember> classic = group.members.values().stream().filter(ConsumerMember::usesClassicProtocol).toList();
+        w.int32(classic.size());
+        for (ConsumerMember m : classic) {
+            w.string(m.memberId).int32(m.classic.sessionTimeoutMs()).int32(m.classic.protocols().size());
+            m.classic.protocols().forEach((name, metadata) -> w.string(name).bytes(metadata));
+        }
         return w.toArray();
     }
 
@@ -84,6 +92,17 @@ final class ConsumerGroupRecords {
         int targets = b.getInt();
         for (int i = 0; i < targets; i++) {
             group.targetAssignment.put(RecordWriter.string(b), RecordWriter.assignment(b));
+        }
+        int classic = b.hasRemaining() ? b.getInt() : 0;
+        for (int i = 0; i < classic; i++) {
+            String memberId = RecordWriter.string(b);
+            int sessionTimeoutMs = b.getInt();
+            Map<String, byte[]> protocols = new LinkedHashMap<>();
+            int n = b.getInt();
+            for (int j = 0; j < n; j++) {
+                protocols.put(RecordWriter.string(b), RecordWriter.bytes(b));
+            }
+            group.members.get(memberId).classic = new ClassicMemberMetadata(sessionTimeoutMs, protocols);
         }
         return group;
     }

@@ -32,8 +32,16 @@ final class ConsumerMember {
     State state = State.STABLE;
     Map<Uuid, Set<Integer>> assigned = new HashMap<>();
     Map<Uuid, Set<Integer>> pendingRevocation = new HashMap<>();
+    /** Set for a member that speaks the classic protocol (JoinGroup/SyncGroup) in a consumer group; null otherwise. */
+    ClassicMemberMetadata classic;
+    /** A classic member was told to rejoin and its join timer runs (scheduled once, as Kafka's scheduleIfAbsent). */
+    boolean joinTimerPending;
 
     ConsumerMember(String memberId) {
         this.memberId = memberId;
+    }
+
+    boolean usesClassicProtocol() {
+        return classic != null;
     }
 }

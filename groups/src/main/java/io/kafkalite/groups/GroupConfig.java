@@ -5,7 +5,15 @@ import java.util.Map;
 /** Group coordinator settings, with Kafka's property names and defaults. */
 public record GroupConfig(int minSessionTimeoutMs, int maxSessionTimeoutMs, int initialRebalanceDelayMs, int maxSize,
                           int offsetMetadataMaxBytes, long offsetsRetentionMs, long offsetsRetentionCheckIntervalMs,
-                          int consumerSessionTimeoutMs, int consumerHeartbeatIntervalMs) {
+                          int consumerSessionTimeoutMs, int consumerHeartbeatIntervalMs, MigrationPolicy migrationPolicy) {
+
+    /** With the default {@code group.consumer.migration.policy} (bidirectional). */
+    public GroupConfig(int minSessionTimeoutMs, int maxSessionTimeoutMs, int initialRebalanceDelayMs, int maxSize,
+                       int offsetMetadataMaxBytes, long offsetsRetentionMs, long offsetsRetentionCheckIntervalMs,
+                       int consumerSessionTimeoutMs, int consumerHeartbeatIntervalMs) {
+        this(minSessionTimeoutMs, maxSessionTimeoutMs, initialRebalanceDelayMs, maxSize, offsetMetadataMaxBytes, offsetsRetentionMs,
+                offsetsRetentionCheckIntervalMs, consumerSessionTimeoutMs, consumerHeartbeatIntervalMs, MigrationPolicy.BIDIRECTIONAL);
+    }
 
     public static GroupConfig from(Map<String, String> props) {
         return new GroupConfig(
@@ -17,7 +25,8 @@ public record GroupConfig(int minSessionTimeoutMs, int maxSessionTimeoutMs, int 
                 longOf(props, "offsets.retention.minutes", 10_080) * 60_000L,
                 longOf(props, "offsets.retention.check.interval.ms", 600_000),
                 intOf(props, "group.consumer.session.timeout.ms", 45_000),
-                intOf(props, "group.consumer.heartbeat.interval.ms", 5_000));
+                intOf(props, "group.consumer.heartbeat.interval.ms", 5_000),
+                MigrationPolicy.parse(props.getOrDefault("group.consumer.migration.policy", "bidirectional")));
     }
 
     public static GroupConfig defaults() {

@@ -46,6 +46,9 @@ public final class GroupCoordinator implements AutoCloseable {
     private final OffsetStore offsets;
     private final ClassicGroupCoordinator classic;
     private final ConsumerGroupCoordinator consumer;
+    private final ConsumerGroupClassicMembers classicMembers;
+    private final GroupConversions conversions;
+    private final GroupMetadataStore metadata;
 
     /**
      * Loads committed offsets and group metadata (on the coordinator thread, before any request runs):
@@ -55,9 +58,12 @@ public final class GroupCoordinator implements AutoCloseable {
         this.scheduler = scheduler;
         this.config = config;
         this.offsets = new OffsetStore(offsetsTable);
-        GroupMetadataStore metadata = new GroupMetadataStore(metadataTable);
+        this.metadata = new GroupMetadataStore(metadataTable);
         this.classic = new ClassicGroupCoordinator(scheduler, config, metadata);
         this.consumer = new ConsumerGroupCoordinator(scheduler, config, topics, metadata);
+        this.conversions = new GroupConversions(config, topics, classic, consumer);
+        this.classicMembers = new ConsumerGroupClassicMembers(scheduler, config, topics, consumer, conversions);
+        consumer.setDowngrade(conversions::maybeDowngrade);
         onCoordinator(() -> {
             load(metadata);
             return done(null);
@@ -104,25 +110,51 @@ public final class GroupCoordinator implements AutoCloseable {
             if (req.groupId() == null || req.groupId().isEmpty()) {
                 return done(new JoinGroupResponseData().setErrorCode(Errors.INVALID_GROUP_ID.code()).setMemberId(req.memberId()));
             }
-            if (consumer.groups.containsKey(req.groupId())) {
-                return done(new JoinGroupResponseData().setErrorCode(Errors.INCONSISTENT_GROUP_PROTOCOL.code()).setMemberId(req.memberId()));
+            ConsumerGroup cg = consumer.groups.get(req.groupId());
+            if (cg != null && !cg.members.isEmpty()) { // a mixed group: the classic member joins the consumer group
+                if (req.sessionTimeoutMs() < config.minSessionTimeoutMs() || req.sessionTimeoutMs() > config.maxSessionTimeoutMs()) {
+                    return done(new JoinGroupResponseData().setErrorCode(Errors.INVALID_SESSION_TIMEOUT.code()).setMemberId(req.memberId()));
+                }
+                return classicMembers.join(cg, req, clientId, clientHost, version);
+            }
+            if (cg != null) {
+                consumer.groups.remove(req.groupId()); // an empty consumer group becomes a classic group; its offsets stay
             }
             return classic.join(req, clientId, clientHost, version);
         });
     }
 
     public CompletableFuture<SyncGroupResponseData> syncGroup(SyncGroupRequestData req) {
-        return onCoordinator(() -> classic.sync(req));
+        return onCoordinator(() -> {
+            ConsumerGroup cg = consumer.groups.get(req.groupId());
+            if (cg == null) {
+                return classic.sync(req);
+            }
+            return cg.members.isEmpty() ? done(new SyncGroupResponseData().setErrorCode(Errors.UNKNOWN_MEMBER_ID.code()).setAssignment(new byte[0]))
+                    : classicMembers.sync(cg, req);
+        });
     }
 
     public CompletableFuture<Errors> heartbeat(HeartbeatRequestData req) {
-        return onCoordinator(() -> done(classic.heartbeat(req)));
+        return onCoordinator(() -> {
+            ConsumerGroup cg = consumer.groups.get(req.groupId());
+            if (cg == null) {
+                return done(classic.heartbeat(req));
+            }
+            return done(cg.members.isEmpty() ? Errors.UNKNOWN_MEMBER_ID : classicMembers.heartbeat(cg, req));
+        });
     }
 
     /** @return the group-level error; member results are added to {@code results} */
     public CompletableFuture<LeaveGroupResponseData> leaveGroup(String groupId, List<MemberIdentity> members) {
         return onCoordinator(() -> {
             List<LeaveGroupResponseData.MemberResponse> results = new ArrayList<>();
+            ConsumerGroup cg = consumer.groups.get(groupId);
+            if (cg != null) {
+                classicMembers.leave(cg, members, results);
+                return consumer.persist(groupId).handle((v, e) -> new LeaveGroupResponseData()
+                        .setErrorCode(e == null ? Errors.NONE.code() : Errors.COORDINATOR_NOT_AVAILABLE.code()).setMembers(results));
+            }
             Errors error = classic.leave(groupId, members, results);
             return done(new LeaveGroupResponseData().setErrorCode(error.code()).setMembers(results));
         });
@@ -135,14 +167,15 @@ public final class GroupCoordinator implements AutoCloseable {
         return onCoordinator(() -> {
             ClassicGroup old = classic.groups.get(req.groupId());
             if (old != null) {
-                if (!old.is(ClassicGroupState.EMPTY)) {
+                if (old.is(ClassicGroupState.EMPTY)) {
+                    classic.delete(old); // an empty classic group becomes a consumer group; its offsets stay
+                } else if (!upgrade(old, req.memberEpoch())) {
                     return done(new ConsumerGroupHeartbeatResponseData().setErrorCode(Errors.GROUP_ID_NOT_FOUND.code())
-                            .setErrorMessage("Group " + req.groupId() + " is a classic group with members"));
+                            .setErrorMessage("Group " + req.groupId() + " is not a consumer group."));
                 }
-                classic.delete(old); // an empty classic group becomes a consumer group; its offsets stay
             }
             ConsumerGroupHeartbeatResponseData response = consumer.heartbeat(req, clientId, clientHost, version);
-            return consumer.persist(req.groupId()).handle((v, e) -> {
+            return persist(req.groupId()).handle((v, e) -> {
                 if (e != null) {
                     log.error("Storing consumer group {} failed", req.groupId(), e);
                     return new ConsumerGroupHeartbeatResponseData().setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code())
@@ -151,6 +184,26 @@ public final class GroupCoordinator implements AutoCloseable {
                 return response;
             });
         });
+    }
+
+    /** A joining consumer-protocol member turns a classic group with members into a consumer group, if allowed. */
+    private boolean upgrade(ClassicGroup group, int memberEpoch) {
+        if (memberEpoch != 0 || !conversions.canUpgrade(group)) {
+            return false;
+        }
+        try {
+            conversions.upgrade(group);
+            return true;
+        } catch (RuntimeException malformed) {
+            log.warn("Classic group {} cannot be upgraded to a consumer group: a member's embedded protocol is malformed ({})",
+                    group.groupId, malformed.toString());
+            return false;
+        }
+    }
+
+    /** Stores a group after a consumer-protocol heartbeat: its consumer record, or the classic record a downgrade wrote. */
+    private CompletableFuture<Void> persist(String groupId) {
+        return classic.groups.containsKey(groupId) ? metadata.lastWrite(groupId) : consumer.persist(groupId);
     }
 
     public CompletableFuture<List<ConsumerGroupDescribeResponseData.DescribedGroup>> consumerGroupDescribe(List<String> groupIds) {

@@ -83,6 +83,12 @@ final class GroupMetadataStore {
         return done;
     }
 
+    /** The write of the group's last record (completed if there is none): what a caller answering after it waits for. */
+    CompletableFuture<Void> lastWrite(String groupId) {
+        Written last = written.get(groupId);
+        return last == null ? CompletableFuture.completedFuture(null) : last.done();
+    }
+
     static byte[] key(String groupId) {
         byte[] id = StoreKeys.utf8(groupId);
         ByteBuffer natural = ByteBuffer.allocate(2 + id.length);

@@ -103,6 +103,9 @@ public final class BrokerConfig {
             .define("group.max.size", Type.INT, Integer.MAX_VALUE, atLeast(1), LOW, "Most members of a classic group.")
             .define("group.consumer.session.timeout.ms", Type.INT, 45_000, atLeast(1), LOW, "Session timeout of consumer-protocol members.")
             .define("group.consumer.heartbeat.interval.ms", Type.INT, 5_000, atLeast(1), LOW, "Heartbeat interval of consumer-protocol members.")
+            .define("group.consumer.migration.policy", Type.STRING, "bidirectional",
+                    org.apache.kafka.common.config.ConfigDef.CaseInsensitiveValidString.in("disabled", "upgrade", "downgrade", "bidirectional"),
+                    LOW, "Whether groups convert between the classic and the consumer protocol while they have members.")
             .define("offset.metadata.max.bytes", Type.INT, 4096, atLeast(0), LOW, "Largest metadata of a committed offset.")
             .define("offsets.retention.minutes", Type.INT, 10_080, atLeast(1), LOW, "How long offsets of an empty group are kept.")
             .define("offsets.retention.check.interval.ms", Type.LONG, 600_000L, atLeast(1), LOW, "How often offsets are checked for expiry.")
