@@ -29,7 +29,7 @@ record Cleanable(PartitionLog log, FileStorage files, List<Map.Entry<Long, FileR
     /** @return null for a partition that is not compacted, or not on disk */
     static Cleanable examine(PartitionLog log, long now) throws IOException {
         LogConfig cfg = log.config();
-        if (!cfg.compact || !(log.storage() instanceof FileStorage files)) {
+        if (!cfg.compact || !(log.storage() instanceof FileStorage files) || files.closedForCleaning()) {
             return null;
         }
         List<Map.Entry<Long, FileRecords>> segments = files.rolledSegments();

@@ -585,6 +585,11 @@ final class FileStorage implements PartitionStorage {
         return recoveryPoint;
     }
 
+    /** Whether the cleaner should leave this partition alone: deleted, or its log directory offline. */
+    boolean closedForCleaning() {
+        return deleted || health.isOffline();
+    }
+
     /** The cleaner's first dirty offset, -1 when it never cleaned this partition. */
     long cleanedTo() {
         return cleanedTo;

@@ -180,4 +180,40 @@ class LogCleanerTest {
         assertEquals(expected, readAll());
         assertTrue(logBytes() < before, "disk use fell");
     }
+
+    @Test
+    void aStartCompletesAnInterruptedSwapAndDiscardsAHalfWrittenCleaning() throws Exception {
+        broker.put("log.cleaner.enable", "false");
+        open();
+        createTopic();
+        String pad = "z".repeat(300);
+        Map<String, String> expected = new HashMap<>();
+        for (int i = 0; i < 9000; i++) { // ~3 segments
+            long offset = put(1000, "k" + i, "v" + pad);
+            expected.put("k" + i, offset + ":v" + pad);
+        }
+        FileStorage files = (FileStorage) store.partition(TP).storage();
+        long first = files.rolledSegments().get(0).getKey();
+        long second = files.rolledSegments().get(1).getKey();
+        long third = files.nextBase(second);
+        store.close();
+        store = null;
+        Path p = dir.resolve("c-0");
+        // a crash after the swap's commit point: the first segment's copy stands for the cleaned [first, third)
+        Files.copy(p.resolve(StoreLayout.segmentFileName(first)), SegmentSwap.swapFile(p, first, third));
+        Files.writeString(SegmentSwap.cleanedFile(p, third), "half written");
+        for (Map.Entry<String, String> e : Map.copyOf(expected).entrySet()) {
+            long offset = Long.parseLong(e.getValue().split(":")[0]);
+            if (offset >= second && offset < third) {
+                expected.remove(e.getKey()); // what the "cleaning" dropped
+            }
+        }
+        open();
+        assertEquals(expected, readAll());
+        try (Stream<Path> left = Files.list(p)) {
+            assertEquals(java.util.List.of(), left.filter(f -> f.toString().endsWith(".swap") || f.toString().endsWith(".cleaned")).toList());
+        }
+        assertEquals(null, store.partition(TP).storage() instanceof FileStorage f && f.rolledSegments().stream()
+                .anyMatch(e -> e.getKey() == second) ? "the replaced segment is still there" : null);
+    }
 }
