@@ -196,6 +196,7 @@ final class Cleaner {
             }
             restoreBuffers();
             out.flush(); // fsynced before the swap: the segments it replaces were below the recovery point
+            out.file().setLastModified(group.get(group.size() - 1).getValue().file().lastModified()); // retention's fallback age
             files.dropIndexRange(base, end).join();
             swapped = c.log().replaceCleaned(files, group, end, out, entries);
             if (!swapped) {

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * due ({@link Cleanable#due}), cleans it ({@link Cleaner}) and looks again, or sleeps
  * {@code log.cleaner.backoff.ms} when none is. Each thread has its own offset map of at most
  * {@code log.cleaner.dedupe.buffer.size / log.cleaner.threads} bytes and I/O buffers of
- * {@code log.cleaner.io.buffer.size / log.cleaner.threads}; all share nothing but the I/O throttle's rate.
+ * {@code log.cleaner.io.buffer.size / log.cleaner.threads}; they share the I/O throttle.
  * A partition is cleaned by one thread at a time. Produce and fetch never wait for it: segments are read
  * and written off the request path, and only the swap takes the partition lock.
  */
@@ -40,6 +40,7 @@ final class LogCleaner implements AutoCloseable {
     private final Settings settings;
     private final Supplier<Iterable<PartitionLog>> partitions;
     private final Set<PartitionLog> inProgress = ConcurrentHashMap.newKeySet();
+    private final Throttler throttler;
     private final List<Thread> threads = new ArrayList<>();
     private final Object sleep = new Object();
     private volatile boolean stopping;
@@ -47,6 +48,7 @@ final class LogCleaner implements AutoCloseable {
     LogCleaner(Settings settings, Supplier<Iterable<PartitionLog>> partitions) {
         this.settings = settings;
         this.partitions = partitions;
+        this.throttler = new Throttler(settings.maxIoBytesPerSecond());
     }
 
     void start() {
@@ -61,7 +63,7 @@ final class LogCleaner implements AutoCloseable {
     private void run() {
         int threadsCount = settings.threads();
         OffsetMap map = new OffsetMap(settings.dedupeBufferSize() / threadsCount, settings.loadFactor());
-        Cleaner cleaner = new Cleaner(map, new Throttler(settings.maxIoBytesPerSecond()),
+        Cleaner cleaner = new Cleaner(map, throttler,
                 Math.max(4096, settings.ioBufferSize() / threadsCount / 2), () -> stopping);
         while (!stopping) {
             Cleanable next = grabDirtiest();

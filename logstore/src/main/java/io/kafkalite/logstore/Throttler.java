@@ -1,8 +1,9 @@
 package io.kafkalite.logstore;
 
 /**
- * Holds the cleaner to {@code log.cleaner.io.max.bytes.per.second} (read plus written bytes, as Kafka
- * counts them): every 300 ms it compares the bytes done with the rate and sleeps off any excess.
+ * Holds the cleaner threads together to {@code log.cleaner.io.max.bytes.per.second} (read plus written
+ * bytes, as Kafka counts them): every 300 ms, or sooner when more than 300 ms worth of bytes were done,
+ * it compares the bytes with the rate and sleeps off any excess.
  */
 final class Throttler {
     private static final long CHECK_NANOS = 300_000_000L;
@@ -14,21 +15,19 @@ final class Throttler {
         this.bytesPerSecond = bytesPerSecond;
     }
 
-    void maybeThrottle(long done) throws InterruptedException {
+    synchronized void maybeThrottle(long done) throws InterruptedException { // shared: the threads sleep in turn, as Kafka's
         if (bytesPerSecond >= Double.MAX_VALUE) {
             return;
         }
         bytes += done;
         long elapsed = System.nanoTime() - periodStart;
-        if (elapsed < CHECK_NANOS) {
-            return;
+        double needed = bytes / bytesPerSecond; // seconds these bytes may take at the rate
+        if (elapsed < CHECK_NANOS && needed < CHECK_NANOS / 1e9) {
+            return; // a burst of up to 300 ms worth of bytes goes at once
         }
-        double seconds = elapsed / 1e9;
-        if (bytes / seconds > bytesPerSecond) {
-            long sleepMs = (long) ((bytes / bytesPerSecond - seconds) * 1000);
-            if (sleepMs > 0) {
-                Thread.sleep(sleepMs);
-            }
+        long sleepMs = (long) ((needed - elapsed / 1e9) * 1000);
+        if (sleepMs > 0) {
+            Thread.sleep(sleepMs);
         }
         periodStart = System.nanoTime();
         bytes = 0;
