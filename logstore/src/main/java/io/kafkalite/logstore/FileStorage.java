@@ -480,6 +480,9 @@ final class FileStorage implements PartitionStorage {
     @Override
     public TimestampAndOffset maxTimestamp() throws IOException {
         long from = index.maxTimestampScanStart(logStartOffset);
+        if (from < cleanedTo) {
+            from = logStartOffset; // the cleaner may have removed that batch: the cleaned (small) part is scanned too
+        }
         RecordBatch best = null;
         Map.Entry<Long, FileRecords> e = segments.floorEntry(from);
         int position = e == null ? 0 : position(e.getKey(), e.getValue(), e.getValue().sizeInBytes(), from);

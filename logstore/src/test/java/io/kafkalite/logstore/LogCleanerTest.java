@@ -100,6 +100,12 @@ class LogCleanerTest {
         long now = System.currentTimeMillis();
         Map<String, String> expected = new HashMap<>();
         String pad = "x".repeat(200);
+        long early = put(now + 90_000, "early", "e");
+        expected.put("early", early + ":e");
+        for (int i = 0; i < 50; i++) { // kept records between them: an index entry falls in between
+            expected.put("kept-" + i, put(now, "kept-" + i, pad) + ":" + pad);
+        }
+        put(now + 100_000, "outlier", "o1"); // the largest timestamp, until cleaned away
         for (int round = 0; round < 30; round++) {
             for (int k = 0; k < 500; k += 10) {
                 String[] kv = new String[20];
@@ -113,6 +119,7 @@ class LogCleanerTest {
                 }
             }
         }
+        expected.put("outlier", put(now, "outlier", "o2") + ":o2");
         for (int k = 0; k < 100; k++) { // tombstones for the first 100 keys
             long base = put(now + 40, "key-" + k, null);
             expected.put("key-" + k, base + ":null");
@@ -142,6 +149,7 @@ class LogCleanerTest {
         }
         await("tombstones removed", () -> !readAll().containsKey("key-0"));
         assertEquals(expected, readAll());
+        assertEquals(early, store.partition(TP).maxTimestamp().offset, "MAX_TIMESTAMP: the largest timestamp left, before the removed one");
 
         store.close();
         open();
