@@ -125,10 +125,13 @@ class CompactionTest {
             }
             broker.kill9();
         }
-        try (BrokerProcess broker = BrokerProcess.start(data, port, log, Map.of("log.cleaner.backoff.ms", "100"))) {
+        try (BrokerProcess broker = BrokerProcess.start(data, port, log, Map.of("log.cleaner.enable", "false"))) {
             assertFalse(hasFile(data.resolve("compacted-0"), ".cleaned"), "a half-written cleaned segment was discarded");
-            Map<String, String> seen = latest(readAll(broker.bootstrap(), "read_uncommitted"));
-            assertEquals(expected, seen, "right after the restart");
+            assertFalse(hasFile(data.resolve("compacted-0"), ".swap"), "no swap is left half done");
+            assertEquals(expected, latest(readAll(broker.bootstrap(), "read_uncommitted")), "right after the restart");
+            broker.kill9();
+        }
+        try (BrokerProcess broker = BrokerProcess.start(data, port, log, Map.of("log.cleaner.backoff.ms", "100"))) {
             try (KafkaProducer<String, String> p = producer(broker.bootstrap())) { // more dirt: cleaning goes on
                 for (int i = 0; i < 20_000; i++) {
                     send(p, expected, "filler-" + (i % 10), "f" + i + PAD, System.currentTimeMillis());
