@@ -56,6 +56,7 @@ final class FileStorage implements PartitionStorage {
     private volatile long logStartOffset;
     private volatile LogEnd logEnd = LogEnd.EMPTY;
     private volatile long recoveryPoint; // segments below it are fsynced
+    private volatile long cleanedTo = -1; // the log cleaner's first dirty offset (-1: never cleaned)
     private final Object flushLock = new Object();
     private final Object stateLock = new Object();
     private long dirSyncedFor = -1; // the newest segment whose directory entry is fsynced (under flushLock)
@@ -89,6 +90,9 @@ final class FileStorage implements PartitionStorage {
     }
 
     private void openSegments() throws IOException {
+        for (long[] range : SegmentSwap.finishLeftovers(dir)) {
+            store.enqueue((s, txn) -> s.deleteRange(txn, s.offsets, prefix, range[0], range[1]));
+        }
         try (Stream<Path> files = Files.list(dir)) {
             for (Path p : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".log"))::iterator) {
                 String name = p.getFileName().toString();
@@ -116,6 +120,7 @@ final class FileStorage implements PartitionStorage {
         }
         long flushedTo = state.getLong(0);
         logStartOffset = Math.max(state.getLong(8), segments.firstKey());
+        cleanedTo = state.remaining() >= 24 ? state.getLong(16) : -1;
         store.scan(store.producers, prefix, (pid, value) -> recoveredProducers.load(pid, value));
         for (long pid : recoveredProducers.forgetBatchesFrom(flushedTo)) { // re-read below, if they survived
             ProducerStateTable.ProducerEntry left = recoveredProducers.get(pid);
@@ -176,7 +181,9 @@ final class FileStorage implements PartitionStorage {
                     if (b.baseOffset() >= from) {
                         index.add(b.baseOffset(), b.position(), b.sizeInBytes(), b.maxTimestamp());
                         if (b.hasProducerId()) {
-                            ProducerStateTable.ProducerEntry entry = b.isControlBatch() ? replayMarker(b)
+                            ProducerStateTable.ProducerEntry entry = b.isControlBatch() && b.countOrNull() != null && b.countOrNull() == 0
+                                    ? recoveredProducers.get(b.producerId()) // a marker the cleaner emptied: its epoch was replayed before
+                                    : b.isControlBatch() ? replayMarker(b)
                                     : recoveredProducers.update(b.producerId(), b.producerEpoch(), new ProducerStateTable.BatchMetadata(
                                             b.baseSequence(), b.lastSequence(), b.baseOffset(), b.maxTimestamp()), b.isTransactional());
                             enqueueProducer(b.producerId(), ProducerStateTable.encode(entry));
@@ -387,7 +394,7 @@ final class FileStorage implements PartitionStorage {
     /** Persists the recovery point and the log start offset. */
     private void enqueuePartitionState() {
         synchronized (stateLock) { // flushes and log start moves race: the last row queued must hold the latest of both
-            byte[] value = ByteBuffer.allocate(16).putLong(recoveryPoint).putLong(logStartOffset).array();
+            byte[] value = ByteBuffer.allocate(24).putLong(recoveryPoint).putLong(logStartOffset).putLong(cleanedTo).array();
             store.enqueue((s, txn) -> s.put(txn, s.partitions, prefix, value));
         }
     }
@@ -411,7 +418,7 @@ final class FileStorage implements PartitionStorage {
         while (e != null && e.getKey() <= end.segmentBase()) {
             FileRecords seg = e.getValue();
             int limit = e.getKey() == end.segmentBase() ? end.position() : seg.sizeInBytes(); // nothing past the end read
-            LogOffsetPosition found = seg.searchForOffsetFromPosition(offset, index.position(e.getKey(), limit, offset));
+            LogOffsetPosition found = seg.searchForOffsetFromPosition(offset, position(e.getKey(), seg, limit, offset));
             if (found != null && found.position < limit) {
                 int available = limit - found.position;
                 int size = Math.min(available, maxBytes);
@@ -425,6 +432,15 @@ final class FileStorage implements PartitionStorage {
         return MemoryRecords.EMPTY;
     }
 
+    /**
+     * Where a scan of seg for offset may start: the index entry's position, or 0 when the cleaner replaced
+     * seg meanwhile (the entry may then describe the new file; seg stays readable until it is closed).
+     */
+    private int position(long base, FileRecords seg, int limit, long offset) {
+        int p = index.position(base, limit, offset);
+        return segments.get(base) == seg ? p : 0;
+    }
+
     @Override
     public LogEnd locate(long offset) throws IOException {
         Map.Entry<Long, FileRecords> e = segments.floorEntry(offset);
@@ -432,7 +448,7 @@ final class FileStorage implements PartitionStorage {
             return new LogEnd(offset, segments.firstKey(), 0);
         }
         FileRecords seg = e.getValue();
-        LogOffsetPosition found = seg.searchForOffsetFromPosition(offset, index.position(e.getKey(), seg.sizeInBytes(), offset));
+        LogOffsetPosition found = seg.searchForOffsetFromPosition(offset, position(e.getKey(), seg, seg.sizeInBytes(), offset));
         return found == null ? new LogEnd(offset, e.getKey(), seg.sizeInBytes()) : new LogEnd(offset, e.getKey(), found.position);
     }
 
@@ -451,7 +467,7 @@ final class FileStorage implements PartitionStorage {
     public TimestampAndOffset offsetForTimestamp(long target) throws IOException {
         long from = index.timeScanStart(target, logStartOffset);
         Map.Entry<Long, FileRecords> e = segments.floorEntry(from);
-        int position = e == null ? 0 : index.position(e.getKey(), e.getValue().sizeInBytes(), from);
+        int position = e == null ? 0 : position(e.getKey(), e.getValue(), e.getValue().sizeInBytes(), from);
         for (; e != null; e = segments.higherEntry(e.getKey()), position = 0) {
             TimestampAndOffset found = e.getValue().searchForTimestamp(target, position, logStartOffset, MAX_DECOMPRESSED);
             if (found != null) {
@@ -464,9 +480,12 @@ final class FileStorage implements PartitionStorage {
     @Override
     public TimestampAndOffset maxTimestamp() throws IOException {
         long from = index.maxTimestampScanStart(logStartOffset);
+        if (from < cleanedTo) {
+            from = logStartOffset; // the cleaner may have removed that batch: the cleaned (small) part is scanned too
+        }
         RecordBatch best = null;
         Map.Entry<Long, FileRecords> e = segments.floorEntry(from);
-        int position = e == null ? 0 : index.position(e.getKey(), e.getValue().sizeInBytes(), from);
+        int position = e == null ? 0 : position(e.getKey(), e.getValue(), e.getValue().sizeInBytes(), from);
         for (; e != null; e = segments.higherEntry(e.getKey()), position = 0) {
             for (FileChannelRecordBatch b : e.getValue().batchesFrom(position)) {
                 if (best == null || b.maxTimestamp() > best.maxTimestamp()) {
@@ -545,6 +564,113 @@ final class FileStorage implements PartitionStorage {
         }
         segmentMaxTimestamps.put(base, max);
         return max;
+    }
+
+    // ---------------------------------------------------------------- log cleaner
+
+    /** The rolled segments (all but the active one), oldest first: base offset and file. */
+    java.util.List<Map.Entry<Long, FileRecords>> rolledSegments() {
+        java.util.List<Map.Entry<Long, FileRecords>> rolled = new java.util.ArrayList<>();
+        Long active = segments.lastKey();
+        for (Map.Entry<Long, FileRecords> e : segments.headMap(active, false).entrySet()) {
+            rolled.add(Map.entry(e.getKey(), e.getValue()));
+        }
+        return rolled;
+    }
+
+    /** The base of the segment after base (the active segment's base for the last rolled one). */
+    long nextBase(long base) {
+        Long next = segments.higherKey(base);
+        return next == null ? logEnd.offset() : next;
+    }
+
+    long recoveryPoint() {
+        return recoveryPoint;
+    }
+
+    /** Whether the cleaner should leave this partition alone: deleted, or its log directory offline. */
+    boolean closedForCleaning() {
+        return deleted || health.isOffline();
+    }
+
+    /** The cleaner's first dirty offset, -1 when it never cleaned this partition. */
+    long cleanedTo() {
+        return cleanedTo;
+    }
+
+    void markCleaned(long offset) {
+        cleanedTo = offset;
+        enqueuePartitionState();
+    }
+
+    long largestTimestampOf(long base, FileRecords seg) throws IOException {
+        return largestTimestamp(base, seg);
+    }
+
+    /** A new empty file the cleaner writes a group of cleaned segments into; invisible until {@link #replaceSegments}. */
+    FileRecords newCleanedFile(long base) throws IOException {
+        Path file = SegmentSwap.cleanedFile(dir, base);
+        Files.deleteIfExists(file);
+        return FileRecords.open(file.toFile(), true);
+    }
+
+    /** Drops the offset index entries of [from, to) before their segments are replaced; done once readers no longer see them. */
+    java.util.concurrent.CompletableFuture<Void> dropIndexRange(long from, long to) {
+        return index.dropRange(from, to);
+    }
+
+    /**
+     * Replaces the rolled segments {@code olds} (consecutive, the last one ending at {@code end}) with
+     * {@code cleaned}, fsynced already, and queues its index entries ({@code entries}: offset, position
+     * pairs). Called under the partition lock; only renames and unlinks files. The old files stay open
+     * for file.delete.delay.ms so fetches still sending them finish.
+     * @return false when the segments changed meanwhile (retention, DeleteRecords, deletion): nothing was replaced
+     */
+    boolean replaceSegments(java.util.List<Map.Entry<Long, FileRecords>> olds, long end, FileRecords cleaned,
+                            java.util.List<long[]> entries, long fileDeleteDelayMs) throws IOException {
+        health.check();
+        long base = olds.get(0).getKey();
+        boolean unchanged = !deleted && nextBase(olds.get(olds.size() - 1).getKey()) == end && segments.lastKey() >= end;
+        for (Map.Entry<Long, FileRecords> e : olds) {
+            unchanged &= segments.get(e.getKey()) == e.getValue();
+        }
+        if (!unchanged) {
+            return false;
+        }
+        try {
+            cleaned.renameTo(SegmentSwap.swapFile(dir, base, end).toFile()); // the commit point: a restart completes it
+            for (Map.Entry<Long, FileRecords> e : olds.subList(1, olds.size())) {
+                Files.deleteIfExists(e.getValue().file().toPath());
+            }
+            cleaned.renameTo(dir.resolve(StoreLayout.segmentFileName(base)).toFile()); // replaces the first old file
+        } catch (IOException | RuntimeException e) {
+            throw health.failed("swapping cleaned segments of " + dir.getFileName(), e);
+        }
+        segments.put(base, cleaned);
+        for (Map.Entry<Long, FileRecords> e : olds) {
+            if (e.getKey() != base) {
+                segments.remove(e.getKey());
+            }
+            segmentMaxTimestamps.remove(e.getKey());
+            io.schedule(() -> closeQuietly(e.getValue()), fileDeleteDelayMs, TimeUnit.MILLISECONDS);
+        }
+        for (long[] entry : entries) {
+            index.addEntry(entry[0], (int) entry[1]);
+        }
+        return true;
+    }
+
+    /** fsyncs the directory after a swap, so the renames survive a power loss too; needs no lock. */
+    void syncDir() {
+        try {
+            LogDir.fsync(dir);
+        } catch (IOException e) {
+            throw health.failed("syncing " + dir.getFileName(), e);
+        }
+    }
+
+    String name() {
+        return dir.getFileName().toString();
     }
 
     /** Unlinks a segment now and closes it after file.delete.delay.ms, so fetches still sending it finish. */

@@ -265,6 +265,17 @@ final class LmdbStore implements AutoCloseable {
         }
     }
 
+    /** Deletes keys P[suffix] with from <= suffix < to. */
+    void deleteRange(Txn<ByteBuffer> txn, Dbi<ByteBuffer> db, byte[] prefix, long from, long to) {
+        StoreLayout.putKey(writeKey, prefix, from);
+        try (Cursor<ByteBuffer> c = db.openCursor(txn)) {
+            while (c.get(writeKey, GetOp.MDB_SET_RANGE) && StoreLayout.hasPrefix(c.key(), prefix)
+                    && c.key().getLong(c.key().position() + prefix.length) < to) {
+                c.delete();
+            }
+        }
+    }
+
     /** Deletes keys P[suffix] with suffix >= from. */
     void deleteFrom(Txn<ByteBuffer> txn, Dbi<ByteBuffer> db, byte[] prefix, long from) {
         StoreLayout.putKey(writeKey, prefix, from);

@@ -159,6 +159,10 @@ public final class LogConfig {
     public final long retentionBytes;
     public final boolean delete;
     public final long fileDeleteDelayMs;
+    public final long deleteRetentionMs;
+    public final double minCleanableDirtyRatio;
+    public final long minCompactionLagMs;
+    public final long maxCompactionLagMs;
 
     /** @param brokerDefaults result of {@link #brokerDefaults}; @param overrides the topic's own configs */
     public LogConfig(Map<String, String> brokerDefaults, Map<String, String> overrides) {
@@ -183,6 +187,10 @@ public final class LogConfig {
         this.retentionBytes = (Long) values.get(TopicConfig.RETENTION_BYTES_CONFIG);
         this.delete = policy.contains(TopicConfig.CLEANUP_POLICY_DELETE);
         this.fileDeleteDelayMs = (Long) values.get(TopicConfig.FILE_DELETE_DELAY_MS_CONFIG);
+        this.deleteRetentionMs = (Long) values.get(TopicConfig.DELETE_RETENTION_MS_CONFIG);
+        this.minCleanableDirtyRatio = (Double) values.get(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG);
+        this.minCompactionLagMs = (Long) values.get(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG);
+        this.maxCompactionLagMs = (Long) values.get(TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG);
     }
 
     /** The parsed effective value of a topic config. */

@@ -54,6 +54,7 @@ public final class LogStore implements AutoCloseable {
     private final Map<Uuid, TopicState> byId = new ConcurrentHashMap<>();
     private final List<Consumer<TopicPartition>> appendListeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService flusher;
+    private final LogCleaner cleaner; // null in memory or with log.cleaner.enable=false
     private long nextProducerId;
     private long producerIdBlockEnd;
 
@@ -77,6 +78,11 @@ public final class LogStore implements AutoCloseable {
         producerIdExpirationMs = producerIdExpirationMs(brokerProps);
         long expirationCheckMs = Long.parseLong(brokerProps.getOrDefault("producer.id.expiration.check.interval.ms", "600000").trim());
         flusher.scheduleWithFixedDelay(() -> expireProducers(producerIdExpirationMs), expirationCheckMs, expirationCheckMs, TimeUnit.MILLISECONDS);
+        LogCleaner.Settings cleaning = LogCleaner.Settings.from(brokerProps);
+        cleaner = backend instanceof FileBackend && cleaning.enable() ? new LogCleaner(cleaning, this::allPartitions) : null;
+        if (cleaner != null) {
+            cleaner.start();
+        }
     }
 
     /** Opens (or creates) the store in a log directory; recovers every partition found there. */
@@ -394,6 +400,14 @@ public final class LogStore implements AutoCloseable {
         }
     }
 
+    private Iterable<PartitionLog> allPartitions() {
+        List<PartitionLog> all = new ArrayList<>();
+        for (TopicState s : byName.values()) {
+            all.addAll(java.util.Arrays.asList(s.partitions()));
+        }
+        return all;
+    }
+
     /** Forgets idle idempotent producers of every partition (producer.id.expiration.ms). */
     void expireProducers(long expirationMs) {
         long now = System.currentTimeMillis();
@@ -424,6 +438,9 @@ public final class LogStore implements AutoCloseable {
     @Override
     public void close() {
         // waited for without the store lock: a background task (reserving producer ids) may be waiting for it
+        if (cleaner != null) {
+            cleaner.close();
+        }
         flusher.shutdown(); // no interrupt: one would close a segment's channel mid-fsync
         try {
             if (!flusher.awaitTermination(30, TimeUnit.SECONDS)) {

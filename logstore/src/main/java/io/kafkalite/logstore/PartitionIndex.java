@@ -95,6 +95,19 @@ final class PartitionIndex {
         });
     }
 
+    /**
+     * Drops the offset entries of [from, to) (segments the cleaner replaces); the future completes once
+     * readers no longer see them. Time entries stay valid: they give an offset at or before the answer.
+     */
+    java.util.concurrent.CompletableFuture<Void> dropRange(long from, long to) {
+        return store.commit((s, txn) -> s.deleteRange(txn, s.offsets, prefix, from, to));
+    }
+
+    /** Queues an offset entry of a cleaned segment. */
+    void addEntry(long offset, int position) {
+        store.enqueue((s, txn) -> s.put(txn, s.offsets, prefix, offset, ByteBuffer.allocate(4).putInt(position).array()));
+    }
+
     /** A file position in the segment at or before the batch holding offset (0 without an entry in it). */
     int position(long segmentBase, int segmentSize, long offset) {
         int[] position = {0};

@@ -411,6 +411,32 @@ public final class PartitionLog {
         return expired.size();
     }
 
+    /**
+     * Per producer that the table remembers: the last offset of its last data batch (-1 when its last
+     * write was a marker) and its epoch. The cleaner keeps those batches, so a restart that re-reads the
+     * log still knows each producer's sequence and epoch.
+     */
+    synchronized Map<Long, long[]> lastRecordsOfProducers() {
+        Map<Long, long[]> last = new java.util.HashMap<>();
+        producers.forEach((pid, entry) -> {
+            ProducerStateTable.BatchMetadata b = entry.batches.peekLast();
+            long lastOffset = -1;
+            if (b != null) {
+                long count = b.lastSeq() >= b.firstSeq() ? b.lastSeq() - b.firstSeq() : (long) b.lastSeq() + Integer.MAX_VALUE + 1 - b.firstSeq();
+                lastOffset = b.baseOffset() + count;
+            }
+            last.put(pid, new long[] {lastOffset, entry.epoch()});
+        });
+        return last;
+    }
+
+    /** The cleaner's swap of segments, under the partition lock so appends, retention and DeleteRecords see one segment map. */
+    synchronized boolean replaceCleaned(FileStorage files, List<Map.Entry<Long, org.apache.kafka.common.record.internal.FileRecords>> olds,
+                                        long end, org.apache.kafka.common.record.internal.FileRecords cleaned, List<long[]> entries)
+            throws IOException {
+        return files.replaceSegments(olds, end, cleaned, entries, config.fileDeleteDelayMs);
+    }
+
     /** Number of idempotent producers this partition remembers. */
     synchronized int producerCount() {
         return producers.size();

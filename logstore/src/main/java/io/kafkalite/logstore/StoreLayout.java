@@ -14,6 +14,8 @@ import org.apache.kafka.common.Uuid;
  *         {log.dir}/.lock                                         held by the running broker (LogDir)
  *         {log.dir}/{topic}-{partition}/{baseOffset:%020d}.log   record batches exactly as appended
  *         {log.dir}/{topic}-{partition}/partition.metadata        "version: 0\ntopic_id: {id}\n", as Kafka writes it
+ *         {log.dir}/{topic}-{partition}/{base:%020d}.log.cleaned             a cleaning in progress (SegmentSwap)
+ *         {log.dir}/{topic}-{partition}/{base:%020d}.log.{end:%020d}.swap    a committed swap of [base, end)
  *         {log.dir}/{topic}-{partition}.{uuid}-delete/            a deleted partition, removed after file.delete.delay.ms
  *         {log.dir}/meta.lmdb/                                    the LMDB environment below
  *
@@ -27,8 +29,10 @@ import org.apache.kafka.common.Uuid;
  *   db "aborted"    key P[8 last offset]       value [8 producer id][8 first offset][8 last stable offset]
  *                                                                            one row per aborted transaction; the last
  *                                                                            offset is its ABORT marker's (AbortedTxnIndex)
- *   db "partitions" key P                      value [8 recovery point][8 log start offset]
- *                                                                            recovery point: segments below it are fsynced
+ *   db "partitions" key P                      value [8 recovery point][8 log start offset][8 first dirty offset]
+ *                                                                            recovery point: segments below it are fsynced;
+ *                                                                            first dirty offset: where the cleaner goes on
+ *                                                                            (-1: never cleaned; absent in rows written before)
  *   db "topics"     key topic name (UTF-8)     value [16 id][4 partitions][4 n]{[2 len][key][4 len][value]}
  *   db "meta"       key name (UTF-8)           value: "cluster.id" UTF-8 (every directory: they must agree);
  *                                                     "producer.id.block" [8 next free id]
