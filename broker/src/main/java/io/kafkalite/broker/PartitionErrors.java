@@ -11,9 +11,11 @@ import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.FetchMetadata;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.ProduceRequest;
@@ -23,7 +25,8 @@ import org.apache.kafka.common.requests.ProduceResponse;
  * A fault's error for only the partitions of a Produce or Fetch that its topic filter matches, as
  * Kafka reports a partition's error: the other partitions are handled as usual (a Fetch of them
  * without waiting, since Kafka answers at once when a partition has an error) and both answers are
- * merged into one response.
+ * merged into one response. A faulted Fetch is served without a fetch session (KIP-227): an incremental
+ * one is told FETCH_SESSION_ID_NOT_FOUND, so every fetch names its partitions while the fault lasts.
  */
 final class PartitionErrors {
     private PartitionErrors() { }
@@ -93,6 +96,9 @@ final class PartitionErrors {
     private static CompletableFuture<AbstractResponse> fetch(KafkaRequest request, FetchRequest body, Fault fault, ApiException error,
                                                              Function<Uuid, String> topicNames,
                                                              Function<KafkaRequest, CompletableFuture<AbstractResponse>> handlers) {
+        if (!body.metadata().isFull()) { // its session may hold the faulted partitions unnamed: the client starts over with a full fetch
+            return CompletableFuture.completedFuture(FetchResponse.of(new FetchResponseData().setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code())));
+        }
         List<FetchRequestData.FetchTopic> rest = new ArrayList<>();
         List<FetchResponseData.FetchableTopicResponse> errors = new ArrayList<>();
         for (FetchRequestData.FetchTopic t : body.data().topics()) {
@@ -116,7 +122,9 @@ final class PartitionErrors {
         if (rest.isEmpty()) {
             return CompletableFuture.completedFuture(FetchResponse.of(new FetchResponseData().setResponses(errors)));
         }
-        FetchRequestData restData = body.data().duplicate().setTopics(rest).setMaxWaitMs(0);
+        // served without a session (id 0 in the answer), so the client's next fetch names every partition again
+        FetchRequestData restData = body.data().duplicate().setTopics(rest).setMaxWaitMs(0)
+                .setSessionId(FetchMetadata.INVALID_SESSION_ID).setSessionEpoch(FetchMetadata.FINAL_EPOCH);
         return handlers.apply(with(request, new FetchRequest(restData, body.version()))).thenApply(response -> {
             FetchResponseData data = ((FetchResponse) response).data();
             if (data.errorCode() == 0) { // (a whole-request error, such as a fetch session's, stands alone)
