@@ -3,6 +3,7 @@ package io.kafkalite.handlers;
 import io.kafkalite.acl.SaslMechanisms;
 import io.kafkalite.acl.ScramCredentialStore;
 import io.kafkalite.groups.GroupCoordinator;
+import io.kafkalite.handlers.metrics.BrokerMetrics;
 import io.kafkalite.groups.TopicsView;
 import io.kafkalite.groups.TransactionCoordinator;
 import io.kafkalite.logstore.LogStore;
@@ -85,7 +86,8 @@ public final class Handlers {
     public static HandlerRegistry create(LogStore store, ClusterInfo cluster, BrokerConfig config, GroupCoordinator groups,
                                          TransactionCoordinator transactions, Map<ListenerName, SaslMechanisms> saslMechanisms,
                                          ScramCredentialStore scramCredentials, Executor requestHandlers, Authorization authorization) {
-        HandlerRegistry registry = new HandlerRegistry(requestHandlers);
+        HandlerRegistry registry = new HandlerRegistry(requestHandlers, new BrokerMetrics(store, groups,
+                (Integer) config.value(BrokerMetrics.LAG_MAX_PARTITIONS)));
         return registry
                 .register(new ApiVersionsHandler(registry))
                 .register(new MetadataHandler(store, cluster, config, authorization))
