@@ -145,7 +145,7 @@ public final class Broker implements AutoCloseable {
             HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, transactions, sasl, scram,
                     requestHandlers, new Authorization(authorizer));
             metrics = handlers.metrics();
-            metrics.start((Boolean) config.value(BrokerMetrics.JMX_ENABLE));
+            metrics.start((Boolean) config.value(BrokerMetrics.JMX_ENABLE), (Long) config.value(BrokerMetrics.LAG_INTERVAL_MS));
             prometheus = prometheusEndpoint(config, metrics);
             FaultInjector faults = new FaultInjector(handlers, Handlers.topicsView(store)::topicName);
             for (SecuredListener secured : listeners) {

@@ -59,7 +59,9 @@ class MetricsTest {
     @BeforeAll
     static void start() {
         broker = Broker.builder().dataDir(dataDir).config("kafkalite.metrics.prometheus.port", "0")
-                .config("kafkalite.metrics.prometheus.host", "localhost").start();
+                .config("kafkalite.metrics.prometheus.host", "localhost").config("kafkalite.metrics.consumer.lag.interval.ms", "1000")
+                .config("kafkalite.metrics.jmx.enable", "true")
+                .start();
     }
 
     @AfterAll

@@ -139,7 +139,8 @@ public final class BrokerConfig {
                         + "/metrics); -1 for none, 0 for any free port. Never a Kafka listener's.")
                 .define(BrokerMetrics.PROMETHEUS_HOST, Type.STRING, "", LOW, "Address the Prometheus endpoint binds; empty for all.")
                 .define(BrokerMetrics.LAG_MAX_PARTITIONS, Type.INT, 10_000, atLeast(0), LOW, "Most partitions with a consumer lag "
-                        + "metric (per group sums are always there).");
+                        + "metric (per group sums are always there).")
+                .define(BrokerMetrics.LAG_INTERVAL_MS, Type.LONG, 30_000L, atLeast(100), LOW, "How often consumer lag is computed.");
     }
 
     private final Map<String, String> originals;

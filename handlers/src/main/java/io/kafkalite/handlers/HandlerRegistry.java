@@ -123,7 +123,9 @@ public final class HandlerRegistry implements RequestDispatcher {
             });
         } else if (metrics != null && body instanceof FetchRequest fetch) {
             future = future.thenApply(r -> {
-                metrics.topics().fetched(fetch, (FetchResponse) r);
+                if (r != null) { // null: a parked fetch whose connection closed
+                    metrics.topics().fetched(fetch, (FetchResponse) r);
+                }
                 return r;
             });
         }
