@@ -16,6 +16,7 @@ import io.kafkalite.handlers.DynamicBrokerConfig;
 import io.kafkalite.handlers.HandlerRegistry;
 import io.kafkalite.handlers.Handlers;
 import io.kafkalite.handlers.TransactionMarkerWriter;
+import io.kafkalite.handlers.metrics.BrokerMetrics;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.wire.ConnectionLimits;
 import io.kafkalite.wire.KafkaServer;
@@ -59,6 +60,8 @@ public final class Broker implements AutoCloseable {
     private final Authorizer authorizer;
     private final List<SecuredListener> listeners;
     private final FaultInjector faults;
+    private final BrokerMetrics metrics;
+    private final PrometheusEndpoint prometheus;
 
     private final Runnable afterClose;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -66,8 +69,10 @@ public final class Broker implements AutoCloseable {
 
     private Broker(LogStore store, GroupCoordinator groups, TransactionCoordinator transactions, RequestHandlerPool requestHandlers,
                    List<KafkaServer> servers, ClusterInfo cluster, Authorizer authorizer, List<SecuredListener> listeners,
-                   FaultInjector faults, Runnable afterClose) {
+                   FaultInjector faults, BrokerMetrics metrics, PrometheusEndpoint prometheus, Runnable afterClose) {
         this.faults = faults;
+        this.metrics = metrics;
+        this.prometheus = prometheus;
         this.afterClose = afterClose;
         this.listeners = listeners;
         this.authorizer = authorizer;
@@ -127,6 +132,8 @@ public final class Broker implements AutoCloseable {
         TransactionCoordinator transactions = null;
         RequestHandlerPool requestHandlers = null;
         Authorizer authorizer = null;
+        BrokerMetrics metrics = null;
+        PrometheusEndpoint prometheus = null;
         List<KafkaServer> servers = new ArrayList<>();
         try {
             NettyStartup.awaitPreload(); // before this thread's first use of Netty (TLS contexts, listeners)
@@ -149,6 +156,9 @@ public final class Broker implements AutoCloseable {
             startAuthorizer(authorizer, config.nodeId(), store.clusterId(), listeners);
             HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, transactions, sasl, scram,
                     requestHandlers, new Authorization(authorizer), dynamicConfig);
+            metrics = handlers.metrics();
+            metrics.start((Boolean) config.value(BrokerMetrics.JMX_ENABLE), (Long) config.value(BrokerMetrics.LAG_INTERVAL_MS));
+            prometheus = prometheusEndpoint(config, metrics);
             FaultInjector faults = new FaultInjector(handlers, Handlers.topicsView(store)::topicName);
             for (SecuredListener secured : listeners) {
                 Listener listener = secured.listener();
@@ -166,9 +176,16 @@ public final class Broker implements AutoCloseable {
             log.info("Broker {} of cluster {} started, data {}", config.nodeId(), store.clusterId(),
                     inMemory ? "in memory" : "in " + String.join(", ", config.logDirs().stream()
                             .map(d -> Path.of(d).toAbsolutePath().normalize().toString()).toList()));
-            return new Broker(store, groups, transactions, requestHandlers, servers, cluster, authorizer, listeners, faults, afterClose);
+            return new Broker(store, groups, transactions, requestHandlers, servers, cluster, authorizer, listeners, faults, metrics,
+                    prometheus, afterClose);
         } catch (Exception | Error e) {
             servers.forEach(KafkaServer::close);
+            if (prometheus != null) {
+                prometheus.close();
+            }
+            if (metrics != null) {
+                metrics.close();
+            }
             if (requestHandlers != null) {
                 requestHandlers.close();
             }
@@ -199,6 +216,20 @@ public final class Broker implements AutoCloseable {
         dynamicConfig.subscribe(List.of(BrokerConfig.NUM_IO_THREADS), c -> requestHandlers.resize(c.numIoThreads()));
         dynamicConfig.subscribe(List.of(BrokerConfig.MAX_CONNECTIONS, BrokerConfig.MAX_CONNECTIONS_PER_IP,
                 BrokerConfig.MAX_CONNECTIONS_PER_IP_OVERRIDES), c -> servers.forEach(s -> s.updateConnectionLimits(connectionLimits(c))));
+    }
+
+    /** The Prometheus endpoint when {@code kafkalite.metrics.prometheus.port} is set (kafkalite-embedded leaves it out). */
+    private static PrometheusEndpoint prometheusEndpoint(BrokerConfig config, BrokerMetrics metrics) throws IOException {
+        int port = (Integer) config.value(BrokerMetrics.PROMETHEUS_PORT);
+        if (port < 0) {
+            return null;
+        }
+        try {
+            return PrometheusEndpoint.start((String) config.value(BrokerMetrics.PROMETHEUS_HOST), port, metrics);
+        } catch (NoClassDefFoundError e) {
+            throw new ConfigException(BrokerMetrics.PROMETHEUS_PORT + " needs Micrometer's Prometheus registry on the class path "
+                    + "(kafkalite-embedded does not bundle it): " + e.getMessage());
+        }
     }
 
     /** Kafka starts the authorizer and waits for each endpoint's future before serving; ours completes at once, a user's may not. */
@@ -324,6 +355,11 @@ public final class Broker implements AutoCloseable {
         throw new IllegalArgumentException("No listener " + listenerName);
     }
 
+    /** The port of the Prometheus endpoint ({@code kafkalite.metrics.prometheus.port}); -1 when there is none. */
+    public int metricsPort() {
+        return prometheus == null ? -1 : prometheus.port();
+    }
+
     public String clusterId() {
         return cluster.clusterId();
     }
@@ -388,6 +424,10 @@ public final class Broker implements AutoCloseable {
         log.info("Shutting down");
         faults.close(); // first: the requests it holds close their connections
         servers.forEach(KafkaServer::close);
+        if (prometheus != null) {
+            prometheus.close();
+        }
+        metrics.close();
         requestHandlers.close(); // after the listener: no new requests; before the store: handlers may still be writing
         closeQuietly(authorizer);
         listeners.forEach(SecuredListener::close);

@@ -20,7 +20,8 @@ import java.util.stream.Stream;
  * By default it listens on a free port of localhost and keeps its data in a new temporary directory,
  * removed on close; {@link #inMemory()} writes nothing to disk, {@link #dataDir(Path)} keeps the data.
  * Defaults differ from a production broker's only where tests wait for nothing
- * ({@code group.initial.rebalance.delay.ms=0}, short group and transaction timers); every
+ * ({@code group.initial.rebalance.delay.ms=0}, short group and transaction timers) and in not registering JMX
+ * MBeans ({@code kafkalite.metrics.jmx.enable=false}); every
  * {@link #config(String, String)} overrides them.
  */
 public final class BrokerBuilder {
@@ -33,7 +34,9 @@ public final class BrokerBuilder {
             "group.consumer.session.timeout.ms", "10000",
             "transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000",
             "num.network.threads", "1",
-            "num.io.threads", "2");
+            "num.io.threads", "2",
+            // the platform MBean server costs a test JVM some 15 MiB and 0.1 s of CPU; Kafka's MBeans on request
+            "kafkalite.metrics.jmx.enable", "false");
 
     private final Map<String, String> configs = new LinkedHashMap<>(EMBEDDED_DEFAULTS);
     private final Map<String, Integer> topics = new LinkedHashMap<>();

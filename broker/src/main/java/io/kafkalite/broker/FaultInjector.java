@@ -52,6 +52,11 @@ final class FaultInjector implements RequestDispatcher {
         return handlers.isSupported(api, version);
     }
 
+    @Override
+    public void completed(KafkaRequest request, long receivedNanos) {
+        handlers.completed(request, receivedNanos);
+    }
+
     /** Whether some version of the API is served. */
     boolean serves(ApiKeys api) {
         for (short v = api.oldestVersion(); v <= api.latestVersion(true); v++) {

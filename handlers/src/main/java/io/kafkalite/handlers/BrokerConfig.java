@@ -5,6 +5,7 @@ import static org.apache.kafka.common.config.ConfigDef.Importance.LOW;
 import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
 import static org.apache.kafka.common.config.ConfigDef.Range.atLeast;
 
+import io.kafkalite.handlers.metrics.BrokerMetrics;
 import io.kafkalite.logstore.LogConfig;
 import java.util.Collections;
 import java.util.Locale;
@@ -148,6 +149,16 @@ public final class BrokerConfig {
                 DEFINITION.define(key.name, key.type, key.defaultValue, key.validator, LOW, key.documentation);
             }
         }
+    }
+
+    static { // metrics (handlers/metrics, broker/PrometheusEndpoint)
+        DEFINITION.define(BrokerMetrics.JMX_ENABLE, Type.BOOLEAN, true, LOW, "Register Kafka's metric MBeans with the platform MBean server.")
+                .define(BrokerMetrics.PROMETHEUS_PORT, Type.INT, -1, atLeast(-1), LOW, "Port of the Prometheus endpoint (HTTP GET "
+                        + "/metrics); -1 for none, 0 for any free port. Never a Kafka listener's.")
+                .define(BrokerMetrics.PROMETHEUS_HOST, Type.STRING, "", LOW, "Address the Prometheus endpoint binds; empty for all.")
+                .define(BrokerMetrics.LAG_MAX_PARTITIONS, Type.INT, 10_000, atLeast(0), LOW, "Most partitions with a consumer lag "
+                        + "metric (per group sums are always there).")
+                .define(BrokerMetrics.LAG_INTERVAL_MS, Type.LONG, 30_000L, atLeast(100), LOW, "How often consumer lag is computed.");
     }
 
     private final Map<String, String> originals;

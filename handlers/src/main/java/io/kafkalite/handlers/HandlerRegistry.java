@@ -1,5 +1,6 @@
 package io.kafkalite.handlers;
 
+import io.kafkalite.handlers.metrics.BrokerMetrics;
 import io.kafkalite.wire.CloseConnectionException;
 import io.kafkalite.wire.KafkaRequest;
 import io.kafkalite.wire.RequestDispatcher;
@@ -16,6 +17,10 @@ import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersionCollect
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.FetchRequest;
+import org.apache.kafka.common.requests.FetchResponse;
+import org.apache.kafka.common.requests.ProduceRequest;
+import org.apache.kafka.common.requests.ProduceResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,10 +39,22 @@ public final class HandlerRegistry implements RequestDispatcher {
 
     private final Map<ApiKeys, Handler<?>> handlers = new EnumMap<>(ApiKeys.class);
     private final Executor requestHandlers;
+    private final BrokerMetrics metrics;
 
     /** @param requestHandlers the request-handler pool; its {@code execute} may throw RejectedExecutionException when full */
     public HandlerRegistry(Executor requestHandlers) {
+        this(requestHandlers, null);
+    }
+
+    /** @param metrics counts requests, and Produce and Fetch data once their responses are ready; null for none */
+    public HandlerRegistry(Executor requestHandlers, BrokerMetrics metrics) {
         this.requestHandlers = requestHandlers;
+        this.metrics = metrics;
+    }
+
+    /** The broker's metrics; null when built without. */
+    public BrokerMetrics metrics() {
+        return metrics;
     }
 
     public HandlerRegistry register(Handler<?> handler) {
@@ -99,7 +116,27 @@ public final class HandlerRegistry implements RequestDispatcher {
         } catch (Exception e) {
             future = CompletableFuture.failedFuture(e);
         }
+        if (metrics != null && body instanceof ProduceRequest produce) {
+            future = future.thenApply(r -> {
+                metrics.topics().produced(produce, (ProduceResponse) r);
+                return r;
+            });
+        } else if (metrics != null && body instanceof FetchRequest fetch) {
+            future = future.thenApply(r -> {
+                if (r != null) { // null: a parked fetch whose connection closed
+                    metrics.topics().fetched(fetch, (FetchResponse) r);
+                }
+                return r;
+            });
+        }
         return future.exceptionally(e -> errorResponse(request, e));
+    }
+
+    @Override
+    public void completed(KafkaRequest request, long receivedNanos) {
+        if (metrics != null) {
+            metrics.completed(request, receivedNanos);
+        }
     }
 
     private static AbstractResponse errorResponse(KafkaRequest request, Throwable e) {

@@ -3,6 +3,7 @@ package io.kafkalite.handlers;
 import io.kafkalite.acl.SaslMechanisms;
 import io.kafkalite.acl.ScramCredentialStore;
 import io.kafkalite.groups.GroupCoordinator;
+import io.kafkalite.handlers.metrics.BrokerMetrics;
 import io.kafkalite.groups.TopicsView;
 import io.kafkalite.groups.TransactionCoordinator;
 import io.kafkalite.handlers.quota.ClientQuotaStore;
@@ -89,7 +90,8 @@ public final class Handlers {
                                          TransactionCoordinator transactions, Map<ListenerName, SaslMechanisms> saslMechanisms,
                                          ScramCredentialStore scramCredentials, Executor requestHandlers, Authorization authorization,
                                          DynamicBrokerConfig dynamicConfig) {
-        HandlerRegistry registry = new HandlerRegistry(requestHandlers);
+        HandlerRegistry registry = new HandlerRegistry(requestHandlers, new BrokerMetrics(store, groups,
+                (Integer) config.value(BrokerMetrics.LAG_MAX_PARTITIONS)));
         ClientQuotas quotas = new ClientQuotas(new ClientQuotaStore(store.durableMap("client_quotas")),
                 (Integer) config.value("quota.window.num"), (Integer) config.value("quota.window.size.seconds"));
         return registry

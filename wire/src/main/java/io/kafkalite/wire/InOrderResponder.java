@@ -152,6 +152,7 @@ public final class InOrderResponder extends ChannelInboundHandlerAdapter {
         Connection connection = decoded.request().connection();
         boolean lastResponse = connection != null && connection.closesAfterResponse();
         if (out.pieces() == null) { // acks=0: nothing to write
+            dispatcher.completed(decoded.request(), decoded.receivedNanos());
             finish(decoded);
             nextRequest(ctx, connection);
             return;
@@ -173,6 +174,9 @@ public final class InOrderResponder extends ChannelInboundHandlerAdapter {
         writing = true;
         SendWriter.writeAndFlush(ctx, out.pieces()).addListener(f -> {
             writing = false;
+            if (f.isSuccess()) {
+                dispatcher.completed(decoded.request(), decoded.receivedNanos());
+            }
             finish(decoded);
             if (lastResponse) {
                 ctx.close();

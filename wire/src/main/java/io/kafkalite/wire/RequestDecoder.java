@@ -29,10 +29,17 @@ import org.slf4j.LoggerFactory;
 public final class RequestDecoder extends MessageToMessageDecoder<ByteBuf> {
     private static final Logger log = LoggerFactory.getLogger(RequestDecoder.class);
 
-    /** A parsed request and the frame its fields point into; the frame is released after the response. */
-    record Decoded(KafkaRequest request, ByteBuf frame, boolean rawSaslToken) {
+    /**
+     * A parsed request and the frame its fields point into; the frame is released after the response.
+     * {@code receivedNanos}: when its frame was decoded (the start of Kafka's TotalTimeMs).
+     */
+    record Decoded(KafkaRequest request, ByteBuf frame, boolean rawSaslToken, long receivedNanos) {
         Decoded(KafkaRequest request, ByteBuf frame) {
             this(request, frame, false);
+        }
+
+        Decoded(KafkaRequest request, ByteBuf frame, boolean rawSaslToken) {
+            this(request, frame, rawSaslToken, System.nanoTime());
         }
 
         /** This request as sent by the connection's current principal (differs only for frames decoded before authentication completed). */
@@ -44,7 +51,7 @@ public final class RequestDecoder extends MessageToMessageDecoder<ByteBuf> {
             RequestContext context = new RequestContext(c.header, c.connectionId, c.clientAddress, c.clientPort, connection.principal(),
                     c.listenerName, c.securityProtocol, c.clientInformation, c.fromPrivilegedListener);
             return new Decoded(new KafkaRequest(context, request.body(), request.eventLoop(), request.closeFuture(), connection), frame,
-                    rawSaslToken);
+                    rawSaslToken, receivedNanos);
         }
     }
 

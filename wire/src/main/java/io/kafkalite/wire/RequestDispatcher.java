@@ -14,4 +14,11 @@ public interface RequestDispatcher {
      * response (Produce with acks=0). It may complete on any thread.
      */
     CompletableFuture<AbstractResponse> dispatch(KafkaRequest request);
+
+    /**
+     * Called on the connection's event loop once a request is done: its response written to the socket, or
+     * handled when it has none (acks=0). Not called when the connection closed first. Must be quick.
+     * @param receivedNanos {@link System#nanoTime} when its frame was received
+     */
+    default void completed(KafkaRequest request, long receivedNanos) { }
 }

@@ -1,0 +1,6 @@
+package io.kafkalite.handlers.metrics;
+
+/** Kafka's gauge MBeans: one attribute, Value. */
+public interface GaugeMBean {
+    long getValue();
+}
