@@ -55,7 +55,8 @@ class LogDirsTest {
     }
 
     private Broker start(int port) throws Exception {
-        Map<String, String> extra = Map.of("log.dirs", String.join(",", dirs().stream().map(Path::toString).toList()));
+        Map<String, String> extra = Map.of("log.dirs", String.join(",", dirs().stream().map(Path::toString).toList()),
+                "kafkalite.metrics.prometheus.port", "0");
         return Broker.start(TestBroker.props(dir, port, extra));
     }
 
@@ -146,6 +147,8 @@ class LogDirsTest {
             assertInstanceOf(KafkaStorageException.class, refused);
             LogDirDescription failed = admin.describeLogDirs(List.of(NODE)).allDescriptions().get().get(NODE).get(smallPath);
             assertInstanceOf(KafkaStorageException.class, failed.error());
+            assertEquals(List.of("1.0"), scrape(broker).lines().filter(l -> l.startsWith("kafka_server_replicamanager_offlinereplicacount "))
+                    .map(l -> l.substring(l.indexOf(' ') + 1)).toList(), "one offline replica in /metrics");
             // and: the partitions of the other directories keep producing and consuming
             produceTo(broker.bootstrapServers(), "t", 0, 30);
             produceTo(broker.bootstrapServers(), "t", 2, 30);
@@ -168,6 +171,12 @@ class LogDirsTest {
         } finally {
             StorageFaultTest.mount("umount", "-l", small.toString());
         }
+    }
+
+    private static String scrape(Broker broker) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://localhost:" + broker.metricsPort() + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
     }
 
     private static long segmentBytes(Path partitionDir) throws Exception {

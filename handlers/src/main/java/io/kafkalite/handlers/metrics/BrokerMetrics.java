@@ -2,6 +2,7 @@ package io.kafkalite.handlers.metrics;
 
 import io.kafkalite.groups.GroupCoordinator;
 import io.kafkalite.logstore.LogStore;
+import io.kafkalite.logstore.PartitionLog;
 import io.kafkalite.logstore.Topic;
 import io.kafkalite.wire.KafkaRequest;
 import java.util.Arrays;
@@ -13,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AddPartitionsToTxnRequest;
@@ -57,9 +59,9 @@ public final class BrokerMetrics implements AutoCloseable {
         gauge("kafka.server", "ReplicaManager", "PartitionCount", this::partitionCount);
         gauge("kafka.server", "ReplicaManager", "LeaderCount", this::partitionCount); // it leads every partition
         gauge("kafka.server", "ReplicaManager", "UnderReplicatedPartitions", () -> 0);
-        gauge("kafka.server", "ReplicaManager", "OfflineReplicaCount", () -> 0);
+        gauge("kafka.server", "ReplicaManager", "OfflineReplicaCount", this::offlinePartitionCount);
         gauge("kafka.controller", "KafkaController", "ActiveControllerCount", () -> 1);
-        gauge("kafka.controller", "KafkaController", "OfflinePartitionsCount", () -> 0);
+        gauge("kafka.controller", "KafkaController", "OfflinePartitionsCount", this::offlinePartitionCount); // its only replica is offline
         gauge("kafka.controller", "KafkaController", "GlobalTopicCount", () -> store.topics().size());
         gauge("kafka.controller", "KafkaController", "GlobalPartitionCount", this::partitionCount);
     }
@@ -72,6 +74,20 @@ public final class BrokerMetrics implements AutoCloseable {
         long n = 0;
         for (Topic t : store.topics()) {
             n += t.partitions();
+        }
+        return n;
+    }
+
+    /** Partitions whose log directory is offline (an I/O error there). */
+    private long offlinePartitionCount() {
+        long n = 0;
+        for (Topic t : store.topics()) {
+            for (int p = 0; p < t.partitions(); p++) {
+                PartitionLog log = store.partition(new TopicPartition(t.name(), p));
+                if (log != null && log.isOffline()) {
+                    n++;
+                }
+            }
         }
         return n;
     }
