@@ -45,7 +45,13 @@ final class CleanerTxnState {
     private void openAbortedUpTo(long offset) {
         while (!aborted.isEmpty() && aborted.peek().firstOffset() <= offset) {
             AbortedTxn txn = aborted.poll();
-            abortedOngoing.putIfAbsent(txn.producerId(), new Open(txn));
+            Open current = abortedOngoing.get(txn.producerId());
+            if (current == null || current.txn.lastOffset() < txn.firstOffset()) { // a row before it whose marker is gone: stale
+                if (current != null && !current.sawData) {
+                    unneeded.add(current.txn);
+                }
+                abortedOngoing.put(txn.producerId(), new Open(txn));
+            }
         }
     }
 

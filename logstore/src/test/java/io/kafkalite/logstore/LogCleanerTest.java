@@ -242,6 +242,12 @@ class LogCleanerTest {
         CleanerTxnState stale = new CleanerTxnState(java.util.List.of(txn)); // a row whose ABORT marker is gone already
         assertEquals(false, stale.onBatch(txnBatch(7L, 10)), "a committed batch after the row's marker offset stays");
         assertEquals(java.util.List.of(txn), stale.drainUnneededRows());
+
+        AbortedTxn next = new AbortedTxn(7L, 10, 12, 13); // a stale row, then the producer's next aborted transaction
+        CleanerTxnState twoRows = new CleanerTxnState(java.util.List.of(txn, next));
+        assertTrue(twoRows.onBatch(txnBatch(7L, 10)), "the next aborted transaction's data still goes");
+        assertEquals(false, twoRows.onMarker(abortMarker(7L, 12)));
+        assertEquals(java.util.List.of(txn), twoRows.drainUnneededRows());
     }
 
     private static RecordBatch txnBatch(long pid, long offset) {
