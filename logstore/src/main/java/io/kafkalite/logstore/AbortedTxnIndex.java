@@ -8,7 +8,7 @@ import java.util.concurrent.CompletableFuture;
  * One partition's aborted transactions in LMDB (db "aborted", layout in {@link StoreLayout}), keyed by
  * the ABORT marker's offset, so a read_committed fetch finds the ones it needs with one cursor seek and
  * never scans the log. Rows are trimmed with the segments (retention, DeleteRecords) and past a
- * recovered log end, like the offset index.
+ * recovered log end, like the offset index, and the cleaner deletes a row once the transaction's data is gone.
  */
 final class AbortedTxnIndex {
     private final byte[] prefix;
@@ -42,6 +42,15 @@ final class AbortedTxnIndex {
             return collector.offer(new AbortedTxn(v.getLong(p), v.getLong(p + 8), lastOffset, v.getLong(p + 16)));
         });
         return collector.found;
+    }
+
+    /** Deletes the rows of these transactions (the cleaner removed their data); completes once committed. */
+    CompletableFuture<Void> remove(List<AbortedTxn> txns) {
+        return store.commit((s, t) -> {
+            for (AbortedTxn txn : txns) {
+                s.delete(t, s.aborted, StoreLayout.key(prefix, txn.lastOffset()));
+            }
+        });
     }
 
     void clear() {

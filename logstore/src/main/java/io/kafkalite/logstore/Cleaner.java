@@ -84,13 +84,13 @@ final class Cleaner {
         long after = 0;
         List<List<Map.Entry<Long, FileRecords>>> groups = groupBySize(c, endOffset, cfg.segmentBytes);
         long lastEnd = groups.isEmpty() ? endOffset : groupEnd(files, groups.get(groups.size() - 1));
-        CleanerFilter filter = new CleanerFilter(now, cfg.deleteRetentionMs, map, c.uncleanable(),
-                new CleanerTxnState(files.abortedTxns(c.segments().get(0).getKey(), lastEnd)), c.log().lastRecordsOfProducers());
+        CleanerTxnState txns = new CleanerTxnState(files.abortedTxns(c.segments().get(0).getKey(), lastEnd));
+        CleanerFilter filter = new CleanerFilter(now, cfg.deleteRetentionMs, map, c.uncleanable(), txns, c.log().lastRecordsOfProducers());
         for (List<Map.Entry<Long, FileRecords>> group : groups) {
             for (Map.Entry<Long, FileRecords> e : group) {
                 before += e.getValue().sizeInBytes();
             }
-            after += cleanGroup(c, group, groupEnd(files, group), filter, cfg);
+            after += cleanGroup(c, group, groupEnd(files, group), filter, txns, cfg);
         }
         files.markCleaned(endOffset);
         log.info("Cleaned {} up to offset {}: {} keys mapped, {} segment group(s) from {} to {} bytes", c.log().topicPartition(),
@@ -152,7 +152,8 @@ final class Cleaner {
     }
 
     /** Writes the group's kept batches to a new file and swaps it in; @return its size. */
-    private long cleanGroup(Cleanable c, List<Map.Entry<Long, FileRecords>> group, long end, CleanerFilter filter, LogConfig cfg)
+    private long cleanGroup(Cleanable c, List<Map.Entry<Long, FileRecords>> group, long end, CleanerFilter filter,
+                           CleanerTxnState txns, LogConfig cfg)
             throws IOException, InterruptedException, Aborted {
         FileStorage files = c.files();
         long base = group.get(0).getKey();
@@ -198,6 +199,8 @@ final class Cleaner {
             out.flush(); // fsynced before the swap: the segments it replaces were below the recovery point
             out.file().setLastModified(group.get(group.size() - 1).getValue().file().lastModified()); // retention's fallback age
             files.dropIndexRange(base, end).join();
+            // rows of aborted transactions whose data went in an earlier pass: gone before their markers may go
+            files.dropAbortedTxns(txns.drainUnneededRows()).join();
             swapped = c.log().replaceCleaned(files, group, end, out, entries);
             if (!swapped) {
                 throw new Aborted("the segments of " + c.log().topicPartition() + " changed during cleaning");

@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.record.internal.ControlRecordType;
 import org.apache.kafka.common.record.internal.EndTransactionMarker;
@@ -186,13 +188,15 @@ final class FileStorage implements PartitionStorage {
                                     : b.isControlBatch() ? replayMarker(b)
                                     : recoveredProducers.update(b.producerId(), b.producerEpoch(), new ProducerStateTable.BatchMetadata(
                                             b.baseSequence(), b.lastSequence(), b.baseOffset(), b.maxTimestamp()), b.isTransactional());
-                            enqueueProducer(b.producerId(), ProducerStateTable.encode(entry));
+                            if (entry != null) { // null: an emptied marker is all that is left of the producer (Kafka skips it too)
+                                enqueueProducer(b.producerId(), ProducerStateTable.encode(entry));
+                            }
                         }
                     }
                     validTo = b.position() + b.sizeInBytes();
                     end = b.nextOffset();
                 }
-            } catch (RuntimeException corrupt) {
+            } catch (CorruptRecordException | InvalidRecordException corrupt) { // anything else fails the open: no data is truncated for it
                 log.warn("{}: corrupt batch at position {} of segment {}: {}", dir.getFileName(), validTo, e.getKey(), corrupt.toString());
             }
             if (validTo < seg.sizeInBytes()) {
@@ -414,7 +418,11 @@ final class FileStorage implements PartitionStorage {
     @Override
     public Records read(long offset, int maxBytes, boolean minOneMessage, LogEnd end) throws IOException {
         health.check();
-        Map.Entry<Long, FileRecords> e = segments.floorEntry(offset);
+        return readFrom(segments.floorEntry(offset), offset, maxBytes, minOneMessage, end);
+    }
+
+    /** A read that starts its scan at segment e (the floor of offset when it was looked up; the cleaner may replace it since). */
+    Records readFrom(Map.Entry<Long, FileRecords> e, long offset, int maxBytes, boolean minOneMessage, LogEnd end) throws IOException {
         while (e != null && e.getKey() <= end.segmentBase()) {
             FileRecords seg = e.getValue();
             int limit = e.getKey() == end.segmentBase() ? end.position() : seg.sizeInBytes(); // nothing past the end read
@@ -427,9 +435,22 @@ final class FileStorage implements PartitionStorage {
                 }
                 return seg.slice(found.position, size);
             }
-            e = segments.higherEntry(e.getKey());
+            e = next(e, offset);
         }
         return MemoryRecords.EMPTY;
+    }
+
+    /**
+     * The segment to scan after e for offsets from {@code from} on: the next one, or, when the cleaner
+     * replaced e meanwhile, the one now holding {@code from} (the cleaned file also holds the offsets of
+     * the segments after e that it replaced).
+     */
+    private Map.Entry<Long, FileRecords> next(Map.Entry<Long, FileRecords> e, long from) {
+        if (segments.get(e.getKey()) != e.getValue()) {
+            Map.Entry<Long, FileRecords> now = segments.floorEntry(from);
+            return now != null ? now : segments.firstEntry();
+        }
+        return segments.higherEntry(e.getKey());
     }
 
     /**
@@ -468,7 +489,7 @@ final class FileStorage implements PartitionStorage {
         long from = index.timeScanStart(target, logStartOffset);
         Map.Entry<Long, FileRecords> e = segments.floorEntry(from);
         int position = e == null ? 0 : position(e.getKey(), e.getValue(), e.getValue().sizeInBytes(), from);
-        for (; e != null; e = segments.higherEntry(e.getKey()), position = 0) {
+        for (; e != null; e = next(e, e.getKey()), position = 0) {
             TimestampAndOffset found = e.getValue().searchForTimestamp(target, position, logStartOffset, MAX_DECOMPRESSED);
             if (found != null) {
                 return found;
@@ -486,7 +507,7 @@ final class FileStorage implements PartitionStorage {
         RecordBatch best = null;
         Map.Entry<Long, FileRecords> e = segments.floorEntry(from);
         int position = e == null ? 0 : position(e.getKey(), e.getValue(), e.getValue().sizeInBytes(), from);
-        for (; e != null; e = segments.higherEntry(e.getKey()), position = 0) {
+        for (; e != null; e = next(e, e.getKey()), position = 0) {
             for (FileChannelRecordBatch b : e.getValue().batchesFrom(position)) {
                 if (best == null || b.maxTimestamp() > best.maxTimestamp()) {
                     best = b;
@@ -612,6 +633,11 @@ final class FileStorage implements PartitionStorage {
         Path file = SegmentSwap.cleanedFile(dir, base);
         Files.deleteIfExists(file);
         return FileRecords.open(file.toFile(), true);
+    }
+
+    /** Deletes the index rows of aborted transactions whose data the cleaner removed, before the swap that may drop their markers. */
+    java.util.concurrent.CompletableFuture<Void> dropAbortedTxns(java.util.List<AbortedTxn> txns) {
+        return txns.isEmpty() ? java.util.concurrent.CompletableFuture.completedFuture(null) : abortedIndex.remove(txns);
     }
 
     /** Drops the offset index entries of [from, to) before their segments are replaced; done once readers no longer see them. */

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import org.apache.kafka.common.record.internal.FileRecords;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * {@code log.cleaner.backoff.ms} when none is. Each thread has its own offset map of at most
  * {@code log.cleaner.dedupe.buffer.size / log.cleaner.threads} bytes and I/O buffers of
  * {@code log.cleaner.io.buffer.size / log.cleaner.threads}; they share the I/O throttle.
- * A partition is cleaned by one thread at a time. Produce and fetch never wait for it: segments are read
+ * A partition is cleaned by one thread at a time. A partition whose cleaning fails is left alone until
+ * its segments change (Kafka's uncleanable partitions), so a broken one is not retried in a tight loop. Produce and fetch never wait for it: segments are read
  * and written off the request path, and only the swap takes the partition lock.
  */
 final class LogCleaner implements AutoCloseable {
@@ -40,6 +42,8 @@ final class LogCleaner implements AutoCloseable {
     private final Settings settings;
     private final Supplier<Iterable<PartitionLog>> partitions;
     private final Set<PartitionLog> inProgress = ConcurrentHashMap.newKeySet();
+    /** Partitions whose cleaning failed, with the segments it failed on. */
+    private final Map<PartitionLog, List<Map.Entry<Long, FileRecords>>> uncleanable = new ConcurrentHashMap<>();
     private final Throttler throttler;
     private final List<Thread> threads = new ArrayList<>();
     private final Object sleep = new Object();
@@ -84,19 +88,40 @@ final class LogCleaner implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             } catch (Exception e) {
-                log.warn("Cleaning of {} failed; it is tried again later", next.log().topicPartition(), e);
+                // as Kafka's markPartitionUncleanable: no retry in a loop; a change of its segments (or a restart) clears it
+                log.error("Cleaning of {} failed; it is left alone until its segments change", next.log().topicPartition(), e);
+                uncleanable.put(next.log(), next.segments());
             } finally {
                 inProgress.remove(next.log());
             }
         }
     }
 
+    private boolean stillUncleanable(PartitionLog p) {
+        List<Map.Entry<Long, FileRecords>> failedOn = uncleanable.get(p);
+        if (failedOn == null) {
+            return false;
+        }
+        if (p.storage() instanceof FileStorage files && files.rolledSegments().equals(failedOn) && !files.closedForCleaning()) {
+            return true;
+        }
+        uncleanable.remove(p); // new segments (rolled, cleaned away, replaced) or gone: tried again
+        return false;
+    }
+
+    /** How many partitions a failed cleaning left alone (Kafka's uncleanable-partitions-count). */
+    int uncleanablePartitionsCount() {
+        return uncleanable.size();
+    }
+
     /** The due partition with the highest dirty ratio, marked in progress; null when none is due. */
     private synchronized Cleanable grabDirtiest() {
         long now = System.currentTimeMillis();
         Cleanable best = null;
+        Set<PartitionLog> present = new java.util.HashSet<>();
         for (PartitionLog p : partitions.get()) {
-            if (inProgress.contains(p)) {
+            present.add(p);
+            if (inProgress.contains(p) || stillUncleanable(p)) {
                 continue;
             }
             try {
@@ -108,6 +133,7 @@ final class LogCleaner implements AutoCloseable {
                 log.warn("Could not examine {} for cleaning", p.topicPartition(), e);
             }
         }
+        uncleanable.keySet().retainAll(present); // deleted partitions are forgotten
         if (best != null) {
             inProgress.add(best.log());
         }

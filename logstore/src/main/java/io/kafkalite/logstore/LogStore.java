@@ -435,6 +435,11 @@ public final class LogStore implements AutoCloseable {
         }
     }
 
+    /** Partitions a failed cleaning left alone (0 without a cleaner). */
+    int uncleanablePartitionsCount() {
+        return cleaner == null ? 0 : cleaner.uncleanablePartitionsCount();
+    }
+
     @Override
     public void close() {
         // waited for without the store lock: a background task (reserving producer ids) may be waiting for it

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.record.internal.RecordBatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -201,5 +202,29 @@ class FileLogStoreTest extends LogStoreContract {
         assertEquals(5, appendTxn(7L, (short) 0, 1, "more").baseOffset(), "the open transaction goes on without a new verification");
         marker(7L, (short) 0, true);
         assertEquals(log.logEndOffset(), log.lastStableOffset());
+    }
+
+    @Test
+    void anEmptiedMarkerThatIsAllThatIsLeftOfItsProducerIsReplayed() throws Exception {
+        long now = System.currentTimeMillis();
+        append(batch(now, "a"));
+        java.nio.ByteBuffer empty = java.nio.ByteBuffer.allocate(org.apache.kafka.common.record.internal.DefaultRecordBatch.RECORD_BATCH_OVERHEAD);
+        org.apache.kafka.common.record.internal.DefaultRecordBatch.writeEmptyHeader(empty, RecordBatch.CURRENT_MAGIC_VALUE, 9L, (short) 0,
+                RecordBatch.NO_SEQUENCE, 1, 1, RecordBatch.NO_PARTITION_LEADER_EPOCH, org.apache.kafka.common.record.TimestampType.CREATE_TIME,
+                now, true, true); // a marker the cleaner emptied, after removing every other batch of producer 9
+        empty.flip();
+        PartitionLog log = store.partition(TP);
+        log.storage().append(org.apache.kafka.common.record.internal.MemoryRecords.readableRecords(empty), -1, null, log.config());
+        reopen();
+        for (int i = 0; i < 100; i++) {
+            append(batch(now + i, "value-" + i + "-" + "x".repeat(100)));
+        }
+        store.close();
+        try (RandomAccessFile f = new RandomAccessFile(segment(0).toFile(), "rw")) {
+            f.setLength(f.length() - 10); // a torn tail below the flushed point: the whole segment is replayed
+        }
+        store = open();
+        assertEquals(101, store.partition(TP).logEndOffset(), "the replay goes on past the emptied marker; only the torn batch goes");
+        assertEquals(List.of("value-98-" + "x".repeat(100)), values(store.partition(TP).read(100, 1 << 20, true).records()));
     }
 }

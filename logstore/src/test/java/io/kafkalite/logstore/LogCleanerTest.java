@@ -224,4 +224,120 @@ class LogCleanerTest {
         assertEquals(null, store.partition(TP).storage() instanceof FileStorage f && f.rolledSegments().stream()
                 .anyMatch(e -> e.getKey() == second) ? "the replaced segment is still there" : null);
     }
+
+    @Test
+    void anAbortedTransactionWithNoDataLeftLosesItsRowAndAStaleRowAbortsNothingAfterIt() {
+        AbortedTxn txn = new AbortedTxn(7L, 0, 5, 6);
+        CleanerTxnState gone = new CleanerTxnState(java.util.List.of(txn));
+        assertEquals(false, gone.onBatch(txnBatch(8L, 1)));
+        assertTrue(gone.onMarker(abortMarker(7L, 5)), "no data of the aborted transaction is left: its marker may go");
+        assertEquals(java.util.List.of(txn), gone.drainUnneededRows(), "and its index row goes");
+
+        CleanerTxnState withData = new CleanerTxnState(java.util.List.of(txn));
+        assertTrue(withData.onBatch(txnBatch(7L, 2)), "aborted data goes");
+        assertEquals(false, withData.onMarker(abortMarker(7L, 5)), "its marker stays while data was in front of it");
+        assertEquals(java.util.List.of(), withData.drainUnneededRows(), "and so does the row, until a pass finds no data");
+        assertEquals(false, withData.onBatch(txnBatch(7L, 8)), "the producer's next transaction is not aborted");
+
+        CleanerTxnState stale = new CleanerTxnState(java.util.List.of(txn)); // a row whose ABORT marker is gone already
+        assertEquals(false, stale.onBatch(txnBatch(7L, 10)), "a committed batch after the row's marker offset stays");
+        assertEquals(java.util.List.of(txn), stale.drainUnneededRows());
+
+        AbortedTxn next = new AbortedTxn(7L, 10, 12, 13); // a stale row, then the producer's next aborted transaction
+        CleanerTxnState twoRows = new CleanerTxnState(java.util.List.of(txn, next));
+        assertTrue(twoRows.onBatch(txnBatch(7L, 10)), "the next aborted transaction's data still goes");
+        assertEquals(false, twoRows.onMarker(abortMarker(7L, 12)));
+        assertEquals(java.util.List.of(txn), twoRows.drainUnneededRows());
+    }
+
+    private static RecordBatch txnBatch(long pid, long offset) {
+        MemoryRecordsBuilder b = MemoryRecords.builder(java.nio.ByteBuffer.allocate(256), RecordBatch.CURRENT_MAGIC_VALUE, Compression.NONE,
+                TimestampType.CREATE_TIME, offset, 0L, pid, (short) 0, 0, true, RecordBatch.NO_PARTITION_LEADER_EPOCH);
+        b.append(0L, "k".getBytes(), "v".getBytes());
+        return b.build().batches().iterator().next();
+    }
+
+    private static RecordBatch abortMarker(long pid, long offset) {
+        return MemoryRecords.withEndTransactionMarker(offset, 0L, RecordBatch.NO_PARTITION_LEADER_EPOCH, pid, (short) 0,
+                new org.apache.kafka.common.record.internal.EndTransactionMarker(org.apache.kafka.common.record.internal.ControlRecordType.ABORT, 0))
+                .batches().iterator().next();
+    }
+
+    @Test
+    void aPartitionWhoseCleaningFailsIsLeftAloneUntilItsSegmentsChange() throws Exception {
+        broker.put("log.cleaner.enable", "false");
+        open();
+        createTopic();
+        String pad = "q".repeat(1000);
+        for (int i = 0; i < 2500; i++) { // ~2 rolled segments
+            put(1000, "k" + (i % 100), pad);
+        }
+        store.close();
+        store = null;
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(dir.resolve("c-0").resolve(StoreLayout.segmentFileName(0)).toFile(), "rw")) {
+            int firstSize = 0;
+            f.seek(8);
+            firstSize = f.readInt() + Records.LOG_OVERHEAD;
+            f.seek(firstSize + 8);
+            f.writeInt(1); // the second batch's size field: a corrupt batch only the cleaner reads
+        }
+        broker.remove("log.cleaner.enable");
+        open();
+        await("the partition marked uncleanable", () -> store.uncleanablePartitionsCount() == 1);
+        FileStorage files = (FileStorage) store.partition(TP).storage();
+        Thread.sleep(500); // backoff 50 ms: a retry in a loop would have cleared the mark and failed again many times
+        assertEquals(1, store.uncleanablePartitionsCount());
+        assertEquals(-1, files.cleanedTo(), "nothing was cleaned");
+        store.deleteTopic("c");
+        await("a deleted partition is forgotten", () -> store.uncleanablePartitionsCount() == 0);
+    }
+
+    @Test
+    void aReaderOfASegmentTheCleanerReplacedFindsItsOffsetsInTheCleanedFile() throws Exception {
+        broker.put("log.cleaner.enable", "false");
+        open();
+        store.createTopic("c", 1, Map.of("cleanup.policy", "compact", "segment.bytes", "1048576", "file.delete.delay.ms", "60000"));
+        String pad = "r".repeat(10_000);
+        for (int i = 0; i < 420; i++) { // one record per batch, key k-<offset>
+            put(1000, "k-" + i, pad);
+        }
+        FileStorage files = (FileStorage) store.partition(TP).storage();
+        long s2 = files.rolledSegments().get(1).getKey();
+        long s3 = files.rolledSegments().get(2).getKey();
+        long s4 = files.nextBase(s3);
+        for (long o = s2 + (s3 - s2) * 4 / 10; o < s3; o++) { // the first pass removes the tail of s2 and half of s3
+            put(1000, "k-" + o, "new");
+        }
+        for (long o = s3 + (s4 - s3) / 2; o < s4; o++) {
+            put(1000, "k-" + o, "new");
+        }
+        fill(pad, 0);
+        cleanNow();
+        Map.Entry<Long, org.apache.kafka.common.record.internal.FileRecords> stale = files.rolledSegments().get(1);
+        assertEquals(s2, stale.getKey());
+        fill(pad, 1);
+        cleanNow(); // groups what is left of s2 and s3 into one file
+        assertTrue(files.rolledSegments().stream().noneMatch(e -> e.getKey() == s3), "s2 and s3 were cleaned into one file");
+        // a reader that found s2 as the floor of s3 - 1 before the swap, and scans it (no such offset left) after it
+        Records found = files.readFrom(stale, s3 - 1, 1 << 20, false, files.logEnd());
+        assertEquals(s3, found.batches().iterator().next().baseOffset(), "the records of s3 in the cleaned file are not skipped");
+    }
+
+    private void fill(String pad, int round) {
+        for (int i = 0; i < 150; i++) {
+            put(1000, "f-" + round + "-" + i, pad);
+        }
+    }
+
+    /** One cleaning pass now, once the rolled segments are flushed. */
+    private void cleanNow() throws Exception {
+        PartitionLog log = store.partition(TP);
+        FileStorage files = (FileStorage) log.storage();
+        java.util.List<Map.Entry<Long, org.apache.kafka.common.record.internal.FileRecords>> rolled = files.rolledSegments();
+        long rolledEnd = files.nextBase(rolled.get(rolled.size() - 1).getKey());
+        await("the rolled segments flushed", () -> files.recoveryPoint() >= rolledEnd);
+        long now = System.currentTimeMillis();
+        assertTrue(new Cleaner(new OffsetMap(1 << 20, 0.9), new Throttler(Double.MAX_VALUE), 1 << 16, () -> false)
+                .clean(Cleanable.examine(log, now), now) > 0);
+    }
 }
