@@ -71,9 +71,17 @@ class ContainerImageTest {
                 + ": set one up with `eval \"$(bash docker/container-engine.sh)\"` and build the image with docker/build";
     }
 
+    /**
+     * Testcontainers' KafkaContainer waits for its start script and then runs it; Podman can show the copied script
+     * before its mode is set ("Permission denied", exit 126, seen once under load), so a start is tried up to 3 times.
+     */
+    private static KafkaContainer kafka() {
+        return new KafkaContainer(IMAGE).withStartupAttempts(3);
+    }
+
     @Test
     void kafkaContainerStartsItAndStockClientsRoundTrip() throws Exception {
-        try (KafkaContainer kafka = new KafkaContainer(IMAGE)) {
+        try (KafkaContainer kafka = kafka()) {
             // given
             long started = System.nanoTime();
             kafka.start();
@@ -95,7 +103,7 @@ class ContainerImageTest {
     @Test
     void anotherContainerOnTheNetworkReachesItByItsListenerAlias() throws Exception {
         try (Network network = Network.newNetwork();
-             KafkaContainer kafka = new KafkaContainer(IMAGE).withListener("kafka:19092").withNetwork(network);
+             KafkaContainer kafka = kafka().withListener("kafka:19092").withNetwork(network);
              GenericContainer<?> tools = new GenericContainer<>(IMAGE).withNetwork(network).withCommand("sleep", "600")
                      .waitingFor(Wait.forSuccessfulCommand("true"))) {
             // given
@@ -121,12 +129,12 @@ class ContainerImageTest {
         String volume = "kafkalite-test-" + UUID.randomUUID();
         try {
             // given records written by one container
-            try (KafkaContainer first = new KafkaContainer(IMAGE).withCreateContainerCmdModifier(cmd -> mountData(cmd, volume))) {
+            try (KafkaContainer first = kafka().withCreateContainerCmdModifier(cmd -> mountData(cmd, volume))) {
                 first.start();
                 produce(first.getBootstrapServers(), "kept", List.of("x", "y"));
             }
             // when a new container starts on the same volume
-            try (KafkaContainer second = new KafkaContainer(IMAGE).withCreateContainerCmdModifier(cmd -> mountData(cmd, volume))) {
+            try (KafkaContainer second = kafka().withCreateContainerCmdModifier(cmd -> mountData(cmd, volume))) {
                 second.start();
                 // then it serves them, and appends after them
                 assertEquals(List.of("x", "y"), Records.values(second.getBootstrapServers(), "kept", 1, "read_uncommitted"));
