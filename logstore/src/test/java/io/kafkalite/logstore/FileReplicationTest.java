@@ -136,4 +136,42 @@ class FileReplicationTest extends ReplicationContract {
         assertEquals(2, follower().logEndOffset());
         assertEquals("n", values(follower().readForReplica(1, 1 << 20).records()).get(0));
     }
+
+    @Test
+    void aTruncationCutShortLeavesTheOldLogWhichTruncatesAgain() throws Exception {
+        leader().becomeLeader(1);
+        List<String> produced = produceMany(0, 20);
+        replicate();
+        follower().becomeFollower(1);
+        follower().setReplicated(true);
+        follower().updateHighWatermark(12);
+        followerStore.close();
+        Map<Path, byte[]> before = new java.util.HashMap<>();
+        try (var files = Files.list(followerDir())) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                before.put(p, Files.readAllBytes(p));
+            }
+        }
+        followerStore = open("follower");
+        follower().becomeFollower(2);
+        followerStore.truncateTo(follower(), 10);
+        followerStore.close();
+        // as if the process died once LMDB said the log ends at 10, before any file changed
+        for (Map.Entry<Path, byte[]> e : before.entrySet()) {
+            Files.write(e.getKey(), e.getValue());
+        }
+        followerStore = open("follower");
+        follower().setReplicated(true);
+        assertEquals(20, follower().logEndOffset(), "the old log, whole");
+        assertEquals(produced, all(follower()));
+        assertEquals(10, follower().highWatermark(), "never past what it had");
+        followerStore.truncateTo(follower(), 10);
+        follower().becomeLeader(3);
+        followerStore.append(follower(), batch(System.currentTimeMillis(), "n-1"), System.currentTimeMillis());
+        reopenFollower();
+        List<String> expected = new ArrayList<>(produced.subList(0, 10));
+        expected.add("n");
+        assertEquals(expected, all(follower()));
+        assertEquals(Map.of(1, 0L, 3, 10L), follower().epochs().entries());
+    }
 }
