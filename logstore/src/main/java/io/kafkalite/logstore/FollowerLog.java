@@ -104,7 +104,7 @@ final class FollowerLog {
         }
         if (abortIndexed != null) {
             long closed = txnFirst;
-            abortIndexed.thenRun(() -> log.closeTxn(closed, storage.logEnd())); // the aborted records may come out of hiding
+            abortIndexed.thenRun(() -> log.abortVisible(closed)); // the aborted records may come out of hiding
         }
     }
 

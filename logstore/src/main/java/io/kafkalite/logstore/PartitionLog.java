@@ -706,6 +706,17 @@ public final class PartitionLog {
         }
     }
 
+    /**
+     * The row of the transaction aborted at {@code first} is committed: it stops bounding the last stable
+     * offset, which is published up to the end published last (not the storage's: an append may be midway).
+     */
+    void abortVisible(long first) {
+        synchronized (stableLock) {
+            openTxns.remove(first);
+            publishStable(publishedEnd);
+        }
+    }
+
     void published(LogEnd end) {
         synchronized (stableLock) {
             publishStable(end);
