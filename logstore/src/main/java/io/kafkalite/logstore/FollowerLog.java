@@ -141,17 +141,29 @@ final class FollowerLog {
     }
 
     /**
-     * The producers whose last write was truncated get the state the log below {@code end} gives them,
-     * by replaying it from the log start (the others did not change). Its cost grows with the log, but
-     * only batch headers are read, and truncations are rare (a leader change).
+     * The producers whose last write was truncated get the state the log below {@code end} gives them.
+     * Most need no read: when a producer's cached batches reach below {@code end} and none of its markers
+     * is past it, its epoch and transaction were settled before {@code end} and only the later batches go
+     * ({@link ProducerStateTable#before}). The others are replayed from the log start: its cost grows with
+     * the log (batch headers only), as Kafka's would without a producer snapshot.
      */
     private void rebuildProducers(Set<Long> touched, long end) throws IOException {
-        if (touched.isEmpty()) {
+        Set<Long> replay = new HashSet<>();
+        for (long pid : touched) {
+            ProducerStateTable.ProducerEntry earlier = ProducerStateTable.before(producers.get(pid), end);
+            if (earlier == null) {
+                replay.add(pid);
+            } else {
+                producers.put(pid, earlier);
+                storage.saveProducer(pid, ProducerStateTable.encode(earlier));
+            }
+        }
+        if (replay.isEmpty()) {
             return;
         }
         ProducerStateTable replayed = new ProducerStateTable();
         forEachBatch(storage, storage.logStartOffset(), end, b -> {
-            if (!b.hasProducerId() || !touched.contains(b.producerId())) {
+            if (!b.hasProducerId() || !replay.contains(b.producerId())) {
                 return;
             }
             if (!b.isControlBatch()) {
@@ -163,7 +175,7 @@ final class FollowerLog {
                         b.baseOffset(), b.maxTimestamp(), false));
             }
         });
-        for (long pid : touched) {
+        for (long pid : replay) {
             ProducerStateTable.ProducerEntry entry = replayed.get(pid);
             if (entry == null) {
                 producers.remove(pid);
