@@ -114,8 +114,8 @@ final class FollowerLog {
      * point on top of it, and a row from past the files' end could close a transaction the files leave open.
      */
     void truncateTo(long offset, long fileDeleteDelayMs) throws IOException {
-        java.util.Iterator<? extends RecordBatch> holding = storage.read(offset, 1, true, storage.logEnd()).batches().iterator();
-        long end = holding.hasNext() ? Math.min(offset, holding.next().baseOffset()) : offset; // whole batches only
+        RecordBatch holding = batchHolding(storage, offset);
+        long end = holding == null ? offset : Math.min(offset, holding.baseOffset()); // whole batches only
         lowerHighWatermark(end, log.locate(end)); // readers stop there before any byte goes
         Set<Long> touched = new HashSet<>();
         producers.forEach((pid, e) -> {
@@ -196,6 +196,12 @@ final class FollowerLog {
         }
         LeaderEpochCache rebuilt = storage.newEpochCache();
         try {
+            RecordBatch first = batchHolding(storage, storage.logStartOffset());
+            RecordBatch last = batchHolding(storage, storage.logEndOffset() - 1);
+            if (first != null && last != null && first.partitionLeaderEpoch() == last.partitionLeaderEpoch()) {
+                rebuilt.assign(first.partitionLeaderEpoch(), first.baseOffset()); // epochs never go back: one epoch (a single broker's log)
+                return rebuilt;
+            }
             forEachBatch(storage, storage.logStartOffset(), storage.logEndOffset(), b -> {
                 if (b.partitionLeaderEpoch() > rebuilt.latestEpoch()) {
                     rebuilt.assign(b.partitionLeaderEpoch(), b.baseOffset());
@@ -205,6 +211,15 @@ final class FollowerLog {
             throw new org.apache.kafka.common.errors.KafkaStorageException("Rebuilding the leader epoch cache of " + log.topicPartition(), e);
         }
         return rebuilt;
+    }
+
+    /** The batch holding {@code offset} (or the first after it), null when there is none. */
+    static RecordBatch batchHolding(PartitionStorage storage, long offset) throws IOException {
+        if (offset < storage.logStartOffset() || offset >= storage.logEndOffset()) {
+            return null;
+        }
+        java.util.Iterator<? extends RecordBatch> it = storage.read(offset, 1, true, storage.logEnd()).batches().iterator();
+        return it.hasNext() ? it.next() : null;
     }
 
     /** Every batch holding offsets in [from, to), in order; reads whole batches up to the current log end. */
