@@ -5,10 +5,8 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.kafka.common.Uuid;
 
 /** A {@link MetadataImage} as snapshot bytes (a format version, then every field; see {@link MetadataSnapshot}). */
@@ -53,10 +51,6 @@ final class MetadataImageCodec {
             CodecIo.writeString(out, e.getValue());
         }
         out.writeLong(image.nextProducerId());
-        out.writeInt(image.durableMaps().size());
-        for (String map : image.durableMaps()) {
-            CodecIo.writeString(out, map);
-        }
     }
 
     static MetadataImage read(DataInputStream in) throws IOException {
@@ -89,11 +83,6 @@ final class MetadataImageCodec {
         for (int i = CodecIo.readCount(in); i > 0; i--) {
             topicNames.put(CodecIo.readUuid(in), CodecIo.readString(in));
         }
-        long nextProducerId = in.readLong();
-        Set<String> durableMaps = new HashSet<>();
-        for (int i = CodecIo.readCount(in); i > 0; i--) {
-            durableMaps.add(CodecIo.readString(in));
-        }
-        return new MetadataImage(appliedIndex, clusterId, brokers, topics, topicNames, nextProducerId, durableMaps);
+        return new MetadataImage(appliedIndex, clusterId, brokers, topics, topicNames, in.readLong());
     }
 }

@@ -12,8 +12,10 @@ import java.nio.file.Path;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
@@ -31,10 +33,13 @@ final class MetadataSnapshot {
 
     private MetadataSnapshot() { }
 
-    static void write(Path file, MetadataImage image, Function<String, DurableMap> maps) throws IOException {
+    /** What a snapshot holds: the image and the names of the replicated durable maps (their content went to the maps). */
+    record Loaded(MetadataImage image, Set<String> mapNames) { }
+
+    static void write(Path file, MetadataImage image, Set<String> mapNames, Function<String, DurableMap> maps) throws IOException {
         try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 64 * 1024))) {
             MetadataImageCodec.write(out, image);
-            List<String> names = image.durableMaps().stream().sorted().toList();
+            List<String> names = mapNames.stream().sorted().toList();
             out.writeInt(names.size());
             for (String name : names) {
                 CodecIo.writeString(out, name);
@@ -57,18 +62,20 @@ final class MetadataSnapshot {
     }
 
     /** Reads the image, and makes every durable map it names equal to its copy in the snapshot. */
-    static MetadataImage read(Path file, Function<String, DurableMap> maps) throws IOException {
+    static Loaded read(Path file, Function<String, DurableMap> maps) throws IOException {
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 64 * 1024))) {
             MetadataImage image = MetadataImageCodec.read(in);
+            Set<String> names = new HashSet<>();
             for (int n = CodecIo.readCount(in); n > 0; n--) {
                 String name = CodecIo.readString(in);
+                names.add(name);
                 TreeMap<byte[], byte[]> content = new TreeMap<>(Arrays::compareUnsigned);
                 while (in.readBoolean()) {
                     content.put(CodecIo.readBytes(in), CodecIo.readBytes(in));
                 }
                 replace(name, maps.apply(name), content);
             }
-            return image;
+            return new Loaded(image, names);
         }
     }
 

@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -51,6 +53,8 @@ final class MetadataStateMachine extends BaseStateMachine {
     /** Proposers waiting for an index to be applied here; at most one future per index (bounded by the proposals in flight). */
     private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> waiters = new ConcurrentSkipListMap<>();
     private volatile MetadataImage image = MetadataImage.EMPTY;
+    /** The durable maps written through the log so far (apply thread only): their content goes into snapshots. */
+    private Set<String> mapNames = new HashSet<>();
     /** The highest index whose apply (and durable-map write) is complete. */
     private volatile long doneIndex = -1;
     /** Completes when every durable-map write applied so far committed (apply thread only). */
@@ -130,13 +134,14 @@ final class MetadataStateMachine extends BaseStateMachine {
         if (md5 != null) {
             MD5FileUtil.verifySavedMD5(file.toFile(), md5);
         }
-        MetadataImage loaded = MetadataSnapshot.read(file, maps);
+        MetadataSnapshot.Loaded loaded = MetadataSnapshot.read(file, maps);
         updateLastAppliedTermIndex(snapshot.getTermIndex());
         pendingWrites = CompletableFuture.completedFuture(null);
-        publish(loaded);
+        mapNames = new HashSet<>(loaded.mapNames());
+        publish(loaded.image());
         markDone(snapshot.getIndex());
         log.info("Loaded the cluster metadata snapshot at index {} ({} brokers, {} topics)", snapshot.getIndex(),
-                loaded.brokers().size(), loaded.topics().size());
+                loaded.image().brokers().size(), loaded.image().topics().size());
     }
 
     @Override
@@ -149,7 +154,7 @@ final class MetadataStateMachine extends BaseStateMachine {
         TermIndex last = getLastAppliedTermIndex();
         File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
         Path tmp = file.toPath().resolveSibling(file.getName() + ".tmp");
-        MetadataSnapshot.write(tmp, image, maps);
+        MetadataSnapshot.write(tmp, image, mapNames, maps);
         Files.move(tmp, file.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
         storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
@@ -175,6 +180,7 @@ final class MetadataStateMachine extends BaseStateMachine {
         }
         updateLastAppliedTermIndex(entry.getTerm(), index);
         if (record instanceof MetadataRecord.DurableMapWrite w && result.error() == Errors.NONE) {
+            mapNames.add(w.map());
             CompletableFuture<Void> write = writeLocally(w, index);
             pendingWrites = pendingWrites.thenCombine(write, (a, b) -> null);
         }

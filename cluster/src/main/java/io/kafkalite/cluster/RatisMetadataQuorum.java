@@ -212,6 +212,7 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
      * Told {@code true} when this node became the quorum leader with every record of earlier terms applied here (the
      * time for the coordinators to load their state), {@code false} when it stopped leading. On a Ratis thread.
      */
+    @Override
     public void onLeadership(Consumer<Boolean> listener) {
         stateMachine.onLeadership(listener);
     }

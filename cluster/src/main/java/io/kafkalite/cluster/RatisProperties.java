@@ -5,7 +5,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.netty.NettyConfigKeys;
+import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.rpc.SupportedRpcType;
@@ -13,7 +13,8 @@ import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.util.TimeDuration;
 
 /**
- * The Ratis settings of the metadata quorum. Timeouts suit a few nodes on one network: a follower that hears nothing
+ * The Ratis settings of the metadata quorum: the gRPC transport (one port, the controller listener's, for the
+ * servers' and the clients' traffic). Timeouts suit a few nodes on one network: a follower that hears nothing
  * from the leader for 1-2 s starts an election, so a failover takes a few seconds, well inside the brokers' 9 s
  * session timeout.
  */
@@ -26,8 +27,8 @@ final class RatisProperties {
     static RaftProperties server(QuorumConfig config) {
         RaftProperties p = common();
         String host = config.controllerBind().host();
-        NettyConfigKeys.Server.setHost(p, host.isEmpty() ? "0.0.0.0" : host);
-        NettyConfigKeys.Server.setPort(p, config.controllerBind().port());
+        GrpcConfigKeys.Server.setHost(p, host.isEmpty() ? "0.0.0.0" : host);
+        GrpcConfigKeys.Server.setPort(p, config.controllerBind().port());
         RaftServerConfigKeys.setStorageDir(p, List.of(config.metadataDir().toFile()));
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, ms(1000));
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, ms(2000));
@@ -52,7 +53,7 @@ final class RatisProperties {
 
     private static RaftProperties common() {
         RaftProperties p = new RaftProperties();
-        RaftConfigKeys.Rpc.setType(p, SupportedRpcType.NETTY);
+        RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
         return p;
     }
 
