@@ -48,6 +48,8 @@ public final class BrokerHeartbeats implements AutoCloseable {
 
     // the leader's side
     private final Map<Integer, Long> lastHeartbeatNs = new ConcurrentHashMap<>();
+    /** The incarnation of each broker when last checked: a new registration starts a full session. */
+    private final Map<Integer, Long> seenIncarnations = new ConcurrentHashMap<>();
     private final Set<Integer> fencing = ConcurrentHashMap.newKeySet();
     private volatile long leaderSinceNs;
 
@@ -71,6 +73,7 @@ public final class BrokerHeartbeats implements AutoCloseable {
         quorum.onHeartbeat((id, incarnation) -> h.lastHeartbeatNs.put(id, System.nanoTime()));
         quorum.onLeadership(leader -> {
             h.lastHeartbeatNs.clear();
+            h.seenIncarnations.clear();
             h.fencing.clear();
             h.leaderSinceNs = System.nanoTime();
         });
@@ -142,13 +145,20 @@ public final class BrokerHeartbeats implements AutoCloseable {
         });
     }
 
-    /** On the ready leader: fence every unfenced broker not heard from for a session timeout. */
+    /**
+     * On the ready leader: fence every unfenced broker not heard from for a session timeout (counted from the latest
+     * of its last heartbeat, its registration as first seen here, and this node becoming leader).
+     */
     private void fenceSilentBrokers() {
         if (!quorum.isLeaderReady()) {
             return;
         }
         long now = System.nanoTime();
         for (BrokerRegistration b : quorum.image().brokers().values()) {
+            Long seen = seenIncarnations.put(b.id(), b.incarnation());
+            if (seen == null || seen != b.incarnation()) {
+                lastHeartbeatNs.put(b.id(), now);
+            }
             long last = Math.max(leaderSinceNs, lastHeartbeatNs.getOrDefault(b.id(), leaderSinceNs));
             if (b.fenced() || now - last <= sessionTimeoutNs || !fencing.add(b.id())) {
                 continue;

@@ -4,6 +4,7 @@ import io.kafkalite.cluster.MetadataQuorum.ApplyResult;
 import io.kafkalite.logstore.DurableMap;
 import java.io.File;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -15,6 +16,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
@@ -41,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * (on Ratis' apply thread, in log order), publishes the new image and replies with the apply's outcome.
  * {@link MetadataRecord.DurableMapWrite}s are also written to this node's local durable map; the entry counts as
  * applied (for Ratis' snapshots and for {@link #whenApplied}) once that write committed. Snapshots hold the image
- * and the replicated maps' content ({@link MetadataSnapshot}). Heartbeat queries are answered here by the leader.
+ * and the replicated maps' content ({@link MetadataSnapshot}). The leader answers {@link QuorumQuery}s here.
  */
 final class MetadataStateMachine extends BaseStateMachine {
     private static final Logger log = LoggerFactory.getLogger(MetadataStateMachine.class);
@@ -61,6 +63,9 @@ final class MetadataStateMachine extends BaseStateMachine {
     private CompletableFuture<Void> pendingWrites = CompletableFuture.completedFuture(null);
     private volatile boolean leaderReady;
     private volatile HeartbeatListener heartbeatListener = (id, incarnation) -> { };
+    private volatile Supplier<MetadataQuorum.QuorumInfo> describer = () -> {
+        throw new IllegalStateException("not started");
+    };
 
     /** The leader's side of broker liveness: told of every heartbeat the quorum leader receives. */
     interface HeartbeatListener {
@@ -89,6 +94,11 @@ final class MetadataStateMachine extends BaseStateMachine {
 
     void setHeartbeatListener(HeartbeatListener listener) {
         heartbeatListener = listener;
+    }
+
+    /** What the leader answers to DescribeQuorum queries of other nodes. */
+    void setDescriber(Supplier<MetadataQuorum.QuorumInfo> describer) {
+        this.describer = describer;
     }
 
     /** Completes (on the apply or LMDB thread) once {@code index} is applied here, durable-map write included. */
@@ -215,14 +225,23 @@ final class MetadataStateMachine extends BaseStateMachine {
         }
     }
 
-    /** Heartbeats (read-only messages, no log entry): the leader records them and answers with its applied index. */
+    /** {@link QuorumQuery}s: read-only messages that only the leader gets (no log entry). */
     @Override
     public CompletableFuture<Message> query(Message request) {
         try {
-            Heartbeat h = Heartbeat.decode(request.getContent().toByteArray());
-            heartbeatListener.heartbeat(h.brokerId(), h.incarnation());
-            return CompletableFuture.completedFuture(Message.valueOf(
-                    UnsafeByteOperations.unsafeWrap(Heartbeat.encodeReply(image.appliedIndex()))));
+            ByteBuffer b = request.getContent().asReadOnlyByteBuffer();
+            byte type = b.get();
+            byte[] reply;
+            if (type == QuorumQuery.HEARTBEAT) {
+                QuorumQuery.Heartbeat h = QuorumQuery.decodeHeartbeat(b);
+                heartbeatListener.heartbeat(h.brokerId(), h.incarnation());
+                reply = QuorumQuery.encodeLong(image.appliedIndex());
+            } else if (type == QuorumQuery.DESCRIBE) {
+                reply = QuorumQuery.encodeInfo(describer.get());
+            } else {
+                throw new IllegalArgumentException("Unknown query type " + type);
+            }
+            return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(reply)));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

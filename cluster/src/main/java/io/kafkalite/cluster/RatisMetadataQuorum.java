@@ -4,6 +4,7 @@ import io.kafkalite.logstore.DurableMap;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -49,6 +50,7 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
     static final int MAX_IN_FLIGHT = 1000;
     /** A proposal that got no outcome in this time fails with a (retriable) timeout; it may still apply later. */
     private static final long SUBMIT_TIMEOUT_MS = 15_000;
+    static final long DESCRIBE_TIMEOUT_MS = 2000;
 
     private final QuorumConfig config;
     private final RaftServer server;
@@ -97,6 +99,7 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
             client = RaftClient.newBuilder().setRaftGroup(group).setProperties(RatisProperties.client())
                     .setRetryPolicy(RatisProperties.clientRetryPolicy()).build();
             RatisMetadataQuorum quorum = new RatisMetadataQuorum(config, server, client, stateMachine);
+            stateMachine.setDescriber(quorum::describeAsLeader);
             stateMachine.onLeadership(leader -> {
                 if (leader && quorum.image().clusterId() == null) {
                     quorum.submit(new MetadataRecord.InitCluster(config.clusterId())).whenComplete((r, e) -> {
@@ -194,12 +197,12 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
 
     /** Sends a heartbeat to the quorum leader; completes with the index the leader's image has applied. */
     CompletableFuture<Long> heartbeat(int brokerId, long incarnation) {
-        Message m = Message.valueOf(UnsafeByteOperations.unsafeWrap(new Heartbeat(brokerId, incarnation).encode()));
+        Message m = Message.valueOf(UnsafeByteOperations.unsafeWrap(QuorumQuery.heartbeat(brokerId, incarnation)));
         return client.async().sendReadOnly(m).thenApply(reply -> {
             if (!reply.isSuccess()) {
                 throw new CompletionException(translate(reply.getException()));
             }
-            return Heartbeat.decodeReply(reply.getMessage().getContent().toByteArray());
+            return QuorumQuery.decodeLong(reply.getMessage().getContent().toByteArray());
         });
     }
 
@@ -239,19 +242,38 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
     }
 
     /**
-     * On the leader: every voter's progress (its commit index as the leader last heard it, the time of its last
-     * append-entries exchange). Elsewhere: the leader and term this node knows and its own progress only.
+     * DescribeQuorum: every voter's progress as the leader sees it (its commit index as the leader last heard it, the
+     * time of its last append-entries exchange). A node that does not lead asks the leader (a read-only query, at most
+     * {@link #DESCRIBE_TIMEOUT_MS}: the caller's thread waits); without an answer it tells what it knows itself.
      */
     @Override
     public QuorumInfo describe() {
+        if (division.getInfo().isLeader()) {
+            return describeAsLeader();
+        }
+        try {
+            RaftClientReply reply = client.async().sendReadOnly(Message.valueOf(UnsafeByteOperations.unsafeWrap(QuorumQuery.describe())))
+                    .get(DESCRIBE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            if (reply.isSuccess()) {
+                return QuorumQuery.decodeInfo(reply.getMessage().getContent().toByteArray());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            log.debug("DescribeQuorum not answered by the leader: {}", e.toString());
+        }
+        return describeAsLeader();
+    }
+
+    private QuorumInfo describeAsLeader() {
         DivisionInfo info = division.getInfo();
         long now = System.currentTimeMillis();
         long commitIndex = division.getRaftLog().getLastCommittedIndex();
-        Map<RaftPeerId, Long> commits = new java.util.HashMap<>();
+        Map<RaftPeerId, Long> commits = new HashMap<>();
         for (CommitInfoProto c : division.getCommitInfos()) {
             commits.put(RaftPeerId.valueOf(c.getServer().getId()), c.getCommitIndex());
         }
-        Map<RaftPeerId, Long> lastContact = new java.util.HashMap<>();
+        Map<RaftPeerId, Long> lastContact = new HashMap<>();
         RoleInfoProto role = info.getRoleInfoProto();
         if (role.hasLeaderInfo()) {
             for (ServerRpcProto f : role.getLeaderInfo().getFollowerInfoList()) {

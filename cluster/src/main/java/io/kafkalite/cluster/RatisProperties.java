@@ -43,6 +43,8 @@ final class RatisProperties {
         RaftProperties p = common();
         RaftClientConfigKeys.Rpc.setRequestTimeout(p, ms(3000));
         RaftClientConfigKeys.Async.setOutstandingRequestsMax(p, RatisMetadataQuorum.MAX_IN_FLIGHT + 10);
+        // no probe request to find the leader first: it logs an ERROR per attempt while there is none (start-up)
+        RaftClientConfigKeys.Async.Experimental.setSendDummyRequest(p, false);
         return p;
     }
 

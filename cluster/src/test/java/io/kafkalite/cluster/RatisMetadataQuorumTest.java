@@ -82,6 +82,54 @@ class RatisMetadataQuorumTest {
             log.info("MEASURED: restarted node {} caught up in {} ms", stopped, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restartAt));
             assertArrayEquals(new byte[] {22}, cluster.tables.get(stopped).apply("group_offsets").entries.get(new byte[] {2}));
             assertEquals(Errors.NONE, restarted.submit(register(20)).get(10, TimeUnit.SECONDS).error());
+
+            // DescribeQuorum on a node that does not lead: the leader's view
+            MetadataQuorum.QuorumInfo described = restarted.describe();
+            assertEquals(next.nodeId(), described.leaderId());
+            assertTrue(described.leaderEpoch() > info.leaderEpoch(), described.toString());
+            assertTrue(described.voters().stream().allMatch(v -> v.logEndOffset() > 0), described.toString());
         }
+    }
+
+    @Test
+    void aNodeThatLostItsTablesOrItsWholeDirectoryCatchesUp(@TempDir Path dir) throws Exception {
+        try (RatisTestCluster cluster = new RatisTestCluster(dir, 3)) {
+            cluster.startAll();
+            RatisMetadataQuorum leader = cluster.awaitReadyLeader(20_000);
+            for (int i = 0; i < 20; i++) {
+                leader.submit(write(i % 2 == 0 ? "group_offsets" : "acls", i, i)).get(10, TimeUnit.SECONDS);
+            }
+            leader.submit(register(1)).get(10, TimeUnit.SECONDS);
+            List<Integer> followers = cluster.nodes.keySet().stream().filter(id -> id != leader.nodeId()).toList();
+
+            // its LMDB tables lost (the Ratis log kept): the snapshot taken at its stop holds the tables' content
+            int lostTables = followers.get(0);
+            cluster.stop(lostTables);
+            cluster.tables.put(lostTables, new TestDurableMap.Tables());
+            leader.submit(write("group_offsets", 100, 100)).get(10, TimeUnit.SECONDS);
+            RatisMetadataQuorum back = cluster.start(lostTables);
+            await("tables rebuilt", 15_000, () -> back.image().equals(leader.image()) && sameTables(cluster, leader.nodeId(), lostTables));
+
+            // everything lost (a new disk): the leader sends it the log (or a snapshot) again
+            int lostAll = followers.get(1);
+            cluster.stop(lostAll);
+            org.apache.kafka.common.utils.Utils.delete(cluster.config(lostAll).metadataDir().toFile());
+            cluster.tables.put(lostAll, new TestDurableMap.Tables());
+            leader.submit(write("acls", 101, 101)).get(10, TimeUnit.SECONDS);
+            RatisMetadataQuorum fresh = cluster.start(lostAll);
+            await("new disk caught up", 15_000, () -> fresh.image().equals(leader.image()) && sameTables(cluster, leader.nodeId(), lostAll));
+            assertEquals(11, cluster.tables.get(lostAll).apply("acls").entries.size());
+        }
+    }
+
+    private static boolean sameTables(RatisTestCluster cluster, int a, int b) {
+        for (String name : List.of("group_offsets", "acls")) {
+            var x = cluster.tables.get(a).apply(name).entries;
+            var y = cluster.tables.get(b).apply(name).entries;
+            if (x.size() != y.size() || !x.keySet().stream().allMatch(k -> java.util.Arrays.equals(x.get(k), y.get(k)))) {
+                return false;
+            }
+        }
+        return true;
     }
 }
