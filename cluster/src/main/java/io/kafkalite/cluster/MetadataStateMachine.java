@@ -62,6 +62,8 @@ final class MetadataStateMachine extends BaseStateMachine {
     /** Completes when every durable-map write applied so far committed (apply thread only). */
     private CompletableFuture<Void> pendingWrites = CompletableFuture.completedFuture(null);
     private volatile boolean leaderReady;
+    /** Bumped when this node becomes ready or loses the leadership, so a late "ready" of a lost term is dropped. */
+    private long leaderTerm; // guarded by this
     private volatile HeartbeatListener heartbeatListener = (id, incarnation) -> { };
     private volatile Supplier<MetadataQuorum.QuorumInfo> describer = () -> {
         throw new IllegalStateException("not started");
@@ -161,6 +163,15 @@ final class MetadataStateMachine extends BaseStateMachine {
 
     @Override
     public long takeSnapshot() throws IOException {
+        // on the apply thread: nothing applies meanwhile; the tables must hold every write applied so far
+        try {
+            pendingWrites.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("Interrupted while waiting for durable-map writes before a snapshot", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IOException(e.getCause()); // not expected: writes log their failures and complete
+        }
         TermIndex last = getLastAppliedTermIndex();
         File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
         Path tmp = file.toPath().resolveSibling(file.getName() + ".tmp");
@@ -247,11 +258,26 @@ final class MetadataStateMachine extends BaseStateMachine {
         }
     }
 
+    /**
+     * Ratis calls this (on the apply thread) once this leader's first entry applied; the coordinators then load from
+     * the local tables, so the listeners hear of it once every earlier durable-map write has committed too.
+     */
     @Override
-    public synchronized void notifyLeaderReady() {
-        leaderReady = true;
-        log.info("Node {} leads the cluster metadata quorum (everything before its term applied)", getId());
-        leadershipListeners.forEach(l -> l.accept(true));
+    public void notifyLeaderReady() {
+        long term;
+        synchronized (this) {
+            term = ++leaderTerm;
+        }
+        pendingWrites.thenRun(() -> {
+            synchronized (this) {
+                if (term != leaderTerm || leaderReady) {
+                    return; // lost it meanwhile
+                }
+                leaderReady = true;
+                log.info("Node {} leads the cluster metadata quorum (everything before its term applied)", getId());
+                leadershipListeners.forEach(l -> l.accept(true));
+            }
+        });
     }
 
     @Override
@@ -267,6 +293,7 @@ final class MetadataStateMachine extends BaseStateMachine {
     }
 
     private synchronized void lostLeadership() {
+        leaderTerm++;
         if (leaderReady) {
             leaderReady = false;
             leadershipListeners.forEach(l -> l.accept(false));
@@ -275,6 +302,7 @@ final class MetadataStateMachine extends BaseStateMachine {
 
     @Override
     public void close() throws IOException {
+        lostLeadership();
         waiters.values().forEach(f -> f.completeExceptionally(
                 new org.apache.kafka.common.errors.NotControllerException("The metadata quorum of this node is closing")));
         waiters.clear();
