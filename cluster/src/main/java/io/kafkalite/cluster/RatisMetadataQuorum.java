@@ -55,7 +55,10 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
     private final QuorumConfig config;
     private final RaftServer server;
     private final RaftServer.Division division;
-    private final RaftClient client;
+    private final RaftGroup group;
+    /** Replaced after a failed proposal: Ratis' ordered client refuses every request after one failed for good. */
+    private volatile RaftClient client;
+    private volatile boolean closed;
     private final MetadataStateMachine stateMachine;
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
     /** Completes proposers' futures: never on a Ratis network thread, never on the apply thread. */
@@ -65,12 +68,13 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
         return t;
     });
 
-    private RatisMetadataQuorum(QuorumConfig config, RaftServer server, RaftClient client, MetadataStateMachine stateMachine)
+    private RatisMetadataQuorum(QuorumConfig config, RaftServer server, RaftGroup group, MetadataStateMachine stateMachine)
             throws IOException {
         this.config = config;
         this.server = server;
         this.division = server.getDivision(GROUP_ID);
-        this.client = client;
+        this.group = group;
+        this.client = newClient(group);
         this.stateMachine = stateMachine;
     }
 
@@ -93,12 +97,9 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
                 .setStateMachine(stateMachine)
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
-        RaftClient client = null;
         try {
             server.start();
-            client = RaftClient.newBuilder().setRaftGroup(group).setProperties(RatisProperties.client())
-                    .setRetryPolicy(RatisProperties.clientRetryPolicy()).build();
-            RatisMetadataQuorum quorum = new RatisMetadataQuorum(config, server, client, stateMachine);
+            RatisMetadataQuorum quorum = new RatisMetadataQuorum(config, server, group, stateMachine);
             stateMachine.setDescriber(quorum::describeAsLeader);
             stateMachine.onLeadership(leader -> {
                 if (leader && quorum.image().clusterId() == null) {
@@ -116,11 +117,32 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
                     config.controllerBind().host(), config.controllerBind().port(), config.voters(), config.metadataDir());
             return quorum;
         } catch (IOException | RuntimeException e) {
-            if (client != null) {
-                client.close();
-            }
             server.close();
             throw e;
+        }
+    }
+
+    private static RaftClient newClient(RaftGroup group) {
+        return RaftClient.newBuilder().setRaftGroup(group).setProperties(RatisProperties.client())
+                .setRetryPolicy(RatisProperties.clientRetryPolicy()).build();
+    }
+
+    /** A new client once {@code failed} failed a proposal for good (the old one closes: its requests all failed). */
+    private void replaceClient(RaftClient failed) {
+        synchronized (this) {
+            if (closed || client != failed) {
+                return;
+            }
+            client = newClient(group);
+        }
+        onCallbackThread(() -> closeQuietly(failed));
+    }
+
+    private static void closeQuietly(RaftClient c) {
+        try {
+            c.close();
+        } catch (IOException | RuntimeException e) {
+            log.debug("Closing a metadata quorum client: {}", e.toString());
         }
     }
 
@@ -140,11 +162,13 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
         }
         CompletableFuture<ApplyResult> result = new CompletableFuture<>();
         result.whenComplete((r, e) -> inFlight.release());
+        RaftClient c = client;
         try {
-            client.async().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(MetadataRecordCodec.encode(record))))
+            c.async().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(MetadataRecordCodec.encode(record))))
                     .whenComplete((reply, error) -> {
                         if (error != null || !reply.isSuccess()) {
                             Throwable cause = error != null ? error : reply.getException();
+                            replaceClient(c);
                             onCallbackThread(() -> result.completeExceptionally(translate(cause)));
                             return;
                         }
@@ -298,11 +322,10 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
 
     @Override
     public void close() {
-        try {
-            client.close();
-        } catch (IOException e) {
-            log.warn("Closing the metadata quorum client: {}", e.toString());
+        synchronized (this) {
+            closed = true;
         }
+        closeQuietly(client);
         try {
             server.close();
         } catch (IOException e) {
