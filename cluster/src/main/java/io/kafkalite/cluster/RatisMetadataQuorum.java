@@ -102,17 +102,11 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
             RatisMetadataQuorum quorum = new RatisMetadataQuorum(config, server, group, stateMachine);
             stateMachine.setDescriber(quorum::describeAsLeader);
             stateMachine.onLeadership(leader -> {
-                if (leader && quorum.image().clusterId() == null) {
-                    quorum.submit(new MetadataRecord.InitCluster(config.clusterId())).whenComplete((r, e) -> {
-                        if (e != null) {
-                            log.warn("Could not agree on cluster id {} (the next leader will try again): {}", config.clusterId(), e.toString());
-                        }
-                    });
+                if (leader) {
+                    quorum.proposeClusterId();
                 }
             });
-            if (stateMachine.isLeaderReady() && quorum.image().clusterId() == null) { // became ready before the listener
-                quorum.submit(new MetadataRecord.InitCluster(config.clusterId()));
-            }
+            quorum.proposeClusterId(); // in case it became ready before the listener was there
             log.info("Node {} started the cluster metadata quorum on {}:{} with voters {}, storage {}", config.nodeId(),
                     config.controllerBind().host(), config.controllerBind().port(), config.voters(), config.metadataDir());
             return quorum;
@@ -120,6 +114,19 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
             server.close();
             throw e;
         }
+    }
+
+    /** The leader gives a new cluster its id (InitCluster, the first record), trying again while it leads and none is set. */
+    private void proposeClusterId() {
+        if (!stateMachine.isLeaderReady() || image().clusterId() != null) {
+            return;
+        }
+        submit(new MetadataRecord.InitCluster(config.clusterId())).whenComplete((r, e) -> {
+            if (e != null) {
+                log.warn("Could not agree on cluster id {} (trying again while this node leads): {}", config.clusterId(), e.toString());
+                proposeClusterId();
+            }
+        });
     }
 
     private static RaftClient newClient(RaftGroup group) {
