@@ -200,28 +200,34 @@ final class MetadataStateMachine extends BaseStateMachine {
             result = new ApplyResult(Errors.UNKNOWN_SERVER_ERROR, "Cannot apply " + record + ": " + e, index, -1);
         }
         updateLastAppliedTermIndex(entry.getTerm(), index);
+        CompletableFuture<ApplyResult> outcome = CompletableFuture.completedFuture(result);
         if (record instanceof MetadataRecord.DurableMapWrite w && result.error() == Errors.NONE) {
             mapNames.add(w.map());
-            CompletableFuture<Void> write = writeLocally(w, index);
-            pendingWrites = pendingWrites.thenCombine(write, (a, b) -> null);
+            outcome = writeLocally(w, result);
+            pendingWrites = pendingWrites.thenCombine(outcome, (a, b) -> null);
         }
         CompletableFuture<Void> done = pendingWrites;
         done.thenRun(() -> markDone(index));
-        Message reply = Message.valueOf(UnsafeByteOperations.unsafeWrap(MetadataRecordCodec.encodeResult(result)));
-        return done.thenApply(v -> reply);
+        return done.thenCombine(outcome, (v, r) -> Message.valueOf(UnsafeByteOperations.unsafeWrap(MetadataRecordCodec.encodeResult(r))));
     }
 
-    /** The write to this node's table; a failure is logged (it fails alike on every node) and does not stop the log. */
-    private CompletableFuture<Void> writeLocally(MetadataRecord.DurableMapWrite w, long index) {
+    /**
+     * The write to this node's table: the entry's outcome, or KAFKA_STORAGE_ERROR if it failed (a failure is logged; it
+     * does not stop the log, and an invalid write fails alike on every node).
+     */
+    private CompletableFuture<ApplyResult> writeLocally(MetadataRecord.DurableMapWrite w, ApplyResult applied) {
         CompletableFuture<Void> write;
         try {
             write = maps.apply(w.map()).write(w.changes());
         } catch (RuntimeException e) {
             write = CompletableFuture.failedFuture(e);
         }
-        return write.exceptionally(e -> {
-            log.error("Cannot write cluster metadata entry {} to durable map {}", index, w.map(), e);
-            return null;
+        return write.handle((v, e) -> {
+            if (e == null) {
+                return applied;
+            }
+            log.error("Cannot write cluster metadata entry {} to durable map {}", applied.index(), w.map(), e);
+            return new ApplyResult(Errors.KAFKA_STORAGE_ERROR, "Cannot write durable map " + w.map() + ": " + e, applied.index(), -1);
         });
     }
 

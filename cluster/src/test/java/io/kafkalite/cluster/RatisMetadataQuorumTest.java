@@ -57,6 +57,12 @@ class RatisMetadataQuorumTest {
             await("map write on every node", 5000, () -> cluster.tables.values().stream()
                     .allMatch(t -> t.apply("group_offsets").entries.containsKey(new byte[] {1})));
 
+            // a write the tables refuse: the proposer hears of it, and the log goes on
+            var refused = new MetadataRecord.DurableMapWrite("group_offsets", List.of(new AbstractMap.SimpleImmutableEntry<>(new byte[0], new byte[] {1})));
+            assertEquals(Errors.KAFKA_STORAGE_ERROR, follower.submit(refused).get(10, TimeUnit.SECONDS).error());
+            assertEquals(Errors.KAFKA_STORAGE_ERROR, leader.submit(refused).get(10, TimeUnit.SECONDS).error());
+            assertEquals(Errors.NONE, follower.submit(write("group_offsets", 3, 33)).get(10, TimeUnit.SECONDS).error());
+
             // latency and throughput of proposals from a follower (numbers in the log: offset commits take this path)
             long t0 = System.nanoTime();
             for (int i = 0; i < 100; i++) {
