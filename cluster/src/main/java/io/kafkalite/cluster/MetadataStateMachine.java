@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -183,32 +184,53 @@ final class MetadataStateMachine extends BaseStateMachine {
         return last.getIndex();
     }
 
+    /**
+     * Applies the records of one log entry in order, all at the entry's index; the reply lists their outcomes once
+     * every durable-map write so far committed.
+     */
     @Override
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         LogEntryProto entry = trx.getLogEntry();
         long index = entry.getIndex();
+        List<byte[]> records;
+        try {
+            records = MetadataRecordCodec.decodeEntry(entry.getStateMachineLogEntry().getLogData().toByteArray());
+        } catch (IllegalArgumentException e) {
+            log.error("Cannot read cluster metadata entry {}: skipped", index, e); // alike on every node
+            records = List.of();
+        }
+        List<CompletableFuture<ApplyResult>> outcomes = new ArrayList<>(records.size());
+        for (byte[] bytes : records) {
+            outcomes.add(apply(index, bytes));
+        }
+        updateLastAppliedTermIndex(entry.getTerm(), index);
+        CompletableFuture<Void> done = pendingWrites;
+        done.thenRun(() -> markDone(index));
+        return done.thenApply(v -> Message.valueOf(UnsafeByteOperations.unsafeWrap(
+                MetadataRecordCodec.encodeResults(outcomes.stream().map(CompletableFuture::join).toList()))));
+    }
+
+    /** One record: the next image and, for a durable-map write, the write to this node's table (its outcome when done). */
+    private CompletableFuture<ApplyResult> apply(long index, byte[] bytes) {
         MetadataRecord record = null;
         ApplyResult result;
         try {
-            record = MetadataRecordCodec.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
+            record = MetadataRecordCodec.decode(bytes);
             MetadataApplier.Applied applied = MetadataApplier.apply(image, index, record);
             publish(applied.image());
             result = applied.result();
         } catch (RuntimeException e) {
             // deterministic on every node (same bytes, pure applier): the image stays as it was everywhere
-            log.error("Cannot apply cluster metadata entry {} ({})", index, record, e);
+            log.error("Cannot apply a record of cluster metadata entry {} ({})", index, record, e);
             result = new ApplyResult(Errors.UNKNOWN_SERVER_ERROR, "Cannot apply " + record + ": " + e, index, -1);
         }
-        updateLastAppliedTermIndex(entry.getTerm(), index);
-        CompletableFuture<ApplyResult> outcome = CompletableFuture.completedFuture(result);
         if (record instanceof MetadataRecord.DurableMapWrite w && result.error() == Errors.NONE) {
             mapNames.add(w.map());
-            outcome = writeLocally(w, result);
-            pendingWrites = pendingWrites.thenCombine(outcome, (a, b) -> null);
+            CompletableFuture<ApplyResult> written = writeLocally(w, result);
+            pendingWrites = pendingWrites.thenCombine(written, (a, b) -> null);
+            return written;
         }
-        CompletableFuture<Void> done = pendingWrites;
-        done.thenRun(() -> markDone(index));
-        return done.thenCombine(outcome, (v, r) -> Message.valueOf(UnsafeByteOperations.unsafeWrap(MetadataRecordCodec.encodeResult(r))));
+        return CompletableFuture.completedFuture(result);
     }
 
     /**
