@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * {@link #MAX_MESSAGES_IN_FLIGHT} log entries are in flight; the proposals submitted meanwhile wait and go together
  * as the next entry, so a burst (offset commits) costs a few Raft rounds, not one each. A proposal's future completes
  * once its entry is applied on this node, on the {@code metadata-quorum-callbacks} thread (never on a Ratis network
- * thread nor the apply thread).
+ * thread nor the apply thread): continuations must be short and never wait for another proposal.
  */
 final class Proposer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Proposer.class);

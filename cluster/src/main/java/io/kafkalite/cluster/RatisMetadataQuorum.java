@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The cluster metadata replicated by an Apache Ratis group of the voters ({@code controller.quorum.voters}): this
  * node's Ratis server (on the CONTROLLER listener's address, its log in {@link QuorumConfig#metadataDir()}), the
- * {@link MetadataStateMachine} holding the image, and a Ratis client through which this node proposes records.
+ * {@link MetadataStateMachine} holding the image, and the {@link Proposer} through which this node proposes records.
  */
 public final class RatisMetadataQuorum implements MetadataQuorum {
     private static final Logger log = LoggerFactory.getLogger(RatisMetadataQuorum.class);
