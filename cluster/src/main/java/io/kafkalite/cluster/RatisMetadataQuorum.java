@@ -77,7 +77,7 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
         try {
             server.start();
             RatisMetadataQuorum quorum = new RatisMetadataQuorum(config, server, group, stateMachine);
-            stateMachine.setDescriber(quorum::describeAsLeader);
+            stateMachine.setDescriber(quorum::describeLocally);
             stateMachine.onLeadership(leader -> {
                 if (leader) {
                     quorum.proposeClusterId();
@@ -174,7 +174,7 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
     @Override
     public QuorumInfo describe() {
         if (division.getInfo().isLeader()) {
-            return describeAsLeader();
+            return describeLocally();
         }
         try {
             RaftClientReply reply = proposer.client().async().sendReadOnly(Message.valueOf(UnsafeByteOperations.unsafeWrap(QuorumQuery.describe())))
@@ -187,10 +187,11 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             log.debug("DescribeQuorum not answered by the leader: {}", e.toString());
         }
-        return describeAsLeader();
+        return describeLocally();
     }
 
-    private QuorumInfo describeAsLeader() {
+    /** What this node knows: everything when it leads, else the leader, the term and its own progress. */
+    private QuorumInfo describeLocally() {
         DivisionInfo info = division.getInfo();
         long now = System.currentTimeMillis();
         long commitIndex = division.getRaftLog().getLastCommittedIndex();
