@@ -162,7 +162,7 @@ public final class BrokerConfig {
     }
 
     static { // the follower side of replication (handlers/replication: ReplicaFetcherManager), Kafka's names and defaults
-        DEFINITION.define("num.replica.fetchers", Type.INT, 1, atLeast(1), HIGH, "Fetcher threads per source broker.")
+        DEFINITION.define("num.replica.fetchers", Type.INT, 1, HIGH, "Fetcher threads per source broker (read at start).")
                 .define("replica.fetch.max.bytes", Type.INT, 1_048_576, atLeast(0), MEDIUM, "Bytes asked per partition in a "
                         + "replica fetch (a larger first batch still comes whole).")
                 .define("replica.fetch.response.max.bytes", Type.INT, 10_485_760, atLeast(0), MEDIUM, "Bytes asked for a whole "

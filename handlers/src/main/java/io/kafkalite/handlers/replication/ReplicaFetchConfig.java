@@ -14,7 +14,7 @@ record ReplicaFetchConfig(int fetchersPerBroker, int partitionMaxBytes, int resp
             throw new ConfigException("replica.socket.timeout.ms (" + socketTimeout + ") must be at least replica.fetch.wait.max.ms ("
                     + wait + ")");
         }
-        return new ReplicaFetchConfig((Integer) config.value("num.replica.fetchers"),
+        return new ReplicaFetchConfig(Math.max(1, (Integer) config.value("num.replica.fetchers")),
                 (Integer) config.value("replica.fetch.max.bytes"),
                 (Integer) config.value("replica.fetch.response.max.bytes"),
                 wait,
