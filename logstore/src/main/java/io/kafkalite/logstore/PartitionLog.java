@@ -442,45 +442,6 @@ public final class PartitionLog {
         return producers.size();
     }
 
-    // ------------------------------------------------------------------------------------------------
-    // STUBS (branch fetcher): the follower API being written on branch replog, with the signatures the
-    // fetcher codes against. They only throw; replog's implementations replace them at the merge.
-
-    /** STUB until branch replog lands: appends batches fetched from the leader as they are (offsets, epochs). */
-    public AppendResult appendAsFollower(MemoryRecords records) {
-        throw new UnsupportedOperationException("PartitionLog.appendAsFollower: stub until branch replog lands");
-    }
-
-    /** STUB until branch replog lands: follower: min(hw, log end); leader: forward only. */
-    public boolean updateHighWatermark(long hw) {
-        throw new UnsupportedOperationException("PartitionLog.updateHighWatermark: stub until branch replog lands");
-    }
-
-    /** STUB until branch replog lands: the latest leader epoch of the log's batches, -1 when none. */
-    public int latestEpoch() {
-        throw new UnsupportedOperationException("PartitionLog.latestEpoch: stub until branch replog lands");
-    }
-
-    /**
-     * STUB until branch replog lands: Kafka's OffsetForLeaderEpoch answer for {@code epoch}: the largest epoch <= it
-     * and that epoch's end offset; (-1, -1) when unknown.
-     */
-    public org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.EpochEndOffset endOffsetForEpoch(int epoch) {
-        throw new UnsupportedOperationException("PartitionLog.endOffsetForEpoch: stub until branch replog lands");
-    }
-
-    /** STUB until branch replog lands: drops every batch at or above {@code offset}. */
-    public void truncateTo(long offset) {
-        throw new UnsupportedOperationException("PartitionLog.truncateTo: stub until branch replog lands");
-    }
-
-    /** STUB until branch replog lands: drops the whole log; it restarts empty at {@code offset}. */
-    public void truncateFullyAndStartAt(long offset) {
-        throw new UnsupportedOperationException("PartitionLog.truncateFullyAndStartAt: stub until branch replog lands");
-    }
-    // END STUBS (branch fetcher)
-    // ------------------------------------------------------------------------------------------------
-
     /** A clean shutdown: everything is flushed, so the next start re-reads nothing. */
     synchronized void close() throws IOException {
         storage.close();
