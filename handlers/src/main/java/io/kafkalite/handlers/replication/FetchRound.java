@@ -1,6 +1,7 @@
 package io.kafkalite.handlers.replication;
 
 import io.kafkalite.handlers.replication.PartitionFetchState.Phase;
+import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.PartitionLog;
 import java.io.IOException;
 import java.util.HashMap;
@@ -16,6 +17,7 @@ import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.record.internal.Records;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
@@ -35,12 +37,14 @@ final class FetchRound {
     private final int nodeId;
     private final ReplicaFetchConfig config;
     private final InterBrokerClient client;
+    private final LogStore store;
 
-    FetchRound(ReplicaFetcherThread thread, int nodeId, ReplicaFetchConfig config, InterBrokerClient client) {
+    FetchRound(ReplicaFetcherThread thread, int nodeId, ReplicaFetchConfig config, InterBrokerClient client, LogStore store) {
         this.thread = thread;
         this.nodeId = nodeId;
         this.config = config;
         this.client = client;
+        this.store = store;
     }
 
     void run() throws IOException {
@@ -105,13 +109,21 @@ final class FetchRound {
             // the answer is parsed from one heap buffer, so its records are MemoryRecords; a trailing partial batch
             // (cut by the byte limits) is not a batch, and comes whole with the next fetch
             if (records instanceof MemoryRecords memory && memory.batches().iterator().hasNext()) {
-                partitionLog.appendAsFollower(memory);
+                RecordBatch first = memory.batches().iterator().next();
+                long end = partitionLog.logEndOffset();
+                if (end == partitionLog.logStartOffset() && first.baseOffset() < end && first.lastOffset() >= end) {
+                    // an empty log started inside the leader's first batch (its log start, after DeleteRecords, is in
+                    // the middle of a batch): start it at the batch instead, as Kafka's Partition does; the leader's
+                    // log start is taken over below
+                    store.truncateFullyAndStartAt(partitionLog, first.baseOffset());
+                }
+                store.appendAsFollower(partitionLog, memory);
                 appended = true;
             }
-            partitionLog.updateHighWatermark(data.highWatermark());
+            store.updateHighWatermark(partitionLog, data.highWatermark());
             long leaderStart = data.logStartOffset();
             if (leaderStart > partitionLog.logStartOffset() && leaderStart <= partitionLog.highWatermark()) {
-                partitionLog.deleteRecordsBefore(leaderStart); // retention or DeleteRecords on the leader
+                store.deleteRecordsBefore(partitionLog, leaderStart); // retention or DeleteRecords on the leader
             }
             PartitionFetchState next = s.fetchingAt(partitionLog.logEndOffset());
             if (appended) {

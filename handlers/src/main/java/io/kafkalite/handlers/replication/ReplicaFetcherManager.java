@@ -1,6 +1,7 @@
 package io.kafkalite.handlers.replication;
 
 import io.kafkalite.handlers.BrokerConfig;
+import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.PartitionLog;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -25,6 +26,7 @@ public final class ReplicaFetcherManager implements AutoCloseable {
     private final int nodeId;
     private final IntFunction<InetSocketAddress> leaderAddress;
     private final ReplicaFetchConfig config;
+    private final LogStore store;
     private final Map<FetcherId, ReplicaFetcherThread> fetchers = new HashMap<>();
     private final Map<TopicPartition, FetcherId> assignment = new HashMap<>();
     private boolean closed;
@@ -32,12 +34,15 @@ public final class ReplicaFetcherManager implements AutoCloseable {
     /**
      * @param leaderAddress the inter-broker listener address of a broker id, from the metadata image (null if unknown:
      *        the fetcher then retries every {@code replica.fetch.backoff.ms})
+     * @param store the followed logs' store: the fetchers write through it, so waiting fetches hear of appends,
+     *        truncations and high watermark moves
      * @throws org.apache.kafka.common.config.ConfigException for inconsistent {@code replica.*} settings
      */
-    public ReplicaFetcherManager(int nodeId, IntFunction<InetSocketAddress> leaderAddress, BrokerConfig config) {
+    public ReplicaFetcherManager(int nodeId, IntFunction<InetSocketAddress> leaderAddress, BrokerConfig config, LogStore store) {
         this.nodeId = nodeId;
         this.leaderAddress = leaderAddress;
         this.config = ReplicaFetchConfig.from(config);
+        this.store = store;
     }
 
     /**
@@ -90,7 +95,7 @@ public final class ReplicaFetcherManager implements AutoCloseable {
     }
 
     private ReplicaFetcherThread startFetcher(FetcherId id) {
-        ReplicaFetcherThread thread = new ReplicaFetcherThread(nodeId, id.leaderId(), id.index(), leaderAddress, config);
+        ReplicaFetcherThread thread = new ReplicaFetcherThread(nodeId, id.leaderId(), id.index(), leaderAddress, config, store);
         thread.start();
         return thread;
     }

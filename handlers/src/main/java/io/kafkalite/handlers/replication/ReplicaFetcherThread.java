@@ -2,6 +2,8 @@ package io.kafkalite.handlers.replication;
 
 import io.kafkalite.handlers.replication.LeaderRequests.EpochQuestion;
 import io.kafkalite.handlers.replication.PartitionFetchState.Phase;
+import io.kafkalite.logstore.LeaderEpochCache;
+import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.PartitionLog;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -36,6 +38,7 @@ final class ReplicaFetcherThread extends Thread {
     private final int leaderId;
     private final IntFunction<InetSocketAddress> leaderAddress;
     private final ReplicaFetchConfig config;
+    private final LogStore store;
     private final InterBrokerClient client;
     private final FetchRound fetchRound;
     private final ReentrantLock lock = new ReentrantLock();
@@ -45,15 +48,17 @@ final class ReplicaFetcherThread extends Thread {
     private volatile boolean running = true;
     private boolean leaderReachable = true;
 
-    ReplicaFetcherThread(int nodeId, int leaderId, int index, IntFunction<InetSocketAddress> leaderAddress, ReplicaFetchConfig config) {
+    ReplicaFetcherThread(int nodeId, int leaderId, int index, IntFunction<InetSocketAddress> leaderAddress, ReplicaFetchConfig config,
+                         LogStore store) {
         super("ReplicaFetcherThread-" + index + "-" + leaderId);
         setDaemon(true);
         this.nodeId = nodeId;
         this.leaderId = leaderId;
         this.leaderAddress = leaderAddress;
         this.config = config;
+        this.store = store;
         this.client = new InterBrokerClient("broker-" + nodeId + "-fetcher-" + index, config);
-        this.fetchRound = new FetchRound(this, nodeId, config, client);
+        this.fetchRound = new FetchRound(this, nodeId, config, client, store);
     }
 
     /** Starts or keeps following; a new epoch, log or topic id (or a paused partition) starts over with truncation. */
@@ -227,9 +232,9 @@ final class ReplicaFetcherThread extends Thread {
                 EpochEndOffset answer = answers.get(tp);
                 Errors error = answer == null ? Errors.UNKNOWN_SERVER_ERROR : Errors.forCode(answer.errorCode());
                 if (error == Errors.NONE) {
-                    EpochEndOffset own = s.log().endOffsetForEpoch(answer.leaderEpoch());
+                    LeaderEpochCache.EpochEnd own = s.log().endOffsetForEpoch(answer.leaderEpoch());
                     Truncation.Decision decision = Truncation.truncationOffset(answer.leaderEpoch(), answer.endOffset(),
-                            own.leaderEpoch(), own.endOffset(), s.log().logEndOffset(), s.fetchOffset());
+                            own.epoch(), own.endOffset(), s.log().logEndOffset(), s.fetchOffset());
                     log.info("{}: {} asked for epoch {}, the leader answered epoch {} ending at {}: truncating to {}{}", getName(), tp,
                             questions.get(tp).latestEpoch(), answer.leaderEpoch(), answer.endOffset(), decision.offset(),
                             decision.completed() ? "" : ", then asking again");
@@ -247,10 +252,10 @@ final class ReplicaFetcherThread extends Thread {
     private void applyTruncation(TopicPartition tp, PartitionFetchState s, Truncation.Decision decision) {
         try {
             if (decision.offset() < s.log().logEndOffset()) {
-                s.log().truncateTo(decision.offset());
+                store.truncateTo(s.log(), decision.offset());
             }
             states.put(tp, decision.completed() ? s.fetchingAt(decision.offset()) : s.truncatingAt(decision.offset()));
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             failed(tp, s, "truncating to " + decision.offset(), e);
         }
     }
@@ -288,17 +293,17 @@ final class ReplicaFetcherThread extends Thread {
                     long next;
                     if (leaderEnd < ownEnd) {
                         log.warn("{}: {} ends at {} here but at {} on the leader: truncating to the leader's end", getName(), tp, ownEnd, leaderEnd);
-                        s.log().truncateTo(leaderEnd);
+                        store.truncateTo(s.log(), leaderEnd);
                         next = leaderEnd;
                     } else if (leaderStart > ownEnd) {
                         log.warn("{}: {} ends at {} here, before the leader's log start {}: starting over there", getName(), tp, ownEnd, leaderStart);
-                        s.log().truncateFullyAndStartAt(leaderStart);
+                        store.truncateFullyAndStartAt(s.log(), leaderStart);
                         next = leaderStart;
                     } else {
                         next = ownEnd;
                     }
                     states.put(tp, s.fetchingAt(next));
-                } catch (RuntimeException ex) {
+                } catch (IOException | RuntimeException ex) {
                     failed(tp, s, "resetting its fetch offset", ex);
                 }
             }
