@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
@@ -195,6 +196,50 @@ class ReplicaFetcherTest {
         log.becomeFollower(0);
         fetchers.follow(tp, id, log, LEADER, 0);
         await(() -> log.logEndOffset() == 10, "caught up at the leader's epoch");
+    }
+
+    @Test
+    void partitionsSpreadOverTheFetchersOfALeaderWhoseAddressComesLate() throws Exception {
+        String topic = "spread";
+        leader.createTopic(topic, 4);
+        try (KafkaProducer<String, String> producer = producer(Map.of())) {
+            for (int i = 0; i < 400; i++) {
+                producer.send(new ProducerRecord<>(topic, i % 4, "k" + i, "v" + i));
+            }
+        }
+        AtomicReference<InetSocketAddress> address = new AtomicReference<>();
+        BrokerConfig config = new BrokerConfig(Map.of("node.id", String.valueOf(FOLLOWER), "num.replica.fetchers", "2",
+                "replica.fetch.backoff.ms", "100"));
+        ReplicaFetcherManager two = new ReplicaFetcherManager(FOLLOWER, id -> address.get(), config, followerStore);
+        try {
+            Uuid id = topicId(topic);
+            followerStore.createTopic(topic, id, 4, Map.of());
+            List<PartitionLog> logs = new ArrayList<>();
+            for (int p = 0; p < 4; p++) {
+                PartitionLog log = followerStore.partition(new TopicPartition(topic, p));
+                log.setReplicated(true);
+                log.becomeFollower(0);
+                two.follow(log.topicPartition(), id, log, LEADER, 0);
+                two.follow(log.topicPartition(), id, log, LEADER, 0); // idempotent
+                logs.add(log);
+            }
+            assertEquals(2, fetcherThreads().size(), "num.replica.fetchers threads for the leader");
+            Thread.sleep(300); // no address yet: the fetchers retry
+            assertEquals(0, logs.get(0).logEndOffset());
+            address.set(new InetSocketAddress("localhost", leader.port()));
+            for (PartitionLog log : logs) {
+                await(() -> log.logEndOffset() == 100, "caught up " + log.topicPartition());
+                assertEquals(leaderRecords(log.topicPartition()), followerRecords(log));
+            }
+        } finally {
+            two.close();
+        }
+        assertEquals(List.of(), fetcherThreads(), "closed: no fetcher thread left");
+    }
+
+    private static List<Thread> fetcherThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("ReplicaFetcherThread-") && t.isAlive())
+                .toList();
     }
 
     /** Replication throughput of one partition: the follower copies a backlog the leader holds. */

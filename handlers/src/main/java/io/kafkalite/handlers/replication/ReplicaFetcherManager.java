@@ -73,13 +73,6 @@ public final class ReplicaFetcherManager implements AutoCloseable {
         }
     }
 
-    /** The partitions being followed, with their leader. */
-    public synchronized Map<TopicPartition, Integer> followed() {
-        Map<TopicPartition, Integer> leaders = new HashMap<>();
-        assignment.forEach((tp, id) -> leaders.put(tp, id.leaderId()));
-        return leaders;
-    }
-
     /** Stops every fetcher thread and closes their connections. */
     @Override
     public void close() {

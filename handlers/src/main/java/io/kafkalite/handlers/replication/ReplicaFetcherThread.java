@@ -132,7 +132,13 @@ final class ReplicaFetcherThread extends Thread {
                 fetchRound.run();
             } catch (IOException e) {
                 if (running) {
-                    log.warn("{}: the connection to broker {} failed: {}", getName(), leaderId, e.toString());
+                    if (leaderReachable) { // once per outage, not at every retry
+                        log.warn("{}: the connection to broker {} failed ({}); retrying every {} ms", getName(), leaderId, e.toString(),
+                                config.backoffMs());
+                        leaderReachable = false;
+                    } else {
+                        log.debug("{}: broker {} still unreachable: {}", getName(), leaderId, e.toString());
+                    }
                     client.close();
                     delayAll();
                 }
