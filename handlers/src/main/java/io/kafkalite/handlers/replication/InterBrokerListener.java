@@ -1,6 +1,9 @@
 package io.kafkalite.handlers.replication;
 
+import io.kafkalite.cluster.BrokerRegistration;
+import io.kafkalite.cluster.MetadataImage;
 import io.kafkalite.handlers.BrokerConfig;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Locale;
 import org.apache.kafka.common.config.ConfigException;
@@ -50,6 +53,17 @@ public final class InterBrokerListener {
                     + "(it may listen on a private address only)");
         }
         return name;
+    }
+
+    /**
+     * The address of {@code brokerId}'s listener {@code listenerName} as registered in {@code image}, or null when the
+     * broker or that listener is unknown: the {@code leaderAddress} of a {@link ReplicaFetcherManager}, e.g.
+     * {@code id -> InterBrokerListener.address(quorum.image(), id, name)}. Called on a fetcher thread, which may resolve it.
+     */
+    public static InetSocketAddress address(MetadataImage image, int brokerId, String listenerName) {
+        BrokerRegistration broker = image.broker(brokerId);
+        BrokerRegistration.HostPort endpoint = broker == null ? null : broker.endpoints().get(listenerName);
+        return endpoint == null ? null : new InetSocketAddress(endpoint.host(), endpoint.port());
     }
 
     private static String listenerName(String spec) {
