@@ -64,7 +64,7 @@ class ReplicaFetcherTest {
 
     @BeforeAll
     static void startLeader() {
-        leader = Broker.builder().inMemory().config("node.id", String.valueOf(LEADER)).start();
+        leader = Broker.builder().config("node.id", String.valueOf(LEADER)).start(); // data in a temporary directory
         admin = Admin.create(Map.of("bootstrap.servers", leader.bootstrapServers()));
     }
 
@@ -242,15 +242,21 @@ class ReplicaFetcherTest {
                 .toList();
     }
 
-    /** Replication throughput of one partition: the follower copies a backlog the leader holds. */
+    /**
+     * Replication throughput of one partition: the follower copies a backlog of 100-byte records that the leader holds,
+     * in large batches (256 KiB) and in the producer's default ones (16 KiB).
+     */
     @Test
     void measuresReplicationThroughput() throws Exception {
-        String topic = "throughput";
+        measureThroughput("throughput-large-batches", 1_000_000, 262_144);
+        measureThroughput("throughput-default-batches", 500_000, 16_384);
+    }
+
+    private void measureThroughput(String topic, int records, int batchSize) throws Exception {
         leader.createTopic(topic, 1);
-        int records = 1_000_000;
         byte[] value = new byte[100];
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", leader.bootstrapServers(),
-                "linger.ms", "20", "batch.size", "262144", "acks", "1"), new ByteArraySerializer(), new ByteArraySerializer())) {
+                "linger.ms", "20", "batch.size", String.valueOf(batchSize), "acks", "1"), new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < records; i++) {
                 producer.send(new ProducerRecord<>(topic, value));
             }
@@ -261,8 +267,8 @@ class ReplicaFetcherTest {
         await(() -> log.logEndOffset() == records, "caught up");
         double seconds = (System.nanoTime() - start) / 1e9;
         double mb = log.sizeInBytes() / 1e6;
-        System.out.printf("REPLICATION THROUGHPUT: %d records (%.1f MB in batches) in %.2f s: %.0f records/s, %.1f MB/s%n",
-                records, mb, seconds, records / seconds, mb / seconds);
+        System.out.printf("REPLICATION THROUGHPUT (batch.size %d): %d records (%.1f MB in batches) in %.2f s: %.0f records/s, %.1f MB/s%n",
+                batchSize, records, mb, seconds, records / seconds, mb / seconds);
         assertEquals(records, log.logEndOffset());
     }
 
