@@ -469,7 +469,7 @@ final class FileStorage implements PartitionStorage {
             try {
                 for (Long later : segments.tailMap(floor.getKey(), false).descendingKeySet()) {
                     segmentMaxTimestamps.remove(later);
-                    deleteLater(segments.remove(later), fileDeleteDelayMs);
+                    unlinkNow(segments.remove(later), fileDeleteDelayMs);
                 }
                 seg.truncateTo(position);
                 seg.flush();
@@ -504,7 +504,7 @@ final class FileStorage implements PartitionStorage {
             try {
                 Map.Entry<Long, FileRecords> first = segments.firstEntry();
                 for (Long later : segments.tailMap(first.getKey(), false).descendingKeySet()) {
-                    deleteLater(segments.remove(later), fileDeleteDelayMs);
+                    unlinkNow(segments.remove(later), fileDeleteDelayMs);
                 }
                 FileRecords seg = first.getValue();
                 seg.truncateTo(0);
@@ -526,6 +526,12 @@ final class FileStorage implements PartitionStorage {
         }
         index.reloaded();
         activeSegmentSince = System.currentTimeMillis();
+    }
+
+    /** A truncation's unlink: it must succeed (a file left behind would come back at the next start); closed after the delay. */
+    private void unlinkNow(FileRecords segment, long delayMs) throws IOException {
+        Files.deleteIfExists(segment.file().toPath());
+        io.schedule(() -> closeQuietly(segment), delayMs, TimeUnit.MILLISECONDS);
     }
 
     /** Waits until every queued LMDB write of the partition is committed (before files change under them). */

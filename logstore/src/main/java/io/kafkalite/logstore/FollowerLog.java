@@ -109,10 +109,7 @@ final class FollowerLog {
     }
 
     void truncateTo(long offset, long fileDeleteDelayMs) throws IOException {
-        if (log.isReplicated() && log.highWatermarkEnd().offset() > offset) {
-            log.setHighWatermark(log.locate(offset)); // readers stop there before any byte goes
-            storage.checkpointHighWatermark(offset);
-        }
+        lowerHighWatermark(offset, log.locate(offset)); // readers stop there before any byte goes
         Set<Long> touched = new HashSet<>();
         producers.forEach((pid, e) -> {
             ProducerStateTable.BatchMetadata last = e.batches.peekLast();
@@ -122,12 +119,19 @@ final class FollowerLog {
         });
         long end = storage.truncateTo(offset, fileDeleteDelayMs);
         log.epochs().truncateFromEnd(end);
-        if (log.isReplicated() && log.highWatermarkEnd().offset() > end) {
-            log.setHighWatermark(storage.logEnd());
-            storage.checkpointHighWatermark(end);
-        }
+        lowerHighWatermark(end, storage.logEnd());
         rebuildProducers(touched, end);
         log.reopenTxns();
+    }
+
+    /** The high watermark, and its checkpoint even when not replicated now, go no further than {@code offset}. */
+    private void lowerHighWatermark(long offset, LogEnd at) {
+        if (log.isReplicated() && log.highWatermarkEnd().offset() > offset) {
+            log.setHighWatermark(at);
+        }
+        if (storage.checkpointedHighWatermark() > offset) {
+            storage.checkpointHighWatermark(offset); // in the row the truncation commits before files change
+        }
     }
 
     /**

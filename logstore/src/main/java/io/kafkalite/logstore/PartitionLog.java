@@ -78,18 +78,7 @@ public final class PartitionLog {
         this.storage = storage;
         this.config = config;
         storage.loadProducers(producers);
-        List<Long> open = new ArrayList<>();
-        producers.forEach((pid, entry) -> {
-            if (entry.currentTxnFirstOffset() >= 0) {
-                open.add(entry.currentTxnFirstOffset());
-            }
-        });
-        for (long first : open) {
-            openTxns.put(first, storage.locate(first));
-        }
-        synchronized (stableLock) {
-            publishStable(storage.logEnd());
-        }
+        reopenTxns();
     }
 
     public TopicPartition topicPartition() {
@@ -621,9 +610,14 @@ public final class PartitionLog {
     }
 
     /** The flusher's periodic checkpoint (and a clean close's): persists the high watermark of a replicated partition. */
-    synchronized void checkpointHighWatermark() {
-        if (replicated) {
-            storage.checkpointHighWatermark(highWatermark.offset());
+    void checkpointHighWatermark() {
+        if (!replicated) {
+            return; // single brokers take no lock for it
+        }
+        synchronized (this) { // ordered with a truncation's lower value
+            if (replicated) {
+                storage.checkpointHighWatermark(highWatermark.offset());
+            }
         }
     }
 
@@ -718,7 +712,7 @@ public final class PartitionLog {
         }
     }
 
-    /** The open transactions are those of the producer table again (after a truncation). */
+    /** The open transactions are those of the producer table (at open, after a truncation). */
     void reopenTxns() throws IOException {
         List<Long> open = new ArrayList<>();
         producers.forEach((pid, entry) -> {
