@@ -237,6 +237,52 @@ class ReplicaFetcherTest {
         assertEquals(List.of(), fetcherThreads(), "closed: no fetcher thread left");
     }
 
+    @Test
+    void reconnectsToALeaderThatRestarted() throws Exception {
+        Path leaderDir = Files.createTempDirectory("fetcher-test-leader-");
+        Broker first = Broker.builder().dataDir(leaderDir).config("node.id", String.valueOf(LEADER)).topic("restarted", 1).start();
+        int port = first.port();
+        ReplicaFetcherManager own = null;
+        try {
+            produceTo(first, "restarted", 0, 100);
+            Uuid id;
+            try (Admin a = Admin.create(Map.of("bootstrap.servers", first.bootstrapServers()))) {
+                id = a.describeTopics(List.of("restarted")).allTopicNames().get().get("restarted").topicId();
+            }
+            BrokerConfig config = new BrokerConfig(Map.of("node.id", String.valueOf(FOLLOWER), "replica.fetch.backoff.ms", "100"));
+            own = new ReplicaFetcherManager(FOLLOWER, n -> new InetSocketAddress("localhost", port), config, followerStore);
+            TopicPartition tp = new TopicPartition("restarted", 0);
+            followerStore.createTopic("restarted", id, 1, Map.of());
+            PartitionLog log = followerStore.partition(tp);
+            log.setReplicated(true);
+            log.becomeFollower(0);
+            own.follow(tp, id, log, LEADER, 0);
+            await(() -> log.logEndOffset() == 100, "caught up before the restart");
+            first.close();
+            Thread.sleep(300); // the fetcher loses its connection and retries
+            first = Broker.builder().dataDir(leaderDir).port(port).config("node.id", String.valueOf(LEADER)).start();
+            produceTo(first, "restarted", 100, 50);
+            await(() -> log.logEndOffset() == 150, "caught up after the restart");
+        } finally {
+            if (own != null) {
+                own.close();
+            }
+            first.close();
+            try (Stream<Path> files = Files.walk(leaderDir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static void produceTo(Broker broker, String topic, int from, int count) {
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers(),
+                "linger.ms", "5"), new StringSerializer(), new StringSerializer())) {
+            for (int i = from; i < from + count; i++) {
+                producer.send(new ProducerRecord<>(topic, "k" + i, "v" + i));
+            }
+        }
+    }
+
     private static List<Thread> fetcherThreads() {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("ReplicaFetcherThread-") && t.isAlive())
                 .toList();
