@@ -38,13 +38,16 @@ final class FetchRound {
     private final ReplicaFetchConfig config;
     private final InterBrokerClient client;
     private final LogStore store;
+    private final OutOfRangeRound outOfRangeRound;
 
-    FetchRound(ReplicaFetcherThread thread, int nodeId, ReplicaFetchConfig config, InterBrokerClient client, LogStore store) {
+    FetchRound(ReplicaFetcherThread thread, int nodeId, ReplicaFetchConfig config, InterBrokerClient client, LogStore store,
+               OutOfRangeRound outOfRangeRound) {
         this.thread = thread;
         this.nodeId = nodeId;
         this.config = config;
         this.client = client;
         this.store = store;
+        this.outOfRangeRound = outOfRangeRound;
     }
 
     void run() throws IOException {
@@ -96,7 +99,7 @@ final class FetchRound {
             thread.lock().unlock();
         }
         if (!outOfRange.isEmpty()) {
-            thread.resolveOutOfRange(outOfRange);
+            outOfRangeRound.run(outOfRange);
         }
     }
 

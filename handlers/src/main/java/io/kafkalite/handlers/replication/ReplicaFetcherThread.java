@@ -1,45 +1,37 @@
 package io.kafkalite.handlers.replication;
 
-import io.kafkalite.handlers.replication.LeaderRequests.EpochQuestion;
 import io.kafkalite.handlers.replication.PartitionFetchState.Phase;
-import io.kafkalite.logstore.LeaderEpochCache;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.PartitionLog;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntFunction;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
-import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.EpochEndOffset;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.ListOffsetsRequest;
-import org.apache.kafka.common.requests.ListOffsetsResponse;
-import org.apache.kafka.common.requests.OffsetsForLeaderEpochResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Replicates the partitions that one broker leads (a share of them, with {@code num.replica.fetchers} > 1) into
  * this broker's logs, over one connection. Each round first truncates the partitions that need it
- * (OffsetForLeaderEpoch), then fetches for the others (see {@link FetchRound}), as Kafka's fetcher threads do.
+ * ({@link TruncationRound}), then fetches for the others ({@link FetchRound}, {@link OutOfRangeRound}), as Kafka's
+ * fetcher threads do.
  * The partition states are guarded by one lock, held while the answers are applied to the logs (never while
  * waiting for the leader): once {@link #remove} returns, this thread no longer writes to that partition's log.
  */
 final class ReplicaFetcherThread extends Thread {
     private static final Logger log = LoggerFactory.getLogger(ReplicaFetcherThread.class);
 
-    private final int nodeId;
     private final int leaderId;
     private final IntFunction<InetSocketAddress> leaderAddress;
     private final ReplicaFetchConfig config;
-    private final LogStore store;
     private final InterBrokerClient client;
+    private final TruncationRound truncationRound;
     private final FetchRound fetchRound;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -52,13 +44,12 @@ final class ReplicaFetcherThread extends Thread {
                          LogStore store) {
         super("ReplicaFetcherThread-" + index + "-" + leaderId);
         setDaemon(true);
-        this.nodeId = nodeId;
         this.leaderId = leaderId;
         this.leaderAddress = leaderAddress;
         this.config = config;
-        this.store = store;
         this.client = new InterBrokerClient("broker-" + nodeId + "-fetcher-" + index, config);
-        this.fetchRound = new FetchRound(this, nodeId, config, client, store);
+        this.truncationRound = new TruncationRound(this, nodeId, client, store);
+        this.fetchRound = new FetchRound(this, nodeId, config, client, store, new OutOfRangeRound(this, nodeId, client, store));
     }
 
     /** Starts or keeps following; a new epoch, log or topic id (or a paused partition) starts over with truncation. */
@@ -128,7 +119,7 @@ final class ReplicaFetcherThread extends Thread {
                 if (!client.isConnected() && !connect()) {
                     continue;
                 }
-                truncate();
+                truncationRound.run();
                 fetchRound.run();
             } catch (IOException e) {
                 if (running) {
@@ -198,134 +189,7 @@ final class ReplicaFetcherThread extends Thread {
         return true;
     }
 
-    // ---------------------------------------------------------------- truncation (KIP-101 / KIP-279)
-
-    private void truncate() throws IOException {
-        Map<TopicPartition, PartitionFetchState> asked = new LinkedHashMap<>();
-        Map<TopicPartition, EpochQuestion> questions = new LinkedHashMap<>();
-        lock.lock();
-        try {
-            long now = System.currentTimeMillis();
-            for (Map.Entry<TopicPartition, PartitionFetchState> e : states.entrySet()) {
-                PartitionFetchState s = e.getValue();
-                if (!s.isReady(Phase.TRUNCATING, now)) {
-                    continue;
-                }
-                int latest = s.log().latestEpoch();
-                if (latest < 0) { // a log without epochs: only the high watermark is known to be safe
-                    applyTruncation(e.getKey(), s, new Truncation.Decision(s.fetchOffset(), true));
-                } else {
-                    asked.put(e.getKey(), s);
-                    questions.put(e.getKey(), new EpochQuestion(s.leaderEpoch(), latest));
-                }
-            }
-        } finally {
-            lock.unlock();
-        }
-        if (asked.isEmpty()) {
-            return;
-        }
-        OffsetsForLeaderEpochResponse response = client.send(LeaderRequests.epochRequest(nodeId, questions));
-        Map<TopicPartition, EpochEndOffset> answers = LeaderRequests.epochAnswers(response);
-        lock.lock();
-        try {
-            for (Map.Entry<TopicPartition, PartitionFetchState> e : asked.entrySet()) {
-                TopicPartition tp = e.getKey();
-                PartitionFetchState s = e.getValue();
-                if (!s.equals(states.get(tp))) {
-                    continue; // followed anew or removed while we asked
-                }
-                EpochEndOffset answer = answers.get(tp);
-                Errors error = answer == null ? Errors.UNKNOWN_SERVER_ERROR : Errors.forCode(answer.errorCode());
-                if (error == Errors.NONE) {
-                    LeaderEpochCache.EpochEnd own = s.log().endOffsetForEpoch(answer.leaderEpoch());
-                    Truncation.Decision decision = Truncation.truncationOffset(answer.leaderEpoch(), answer.endOffset(),
-                            own.epoch(), own.endOffset(), s.log().logEndOffset(), s.fetchOffset());
-                    log.info("{}: {} asked for epoch {}, the leader answered epoch {} ending at {}: truncating to {}{}", getName(), tp,
-                            questions.get(tp).latestEpoch(), answer.leaderEpoch(), answer.endOffset(), decision.offset(),
-                            decision.completed() ? "" : ", then asking again");
-                    applyTruncation(tp, s, decision);
-                } else {
-                    onPartitionError(tp, s, error, "OffsetForLeaderEpoch");
-                }
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Under the lock. */
-    private void applyTruncation(TopicPartition tp, PartitionFetchState s, Truncation.Decision decision) {
-        try {
-            if (decision.offset() < s.log().logEndOffset()) {
-                store.truncateTo(s.log(), decision.offset());
-            }
-            states.put(tp, decision.completed() ? s.fetchingAt(decision.offset()) : s.truncatingAt(decision.offset()));
-        } catch (IOException | RuntimeException e) {
-            failed(tp, s, "truncating to " + decision.offset(), e);
-        }
-    }
-
-    // ---------------------------------------------------------------- OFFSET_OUT_OF_RANGE
-
-    /**
-     * Kafka's rule for a fetch offset the leader does not have: above the leader's log end (an unclean election),
-     * truncate to it; below the leader's log start (we were away while it deleted), start over at its log start.
-     */
-    void resolveOutOfRange(Map<TopicPartition, PartitionFetchState> outOfRange) throws IOException {
-        Map<TopicPartition, Integer> epochs = new LinkedHashMap<>();
-        outOfRange.forEach((tp, s) -> epochs.put(tp, s.leaderEpoch()));
-        ListOffsetsResponse ends = client.send(LeaderRequests.offsetsRequest(nodeId, epochs, ListOffsetsRequest.LATEST_TIMESTAMP));
-        ListOffsetsResponse starts = client.send(LeaderRequests.offsetsRequest(nodeId, epochs, ListOffsetsRequest.EARLIEST_TIMESTAMP));
-        Map<TopicPartition, ListOffsetsPartitionResponse> endAnswers = LeaderRequests.offsetAnswers(ends);
-        Map<TopicPartition, ListOffsetsPartitionResponse> startAnswers = LeaderRequests.offsetAnswers(starts);
-        lock.lock();
-        try {
-            for (Map.Entry<TopicPartition, PartitionFetchState> e : outOfRange.entrySet()) {
-                TopicPartition tp = e.getKey();
-                PartitionFetchState s = e.getValue();
-                if (!s.equals(states.get(tp))) {
-                    continue;
-                }
-                Errors error = offsetsError(endAnswers.get(tp), startAnswers.get(tp));
-                if (error != Errors.NONE) {
-                    onPartitionError(tp, s, error, "ListOffsets");
-                    continue;
-                }
-                long leaderEnd = endAnswers.get(tp).offset();
-                long leaderStart = startAnswers.get(tp).offset();
-                try {
-                    long ownEnd = s.log().logEndOffset();
-                    long next;
-                    if (leaderEnd < ownEnd) {
-                        log.warn("{}: {} ends at {} here but at {} on the leader: truncating to the leader's end", getName(), tp, ownEnd, leaderEnd);
-                        store.truncateTo(s.log(), leaderEnd);
-                        next = leaderEnd;
-                    } else if (leaderStart > ownEnd) {
-                        log.warn("{}: {} ends at {} here, before the leader's log start {}: starting over there", getName(), tp, ownEnd, leaderStart);
-                        store.truncateFullyAndStartAt(s.log(), leaderStart);
-                        next = leaderStart;
-                    } else {
-                        next = ownEnd;
-                    }
-                    states.put(tp, s.fetchingAt(next));
-                } catch (IOException | RuntimeException ex) {
-                    failed(tp, s, "resetting its fetch offset", ex);
-                }
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private static Errors offsetsError(ListOffsetsPartitionResponse end, ListOffsetsPartitionResponse start) {
-        if (end == null || start == null) {
-            return Errors.UNKNOWN_SERVER_ERROR;
-        }
-        return end.errorCode() != Errors.NONE.code() ? Errors.forCode(end.errorCode()) : Errors.forCode(start.errorCode());
-    }
-
-    // ---------------------------------------------------------------- shared with FetchRound
+    // ---------------------------------------------------------------- shared with the rounds
 
     ReentrantLock lock() {
         return lock;
