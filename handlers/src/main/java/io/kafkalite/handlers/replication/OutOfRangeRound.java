@@ -68,7 +68,9 @@ final class OutOfRangeRound {
                     } else {
                         next = ownEnd;
                     }
-                    thread.states().put(tp, s.fetchingAt(next));
+                    PartitionFetchState fetching = s.fetchingAt(next);
+                    // the same offset again (the leader's offsets moved meanwhile): not at once, never a hot loop
+                    thread.states().put(tp, next == s.fetchOffset() ? fetching.delayedUntil(thread.backoffDeadline()) : fetching);
                 } catch (IOException | RuntimeException ex) {
                     thread.failed(tp, s, "resetting its fetch offset", ex);
                 }
