@@ -112,7 +112,8 @@ public final class PartitionLog {
     }
 
     public long highWatermark() {
-        return storage.logEndOffset();
+        long end = storage.logEndOffset();
+        return replicated ? Math.min(replicatedHw, end) : end;
     }
 
     /** The offset below which every transaction is decided; read_committed consumers see no further. */
@@ -450,4 +451,58 @@ public final class PartitionLog {
     synchronized void delete() throws IOException {
         storage.delete(config.fileDeleteDelayMs);
     }
+
+    // ---- TEMPORARY placeholder of branch replog's replication API (branch leaders codes against it); replaced by replog's ----
+    private volatile boolean replicated;
+    private volatile long replicatedHw;
+    private volatile int replicaEpoch = LEADER_EPOCH;
+    private volatile boolean follower;
+
+    /** The (end offset, epoch) answer of OffsetForLeaderEpoch; (-1, -1) when unknown. */
+    public record EpochEndOffset(int leaderEpoch, long endOffset) { }
+
+    public int leaderEpoch() {
+        return replicaEpoch;
+    }
+
+    public synchronized void setReplicated(boolean r) {
+        if (r && !replicated) {
+            replicatedHw = storage.logEndOffset();
+        }
+        replicated = r;
+    }
+
+    public synchronized void becomeLeader(int epoch) {
+        replicaEpoch = epoch;
+        follower = false;
+    }
+
+    public synchronized void becomeFollower(int epoch) {
+        replicaEpoch = epoch;
+        follower = true;
+    }
+
+    public synchronized boolean updateHighWatermark(long hw) {
+        long target = follower ? Math.min(hw, storage.logEndOffset()) : Math.min(hw, storage.logEndOffset());
+        if (!follower && target <= replicatedHw) {
+            return false;
+        }
+        boolean moved = target != replicatedHw;
+        replicatedHw = target;
+        return moved;
+    }
+
+    public ReadResult readForReplica(long offset, int maxBytes) throws IOException {
+        ReadResult r = read(offset, maxBytes, true, false);
+        return r;
+    }
+
+    public EpochEndOffset endOffsetForEpoch(int epoch) {
+        return epoch == replicaEpoch ? new EpochEndOffset(epoch, storage.logEndOffset()) : new EpochEndOffset(-1, -1);
+    }
+
+    public int latestEpoch() {
+        return replicaEpoch;
+    }
+    // ---- end of the TEMPORARY placeholder ----
 }
