@@ -69,6 +69,8 @@ public final class BrokerConfig {
             .define(LOG_DIR, Type.STRING, "./data", HIGH, "Used when log.dirs is not set.")
             .define(NUM_PARTITIONS, Type.INT, 1, atLeast(1), HIGH, "Default partition count of new topics.")
             .define(DEFAULT_REPLICATION_FACTOR, Type.SHORT, (short) 1, atLeast(1), HIGH, "Default replication factor.")
+            .define("replica.lag.time.max.ms", Type.LONG, 30_000L, atLeast(1), HIGH, "A follower that has not caught up with "
+                    + "the leader's log end for this long leaves the ISR (cluster mode).")
             .define(AUTO_CREATE_TOPICS, Type.BOOLEAN, true, HIGH, "Create unknown topics on metadata requests.")
             .define(DELETE_TOPIC_ENABLE, Type.BOOLEAN, true, HIGH, "Allow topic deletion.")
             .define(SOCKET_REQUEST_MAX_BYTES, Type.INT, 104_857_600, atLeast(1), HIGH, "Largest request accepted.")
