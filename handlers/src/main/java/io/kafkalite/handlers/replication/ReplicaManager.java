@@ -308,6 +308,13 @@ public final class ReplicaManager implements AutoCloseable {
         return quorum.image().partition(tp.topic(), tp.partition());
     }
 
+    /** As {@link #partitionState(TopicPartition)}, for a topic named by name or (when the name is empty) by id. */
+    public PartitionState partitionState(String topic, org.apache.kafka.common.Uuid id, int partition) {
+        MetadataImage image = quorum.image();
+        TopicImage t = LeaderHints.named(topic) ? image.topic(topic) : image.topic(id);
+        return t == null ? null : t.partition(partition);
+    }
+
     /** A broker's registration in the latest image, null if unknown. */
     public BrokerRegistration broker(int id) {
         return quorum.image().broker(id);
@@ -369,6 +376,15 @@ public final class ReplicaManager implements AutoCloseable {
         }
         completeReached(r); // the high watermark may have passed it already
         return p.future;
+    }
+
+    /**
+     * Whether a client may be told offsets (Kafka's OFFSET_NOT_AVAILABLE rule): not while a new leader's high
+     * watermark is still below the start of its epoch.
+     */
+    public boolean offsetsAvailable(PartitionLog plog) {
+        PartitionReplication r = partitions.get(plog.topicPartition());
+        return r == null || !r.isLeader() || r.leaderEpochStartOffset() <= plog.highWatermark();
     }
 
     /** Parked acks=all produces right now. */
