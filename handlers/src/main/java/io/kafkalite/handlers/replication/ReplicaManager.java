@@ -418,6 +418,11 @@ public final class ReplicaManager implements AutoCloseable {
         }
     }
 
+    /** For tests: returns once the replica-state thread has done what was handed to it before. */
+    void awaitStateThread() throws Exception {
+        stateThread.submit(() -> { }).get(10, TimeUnit.SECONDS);
+    }
+
     /** Package-private for tests. */
     PartitionReplication replication(TopicPartition tp) {
         return partitions.get(tp);
