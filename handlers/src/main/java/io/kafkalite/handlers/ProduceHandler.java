@@ -63,6 +63,12 @@ import org.slf4j.LoggerFactory;
  *     as Kafka does: PRODUCER_FENCED as INVALID_PRODUCER_EPOCH, TRANSACTION_ABORTABLE as INVALID_TXN_STATE
  *     before v11, CONCURRENT_TRANSACTIONS and coordinator unavailability as NOT_ENOUGH_REPLICAS (the
  *     producer retries).</li>
+ * <li>Cluster mode ({@link ReplicaManager}): only the partition's leader appends (else NOT_LEADER_OR_FOLLOWER,
+ *     with KIP-951's leader and its endpoint from v10); acks=-1 first needs an ISR of at least
+ *     {@code min.insync.replicas} (else NOT_ENOUGH_REPLICAS, nothing appended), then waits until the high watermark
+ *     passes the batch: NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below it meanwhile, REQUEST_TIMED_OUT
+ *     after the request's timeout, NOT_LEADER_OR_FOLLOWER if leadership moved. acks=1 answers after the local
+ *     append, as on one broker.</li>
  * <li>Authorization (as Kafka): a request with transactional batches needs WRITE on its transactional id,
  *     else the whole request fails with TRANSACTIONAL_ID_AUTHORIZATION_FAILED; each topic needs WRITE, else
  *     its partitions get TOPIC_AUTHORIZATION_FAILED (before UNKNOWN_TOPIC_OR_PARTITION, so existence is not
@@ -206,14 +212,11 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
         });
     }
 
-    /** Cluster mode: the leader's high watermark may move; acks=all waits for the ISR. */
+    /** Cluster mode: acks=all waits for the ISR. */
     private void leaderAppended(PartitionLog partition, short acks, AppendResult result, PartitionProduceResponse pr,
                                 List<Replicating> replicating) {
-        if (replicas != null) {
-            replicas.appended(partition);
-            if (acks == -1) {
-                replicating.add(new Replicating(partition, result.lastOffset(), pr));
-            }
+        if (replicas != null && acks == -1) {
+            replicating.add(new Replicating(partition, result.lastOffset(), pr));
         }
     }
 

@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  *     {@code replica.lag.time.max.ms} are proposed out.</li>
  * </ul>
  * Parked produces complete on the thread that moved the high watermark: a request-handler thread (a follower's
- * fetch, a leader's append), the replica-state thread (an ISR change) or the timer; never a network thread.
+ * fetch, a leader's append), the transaction coordinator's (a marker's append), the replica-state thread (an ISR
+ * change) or the timer; never a network thread.
  */
 public final class ReplicaManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
@@ -94,6 +95,7 @@ public final class ReplicaManager implements AutoCloseable {
     }
 
     public void start() {
+        store.addAppendListener(this::appended);
         quorum.subscribe(this::onImage);
         onImage(quorum.image());
         long period = Math.max(1, maxLagMs / 2);
@@ -333,9 +335,12 @@ public final class ReplicaManager implements AutoCloseable {
         return plog.config().intValue("min.insync.replicas");
     }
 
-    /** After an append on the leader: with every follower caught up (or none in the ISR) the high watermark moves. */
-    public void appended(PartitionLog plog) {
-        PartitionReplication r = partitions.get(plog.topicPartition());
+    /**
+     * After any append to a partition this node leads (a produce, a transaction marker; the log store calls it on
+     * the appending thread): with no follower behind (or none in the ISR) the high watermark moves.
+     */
+    private void appended(TopicPartition tp) {
+        PartitionReplication r = partitions.get(tp);
         if (r != null && r.isLeader()) {
             maybeAdvanceHighWatermark(r);
         }

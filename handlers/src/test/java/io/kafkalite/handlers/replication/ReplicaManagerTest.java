@@ -41,10 +41,7 @@ class ReplicaManagerTest {
 
     /** Appends {@code n} records as the leader does and returns the last offset. */
     private long append(TopicPartition tp, int n) {
-        PartitionLog log = cluster.partition(tp);
-        long last = cluster.store.append(log, records(n), cluster.clock.get()).lastOffset();
-        cluster.replicas.appended(log);
-        return last;
+        return cluster.store.append(cluster.partition(tp), records(n), cluster.clock.get()).lastOffset();
     }
 
     @Test
@@ -79,6 +76,15 @@ class ReplicaManagerTest {
         assertEquals(3, log.highWatermark());
         assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, cluster.replicas.followerError(tp, 4, -1));
         assertEquals(Errors.NONE, cluster.replicas.followerError(tp, 2, 0));
+    }
+
+    @Test
+    void aLoneLeaderMovesTheHighWatermarkWithEachAppend() throws Exception {
+        cluster = new ReplicationFixture();
+        TopicPartition tp = cluster.createTopic("t", Map.of(), 1);
+        long last = append(tp, 4);
+        assertEquals(4, cluster.partition(tp).highWatermark());
+        assertEquals(Errors.NONE, cluster.replicas.awaitReplication(cluster.partition(tp), last, 30_000).getNow(null));
     }
 
     @Test
