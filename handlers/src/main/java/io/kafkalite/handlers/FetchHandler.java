@@ -2,6 +2,7 @@ package io.kafkalite.handlers;
 
 import io.kafkalite.handlers.replication.LeaderHints;
 import io.kafkalite.handlers.replication.ReplicaManager;
+import io.kafkalite.logstore.LeaderEpochCache;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.PartitionLog;
 import io.kafkalite.logstore.ReadResult;
@@ -313,13 +314,13 @@ public final class FetchHandler implements Handler<FetchRequest> {
         if (fp.lastFetchedEpoch() < 0) {
             return false;
         }
-        PartitionLog.EpochEndOffset end = log.endOffsetForEpoch(fp.lastFetchedEpoch());
-        if (end.leaderEpoch() >= fp.lastFetchedEpoch() && end.endOffset() >= fp.fetchOffset()) {
+        LeaderEpochCache.EpochEnd end = log.endOffsetForEpoch(fp.lastFetchedEpoch());
+        if (end.epoch() >= fp.lastFetchedEpoch() && end.endOffset() >= fp.fetchOffset()) {
             return false;
         }
         pd.setErrorCode(Errors.NONE.code()).setHighWatermark(log.highWatermark()).setLastStableOffset(log.lastStableOffset())
                 .setLogStartOffset(log.logStartOffset())
-                .setDivergingEpoch(new FetchResponseData.EpochEndOffset().setEpoch(end.leaderEpoch()).setEndOffset(end.endOffset()));
+                .setDivergingEpoch(new FetchResponseData.EpochEndOffset().setEpoch(end.epoch()).setEndOffset(end.endOffset()));
         return true;
     }
 }

@@ -1,6 +1,7 @@
 package io.kafkalite.handlers;
 
 import io.kafkalite.handlers.replication.ReplicaManager;
+import io.kafkalite.logstore.LeaderEpochCache;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.PartitionLog;
 import io.kafkalite.wire.KafkaRequest;
@@ -94,8 +95,8 @@ public final class OffsetForLeaderEpochHandler implements Handler.Immediate<Offs
             answer.setErrorCode(error.code());
             return;
         }
-        PartitionLog.EpochEndOffset end = partition.endOffsetForEpoch(p.leaderEpoch());
-        answer.setErrorCode(Errors.NONE.code()).setLeaderEpoch(end.leaderEpoch()).setEndOffset(end.endOffset());
+        LeaderEpochCache.EpochEnd end = partition.endOffsetForEpoch(p.leaderEpoch());
+        answer.setErrorCode(Errors.NONE.code()).setLeaderEpoch(end.epoch()).setEndOffset(end.endOffset());
     }
 
     private static void endOffset(EpochEndOffset answer, PartitionLog partition, OffsetForLeaderPartition p) {

@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,7 +58,7 @@ public final class ReplicaManager implements AutoCloseable {
     private final MetadataQuorum quorum;
     private final int nodeId;
     private final long maxLagMs;
-    private final ReplicaFetcherManager fetchers;
+    private final Fetchers fetchers;
     private final LongSupplier clock;
     private final int maxParked;
     private final AtomicInteger parkedCount = new AtomicInteger();
@@ -68,11 +69,28 @@ public final class ReplicaManager implements AutoCloseable {
     private MetadataImage reconciled = MetadataImage.EMPTY;
     private volatile boolean closed;
 
-    public ReplicaManager(LogStore store, MetadataQuorum quorum, int nodeId, BrokerConfig config, ReplicaFetcherManager fetchers) {
-        this(store, quorum, nodeId, lagTimeMaxMs(config), fetchers, System::currentTimeMillis, MAX_PARKED_PRODUCES);
+    /** What this manager asks of the follower side: {@link ReplicaFetcherManager} (a recording double in tests). */
+    interface Fetchers {
+        void follow(TopicPartition tp, Uuid topicId, PartitionLog log, int leaderId, int leaderEpoch);
+
+        void stopFollowing(TopicPartition tp);
     }
 
-    ReplicaManager(LogStore store, MetadataQuorum quorum, int nodeId, long maxLagMs, ReplicaFetcherManager fetchers,
+    public ReplicaManager(LogStore store, MetadataQuorum quorum, int nodeId, BrokerConfig config, ReplicaFetcherManager fetchers) {
+        this(store, quorum, nodeId, lagTimeMaxMs(config), new Fetchers() {
+            @Override
+            public void follow(TopicPartition tp, Uuid topicId, PartitionLog log, int leaderId, int leaderEpoch) {
+                fetchers.follow(tp, topicId, log, leaderId, leaderEpoch);
+            }
+
+            @Override
+            public void stopFollowing(TopicPartition tp) {
+                fetchers.stopFollowing(tp);
+            }
+        }, System::currentTimeMillis, MAX_PARKED_PRODUCES);
+    }
+
+    ReplicaManager(LogStore store, MetadataQuorum quorum, int nodeId, long maxLagMs, Fetchers fetchers,
                    LongSupplier clock, int maxParked) {
         this.store = store;
         this.quorum = quorum;
@@ -230,7 +248,7 @@ public final class ReplicaManager implements AutoCloseable {
     private void maybeAdvanceHighWatermark(PartitionReplication r) {
         long bound = r.highWatermarkBound(r.log.logEndOffset());
         if (bound > r.log.highWatermark()) {
-            r.log.updateHighWatermark(bound);
+            store.updateHighWatermark(r.log, bound); // wakes the consumers' fetches waiting for it
         }
         completeReached(r);
     }
@@ -311,7 +329,7 @@ public final class ReplicaManager implements AutoCloseable {
     }
 
     /** As {@link #partitionState(TopicPartition)}, for a topic named by name or (when the name is empty) by id. */
-    public PartitionState partitionState(String topic, org.apache.kafka.common.Uuid id, int partition) {
+    public PartitionState partitionState(String topic, Uuid id, int partition) {
         MetadataImage image = quorum.image();
         TopicImage t = LeaderHints.named(topic) ? image.topic(topic) : image.topic(id);
         return t == null ? null : t.partition(partition);
