@@ -251,7 +251,7 @@ public final class FetchHandler implements Handler<FetchRequest> {
                     long appendedBefore = log.appendedBytes(); // before the read: appends racing it are counted twice, never missed
                     try {
                         int maxBytes = Math.max(0, Math.min(fp.partitionMaxBytes(), budget));
-                        ReadResult r = fromFollower ? log.readForReplica(fp.fetchOffset(), maxBytes)
+                        ReadResult r = fromFollower ? log.readForReplica(fp.fetchOffset(), maxBytes, minOneMessage)
                                 : reader.read(log, fp.fetchOffset(), maxBytes, minOneMessage, readCommitted);
                         long hw = r.highWatermark();
                         if (fromFollower) { // its fetch offset is its log end: the high watermark may move, it may join the ISR

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.kafkalite.handlers.replication.ReplicationFixture;
+import io.kafkalite.wire.KafkaRequest;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -99,6 +102,43 @@ class ClusterModeHandlersTest {
         ProduceResponse one = answer(produce, produceRequest((short) 11, (short) 1, tp, "c"));
         assertEquals(2, ProduceHandlerTest.only(one).baseOffset(), "acks=1 answers after the local append");
         assertEquals(2, cluster.partition(tp).highWatermark());
+    }
+
+    @Test
+    void aParkedConsumerFetchWaitsForTheHighWatermarkNotForAppends() throws Exception {
+        TopicPartition tp = cluster.createTopic("t", Map.of(), 1, 2);
+        ArrayDeque<Runnable> pool = new ArrayDeque<>();
+        FetchHandler consumerSide = new FetchHandler(cluster.store, pool::add, Authorization.NONE, 10, cluster.replicas);
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.freezeTime();
+        try {
+            FetchRequestData data = fetchRequest((short) 17, -1, tp, 0, 0).data().setMaxWaitMs(20_000);
+            FetchRequest body = request(ApiKeys.FETCH, data, (short) 17);
+            KafkaRequest context = HandlerCalls.context(body);
+            CompletableFuture<AbstractResponse> parked = consumerSide.handle(new KafkaRequest(context.context(), body,
+                    channel.eventLoop(), channel.closeFuture()), body);
+            answer(produce, produceRequest((short) 11, (short) 1, tp, "a", "b"));
+            runAll(pool);
+            assertFalse(parked.isDone(), "appended, but not below the high watermark yet");
+
+            answer(fetch, fetchRequest((short) 17, 2, tp, 2, 0)); // follower 2 has both: the high watermark moves
+            runAll(pool);
+            FetchResponseData.PartitionData pd = only((FetchResponse) parked.get(5, TimeUnit.SECONDS));
+            assertEquals(2, pd.highWatermark());
+            int records = 0;
+            for (var r : FetchResponse.recordsOrFail(pd).records()) {
+                records++;
+            }
+            assertEquals(2, records);
+        } finally {
+            channel.finishAndReleaseAll();
+        }
+    }
+
+    private static void runAll(ArrayDeque<Runnable> pool) {
+        while (!pool.isEmpty()) {
+            pool.poll().run();
+        }
     }
 
     @Test
