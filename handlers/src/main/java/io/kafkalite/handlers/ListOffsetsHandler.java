@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * <li>Cluster mode ({@link ReplicaManager}): only the leader answers (NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH,
  *     UNKNOWN_LEADER_EPOCH as Kafka; replica id -2, a debugging client, may ask any replica), with its leader epoch;
  *     a new leader whose high watermark has not reached its epoch's start answers OFFSET_NOT_AVAILABLE for -1 (latest);
- *     nothing at or past the high watermark (read_committed: the last stable offset) is found by timestamp.</li>
+ *     nothing at or past the high watermark (read_committed: the last stable offset) is found by timestamp. A
+ *     follower (replica id >= 0) is answered the log end for -1, as Kafka answers requests without an isolation
+ *     level.</li>
  * <li>Each topic needs DESCRIBE, else its partitions get TOPIC_AUTHORIZATION_FAILED (one authorizer call).</li>
  * </ul>
  */
@@ -98,7 +100,11 @@ public final class ListOffsetsHandler implements Handler.Immediate<ListOffsetsRe
         boolean debugging = replicaId == ListOffsetsRequest.DEBUGGING_REPLICA_ID;
         Errors error = partition == null ? Errors.UNKNOWN_TOPIC_OR_PARTITION : debugging ? Errors.NONE : replicas.leaderError(tp, p.currentLeaderEpoch());
         ListOffsetsPartitionResponse r = error != Errors.NONE ? null : answer(tp, p, readCommitted, replicas.leaderEpoch(tp));
-        if (r != null && !debugging) {
+        if (r != null && replicaId >= 0) { // a follower (no isolation level in Kafka): "latest" is the log end
+            if (p.timestamp() == ListOffsetsRequest.LATEST_TIMESTAMP && r.errorCode() == Errors.NONE.code()) {
+                r.setOffset(partition.logEndOffset());
+            }
+        } else if (r != null && !debugging) {
             long fetchable = readCommitted ? partition.lastStableOffset() : partition.highWatermark();
             boolean lookup = p.timestamp() >= 0 || p.timestamp() == ListOffsetsRequest.MAX_TIMESTAMP;
             if ((p.timestamp() == ListOffsetsRequest.LATEST_TIMESTAMP || (lookup && r.offset() >= fetchable))

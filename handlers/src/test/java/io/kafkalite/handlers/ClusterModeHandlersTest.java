@@ -213,6 +213,7 @@ class ClusterModeHandlersTest {
         assertEquals(List.of(1, 1), List.of(cluster.state(tp).leader(), cluster.state(tp).leaderEpoch()));
         ListOffsetsHandler offsets = new ListOffsetsHandler(cluster.store, Authorization.NONE, cluster.replicas);
         assertEquals(Errors.OFFSET_NOT_AVAILABLE, Errors.forCode(latest(offsets, tp).errorCode()), "3's log end is unknown");
+        assertEquals(3, latest(offsets, tp, 3).offset(), "a follower is told the log end");
         OffsetForLeaderEpochHandler epochs = new OffsetForLeaderEpochHandler(cluster.store, Authorization.NONE, cluster.replicas);
         assertEquals(List.of(0, 3L), epochEnd(epochs, tp, 1, 0));
         assertEquals(List.of(1, 3L), epochEnd(epochs, tp, 1, 1));
@@ -249,7 +250,11 @@ class ClusterModeHandlersTest {
     }
 
     private ListOffsetsPartitionResponse latest(ListOffsetsHandler handler, TopicPartition tp) throws Exception {
-        ListOffsetsRequestData data = new ListOffsetsRequestData().setReplicaId(-1);
+        return latest(handler, tp, -1);
+    }
+
+    private ListOffsetsPartitionResponse latest(ListOffsetsHandler handler, TopicPartition tp, int replicaId) throws Exception {
+        ListOffsetsRequestData data = new ListOffsetsRequestData().setReplicaId(replicaId);
         data.topics().add(new ListOffsetsRequestData.ListOffsetsTopic().setName(tp.topic()).setPartitions(List.of(
                 new ListOffsetsRequestData.ListOffsetsPartition().setPartitionIndex(tp.partition()).setTimestamp(ListOffsetsRequest.LATEST_TIMESTAMP))));
         ListOffsetsResponse response = answer(handler, request(ApiKeys.LIST_OFFSETS, data, (short) 8));
