@@ -104,8 +104,8 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
     /** A transactional batch that waits for the coordinator before its append. */
     private record Unverified(PartitionLog partition, MemoryRecords records, Object guard, PartitionProduceResponse response) { }
 
-    /** Cluster mode, acks=all: a partition appended on the leader that waits for the ISR up to {@code lastOffset}. */
-    private record Replicating(PartitionLog partition, long lastOffset, PartitionProduceResponse response) { }
+    /** Cluster mode, acks=all: a partition appended on the leader at {@code epoch} that waits for the ISR up to {@code lastOffset}. */
+    private record Replicating(PartitionLog partition, int epoch, long lastOffset, PartitionProduceResponse response) { }
 
     @Override
     public ApiKeys apiKey() {
@@ -171,9 +171,10 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
                     if (error != Errors.NONE) {
                         throw producerError(error, body.version());
                     }
+                    int epoch = u.partition().leaderEpoch();
                     AppendResult result = store.append(u.partition(), u.records(), now, u.guard());
                     appended(u.response(), result);
-                    leaderAppended(u.partition(), acks, result, u.response(), replicating);
+                    leaderAppended(u.partition(), epoch, acks, result, u.response(), replicating);
                 } catch (Exception e) {
                     fail(u.response(), e, u.partition().topicPartition().topic(), u.partition().topicPartition().partition());
                 }
@@ -200,7 +201,7 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
         CompletableFuture<?>[] waits = new CompletableFuture<?>[replicating.size()];
         for (int i = 0; i < waits.length; i++) {
             Replicating r = replicating.get(i);
-            waits[i] = replicas.awaitReplication(r.partition(), r.lastOffset(), body.timeout()).thenAccept(error -> {
+            waits[i] = replicas.awaitReplication(r.partition(), r.epoch(), r.lastOffset(), body.timeout()).thenAccept(error -> {
                 if (error != Errors.NONE) {
                     r.response().setErrorCode(error.code()).setErrorMessage(error.message());
                 }
@@ -213,10 +214,10 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
     }
 
     /** Cluster mode: acks=all waits for the ISR. */
-    private void leaderAppended(PartitionLog partition, short acks, AppendResult result, PartitionProduceResponse pr,
+    private void leaderAppended(PartitionLog partition, int epoch, short acks, AppendResult result, PartitionProduceResponse pr,
                                 List<Replicating> replicating) {
         if (replicas != null && acks == -1) {
-            replicating.add(new Replicating(partition, result.lastOffset(), pr));
+            replicating.add(new Replicating(partition, epoch, result.lastOffset(), pr));
         }
     }
 
@@ -330,8 +331,9 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
             unverified.add(new Unverified(partition, records, guard, pr));
             return;
         }
+        int epoch = partition.leaderEpoch(); // read before: a leadership lost and regained in between fails the wait, never the data
         AppendResult result = store.append(partition, records, now);
         appended(pr, result);
-        leaderAppended(partition, acks, result, pr, replicating);
+        leaderAppended(partition, epoch, acks, result, pr, replicating);
     }
 }

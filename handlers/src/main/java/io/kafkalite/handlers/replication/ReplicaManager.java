@@ -255,17 +255,13 @@ public final class ReplicaManager implements AutoCloseable {
 
     private void completeReached(PartitionReplication r) {
         for (Map.Entry<ParkedProduce, Errors> done : r.reached(r.log.highWatermark())) {
-            if (done.getKey().complete(done.getValue())) {
-                parkedCount.decrementAndGet();
-            }
+            done.getKey().complete(done.getValue());
         }
     }
 
     private void failParked(PartitionReplication r, Errors error) {
         for (ParkedProduce p : r.drainParked()) {
-            if (p.complete(error)) {
-                parkedCount.decrementAndGet();
-            }
+            p.complete(error);
         }
     }
 
@@ -289,7 +285,7 @@ public final class ReplicaManager implements AutoCloseable {
         }
         result.whenComplete((applied, e) -> {
             if (e != null || applied.error() != Errors.NONE) {
-                log.info("{}: ISR change to {} not applied: {}", r.tp, next, e != null ? e.toString() : applied.error());
+                log.debug("{}: ISR change to {} not applied: {}", r.tp, next, e != null ? e.toString() : applied.error());
                 runOnStateThread(() -> r.proposalFailed(next)); // after the images already handed over
             }
         });
@@ -366,10 +362,11 @@ public final class ReplicaManager implements AutoCloseable {
 
     /**
      * acks=all: completes with NONE once the high watermark passes {@code lastOffset} (NOT_ENOUGH_REPLICAS_AFTER_APPEND
-     * if the ISR then has fewer than min.insync.replicas members), NOT_LEADER_OR_FOLLOWER when leadership is lost,
-     * REQUEST_TIMED_OUT after {@code timeoutMs} or when too many produces wait already.
+     * if the ISR then has fewer than min.insync.replicas members), NOT_LEADER_OR_FOLLOWER when leadership is lost (or
+     * this node no longer leads at {@code epoch}, the leader epoch of the append: another leader may have replaced
+     * those offsets meanwhile), REQUEST_TIMED_OUT after {@code timeoutMs} or when too many produces wait already.
      */
-    public CompletableFuture<Errors> awaitReplication(PartitionLog plog, long lastOffset, long timeoutMs) {
+    public CompletableFuture<Errors> awaitReplication(PartitionLog plog, int epoch, long lastOffset, long timeoutMs) {
         PartitionReplication r = partitions.get(plog.topicPartition());
         if (r == null) {
             return CompletableFuture.completedFuture(Errors.NOT_LEADER_OR_FOLLOWER);
@@ -379,23 +376,19 @@ public final class ReplicaManager implements AutoCloseable {
             log.warn("{} acks=all produces wait already: answering REQUEST_TIMED_OUT for {}", maxParked, plog.topicPartition());
             return CompletableFuture.completedFuture(Errors.REQUEST_TIMED_OUT);
         }
-        ParkedProduce p = new ParkedProduce(lastOffset + 1, minIsr(plog));
-        if (!r.park(p)) {
-            parkedCount.decrementAndGet();
-            return CompletableFuture.completedFuture(Errors.NOT_LEADER_OR_FOLLOWER);
+        ParkedProduce p = new ParkedProduce(lastOffset + 1, minIsr(plog), parkedCount::decrementAndGet);
+        if (!r.park(p, epoch)) {
+            p.complete(Errors.NOT_LEADER_OR_FOLLOWER);
+            return p.future;
         }
         try {
             p.timeout(stateThread.schedule(() -> {
                 r.unpark(p);
-                if (p.complete(Errors.REQUEST_TIMED_OUT)) {
-                    parkedCount.decrementAndGet();
-                }
+                p.complete(Errors.REQUEST_TIMED_OUT);
             }, Math.max(0, timeoutMs), TimeUnit.MILLISECONDS));
         } catch (RejectedExecutionException e) { // shutting down
             r.unpark(p);
-            if (p.complete(Errors.NOT_LEADER_OR_FOLLOWER)) {
-                parkedCount.decrementAndGet();
-            }
+            p.complete(Errors.NOT_LEADER_OR_FOLLOWER);
         }
         completeReached(r); // the high watermark may have passed it already
         return p.future;
