@@ -19,7 +19,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.TopicPartition;
@@ -60,8 +59,7 @@ public final class ReplicaManager implements AutoCloseable {
     private final long maxLagMs;
     private final Fetchers fetchers;
     private final LongSupplier clock;
-    private final int maxParked;
-    private final AtomicInteger parkedCount = new AtomicInteger();
+    private final DelayedProduces produces;
     private final Map<TopicPartition, PartitionReplication> partitions = new ConcurrentHashMap<>();
     private final AtomicReference<MetadataImage> nextImage = new AtomicReference<>();
     private final ScheduledThreadPoolExecutor stateThread;
@@ -98,13 +96,13 @@ public final class ReplicaManager implements AutoCloseable {
         this.maxLagMs = maxLagMs;
         this.fetchers = fetchers;
         this.clock = clock;
-        this.maxParked = maxParked;
         this.stateThread = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "replica-state");
             t.setDaemon(true);
             return t;
         });
         stateThread.setRemoveOnCancelPolicy(true); // timeouts of completed produces leave the queue at once
+        this.produces = new DelayedProduces(stateThread, maxParked);
     }
 
     private static long lagTimeMaxMs(BrokerConfig config) {
@@ -254,15 +252,11 @@ public final class ReplicaManager implements AutoCloseable {
     }
 
     private void completeReached(PartitionReplication r) {
-        for (Map.Entry<ParkedProduce, Errors> done : r.reached(r.log.highWatermark())) {
-            done.getKey().complete(done.getValue());
-        }
+        produces.completeReached(r, r.log.highWatermark());
     }
 
     private void failParked(PartitionReplication r, Errors error) {
-        for (ParkedProduce p : r.drainParked()) {
-            p.complete(error);
-        }
+        produces.failAll(r, error);
     }
 
     private boolean eligibleForIsr(int brokerId) {
@@ -371,27 +365,7 @@ public final class ReplicaManager implements AutoCloseable {
         if (r == null) {
             return CompletableFuture.completedFuture(Errors.NOT_LEADER_OR_FOLLOWER);
         }
-        if (parkedCount.incrementAndGet() > maxParked) {
-            parkedCount.decrementAndGet();
-            log.warn("{} acks=all produces wait already: answering REQUEST_TIMED_OUT for {}", maxParked, plog.topicPartition());
-            return CompletableFuture.completedFuture(Errors.REQUEST_TIMED_OUT);
-        }
-        ParkedProduce p = new ParkedProduce(lastOffset + 1, minIsr(plog), parkedCount::decrementAndGet);
-        if (!r.park(p, epoch)) {
-            p.complete(Errors.NOT_LEADER_OR_FOLLOWER);
-            return p.future;
-        }
-        try {
-            p.timeout(stateThread.schedule(() -> {
-                r.unpark(p);
-                p.complete(Errors.REQUEST_TIMED_OUT);
-            }, Math.max(0, timeoutMs), TimeUnit.MILLISECONDS));
-        } catch (RejectedExecutionException e) { // shutting down
-            r.unpark(p);
-            p.complete(Errors.NOT_LEADER_OR_FOLLOWER);
-        }
-        completeReached(r); // the high watermark may have passed it already
-        return p.future;
+        return produces.await(r, epoch, lastOffset + 1, minIsr(plog), timeoutMs, plog.highWatermark());
     }
 
     /**
@@ -405,7 +379,7 @@ public final class ReplicaManager implements AutoCloseable {
 
     /** Parked acks=all produces right now. */
     int parkedProduces() {
-        return parkedCount.get();
+        return produces.parked();
     }
 
     /** NONE if {@code replicaId} is a follower of {@code tp} that this node leads, else NOT_LEADER_OR_FOLLOWER. */
