@@ -149,11 +149,16 @@ public final class LogStore implements AutoCloseable {
      * @throws org.apache.kafka.common.config.ConfigException for an unknown or invalid config
      */
     public synchronized Topic createTopic(String name, int partitions, Map<String, String> configs) throws IOException {
+        return createTopic(name, Uuid.randomUuid(), partitions, configs);
+    }
+
+    /** Creates a topic with the id the cluster metadata gave it (every broker's copy has the same id). */
+    public synchronized Topic createTopic(String name, Uuid id, int partitions, Map<String, String> configs) throws IOException {
         if (byName.containsKey(name)) {
             throw new TopicExistsException("Topic '" + name + "' already exists.");
         }
         LogConfig.validate(configs);
-        Topic topic = new Topic(name, Uuid.randomUuid(), partitions, configs);
+        Topic topic = new Topic(name, id, partitions, configs);
         backend.saveTopic(topic);
         register(topic);
         log.info("Created topic {} with {} partitions, id {}, configs {}", name, partitions, topic.id(), configs);
