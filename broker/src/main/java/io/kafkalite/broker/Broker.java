@@ -155,7 +155,7 @@ public final class Broker implements AutoCloseable {
             authorizer = AclAuthorizer.forClassName(config.originals().get("authorizer.class.name"), store.durableMap("acls"), config.originals());
             startAuthorizer(authorizer, config.nodeId(), store.clusterId(), listeners);
             HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, transactions, sasl, scram,
-                    requestHandlers, new Authorization(authorizer), dynamicConfig);
+                    requestHandlers, new Authorization(authorizer), dynamicConfig, null);
             metrics = handlers.metrics();
             metrics.start((Boolean) config.value(BrokerMetrics.JMX_ENABLE), (Long) config.value(BrokerMetrics.LAG_INTERVAL_MS));
             prometheus = prometheusEndpoint(config, metrics);

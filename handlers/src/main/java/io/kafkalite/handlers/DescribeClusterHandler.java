@@ -1,5 +1,6 @@
 package io.kafkalite.handlers;
 
+import io.kafkalite.cluster.MetadataQuorum;
 import io.kafkalite.wire.KafkaRequest;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.message.DescribeClusterResponseData;
@@ -11,7 +12,7 @@ import org.apache.kafka.common.requests.DescribeClusterRequest;
 import org.apache.kafka.common.requests.DescribeClusterResponse;
 
 /**
- * DescribeCluster, v0-v2: this broker, which is also the controller.
+ * DescribeCluster, v0-v2: this broker, which is also the controller (cluster mode: the unfenced brokers and the quorum's leader).
  * <ul>
  * <li>v1+: only the broker endpoint type (1) is served; asking for controllers gives
  *     UNSUPPORTED_ENDPOINT_TYPE, as a Kafka broker listener does.</li>
@@ -42,11 +43,15 @@ public final class DescribeClusterHandler implements Handler.Immediate<DescribeC
             return new DescribeClusterResponse(data.setErrorCode(Errors.UNSUPPORTED_ENDPOINT_TYPE.code())
                     .setErrorMessage("The request was sent to a broker endpoint; ask for endpoint type 1"));
         }
-        Node self = cluster.self(request.context().listenerName);
-        data.setErrorCode(Errors.NONE.code()).setClusterId(cluster.clusterId()).setControllerId(cluster.nodeId())
+        data.setErrorCode(Errors.NONE.code()).setClusterId(cluster.clusterId()).setControllerId(cluster.controllerId())
                 .setClusterAuthorizedOperations(body.data().includeClusterAuthorizedOperations()
                         ? authorization.clusterOperations(request) : AuthorizedOperations.OMITTED);
-        data.brokers().add(new DescribeClusterBroker().setBrokerId(self.id()).setHost(self.host()).setPort(self.port()).setIsFenced(false));
+        // cluster mode: every unfenced broker of the cluster metadata with this listener, as Kafka's brokers answer
+        MetadataQuorum quorum = cluster.quorum();
+        for (Node n : cluster.liveBrokers(quorum == null ? null : quorum.image(), request.context().listenerName)) {
+            data.brokers().add(new DescribeClusterBroker().setBrokerId(n.id()).setHost(n.host()).setPort(n.port()).setRack(n.rack())
+                    .setIsFenced(false));
+        }
         return new DescribeClusterResponse(data);
     }
 }
