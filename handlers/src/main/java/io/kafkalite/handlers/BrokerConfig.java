@@ -134,7 +134,8 @@ public final class BrokerConfig {
             .define("quota.window.num", Type.INT, 11, atLeast(1), LOW, "Samples a client quota's rate is measured over.")
             .define("quota.window.size.seconds", Type.INT, 1, atLeast(1), LOW, "Length of each client quota sample.")
             .define(MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS, Type.INT, 1000, atLeast(0), MEDIUM, "Most incremental fetch sessions "
-                    + "(KIP-227) kept; 0 declines every session.");
+                    + "(KIP-227) kept; 0 declines every session.")
+            .define("broker.rack", Type.STRING, null, LOW, "The rack of this broker (cluster mode: rack-aware replica placement).");
 
     static {
         for (ConfigDef.ConfigKey key : LogConfig.definition().configKeys().values()) {
