@@ -23,6 +23,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewPartitionReassignment;
@@ -58,6 +62,7 @@ class ClusterModeTest {
                     .config("controller.quorum.voters", "1@localhost:19091,2@localhost:19092,3@localhost:19093")
                     .config("controller.listener.names", "CONTROLLER")
                     .config("broker.rack", "rack" + id)
+                    .config("default.replication.factor", "3")
                     .quorum((config, maps) -> {
                         MetadataQuorum q = log.node(config.nodeId(), maps);
                         quorums.add(q);
@@ -141,6 +146,8 @@ class ClusterModeTest {
         assertEquals(1, fenced.leader().id(), "the next ISR replica leads");
         assertEquals(List.of(1, 3), ids(fenced.isr()));
         assertEquals(Set.of(1, 3), admins.get(0).describeCluster().nodes().get().stream().map(Node::id).collect(Collectors.toSet()));
+        Collection<Node> withFenced = admins.get(0).describeCluster(new DescribeClusterOptions().includeFencedBrokers(true)).nodes().get();
+        assertEquals(Set.of(2), withFenced.stream().filter(Node::isFenced).map(Node::id).collect(Collectors.toSet()));
 
         BrokerRegistration two = log.image().broker(2);
         quorums.get(0).submit(new MetadataRecord.UnfenceBroker(2, two.incarnation())).get(5, TimeUnit.SECONDS);
@@ -160,6 +167,17 @@ class ClusterModeTest {
         admins.get(0).alterPartitionReassignments(Map.of(tp, Optional.of(new NewPartitionReassignment(List.of(2, 1))))).all().get();
         assertEquals(List.of(2, 1), ids(partition(admins.get(1), "events", 0).replicas()));
         assertTrue(admins.get(2).listPartitionReassignments().reassignments().get().isEmpty());
+    }
+
+    @Test
+    void metadataAutoCreatesThroughTheQuorum() throws Exception {
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers", brokers.get(1).bootstrapServers(),
+                "key.serializer", StringSerializer.class.getName(), "value.serializer", StringSerializer.class.getName()))) {
+            List<PartitionInfo> partitions = producer.partitionsFor("auto-created");
+            assertEquals(1, partitions.size());
+            assertEquals(3, partitions.get(0).replicas().length);
+        }
+        assertNotNull(log.image().topic("auto-created"));
     }
 
     @Test

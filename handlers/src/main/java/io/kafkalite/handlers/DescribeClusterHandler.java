@@ -1,5 +1,7 @@
 package io.kafkalite.handlers;
 
+import io.kafkalite.cluster.BrokerRegistration;
+import io.kafkalite.cluster.MetadataImage;
 import io.kafkalite.cluster.MetadataQuorum;
 import io.kafkalite.wire.KafkaRequest;
 import org.apache.kafka.common.Node;
@@ -16,7 +18,7 @@ import org.apache.kafka.common.requests.DescribeClusterResponse;
  * <ul>
  * <li>v1+: only the broker endpoint type (1) is served; asking for controllers gives
  *     UNSUPPORTED_ENDPOINT_TYPE, as a Kafka broker listener does.</li>
- * <li>v2+: the broker is never fenced.</li>
+ * <li>v2+: the broker is never fenced. Cluster mode: fenced brokers too when the request asks for them (KIP-1073).</li>
  * <li>Anyone may ask (Kafka checks nothing); the cluster's authorized operations are the principal's when it
  *     may DESCRIBE the cluster, else 0.</li>
  * </ul>
@@ -48,9 +50,19 @@ public final class DescribeClusterHandler implements Handler.Immediate<DescribeC
                         ? authorization.clusterOperations(request) : AuthorizedOperations.OMITTED);
         // cluster mode: every unfenced broker of the cluster metadata with this listener, as Kafka's brokers answer
         MetadataQuorum quorum = cluster.quorum();
-        for (Node n : cluster.liveBrokers(quorum == null ? null : quorum.image(), request.context().listenerName)) {
+        MetadataImage image = quorum == null ? null : quorum.image();
+        for (Node n : cluster.liveBrokers(image, request.context().listenerName)) {
             data.brokers().add(new DescribeClusterBroker().setBrokerId(n.id()).setHost(n.host()).setPort(n.port()).setRack(n.rack())
                     .setIsFenced(false));
+        }
+        if (image != null && body.version() >= 2 && body.data().includeFencedBrokers()) { // KIP-1073
+            for (BrokerRegistration b : image.brokers().values()) {
+                Node n = b.fenced() ? cluster.broker(image, b.id(), request.context().listenerName) : null;
+                if (n != null) {
+                    data.brokers().add(new DescribeClusterBroker().setBrokerId(n.id()).setHost(n.host()).setPort(n.port())
+                            .setRack(n.rack()).setIsFenced(true));
+                }
+            }
         }
         return new DescribeClusterResponse(data);
     }
