@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Kafka 4.4's CLI tools against three brokers in cluster mode sharing a {@link LocalQuorum} (in this package for
  * {@link BrokerBuilder#quorum}): {@code kafka-metadata-quorum describe --status / --replication}, {@code kafka-topics}
- * with RF 3 ({@code --describe}, {@code --under-replicated-partitions}) and {@code kafka-leader-election}.
+ * with RF 3 ({@code --describe}, {@code --under-replicated-partitions}), {@code kafka-leader-election} and
+ * {@code kafka-reassign-partitions}.
  */
 class ClusterToolsTest {
     private static final LocalQuorum.Log LOG = new LocalQuorum.Log();
@@ -117,6 +118,24 @@ class ClusterToolsTest {
             String preferred = p.replaceAll(".*Replicas: (\\d+).*", "$1");
             assertEquals(preferred, leader, "the preferred replica leads again: " + p);
         }
+    }
+
+    @Test
+    void reassignPartitions() throws Exception {
+        tool("org.apache.kafka.tools.TopicCommand", "--bootstrap-server", bootstrap(1), "--create", "--topic", "moving",
+                "--replica-assignment", "1:2:3");
+        Path plan = Files.writeString(work.resolve("reassign.json"),
+                "{\"version\":1,\"partitions\":[{\"topic\":\"moving\",\"partition\":0,\"replicas\":[2,1]}]}");
+        String executed = tool("org.apache.kafka.tools.reassign.ReassignPartitionsCommand", "--bootstrap-server", bootstrap(2),
+                "--reassignment-json-file", plan.toString(), "--execute");
+        assertTrue(executed.contains("Successfully started partition reassignment for moving-0"), executed);
+        String verified = tool("org.apache.kafka.tools.reassign.ReassignPartitionsCommand", "--bootstrap-server", bootstrap(3),
+                "--reassignment-json-file", plan.toString(), "--verify", "--preserve-throttles");
+        assertTrue(verified.contains("Reassignment of partition moving-0 is completed."), verified);
+        String described = tool("org.apache.kafka.tools.TopicCommand", "--bootstrap-server", bootstrap(1), "--describe", "--topic", "moving");
+        assertTrue(described.matches("(?s).*Replicas: 2,1\\s+Isr: .*"), described);
+        String listed = tool("org.apache.kafka.tools.reassign.ReassignPartitionsCommand", "--bootstrap-server", bootstrap(1), "--list");
+        assertTrue(listed.contains("No partition reassignments found."), listed);
     }
 
     private static String bootstrap(int id) {
