@@ -125,17 +125,17 @@ public final class Broker implements AutoCloseable {
             // what the listeners need and the store does not, initialized while the store opens
             Handlers.preloadProtocol();
             NettyStartup.preload();
-            quorumConfig = ClusterMode.parse(config.originals(), config.nodeId());
+            quorumConfig = QuorumConfig.parse(config.originals());
             Map<String, String> storeProps = config.originals();
             if (quorumConfig != null) { // cluster mode: a new store gets the quorum's cluster id
                 storeProps = new HashMap<>(storeProps);
-                storeProps.put(LogStore.CLUSTER_ID_CONFIG, ClusterMode.clusterId(quorumConfig, config.originals()));
+                storeProps.put(LogStore.CLUSTER_ID_CONFIG, quorumConfig.clusterId());
             }
             store = inMemory ? LogStore.inMemory(storeProps) : LogStore.open(config.logDirs().stream().map(Path::of).toList(), storeProps);
             if (quorumConfig != null) {
                 try {
-                    ClusterMode.checkClusterId(store.clusterId(), storeProps.get(LogStore.CLUSTER_ID_CONFIG),
-                            config.originals().containsKey(LogStore.CLUSTER_ID_CONFIG) ? "cluster.id" : "derived from controller.quorum.voters");
+                    ClusterMode.checkClusterId(store.clusterId(), quorumConfig.clusterId(), "cluster.id, meta.properties or "
+                            + "derived from controller.quorum.voters");
                 } catch (ConfigException e) {
                     store.close();
                     throw e;
@@ -182,10 +182,8 @@ public final class Broker implements AutoCloseable {
             }
             ClusterInfo cluster = new ClusterInfo(config.nodeId(), store.clusterId());
             if (quorumConfig != null) { // cluster mode: the quorum runs (and the log store follows it) before anything is served
-                clusterMode = ClusterMode.start(quorumConfig, quorumStarter, maps, store, cluster);
+                clusterMode = ClusterMode.start(quorumConfig, quorumStarter, maps, store, cluster, config);
             }
-            // TODO(lead): cluster mode: create and start the ReplicaManager (branch leaders) and ReplicaFetcherManager
-            // (branch fetcher) here, from clusterMode.quorum(), before Handlers.create so Produce/Fetch can use them
             groups = new GroupCoordinator(new CoordinatorThread(), GroupConfig.from(config.originals()),
                     maps.apply("group_offsets"), maps.apply("group_metadata"), Handlers.topicsView(store));
             transactions = new TransactionCoordinator(new CoordinatorThread("transaction-coordinator"), TransactionConfig.from(config.originals()),
@@ -194,7 +192,8 @@ public final class Broker implements AutoCloseable {
             authorizer = AclAuthorizer.forClassName(config.originals().get("authorizer.class.name"), maps.apply("acls"), config.originals());
             startAuthorizer(authorizer, config.nodeId(), store.clusterId(), listeners);
             HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, transactions, sasl, scram,
-                    requestHandlers, new Authorization(authorizer), dynamicConfig, clusterMode == null ? null : clusterMode.quorum());
+                    requestHandlers, new Authorization(authorizer), dynamicConfig, clusterMode == null ? null : clusterMode.quorum(),
+                    clusterMode == null ? null : clusterMode.replicas());
             metrics = handlers.metrics();
             metrics.start((Boolean) config.value(BrokerMetrics.JMX_ENABLE), (Long) config.value(BrokerMetrics.LAG_INTERVAL_MS));
             prometheus = prometheusEndpoint(config, metrics);
@@ -212,7 +211,7 @@ public final class Broker implements AutoCloseable {
                         listener.bindsAll() ? "*" : listener.host(), server.port(), advertised.host(), advertised.port());
             }
             if (clusterMode != null) { // the listeners are bound: other brokers and clients may be told where this one is
-                clusterMode.register(cluster.advertisedEndpoints(), config.originals().get("broker.rack"));
+                clusterMode.register(cluster.advertisedEndpoints(), (String) config.value("broker.rack"), config);
             }
             applyAtRunTime(dynamicConfig, store, requestHandlers, servers);
             log.info("Broker {} of cluster {} started, data {}", config.nodeId(), store.clusterId(),
@@ -471,6 +470,9 @@ public final class Broker implements AutoCloseable {
             return;
         }
         log.info("Shutting down");
+        if (clusterMode != null) {
+            clusterMode.controlledShutdown(); // leaderships move away while this broker still serves
+        }
         faults.close(); // first: the requests it holds close their connections
         servers.forEach(KafkaServer::close);
         if (prometheus != null) {

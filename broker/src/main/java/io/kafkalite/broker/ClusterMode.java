@@ -1,25 +1,26 @@
 package io.kafkalite.broker;
 
+import io.kafkalite.cluster.BrokerHeartbeats;
 import io.kafkalite.cluster.BrokerRegistration;
 import io.kafkalite.cluster.MetadataImage;
 import io.kafkalite.cluster.MetadataQuorum;
 import io.kafkalite.cluster.MetadataRecord;
 import io.kafkalite.cluster.QuorumConfig;
+import io.kafkalite.cluster.RatisMetadataQuorum;
+import io.kafkalite.handlers.BrokerConfig;
 import io.kafkalite.handlers.ClusterInfo;
 import io.kafkalite.handlers.ReplicaPlacer;
 import io.kafkalite.handlers.TopicReconciler;
+import io.kafkalite.handlers.replication.InterBrokerListener;
+import io.kafkalite.handlers.replication.ReplicaFetcherManager;
+import io.kafkalite.handlers.replication.ReplicaManager;
 import io.kafkalite.logstore.DurableMap;
 import io.kafkalite.logstore.LogStore;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigException;
@@ -29,81 +30,69 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A broker's cluster-mode parts (several voters in {@code controller.quorum.voters}): the metadata quorum, started
- * before the listeners serve; the {@link TopicReconciler} that keeps the log store at the image's topics; the broker's
- * registration once its listeners are bound. A one-node setup has none of this ({@link #parse} gives null).
+ * before the listeners serve; the {@link TopicReconciler} that keeps the log store at the image's topics; replication
+ * ({@link ReplicaManager}, {@link ReplicaFetcherManager}); the broker's registration and heartbeats once its listeners
+ * are bound. A one-node setup has none of this ({@link QuorumConfig#parse} gives null).
  */
 final class ClusterMode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClusterMode.class);
 
-    /** Starts this node's member of the metadata quorum; {@code localMaps} are the tables replicated map writes go to. */
+    /** How the metadata quorum starts and how this broker registers with it: Ratis, or an in-JVM quorum in tests. */
     interface QuorumStarter {
+        /** Starts this node's member of the quorum; {@code localMaps} are the tables replicated map writes go to. */
         MetadataQuorum start(QuorumConfig config, Function<String, DurableMap> localMaps) throws Exception;
+
+        /** Registers the broker (its client endpoints by listener name, its rack) and keeps it alive until closed. */
+        Registration register(MetadataQuorum quorum, int nodeId, Map<String, BrokerRegistration.HostPort> endpoints, String rack,
+                              BrokerConfig config);
     }
 
-    /** Ratis: the real quorum (branch ratis). */
-    static final QuorumStarter RATIS = (config, localMaps) -> {
-        // TODO(lead, when branch ratis lands): return RatisMetadataQuorum.start(config, localMaps, ...);
-        throw new ConfigException("Cluster mode (several controller.quorum.voters) needs the Ratis metadata quorum, not built yet");
+    /** A running registration: the incarnation it registered with; close = controlled shutdown. */
+    interface Registration extends AutoCloseable {
+        long incarnation();
+
+        @Override
+        void close();
+    }
+
+    static final QuorumStarter RATIS = new QuorumStarter() {
+        @Override
+        public MetadataQuorum start(QuorumConfig config, Function<String, DurableMap> localMaps) throws Exception {
+            return RatisMetadataQuorum.start(config, localMaps);
+        }
+
+        @Override
+        public Registration register(MetadataQuorum quorum, int nodeId, Map<String, BrokerRegistration.HostPort> endpoints, String rack,
+                                     BrokerConfig config) {
+            BrokerHeartbeats heartbeats = BrokerHeartbeats.start((RatisMetadataQuorum) quorum, nodeId, endpoints, rack,
+                    (Integer) config.value("broker.heartbeat.interval.ms"), (Integer) config.value("broker.session.timeout.ms"));
+            return new Registration() {
+                @Override
+                public long incarnation() {
+                    return heartbeats.incarnation();
+                }
+
+                @Override
+                public void close() {
+                    heartbeats.close();
+                }
+            };
+        }
     };
 
     private final int nodeId;
-    private final long incarnation = ThreadLocalRandom.current().nextLong(Long.MAX_VALUE);
+    private final QuorumStarter starter;
     private final MetadataQuorum quorum;
     private final TopicReconciler reconciler;
+    private ReplicaFetcherManager fetchers;
+    private ReplicaManager replicas;
+    private volatile Registration registration;
 
-    private ClusterMode(int nodeId, MetadataQuorum quorum, LogStore store) {
+    private ClusterMode(int nodeId, QuorumStarter starter, MetadataQuorum quorum, LogStore store) {
         this.nodeId = nodeId;
+        this.starter = starter;
         this.quorum = quorum;
         this.reconciler = new TopicReconciler(store, quorum, this::caughtUp);
-    }
-
-    /**
-     * The quorum settings, or null for a one-node setup.
-     * TODO(lead, when branch ratis lands): replace the body by {@code return QuorumConfig.parse(props);}. Until then a
-     * minimal parse: {@code controller.quorum.voters} ({@code id@host:port,...}) with more than one voter.
-     */
-    static QuorumConfig parse(Map<String, String> props, int nodeId) {
-        String voters = props.getOrDefault("controller.quorum.voters", "").trim();
-        if (voters.isEmpty() || !props.containsKey("process.roles")) {
-            return null;
-        }
-        Map<Integer, BrokerRegistration.HostPort> parsed = new TreeMap<>();
-        for (String v : voters.split("\\s*,\\s*")) {
-            int at = v.indexOf('@');
-            int colon = v.lastIndexOf(':');
-            if (at <= 0 || colon < at) {
-                throw new ConfigException("controller.quorum.voters", voters, "expected id@host:port,...");
-            }
-            parsed.put(Integer.parseInt(v.substring(0, at)), new BrokerRegistration.HostPort(v.substring(at + 1, colon),
-                    Integer.parseInt(v.substring(colon + 1))));
-        }
-        if (parsed.size() == 1 && parsed.containsKey(nodeId)) {
-            return null; // one voter that is this node: a single broker, as always
-        }
-        if (!parsed.containsKey(nodeId)) {
-            throw new ConfigException("controller.quorum.voters", voters, "node.id " + nodeId + " is not a voter");
-        }
-        String controller = props.getOrDefault("controller.listener.names", "CONTROLLER").split(",")[0].trim().toUpperCase(Locale.ROOT);
-        String dirs = props.getOrDefault("log.dirs", props.getOrDefault("log.dir", "./data"));
-        Path metadataDir = Path.of(dirs.split(",")[0].trim(), "__cluster_metadata-0");
-        return new QuorumConfig(nodeId, Set.of(props.get("process.roles").split("\\s*,\\s*")), parsed, controller,
-                parsed.get(nodeId), metadataDir);
-    }
-
-    /**
-     * The cluster id every node of the quorum agrees on without talking: {@code cluster.id} when configured (as
-     * {@code kafka-storage format} gives it), else derived from the voter list. The log store must hold the same.
-     * TODO(lead, when branch ratis lands): use the quorum's own derivation if it differs.
-     */
-    static String clusterId(QuorumConfig config, Map<String, String> props) {
-        String configured = props.getOrDefault(LogStore.CLUSTER_ID_CONFIG, "").trim();
-        if (!configured.isEmpty()) {
-            return configured;
-        }
-        StringBuilder voters = new StringBuilder();
-        config.voters().forEach((id, hp) -> voters.append(id).append('@').append(hp.host()).append(':').append(hp.port()).append(','));
-        UUID derived = UUID.nameUUIDFromBytes(voters.toString().getBytes(StandardCharsets.UTF_8));
-        return new Uuid(derived.getMostSignificantBits(), derived.getLeastSignificantBits()).toString();
     }
 
     /** Stops the start-up when the log directories belong to another cluster than the quorum's. */
@@ -115,27 +104,33 @@ final class ClusterMode implements AutoCloseable {
         }
     }
 
-    /** Starts the quorum and the reconciler; the listeners are not serving yet. */
+    /**
+     * Starts the quorum, the reconciler and replication; the listeners are not serving yet. The inter-broker listener
+     * must be PLAINTEXT (the replica fetchers speak nothing else yet).
+     */
     static ClusterMode start(QuorumConfig config, QuorumStarter starter, Function<String, DurableMap> localMaps, LogStore store,
-                             ClusterInfo cluster) throws Exception {
+                             ClusterInfo cluster, BrokerConfig brokerConfig) throws Exception {
+        String interBroker = InterBrokerListener.requirePlaintext(brokerConfig);
         MetadataQuorum quorum = starter.start(config, localMaps);
-        ClusterMode mode = new ClusterMode(config.nodeId(), quorum, store);
+        ClusterMode mode = new ClusterMode(config.nodeId(), starter, quorum, store);
         try {
             String expected = store.clusterId();
             String agreed = quorum.image().clusterId();
             if (agreed != null) {
                 checkClusterId(expected, agreed, "in its log");
-            } else {
-                quorum.submit(new MetadataRecord.InitCluster(expected)); // ignored if another node's came first
             }
             quorum.subscribe(image -> {
                 if (image.clusterId() != null && !image.clusterId().equals(expected)) {
-                    log.error("The metadata quorum's cluster id {} is not this broker's {}: this broker must not serve it",
+                    log.error("The metadata quorum's cluster id {} is not this broker's {} (log directories of another cluster?)",
                             image.clusterId(), expected);
                 }
             });
             cluster.followQuorum(quorum);
             mode.reconciler.start();
+            mode.fetchers = new ReplicaFetcherManager(config.nodeId(),
+                    id -> InterBrokerListener.address(quorum.image(), id, interBroker), brokerConfig, store);
+            mode.replicas = new ReplicaManager(store, quorum, config.nodeId(), brokerConfig, mode.fetchers);
+            mode.replicas.start();
             return mode;
         } catch (Exception | Error e) {
             mode.close();
@@ -147,25 +142,43 @@ final class ClusterMode implements AutoCloseable {
         return quorum;
     }
 
+    ReplicaManager replicas() {
+        return replicas;
+    }
+
+    /** Registers this broker with its advertised client endpoints and rack, once the listeners are bound; then heartbeats. */
+    void register(Map<String, BrokerRegistration.HostPort> endpoints, String rack, BrokerConfig config) {
+        registration = starter.register(quorum, nodeId, endpoints, rack, config);
+    }
+
     /**
-     * Registers this broker with its advertised endpoints and rack, once the listeners are bound.
-     * TODO(lead, when branch ratis lands): BrokerHeartbeats (register, heartbeat, unfence, controlled shutdown on
-     * close) replaces this: it registers once and unfences itself, without heartbeats or fencing.
+     * For an in-JVM quorum without heartbeats (tests): registers once and unfences at once; never fenced.
      */
-    void register(Map<String, BrokerRegistration.HostPort> endpoints, String rack) {
+    static Registration registerOnce(MetadataQuorum quorum, int nodeId, Map<String, BrokerRegistration.HostPort> endpoints, String rack) {
+        long incarnation = java.util.concurrent.ThreadLocalRandom.current().nextLong(Long.MAX_VALUE);
         quorum.submit(new MetadataRecord.RegisterBroker(nodeId, incarnation, endpoints, rack))
                 .thenCompose(r -> quorum.submit(new MetadataRecord.UnfenceBroker(nodeId, incarnation)))
                 .whenComplete((r, e) -> {
                     if (e != null || r.error() != Errors.NONE) {
-                        log.warn("Registering broker {} with the metadata quorum failed: {}", nodeId, e != null ? e : r.message());
+                        log.warn("Registering broker {} failed: {}", nodeId, e != null ? e : r.message());
                     }
                 });
+        return new Registration() {
+            @Override
+            public long incarnation() {
+                return incarnation;
+            }
+
+            @Override
+            public void close() { }
+        };
     }
 
     /** Whether the image is current: this run of the broker is registered and unfenced (so it caught up). */
     private boolean caughtUp() {
+        Registration r = registration;
         BrokerRegistration self = quorum.image().broker(nodeId);
-        return self != null && self.incarnation() == incarnation && !self.fenced();
+        return r != null && self != null && self.incarnation() == r.incarnation() && !self.fenced();
     }
 
     /** {@link Broker#createTopic} in cluster mode: placed over the unfenced brokers, proposed, and present locally on return. */
@@ -178,25 +191,37 @@ final class ClusterMode implements AutoCloseable {
             if (r.error() != Errors.NONE) {
                 throw new IllegalArgumentException(r.message());
             }
-            awaitReconciled(r.index());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (reconciler.reconciledIndex() < r.index() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("Creating topic " + name + " through the metadata quorum failed: " + e, e);
         }
     }
 
-    private void awaitReconciled(long index) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (reconciler.reconciledIndex() < index && System.nanoTime() < deadline) {
-            Thread.sleep(5);
+    /** Controlled shutdown: leaderships move away while this broker still serves (call before the listeners close). */
+    void controlledShutdown() {
+        Registration r = registration;
+        registration = null;
+        if (r != null) {
+            r.close();
         }
     }
 
+    /** After {@link #controlledShutdown}, in Kafka's order: the fetchers, the replicas, the reconciler, the quorum last. */
     @Override
     public void close() {
-        // TODO(lead, when branch ratis lands): BrokerHeartbeats.close() (controlled shutdown) goes first
+        controlledShutdown();
+        if (fetchers != null) {
+            fetchers.close();
+        }
+        if (replicas != null) {
+            replicas.close();
+        }
         reconciler.close();
         quorum.close();
     }

@@ -61,13 +61,10 @@ class ClusterModeTest {
                     .config("node.id", String.valueOf(id))
                     .config("controller.quorum.voters", "1@localhost:19091,2@localhost:19092,3@localhost:19093")
                     .config("controller.listener.names", "CONTROLLER")
+                    .config("listeners", "PLAINTEXT://localhost:0,CONTROLLER://localhost:1909" + id)
                     .config("broker.rack", "rack" + id)
                     .config("default.replication.factor", "3")
-                    .quorum((config, maps) -> {
-                        MetadataQuorum q = log.node(config.nodeId(), maps);
-                        quorums.add(q);
-                        return q;
-                    })
+                    .quorum(LocalQuorumStarter.of(log, quorums))
                     .start());
         }
         for (Broker b : brokers) {

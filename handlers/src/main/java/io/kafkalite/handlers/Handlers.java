@@ -9,6 +9,7 @@ import io.kafkalite.groups.TopicsView;
 import io.kafkalite.groups.TransactionCoordinator;
 import io.kafkalite.handlers.quota.ClientQuotaStore;
 import io.kafkalite.handlers.quota.ClientQuotas;
+import io.kafkalite.handlers.replication.ReplicaManager;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.Topic;
 import java.util.Collection;
@@ -87,11 +88,13 @@ public final class Handlers {
      * @param authorization   the authorizer ({@code authorizer.class.name}), or {@link Authorization#NONE}
      * @param dynamicConfig   the broker's config as changed at run time (DescribeConfigs, Alter*Configs of BROKER)
      * @param quorum          cluster mode: the cluster metadata that topic and cluster APIs read and change; null on one broker
+     * @param replicas        cluster mode: the leader side of data replication; null on one broker
      */
     public static HandlerRegistry create(LogStore store, ClusterInfo cluster, BrokerConfig config, GroupCoordinator groups,
                                          TransactionCoordinator transactions, Map<ListenerName, SaslMechanisms> saslMechanisms,
                                          ScramCredentialStore scramCredentials, Executor requestHandlers, Authorization authorization,
-                                         DynamicBrokerConfig dynamicConfig, MetadataQuorum quorum) {
+                                         DynamicBrokerConfig dynamicConfig, MetadataQuorum quorum,
+                                         ReplicaManager replicas) {
         HandlerRegistry registry = new HandlerRegistry(requestHandlers, new BrokerMetrics(store, groups,
                 (Integer) config.value(BrokerMetrics.LAG_MAX_PARTITIONS)));
         ClientQuotas quotas = new ClientQuotas(new ClientQuotaStore(store.durableMap("client_quotas")),
@@ -99,17 +102,17 @@ public final class Handlers {
         registry
                 .register(new ApiVersionsHandler(registry))
                 .register(new MetadataHandler(store, cluster, config, authorization))
-                .register(new ThrottledProduceHandler(new ProduceHandler(store, transactions, requestHandlers, authorization), quotas))
+                .register(new ThrottledProduceHandler(new ProduceHandler(store, transactions, requestHandlers, authorization, replicas), quotas))
                 .register(new ThrottledFetchHandler(new FetchHandler(store, requestHandlers, authorization,
-                        (Integer) config.value(BrokerConfig.MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS)), quotas))
-                .register(new ListOffsetsHandler(store, authorization))
+                        (Integer) config.value(BrokerConfig.MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS), replicas), quotas))
+                .register(new ListOffsetsHandler(store, authorization, replicas))
                 .register(new CreateTopicsHandler(store, cluster, dynamicConfig, authorization))
                 .register(new CreatePartitionsHandler(store, cluster, authorization))
                 .register(new DeleteTopicsHandler(store, config, groups, authorization))
                 .register(new DescribeClusterHandler(cluster, authorization))
                 .register(new DescribeConfigsHandler(store, cluster, dynamicConfig, authorization))
                 .register(new InitProducerIdHandler(store, transactions, authorization))
-                .register(new DeleteRecordsHandler(store, authorization))
+                .register(new DeleteRecordsHandler(store, authorization, replicas))
                 .register(new IncrementalAlterConfigsHandler(store, dynamicConfig, authorization, quorum))
                 .register(new AlterConfigsHandler(store, dynamicConfig, authorization, quorum))
                 .register(new FindCoordinatorHandler(cluster, authorization))
@@ -143,7 +146,7 @@ public final class Handlers {
                 .register(new DescribeClientQuotasHandler(quotas.store(), authorization))
                 .register(new AlterClientQuotasHandler(quotas.store(), authorization))
                 .register(new DescribeLogDirsHandler(store, authorization))
-                .register(new OffsetForLeaderEpochHandler(store, authorization))
+                .register(new OffsetForLeaderEpochHandler(store, authorization, replicas))
                 .register(new DescribeTopicPartitionsHandler(store, cluster, config, authorization, quorum))
                 .register(new ElectLeadersHandler(store, authorization))
                 .register(new AlterPartitionReassignmentsHandler(store, cluster, authorization))

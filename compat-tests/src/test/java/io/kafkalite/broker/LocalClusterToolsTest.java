@@ -3,7 +3,11 @@ package io.kafkalite.broker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.kafkalite.cluster.BrokerRegistration;
 import io.kafkalite.cluster.LocalQuorum;
+import io.kafkalite.cluster.QuorumConfig;
+import io.kafkalite.handlers.BrokerConfig;
+import io.kafkalite.logstore.DurableMap;
 import io.kafkalite.cluster.MetadataQuorum;
 import io.kafkalite.cluster.MetadataRecord;
 import io.kafkalite.cluster.PartitionState;
@@ -14,7 +18,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with RF 3 ({@code --describe}, {@code --under-replicated-partitions}), {@code kafka-leader-election} and
  * {@code kafka-reassign-partitions}.
  */
-class ClusterToolsTest {
+class LocalClusterToolsTest {
     private static final LocalQuorum.Log LOG = new LocalQuorum.Log();
     private static final List<Broker> BROKERS = new ArrayList<>();
     private static final List<MetadataQuorum> QUORUMS = new ArrayList<>();
@@ -41,10 +47,21 @@ class ClusterToolsTest {
                     .config("node.id", String.valueOf(id))
                     .config("controller.quorum.voters", "1@localhost:19091,2@localhost:19092,3@localhost:19093")
                     .config("controller.listener.names", "CONTROLLER")
-                    .quorum((config, maps) -> {
-                        MetadataQuorum q = LOG.node(config.nodeId(), maps);
-                        QUORUMS.add(q);
-                        return q;
+                    .config("listeners", "PLAINTEXT://localhost:0,CONTROLLER://localhost:1909" + id)
+                    .quorum(new ClusterMode.QuorumStarter() {
+                        @Override
+                        public MetadataQuorum start(QuorumConfig config, Function<String, DurableMap> maps) {
+                            MetadataQuorum q = LOG.node(config.nodeId(), maps);
+                            QUORUMS.add(q);
+                            return q;
+                        }
+
+                        @Override
+                        public ClusterMode.Registration register(MetadataQuorum quorum, int nodeId,
+                                                                 Map<String, BrokerRegistration.HostPort> endpoints, String rack,
+                                                                 BrokerConfig config) {
+                            return ClusterMode.registerOnce(quorum, nodeId, endpoints, rack);
+                        }
                     })
                     .start());
         }
