@@ -2,6 +2,7 @@ package io.kafkalite.handlers;
 
 import io.kafkalite.acl.SaslMechanisms;
 import io.kafkalite.acl.ScramCredentialStore;
+import io.kafkalite.cluster.MetadataQuorum;
 import io.kafkalite.groups.GroupCoordinator;
 import io.kafkalite.handlers.metrics.BrokerMetrics;
 import io.kafkalite.groups.TopicsView;
@@ -86,17 +87,19 @@ public final class Handlers {
      *                        network threads never wait on the disk; reads of parked fetches run there too
      * @param authorization   the authorizer ({@code authorizer.class.name}), or {@link Authorization#NONE}
      * @param dynamicConfig   the broker's config as changed at run time (DescribeConfigs, Alter*Configs of BROKER)
+     * @param quorum          cluster mode: the cluster metadata that topic and cluster APIs read and change; null on one broker
      * @param replicas        cluster mode: the leader side of data replication; null on one broker
      */
     public static HandlerRegistry create(LogStore store, ClusterInfo cluster, BrokerConfig config, GroupCoordinator groups,
                                          TransactionCoordinator transactions, Map<ListenerName, SaslMechanisms> saslMechanisms,
                                          ScramCredentialStore scramCredentials, Executor requestHandlers, Authorization authorization,
-                                         DynamicBrokerConfig dynamicConfig, ReplicaManager replicas) {
+                                         DynamicBrokerConfig dynamicConfig, MetadataQuorum quorum,
+                                         ReplicaManager replicas) {
         HandlerRegistry registry = new HandlerRegistry(requestHandlers, new BrokerMetrics(store, groups,
                 (Integer) config.value(BrokerMetrics.LAG_MAX_PARTITIONS)));
         ClientQuotas quotas = new ClientQuotas(new ClientQuotaStore(store.durableMap("client_quotas")),
                 (Integer) config.value("quota.window.num"), (Integer) config.value("quota.window.size.seconds"));
-        return registry
+        registry
                 .register(new ApiVersionsHandler(registry))
                 .register(new MetadataHandler(store, cluster, config, authorization))
                 .register(new ThrottledProduceHandler(new ProduceHandler(store, transactions, requestHandlers, authorization, replicas), quotas))
@@ -110,8 +113,8 @@ public final class Handlers {
                 .register(new DescribeConfigsHandler(store, cluster, dynamicConfig, authorization))
                 .register(new InitProducerIdHandler(store, transactions, authorization))
                 .register(new DeleteRecordsHandler(store, authorization, replicas))
-                .register(new IncrementalAlterConfigsHandler(store, dynamicConfig, authorization))
-                .register(new AlterConfigsHandler(store, dynamicConfig, authorization))
+                .register(new IncrementalAlterConfigsHandler(store, dynamicConfig, authorization, quorum))
+                .register(new AlterConfigsHandler(store, dynamicConfig, authorization, quorum))
                 .register(new FindCoordinatorHandler(cluster, authorization))
                 .register(new JoinGroupHandler(groups, authorization))
                 .register(new SyncGroupHandler(groups, authorization))
@@ -144,10 +147,28 @@ public final class Handlers {
                 .register(new AlterClientQuotasHandler(quotas.store(), authorization))
                 .register(new DescribeLogDirsHandler(store, authorization))
                 .register(new OffsetForLeaderEpochHandler(store, authorization, replicas))
-                .register(new DescribeTopicPartitionsHandler(store, cluster, config, authorization))
+                .register(new DescribeTopicPartitionsHandler(store, cluster, config, authorization, quorum))
                 .register(new ElectLeadersHandler(store, authorization))
                 .register(new AlterPartitionReassignmentsHandler(store, cluster, authorization))
                 .register(new ListPartitionReassignmentsHandler(authorization));
+        if (quorum != null) {
+            registerClusterMode(registry, quorum, cluster, config, dynamicConfig, groups, authorization);
+        }
+        return registry;
+    }
 
+    /** Cluster mode: the topic and cluster APIs that answer from, and change through, the cluster metadata. */
+    private static void registerClusterMode(HandlerRegistry registry, MetadataQuorum quorum, ClusterInfo cluster, BrokerConfig config,
+                                            DynamicBrokerConfig dynamicConfig, GroupCoordinator groups, Authorization authorization) {
+        ReplicaPlacer placer = new ReplicaPlacer();
+        ClusterTopicCreator creator = new ClusterTopicCreator(quorum, dynamicConfig.current(), placer);
+        registry.register(new ClusterMetadataHandler(quorum, cluster, config, creator, authorization))
+                .register(new ClusterCreateTopicsHandler(quorum, creator, dynamicConfig, authorization))
+                .register(new ClusterCreatePartitionsHandler(quorum, placer, authorization))
+                .register(new ClusterDeleteTopicsHandler(quorum, config, groups, authorization))
+                .register(new ClusterElectLeadersHandler(quorum, authorization))
+                .register(new ClusterAlterPartitionReassignmentsHandler(quorum, authorization))
+                .register(new ClusterListPartitionReassignmentsHandler(quorum, authorization))
+                .register(new DescribeQuorumHandler(quorum, authorization));
     }
 }

@@ -108,19 +108,25 @@ final class FollowerLog {
         }
     }
 
+    /**
+     * Producer rows are rewritten (queued) before the storage commits its index changes and then changes
+     * files, so LMDB never describes a later log than the files hold: recovery replays from the recovery
+     * point on top of it, and a row from past the files' end could close a transaction the files leave open.
+     */
     void truncateTo(long offset, long fileDeleteDelayMs) throws IOException {
-        lowerHighWatermark(offset, log.locate(offset)); // readers stop there before any byte goes
+        java.util.Iterator<? extends RecordBatch> holding = storage.read(offset, 1, true, storage.logEnd()).batches().iterator();
+        long end = holding.hasNext() ? Math.min(offset, holding.next().baseOffset()) : offset; // whole batches only
+        lowerHighWatermark(end, log.locate(end)); // readers stop there before any byte goes
         Set<Long> touched = new HashSet<>();
         producers.forEach((pid, e) -> {
             ProducerStateTable.BatchMetadata last = e.batches.peekLast();
-            if ((last != null && last.baseOffset() >= offset) || e.lastMarkerOffset >= offset || e.currentTxnFirstOffset() >= offset) {
+            if ((last != null && last.baseOffset() >= end) || e.lastMarkerOffset >= end || e.currentTxnFirstOffset() >= end) {
                 touched.add(pid);
             }
         });
-        long end = storage.truncateTo(offset, fileDeleteDelayMs);
-        log.epochs().truncateFromEnd(end);
-        lowerHighWatermark(end, storage.logEnd());
         rebuildProducers(touched, end);
+        storage.truncateTo(end, fileDeleteDelayMs);
+        log.epochs().truncateFromEnd(end);
         log.reopenTxns();
     }
 
