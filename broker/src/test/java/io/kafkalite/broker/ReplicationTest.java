@@ -50,15 +50,7 @@ class ReplicationTest {
     @BeforeEach
     void startCluster() throws Exception {
         for (int id = 1; id <= 3; id++) {
-            brokers.add(Broker.builder()
-                    .config("process.roles", "broker,controller")
-                    .config("node.id", String.valueOf(id))
-                    .config("controller.quorum.voters", "1@localhost:19291,2@localhost:19292,3@localhost:19293")
-                    .config("controller.listener.names", "CONTROLLER")
-                    .config("listeners", "PLAINTEXT://localhost:0,CONTROLLER://localhost:1929" + id)
-                    .config("replica.fetch.wait.max.ms", "100")
-                    .quorum(LocalQuorumStarter.of(log, quorums))
-                    .start());
+            brokers.add(startBroker(id));
         }
         admin = Admin.create(Map.of("bootstrap.servers", bootstrap()));
         await(() -> log.image().brokers().values().stream().filter(b -> !b.fenced()).count() == 3, "3 unfenced brokers");
@@ -67,12 +59,25 @@ class ReplicationTest {
     @AfterEach
     void stopCluster() {
         admin.close();
-        brokers.forEach(Broker::close);
+        brokers.stream().filter(java.util.Objects::nonNull).forEach(Broker::close);
         log.close();
     }
 
+    private Broker startBroker(int id) throws Exception {
+        return Broker.builder()
+                .config("process.roles", "broker,controller")
+                .config("node.id", String.valueOf(id))
+                .config("controller.quorum.voters", "1@localhost:19291,2@localhost:19292,3@localhost:19293")
+                .config("controller.listener.names", "CONTROLLER")
+                .config("listeners", "PLAINTEXT://localhost:0,CONTROLLER://localhost:1929" + id)
+                .config("replica.fetch.wait.max.ms", "100")
+                .config("replica.lag.time.max.ms", "1000")
+                .quorum(LocalQuorumStarter.of(log, quorums))
+                .start();
+    }
+
     private String bootstrap() {
-        return brokers.stream().map(Broker::bootstrapServers).collect(Collectors.joining(","));
+        return brokers.stream().filter(java.util.Objects::nonNull).map(Broker::bootstrapServers).collect(Collectors.joining(","));
     }
 
     @Test
@@ -115,6 +120,23 @@ class ReplicationTest {
         Thread.sleep(300); // broker 3 keeps fetching: still no ISR member while fenced
         assertEquals(List.of(1, 2), state("strict").isr());
         assertEquals(11, readAll("strict", 11).size());
+    }
+
+    @Test
+    void aSilentFollowerLeavesTheIsrAfterTheLagTimeAndRejoinsOnceCaughtUp() throws Exception {
+        admin.createTopics(List.of(new NewTopic("events", Map.of(0, List.of(1, 2, 3))))).all().get();
+        try (KafkaProducer<String, String> producer = producer(Map.of())) {
+            send(producer, "events", 0, 50);
+            brokers.get(2).close(); // nobody fences it here: only its silence tells
+            brokers.set(2, null);
+            // caught up with an idle leader, it stays in sync (Kafka's rule); new records make it lag: acks=all waits
+            // until the leader drops it from the ISR, replica.lag.time.max.ms later
+            send(producer, "events", 50, 50);
+            assertEquals(List.of(1, 2), state("events").isr());
+            brokers.set(2, startBroker(3)); // an empty log: it catches up from the leader
+            await(() -> state("events").isr().equals(List.of(1, 2, 3)), "3 back in the ISR");
+        }
+        assertEquals(100, readAll("events", 100).size());
     }
 
     private KafkaProducer<String, String> producer(Map<String, String> overrides) {
