@@ -313,20 +313,18 @@ public final class ReplicaManager implements AutoCloseable {
         return r == null ? -1 : r.leaderEpoch();
     }
 
-    /** The partition's leader and epoch in the latest image (KIP-951 hints); null if the image does not know it. */
-    public PartitionState partitionState(TopicPartition tp) {
-        return quorum.image().partition(tp.topic(), tp.partition());
-    }
-
-    /** As {@link #partitionState(TopicPartition)}, for a topic named by name or (when the name is empty) by id. */
-    public PartitionState partitionState(String topic, Uuid id, int partition) {
+    /**
+     * A partition's state in the latest image (KIP-951 hints: its leader and epoch), its topic named by name or, when
+     * the name is empty, by id; null if the image does not know it.
+     */
+    PartitionState partitionState(String topic, Uuid id, int partition) {
         MetadataImage image = quorum.image();
         TopicImage t = LeaderHints.named(topic) ? image.topic(topic) : image.topic(id);
         return t == null ? null : t.partition(partition);
     }
 
     /** A broker's registration in the latest image, null if unknown. */
-    public BrokerRegistration broker(int id) {
+    BrokerRegistration broker(int id) {
         return quorum.image().broker(id);
     }
 
