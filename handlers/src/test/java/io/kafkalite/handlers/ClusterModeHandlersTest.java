@@ -142,6 +142,29 @@ class ClusterModeHandlersTest {
         }
     }
 
+    @Test
+    void aParkedFetchIsAnsweredWhenLeadershipMoves() throws Exception {
+        TopicPartition tp = cluster.createTopic("t", Map.of(), 1, 2);
+        ArrayDeque<Runnable> pool = new ArrayDeque<>();
+        FetchHandler consumerSide = new FetchHandler(cluster.store, pool::add, Authorization.NONE, 10, cluster.replicas);
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.freezeTime();
+        try {
+            FetchRequest body = request(ApiKeys.FETCH, fetchRequest((short) 17, -1, tp, 0, 0).data().setMaxWaitMs(20_000), (short) 17);
+            CompletableFuture<AbstractResponse> parked = consumerSide.handle(new KafkaRequest(HandlerCalls.context(body).context(), body,
+                    channel.eventLoop(), channel.closeFuture()), body);
+            runAll(pool);
+            assertFalse(parked.isDone());
+            cluster.submit(new MetadataRecord.FenceBroker(1)); // 2 leads at epoch 1
+            runAll(pool);
+            FetchResponseData.PartitionData pd = only((FetchResponse) parked.get(5, TimeUnit.SECONDS));
+            assertEquals(Errors.FENCED_LEADER_EPOCH, Errors.forCode(pd.errorCode()), "it fetched at epoch 0: the epoch check comes first");
+            assertEquals(List.of(2, 1), List.of(pd.currentLeader().leaderId(), pd.currentLeader().leaderEpoch()));
+        } finally {
+            channel.finishAndReleaseAll();
+        }
+    }
+
     private static void runAll(ArrayDeque<Runnable> pool) {
         while (!pool.isEmpty()) {
             pool.poll().run();

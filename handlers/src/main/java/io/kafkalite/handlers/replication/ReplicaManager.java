@@ -16,10 +16,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -61,6 +63,7 @@ public final class ReplicaManager implements AutoCloseable {
     private final LongSupplier clock;
     private final DelayedProduces produces;
     private final Map<TopicPartition, PartitionReplication> partitions = new ConcurrentHashMap<>();
+    private final List<Consumer<TopicPartition>> roleListeners = new CopyOnWriteArrayList<>();
     private final AtomicReference<MetadataImage> nextImage = new AtomicReference<>();
     private final ScheduledThreadPoolExecutor stateThread;
     /** The last image reconciled (replica-state thread only). */
@@ -108,6 +111,14 @@ public final class ReplicaManager implements AutoCloseable {
     private static long lagTimeMaxMs(BrokerConfig config) {
         Object v = config.value(REPLICA_LAG_TIME_MAX_MS);
         return v == null ? 30_000L : ((Number) v).longValue();
+    }
+
+    /**
+     * {@code listener} hears of each partition whose role or leader epoch changed here (on the replica-state thread), so
+     * fetches parked on it are answered at once (Kafka's DelayedFetch cases A and E).
+     */
+    public void addRoleListener(Consumer<TopicPartition> listener) {
+        roleListeners.add(listener);
     }
 
     public void start() {
@@ -213,10 +224,12 @@ public final class ReplicaManager implements AutoCloseable {
             r.becameLeader(ps, plog.logEndOffset(), now);
             log.info("{}: leader at epoch {}, ISR {}", tp, ps.leaderEpoch(), ps.isr());
             maybeAdvanceHighWatermark(r);
+            roleListeners.forEach(l -> l.accept(tp));
         } else if (r.becomesFollower(ps)) {
             plog.becomeFollower(ps.leaderEpoch());
             r.becameFollower(ps);
             failParked(r, Errors.NOT_LEADER_OR_FOLLOWER);
+            roleListeners.forEach(l -> l.accept(tp));
             if (ps.hasLeader()) {
                 log.info("{}: follower of {} at epoch {}", tp, ps.leader(), ps.leaderEpoch());
                 fetchers.follow(tp, t.id(), plog, ps.leader(), ps.leaderEpoch());
@@ -237,6 +250,7 @@ public final class ReplicaManager implements AutoCloseable {
         fetchers.stopFollowing(tp);
         if (r != null) {
             failParked(r, Errors.NOT_LEADER_OR_FOLLOWER);
+            roleListeners.forEach(l -> l.accept(tp));
         }
     }
 
