@@ -69,6 +69,8 @@ public final class BrokerConfig {
             .define(LOG_DIR, Type.STRING, "./data", HIGH, "Used when log.dirs is not set.")
             .define(NUM_PARTITIONS, Type.INT, 1, atLeast(1), HIGH, "Default partition count of new topics.")
             .define(DEFAULT_REPLICATION_FACTOR, Type.SHORT, (short) 1, atLeast(1), HIGH, "Default replication factor.")
+            .define("replica.lag.time.max.ms", Type.LONG, 30_000L, atLeast(1), HIGH, "A follower that has not caught up with "
+                    + "the leader's log end for this long leaves the ISR (cluster mode).")
             .define(AUTO_CREATE_TOPICS, Type.BOOLEAN, true, HIGH, "Create unknown topics on metadata requests.")
             .define(DELETE_TOPIC_ENABLE, Type.BOOLEAN, true, HIGH, "Allow topic deletion.")
             .define(SOCKET_REQUEST_MAX_BYTES, Type.INT, 104_857_600, atLeast(1), HIGH, "Largest request accepted.")
@@ -134,7 +136,12 @@ public final class BrokerConfig {
             .define("quota.window.num", Type.INT, 11, atLeast(1), LOW, "Samples a client quota's rate is measured over.")
             .define("quota.window.size.seconds", Type.INT, 1, atLeast(1), LOW, "Length of each client quota sample.")
             .define(MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS, Type.INT, 1000, atLeast(0), MEDIUM, "Most incremental fetch sessions "
-                    + "(KIP-227) kept; 0 declines every session.");
+                    + "(KIP-227) kept; 0 declines every session.")
+            .define("broker.rack", Type.STRING, null, LOW, "The rack of this broker (cluster mode: rack-aware replica placement).")
+            .define("broker.heartbeat.interval.ms", Type.INT, 2000, atLeast(1), MEDIUM, "Cluster mode: how often a broker "
+                    + "heartbeats to the metadata quorum's leader.")
+            .define("broker.session.timeout.ms", Type.INT, 9000, atLeast(1), MEDIUM, "Cluster mode: a broker silent this long is "
+                    + "fenced (its leaderships move, it leaves every ISR).");
 
     static {
         for (ConfigDef.ConfigKey key : LogConfig.definition().configKeys().values()) {
