@@ -5,6 +5,7 @@ import io.kafkalite.acl.SaslMechanisms;
 import io.kafkalite.acl.ScramCredentialStore;
 import io.kafkalite.acl.TlsContexts;
 import io.kafkalite.groups.CoordinatorThread;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.groups.GroupConfig;
 import io.kafkalite.groups.GroupCoordinator;
 import io.kafkalite.groups.TransactionConfig;
@@ -17,6 +18,7 @@ import io.kafkalite.handlers.HandlerRegistry;
 import io.kafkalite.handlers.Handlers;
 import io.kafkalite.handlers.TransactionMarkerWriter;
 import io.kafkalite.handlers.metrics.BrokerMetrics;
+import io.kafkalite.handlers.quota.ClientQuotaStore;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.wire.ConnectionLimits;
 import io.kafkalite.wire.KafkaServer;
@@ -154,8 +156,9 @@ public final class Broker implements AutoCloseable {
             requestHandlers = new RequestHandlerPool(config.numIoThreads(), config.queuedMaxRequests());
             authorizer = AclAuthorizer.forClassName(config.originals().get("authorizer.class.name"), store.durableMap("acls"), config.originals());
             startAuthorizer(authorizer, config.nodeId(), store.clusterId(), listeners);
-            HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, transactions, sasl, scram,
-                    requestHandlers, new Authorization(authorizer), dynamicConfig);
+            HandlerRegistry handlers = Handlers.create(store, cluster, config, Coordinators.of(groups, transactions, store::newProducerId),
+                    sasl, scram, requestHandlers, new Authorization(authorizer), dynamicConfig,
+                    new ClientQuotaStore(store.durableMap("client_quotas")));
             metrics = handlers.metrics();
             metrics.start((Boolean) config.value(BrokerMetrics.JMX_ENABLE), (Long) config.value(BrokerMetrics.LAG_INTERVAL_MS));
             prometheus = prometheusEndpoint(config, metrics);

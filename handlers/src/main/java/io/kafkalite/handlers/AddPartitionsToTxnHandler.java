@@ -1,6 +1,6 @@
 package io.kafkalite.handlers;
 
-import io.kafkalite.groups.TransactionCoordinator;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.wire.KafkaRequest;
 import java.util.ArrayList;
@@ -39,12 +39,12 @@ import org.apache.kafka.common.resource.ResourceType;
  */
 public final class AddPartitionsToTxnHandler implements Handler<AddPartitionsToTxnRequest> {
     private final LogStore store;
-    private final TransactionCoordinator transactions;
+    private final Coordinators coordinators;
     private final Authorization authorization;
 
-    public AddPartitionsToTxnHandler(LogStore store, TransactionCoordinator transactions, Authorization authorization) {
+    public AddPartitionsToTxnHandler(LogStore store, Coordinators coordinators, Authorization authorization) {
         this.store = store;
-        this.transactions = transactions;
+        this.coordinators = coordinators;
         this.authorization = authorization;
     }
 
@@ -99,8 +99,8 @@ public final class AddPartitionsToTxnHandler implements Handler<AddPartitionsToT
             return CompletableFuture.completedFuture(AddPartitionsToTxnResponse.resultForTransaction(t.transactionalId(), unknown));
         }
         CompletableFuture<Map<TopicPartition, Errors>> errors = t.verifyOnly()
-                ? transactions.verifyPartitions(t.transactionalId(), t.producerId(), t.producerEpoch(), partitions)
-                : transactions.addPartitions(t.transactionalId(), t.producerId(), t.producerEpoch(), partitions, false).thenApply(e -> {
+                ? coordinators.transactions().verifyPartitions(t.transactionalId(), t.producerId(), t.producerEpoch(), partitions)
+                : coordinators.transactions().addPartitions(t.transactionalId(), t.producerId(), t.producerEpoch(), partitions, false).thenApply(e -> {
                     Map<TopicPartition, Errors> all = new HashMap<>();
                     partitions.forEach(tp -> all.put(tp, e));
                     return all;

@@ -2,6 +2,7 @@ package io.kafkalite.handlers;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.network.ListenerName;
 
@@ -14,6 +15,7 @@ public final class ClusterInfo {
     private final String clusterId;
     private final Map<ListenerName, Node> endpoints = new ConcurrentHashMap<>();
     private volatile Node first;
+    private volatile Function<ListenerName, Node> coordinator = this::self;
 
     public ClusterInfo(int nodeId, String clusterId) {
         this.nodeId = nodeId;
@@ -47,5 +49,18 @@ public final class ClusterInfo {
         if (first == null) {
             first = node;
         }
+    }
+
+    /**
+     * The broker that coordinates every group and transactional id, as clients of that listener reach it: this broker
+     * on its own; in a cluster the quorum leader's broker (null while there is none).
+     */
+    public Node coordinator(ListenerName listener) {
+        return coordinator.apply(listener);
+    }
+
+    /** In a cluster: where {@link #coordinator} looks the coordinator up. */
+    public void coordinatorLocator(Function<ListenerName, Node> locator) {
+        this.coordinator = locator;
     }
 }

@@ -2,10 +2,9 @@ package io.kafkalite.handlers;
 
 import io.kafkalite.acl.SaslMechanisms;
 import io.kafkalite.acl.ScramCredentialStore;
-import io.kafkalite.groups.GroupCoordinator;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.handlers.metrics.BrokerMetrics;
 import io.kafkalite.groups.TopicsView;
-import io.kafkalite.groups.TransactionCoordinator;
 import io.kafkalite.handlers.quota.ClientQuotaStore;
 import io.kafkalite.handlers.quota.ClientQuotas;
 import io.kafkalite.logstore.LogStore;
@@ -85,51 +84,53 @@ public final class Handlers {
      *                        network threads never wait on the disk; reads of parked fetches run there too
      * @param authorization   the authorizer ({@code authorizer.class.name}), or {@link Authorization#NONE}
      * @param dynamicConfig   the broker's config as changed at run time (DescribeConfigs, Alter*Configs of BROKER)
+     * @param coordinators    the group and transaction coordinators (in a cluster: active on the quorum leader's broker only)
+     * @param clientQuotas    the {@code client_quotas} table (in a cluster: replicated through the quorum)
      */
-    public static HandlerRegistry create(LogStore store, ClusterInfo cluster, BrokerConfig config, GroupCoordinator groups,
-                                         TransactionCoordinator transactions, Map<ListenerName, SaslMechanisms> saslMechanisms,
+    public static HandlerRegistry create(LogStore store, ClusterInfo cluster, BrokerConfig config, Coordinators coordinators,
+                                         Map<ListenerName, SaslMechanisms> saslMechanisms,
                                          ScramCredentialStore scramCredentials, Executor requestHandlers, Authorization authorization,
-                                         DynamicBrokerConfig dynamicConfig) {
-        HandlerRegistry registry = new HandlerRegistry(requestHandlers, new BrokerMetrics(store, groups,
+                                         DynamicBrokerConfig dynamicConfig, ClientQuotaStore clientQuotas) {
+        HandlerRegistry registry = new HandlerRegistry(requestHandlers, new BrokerMetrics(store, coordinators,
                 (Integer) config.value(BrokerMetrics.LAG_MAX_PARTITIONS)));
-        ClientQuotas quotas = new ClientQuotas(new ClientQuotaStore(store.durableMap("client_quotas")),
+        ClientQuotas quotas = new ClientQuotas(clientQuotas,
                 (Integer) config.value("quota.window.num"), (Integer) config.value("quota.window.size.seconds"));
         return registry
                 .register(new ApiVersionsHandler(registry))
                 .register(new MetadataHandler(store, cluster, config, authorization))
-                .register(new ThrottledProduceHandler(new ProduceHandler(store, transactions, requestHandlers, authorization), quotas))
+                .register(new ThrottledProduceHandler(new ProduceHandler(store, coordinators, requestHandlers, authorization), quotas))
                 .register(new ThrottledFetchHandler(new FetchHandler(store, requestHandlers, authorization,
                         (Integer) config.value(BrokerConfig.MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS)), quotas))
                 .register(new ListOffsetsHandler(store, authorization))
                 .register(new CreateTopicsHandler(store, cluster, dynamicConfig, authorization))
                 .register(new CreatePartitionsHandler(store, cluster, authorization))
-                .register(new DeleteTopicsHandler(store, config, groups, authorization))
+                .register(new DeleteTopicsHandler(store, config, coordinators, authorization))
                 .register(new DescribeClusterHandler(cluster, authorization))
                 .register(new DescribeConfigsHandler(store, cluster, dynamicConfig, authorization))
-                .register(new InitProducerIdHandler(store, transactions, authorization))
+                .register(new InitProducerIdHandler(coordinators, authorization))
                 .register(new DeleteRecordsHandler(store, authorization))
                 .register(new IncrementalAlterConfigsHandler(store, dynamicConfig, authorization))
                 .register(new AlterConfigsHandler(store, dynamicConfig, authorization))
                 .register(new FindCoordinatorHandler(cluster, authorization))
-                .register(new JoinGroupHandler(groups, authorization))
-                .register(new SyncGroupHandler(groups, authorization))
-                .register(new HeartbeatHandler(groups, authorization))
-                .register(new LeaveGroupHandler(groups, authorization))
-                .register(new OffsetCommitHandler(store, groups, authorization))
-                .register(new OffsetFetchHandler(store, groups, authorization))
-                .register(new DescribeGroupsHandler(groups, authorization))
-                .register(new ListGroupsHandler(groups, authorization))
-                .register(new DeleteGroupsHandler(groups, authorization))
-                .register(new OffsetDeleteHandler(groups, authorization))
-                .register(new ConsumerGroupHeartbeatHandler(groups, authorization))
-                .register(new ConsumerGroupDescribeHandler(groups, authorization))
-                .register(new AddPartitionsToTxnHandler(store, transactions, authorization))
-                .register(new AddOffsetsToTxnHandler(transactions, authorization))
-                .register(new TxnOffsetCommitHandler(store, groups, transactions, authorization))
-                .register(new EndTxnHandler(transactions, authorization))
+                .register(new JoinGroupHandler(coordinators, authorization))
+                .register(new SyncGroupHandler(coordinators, authorization))
+                .register(new HeartbeatHandler(coordinators, authorization))
+                .register(new LeaveGroupHandler(coordinators, authorization))
+                .register(new OffsetCommitHandler(store, coordinators, authorization))
+                .register(new OffsetFetchHandler(store, coordinators, authorization))
+                .register(new DescribeGroupsHandler(coordinators, authorization))
+                .register(new ListGroupsHandler(coordinators, authorization))
+                .register(new DeleteGroupsHandler(coordinators, authorization))
+                .register(new OffsetDeleteHandler(coordinators, authorization))
+                .register(new ConsumerGroupHeartbeatHandler(coordinators, authorization))
+                .register(new ConsumerGroupDescribeHandler(coordinators, authorization))
+                .register(new AddPartitionsToTxnHandler(store, coordinators, authorization))
+                .register(new AddOffsetsToTxnHandler(coordinators, authorization))
+                .register(new TxnOffsetCommitHandler(store, coordinators, authorization))
+                .register(new EndTxnHandler(coordinators, authorization))
                 .register(new WriteTxnMarkersHandler(store, authorization))
-                .register(new DescribeTransactionsHandler(transactions, authorization))
-                .register(new ListTransactionsHandler(transactions, authorization))
+                .register(new DescribeTransactionsHandler(coordinators, authorization))
+                .register(new ListTransactionsHandler(coordinators, authorization))
                 .register(new DescribeProducersHandler(store, authorization))
                 .register(new CreateAclsHandler(authorization))
                 .register(new DescribeAclsHandler(authorization))

@@ -6,7 +6,7 @@ import io.kafkalite.logstore.PartitionLog;
 import io.kafkalite.logstore.Topic;
 import io.kafkalite.wire.CloseConnectionException;
 import io.kafkalite.wire.KafkaRequest;
-import io.kafkalite.groups.TransactionCoordinator;
+import io.kafkalite.groups.Coordinators;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -72,14 +72,14 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
     private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
 
     private final LogStore store;
-    private final TransactionCoordinator transactions;
+    private final Coordinators coordinators;
     private final Executor requestHandlers;
     private final Authorization authorization;
 
     /** @param requestHandlers where appends that waited for the transaction coordinator run */
-    public ProduceHandler(LogStore store, TransactionCoordinator transactions, Executor requestHandlers, Authorization authorization) {
+    public ProduceHandler(LogStore store, Coordinators coordinators, Executor requestHandlers, Authorization authorization) {
         this.store = store;
-        this.transactions = transactions;
+        this.coordinators = coordinators;
         this.requestHandlers = requestHandlers;
         this.authorization = authorization;
     }
@@ -206,14 +206,23 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
             partitions.forEach(tp -> all.put(tp, Errors.INVALID_TXN_STATE));
             return CompletableFuture.completedFuture(all);
         }
-        if (body.version() > ProduceRequest.LAST_STABLE_VERSION_BEFORE_TRANSACTION_V2) {
-            return transactions.addPartitions(transactionalId, batch.producerId(), batch.producerEpoch(), partitions, true).thenApply(e -> {
+        boolean v2 = body.version() > ProduceRequest.LAST_STABLE_VERSION_BEFORE_TRANSACTION_V2;
+        if (!coordinators.isActive()) {
+            // a cluster broker that is not the coordinator: it cannot ask it yet (no inter-broker AddPartitionsToTxn), so a
+            // Transactions V1 produce is not verified (Kafka with transaction.partition.verification.enable=false) and a
+            // V2 produce, whose implicit add must reach the coordinator, is refused with a retriable error
+            Map<TopicPartition, Errors> all = new HashMap<>();
+            partitions.forEach(tp -> all.put(tp, v2 ? Errors.NOT_COORDINATOR : Errors.NONE));
+            return CompletableFuture.completedFuture(all);
+        }
+        if (v2) {
+            return coordinators.transactions().addPartitions(transactionalId, batch.producerId(), batch.producerEpoch(), partitions, true).thenApply(e -> {
                 Map<TopicPartition, Errors> all = new HashMap<>();
                 partitions.forEach(tp -> all.put(tp, e));
                 return all;
             });
         }
-        return transactions.verifyPartitions(transactionalId, batch.producerId(), batch.producerEpoch(), partitions);
+        return coordinators.transactions().verifyPartitions(transactionalId, batch.producerId(), batch.producerEpoch(), partitions);
     }
 
     /** The produce answer Kafka gives for a failed verification. */

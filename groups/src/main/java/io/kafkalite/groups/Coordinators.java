@@ -1,0 +1,84 @@
+package io.kafkalite.groups;
+
+import java.util.function.LongSupplier;
+import org.apache.kafka.common.errors.NotCoordinatorException;
+
+/**
+ * The group and transaction coordinators the handlers call, through one indirection so they can be swapped: on a
+ * single broker they are loaded at start and always serve; in a cluster only the quorum leader's broker coordinates
+ * (every group and transactional id), and it loads fresh coordinators from its replicated tables each time it becomes
+ * leader ({@link #activate}) and closes them when it stops being leader ({@link #deactivate}). Between the two,
+ * {@link #groups()} and {@link #transactions()} throw NOT_COORDINATOR, so clients find the new coordinator.
+ */
+public final class Coordinators implements AutoCloseable {
+    private record Active(GroupCoordinator groups, TransactionCoordinator transactions) { }
+
+    private final LongSupplier producerIds;
+    private volatile Active active;
+
+    /** @param producerIds the producer ids InitProducerId hands out (unique across the cluster) */
+    public Coordinators(LongSupplier producerIds) {
+        this.producerIds = producerIds;
+    }
+
+    /** A single broker's coordinators: always active. */
+    public static Coordinators of(GroupCoordinator groups, TransactionCoordinator transactions, LongSupplier producerIds) {
+        Coordinators c = new Coordinators(producerIds);
+        c.activate(groups, transactions);
+        return c;
+    }
+
+    /** @throws NotCoordinatorException when this broker does not coordinate right now */
+    public GroupCoordinator groups() {
+        return current().groups;
+    }
+
+    /** @throws NotCoordinatorException when this broker does not coordinate right now */
+    public TransactionCoordinator transactions() {
+        return current().transactions;
+    }
+
+    /** The group coordinator if this broker coordinates now, else null (for metrics and listings, which skip it). */
+    public GroupCoordinator groupsIfActive() {
+        Active a = active;
+        return a == null ? null : a.groups;
+    }
+
+    public boolean isActive() {
+        return active != null;
+    }
+
+    /** A new producer id for InitProducerId (idempotent producers and new transactional ids). */
+    public long newProducerId() {
+        return producerIds.getAsLong();
+    }
+
+    private Active current() {
+        Active a = active;
+        if (a == null) {
+            throw new NotCoordinatorException("This broker is not the coordinator (the quorum leader's broker coordinates)");
+        }
+        return a;
+    }
+
+    /** Starts serving with these (freshly loaded) coordinators; closes any previous ones first. */
+    public synchronized void activate(GroupCoordinator groups, TransactionCoordinator transactions) {
+        deactivate();
+        active = new Active(groups, transactions);
+    }
+
+    /** Stops serving: the coordinators are closed without writing anything; calls in flight fail with NOT_COORDINATOR. */
+    public synchronized void deactivate() {
+        Active a = active;
+        active = null;
+        if (a != null) {
+            a.transactions.close();
+            a.groups.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        deactivate();
+    }
+}
