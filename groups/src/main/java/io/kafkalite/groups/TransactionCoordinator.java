@@ -61,11 +61,22 @@ public final class TransactionCoordinator implements AutoCloseable {
     private final LongSupplier newProducerId;
     private final TransactionMarkers markers;
     private final GroupCoordinator groups;
+    private final int coordinatorEpoch;
     private final Map<String, TransactionMetadata> transactions = new HashMap<>();
 
     /** Loads the stored transactional ids (on the coordinator thread) and finishes the ends that were prepared. */
     public TransactionCoordinator(Scheduler scheduler, TransactionConfig config, DurableMap table, LongSupplier newProducerId,
                                   TransactionMarkers markers, GroupCoordinator groups) {
+        this(scheduler, config, table, newProducerId, markers, groups, COORDINATOR_EPOCH);
+    }
+
+    /**
+     * @param coordinatorEpoch carried by the markers this coordinator writes; a partition refuses markers of an older
+     *                         epoch, so a cluster's coordinators use the quorum's leader epoch (it grows at each failover)
+     */
+    public TransactionCoordinator(Scheduler scheduler, TransactionConfig config, DurableMap table, LongSupplier newProducerId,
+                                  TransactionMarkers markers, GroupCoordinator groups, int coordinatorEpoch) {
+        this.coordinatorEpoch = coordinatorEpoch;
         this.scheduler = scheduler;
         this.config = config;
         this.table = table;
@@ -397,7 +408,7 @@ public final class TransactionCoordinator implements AutoCloseable {
         });
         CompletableFuture<Set<TopicPartition>> written;
         try {
-            written = markers.write(producerId, m.producerEpoch, COORDINATOR_EPOCH, commit, dataPartitions);
+            written = markers.write(producerId, m.producerEpoch, coordinatorEpoch, commit, dataPartitions);
         } catch (RuntimeException e) {
             written = CompletableFuture.failedFuture(e);
         }
