@@ -1,7 +1,12 @@
 package io.kafkalite.groups;
 
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.NotCoordinatorException;
+import org.apache.kafka.common.protocol.Errors;
 
 /**
  * The group and transaction coordinators the handlers call, through one indirection so they can be swapped: on a
@@ -13,8 +18,16 @@ import org.apache.kafka.common.errors.NotCoordinatorException;
 public final class Coordinators implements AutoCloseable {
     private record Active(GroupCoordinator groups, TransactionCoordinator transactions) { }
 
+    /** A transaction coordinator on another broker, as a partition leader asks it (KIP-890, inter-broker AddPartitionsToTxn). */
+    public interface RemoteTransactions {
+        /** Verifies ({@code verifyOnly}) or adds (Transactions V2) the partitions; the error per partition. */
+        CompletableFuture<Map<TopicPartition, Errors>> addPartitions(String transactionalId, long producerId, short producerEpoch,
+                                                                    Set<TopicPartition> partitions, boolean verifyOnly);
+    }
+
     private final LongSupplier producerIds;
     private volatile Active active;
+    private volatile RemoteTransactions remote;
 
     /** @param producerIds the producer ids InitProducerId hands out (unique across the cluster) */
     public Coordinators(LongSupplier producerIds) {
@@ -46,6 +59,15 @@ public final class Coordinators implements AutoCloseable {
 
     public boolean isActive() {
         return active != null;
+    }
+
+    /** In a cluster: the coordinator as reached from a broker that does not coordinate; null on a single broker. */
+    public RemoteTransactions remote() {
+        return remote;
+    }
+
+    public void remote(RemoteTransactions remote) {
+        this.remote = remote;
     }
 
     /** A new producer id for InitProducerId (idempotent producers and new transactional ids). */

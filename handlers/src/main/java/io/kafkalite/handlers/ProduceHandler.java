@@ -207,13 +207,9 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
             return CompletableFuture.completedFuture(all);
         }
         boolean v2 = body.version() > ProduceRequest.LAST_STABLE_VERSION_BEFORE_TRANSACTION_V2;
-        if (!coordinators.isActive()) {
-            // a cluster broker that is not the coordinator: it cannot ask it yet (no inter-broker AddPartitionsToTxn), so a
-            // Transactions V1 produce is not verified (Kafka with transaction.partition.verification.enable=false) and a
-            // V2 produce, whose implicit add must reach the coordinator, is refused with a retriable error
-            Map<TopicPartition, Errors> all = new HashMap<>();
-            partitions.forEach(tp -> all.put(tp, v2 ? Errors.NOT_COORDINATOR : Errors.NONE));
-            return CompletableFuture.completedFuture(all);
+        Coordinators.RemoteTransactions remote = coordinators.remote();
+        if (remote != null && !coordinators.isActive()) { // a cluster broker that does not coordinate asks the one that does
+            return remote.addPartitions(transactionalId, batch.producerId(), batch.producerEpoch(), partitions, !v2);
         }
         if (v2) {
             return coordinators.transactions().addPartitions(transactionalId, batch.producerId(), batch.producerEpoch(), partitions, true).thenApply(e -> {

@@ -9,6 +9,11 @@ import io.kafkalite.cluster.MetadataRecord;
 import io.kafkalite.cluster.PartitionState;
 import io.kafkalite.cluster.TopicImage;
 import io.kafkalite.handlers.coordination.ClusterTransactionMarkers;
+import io.kafkalite.handlers.coordination.RemoteTransactionCoordinator;
+import org.apache.kafka.clients.admin.TransactionDescription;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,8 +26,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.junit.jupiter.api.Test;
 
-/** Markers of partitions led by another broker go there as WriteTxnMarkers; the others are retried or done. */
-class ClusterTransactionMarkersTest {
+/** A cluster broker reaches the transaction coordinator and the partition leaders on other brokers. */
+class ClusterTransactionsTest {
     private static final TopicPartition LED_ELSEWHERE = new TopicPartition("t", 0);
     private static final TopicPartition LEADERLESS = new TopicPartition("u", 0);
     private static final TopicPartition HERE = new TopicPartition("v", 0);
@@ -57,12 +62,47 @@ class ClusterTransactionMarkersTest {
         }
     }
 
+    @Test
+    void aPartitionLeaderVerifiesAndAddsPartitionsWithTheRemoteCoordinator() throws Exception {
+        try (Broker coordinator = Broker.builder().inMemory().topic("t", 2).start();
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", coordinator.bootstrapServers(),
+                     "transactional.id", "tx"), new ByteArraySerializer(), new ByteArraySerializer());
+             Admin admin = Admin.create(Map.of("bootstrap.servers", coordinator.bootstrapServers()))) {
+            producer.initTransactions();
+            TransactionDescription tx = admin.describeTransactions(List.of("tx")).description("tx").get(30, TimeUnit.SECONDS);
+            MetadataImage image = new MetadataImage(10, "c",
+                    Map.of(2, new BrokerRegistration(2, 1, Map.of("PLAINTEXT", new BrokerRegistration.HostPort("localhost", coordinator.port())),
+                            null, false, false)), Map.of(), Map.of(), 0);
+            try (RemoteTransactionCoordinator remote = new RemoteTransactionCoordinator(quorum(1, 2, image), "PLAINTEXT")) {
+                TopicPartition t0 = new TopicPartition("t", 0);
+                short epoch = (short) tx.producerEpoch();
+                assertEquals(Map.of(t0, Errors.TRANSACTION_ABORTABLE), remote.addPartitions("tx", tx.producerId(), epoch, Set.of(t0), true)
+                        .get(30, TimeUnit.SECONDS), "not in the transaction yet");
+                assertEquals(Map.of(t0, Errors.NONE), remote.addPartitions("tx", tx.producerId(), epoch, Set.of(t0), false)
+                        .get(30, TimeUnit.SECONDS), "a Transactions V2 produce adds it");
+                assertEquals(Map.of(t0, Errors.NONE), remote.addPartitions("tx", tx.producerId(), epoch, Set.of(t0), true)
+                        .get(30, TimeUnit.SECONDS), "now it is in the transaction");
+                assertEquals(Map.of(t0, Errors.PRODUCER_FENCED), remote.addPartitions("tx", tx.producerId(), (short) (epoch - 1), Set.of(t0), true)
+                        .get(30, TimeUnit.SECONDS));
+            }
+            try (RemoteTransactionCoordinator noLeader = new RemoteTransactionCoordinator(quorum(1, -1, image), "PLAINTEXT")) {
+                TopicPartition t1 = new TopicPartition("t", 1);
+                assertEquals(Map.of(t1, Errors.COORDINATOR_NOT_AVAILABLE), noLeader.addPartitions("tx", tx.producerId(),
+                        (short) tx.producerEpoch(), Set.of(t1), true).get(30, TimeUnit.SECONDS));
+            }
+        }
+    }
+
     private static TopicImage topic(String name, PartitionState partition) {
         return new TopicImage(name, Uuid.randomUuid(), Map.of(), List.of(partition));
     }
 
     /** Just what the markers read: this node's id and the image. */
     private static MetadataQuorum quorum(int nodeId, MetadataImage image) {
+        return quorum(nodeId, nodeId, image);
+    }
+
+    private static MetadataQuorum quorum(int nodeId, int leaderId, MetadataImage image) {
         return new MetadataQuorum() {
             public MetadataImage image() {
                 return image;
@@ -77,7 +117,7 @@ class ClusterTransactionMarkersTest {
             public void onLeadership(Consumer<Boolean> listener) { }
 
             public int leaderId() {
-                return nodeId;
+                return leaderId;
             }
 
             public int nodeId() {
