@@ -33,29 +33,36 @@ public final class ReplicatedDurableMap implements DurableMap {
     private final MetadataQuorum quorum;
     private final DurableMap local;
     private final Function<Throwable, RuntimeException> failure;
+    private final boolean leaderOnly;
 
     /**
      * @param local   this node's table of that name, which the quorum's state machine writes into
      * @param failure what a failed write completes with (the coordinators' tables: NOT_COORDINATOR, so clients find
      *                the coordinator again and retry)
      */
-    public ReplicatedDurableMap(String name, MetadataQuorum quorum, DurableMap local, Function<Throwable, RuntimeException> failure) {
+    ReplicatedDurableMap(String name, MetadataQuorum quorum, DurableMap local, Function<Throwable, RuntimeException> failure,
+                         boolean leaderOnly) {
         this.name = name;
         this.quorum = quorum;
         this.local = local;
         this.failure = failure;
+        this.leaderOnly = leaderOnly;
     }
 
-    /** Fails writes with NOT_COORDINATOR: for the group and transaction coordinators' tables. */
+    /**
+     * For the group and transaction coordinators' tables: a failed write answers NOT_COORDINATOR, and a node that does
+     * not lead the quorum (any more) proposes nothing, so a coordinator that lost the leadership cannot overwrite what
+     * its successor loaded.
+     */
     public static ReplicatedDurableMap forCoordinator(String name, MetadataQuorum quorum, DurableMap local) {
         return new ReplicatedDurableMap(name, quorum, local,
-                e -> new NotCoordinatorException("The coordinator's state could not be replicated: " + e.getMessage(), e));
+                e -> new NotCoordinatorException("The coordinator's state could not be replicated: " + e.getMessage(), e), true);
     }
 
     /** Fails writes with the quorum's own error when it is a Kafka error (NOT_CONTROLLER, REQUEST_TIMED_OUT, ...). */
     public static ReplicatedDurableMap forMetadata(String name, MetadataQuorum quorum, DurableMap local) {
         return new ReplicatedDurableMap(name, quorum, local, e -> e instanceof ApiException api ? api
-                : new org.apache.kafka.common.errors.UnknownServerException("The change could not be replicated: " + e, e));
+                : new org.apache.kafka.common.errors.UnknownServerException("The change could not be replicated: " + e, e), false);
     }
 
     @Override
@@ -68,6 +75,9 @@ public final class ReplicatedDurableMap implements DurableMap {
         }
         if (changes.isEmpty()) {
             return CompletableFuture.completedFuture(null);
+        }
+        if (leaderOnly && !quorum.isLeader()) {
+            return CompletableFuture.failedFuture(failure.apply(new IllegalStateException("this node does not lead the metadata quorum")));
         }
         List<CompletableFuture<Void>> applied = new ArrayList<>();
         synchronized (this) { // the records of concurrent writes do not interleave
