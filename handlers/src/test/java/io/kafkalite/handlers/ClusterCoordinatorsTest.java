@@ -13,14 +13,17 @@ import io.kafkalite.cluster.MetadataQuorum;
 import io.kafkalite.cluster.MetadataRecord;
 import io.kafkalite.groups.CommittedOffset;
 import io.kafkalite.groups.Coordinators;
-import io.kafkalite.groups.GroupConfig;
 import io.kafkalite.groups.GroupCoordinator;
-import io.kafkalite.groups.TransactionConfig;
 import io.kafkalite.groups.TransactionCoordinator.ProducerIdAndEpoch;
-import io.kafkalite.handlers.coordination.CoordinatorFailover;
+import io.kafkalite.acl.ScramCredentialStore;
+import io.kafkalite.handlers.coordination.ClusterCoordination;
 import io.kafkalite.handlers.coordination.QuorumLeaderLocator;
-import io.kafkalite.handlers.coordination.QuorumProducerIds;
 import io.kafkalite.handlers.coordination.ReplicatedTables;
+import io.kafkalite.handlers.quota.ClientQuotaStore;
+import org.apache.kafka.common.quota.ClientQuotaAlteration;
+import org.apache.kafka.common.quota.ClientQuotaEntity;
+import org.apache.kafka.common.security.scram.ScramCredential;
+import org.apache.kafka.common.security.scram.internals.ScramMechanism;
 import io.kafkalite.logstore.LogStore;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -57,37 +60,38 @@ import org.junit.jupiter.api.Test;
 
 /** Coordinators of several in-JVM cluster nodes sharing one {@link LocalQuorum}, each with its own tables. */
 class ClusterCoordinatorsTest {
-    private static final GroupConfig GROUPS = new GroupConfig(6000, 300_000, 0, 100, 4096, 7 * 24 * 3600_000L, 600_000, 45_000, 5000);
     private static final TopicPartition TP = new TopicPartition("t", 0);
 
     private final LocalQuorum.Log log = new LocalQuorum.Log();
     private final List<ClusterNode> nodes = new ArrayList<>();
 
-    /** One node: its own store and tables, coordinators that follow the quorum's leadership, a replicated authorizer. */
+    /** One node: its own store and tables, wired as a cluster broker wires them ({@link ClusterCoordination}). */
     private final class ClusterNode {
         final LogStore store = LogStore.inMemory(Map.of());
         final ReplicatedTables tables = new ReplicatedTables(store::durableMap);
         final MetadataQuorum quorum;
-        final QuorumProducerIds producerIds;
+        final ClusterCoordination coordination;
         final Coordinators coordinators;
-        final CoordinatorFailover failover;
         final AclAuthorizer authorizer;
+        final ScramCredentialStore scram;
+        final ClientQuotaStore quotas;
+        final DynamicBrokerConfig brokerConfig;
 
         ClusterNode(int id) {
             quorum = log.node(id, tables::local);
-            producerIds = new QuorumProducerIds(quorum, 5000);
-            coordinators = new Coordinators(producerIds);
-            failover = CoordinatorFailover.start(quorum, tables, coordinators, new CoordinatorFailover.Settings(GROUPS,
-                    TransactionConfig.from(Map.of()), Handlers.topicsView(store),
-                    (pid, epoch, coordinatorEpoch, commit, partitions) -> CompletableFuture.completedFuture(Set.of())), producerIds);
-            authorizer = new AclAuthorizer(tables.metadataMap("acls", quorum));
-            tables.onChange("acls", authorizer::reload);
+            coordination = ClusterCoordination.start(quorum, tables, store, Map.of("group.initial.rebalance.delay.ms", "0"),
+                    new ClusterInfo(id, "cluster", "host" + id, 9090 + id), "PLAINTEXT");
+            coordinators = coordination.coordinators();
+            authorizer = new AclAuthorizer(coordination.table("acls"));
+            scram = new ScramCredentialStore(coordination.table("scram_credentials"));
+            quotas = new ClientQuotaStore(coordination.table("client_quotas"));
+            brokerConfig = DynamicBrokerConfig.load(new BrokerConfig(Map.of("node.id", String.valueOf(id))), coordination.table("broker_configs"));
+            coordination.follow(authorizer, scram, quotas, brokerConfig);
             nodes.add(this);
         }
 
         void close() {
-            failover.close();
-            tables.close();
+            coordination.close();
             quorum.close();
             store.close();
         }
@@ -149,6 +153,26 @@ class ClusterCoordinatorsTest {
     }
 
     @Test
+    void deletingATopicDeletesItsCommittedOffsets() throws Exception {
+        ClusterNode n1 = new ClusterNode(1);
+        await(n1.coordinators::isActive, "node 1 coordinates");
+        org.apache.kafka.common.Uuid id = org.apache.kafka.common.Uuid.randomUuid();
+        get(n1.quorum.submit(new MetadataRecord.RegisterBroker(1, 1, Map.of(), null)));
+        get(n1.quorum.submit(new MetadataRecord.UnfenceBroker(1, 1)));
+        assertEquals(Errors.NONE, get(n1.quorum.submit(new MetadataRecord.CreateTopic("t", id, Map.of(), List.of(List.of(1))))).error());
+        get(n1.coordinators.groups().commitOffsets("g", -1, "", null, Map.of(TP, new CommittedOffset(5, -1, "", 1000))));
+        assertEquals(5, committed(n1.coordinators.groups(), "g").get(TP).offset());
+        assertEquals(Errors.NONE, get(n1.quorum.submit(new MetadataRecord.DeleteTopic(id))).error());
+        await(() -> {
+            try {
+                return committed(n1.coordinators.groups(), "g").get(TP).offset() == -1;
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }, "the offsets of the deleted topic are gone");
+    }
+
+    @Test
     void aClassicGroupKeepsItsGenerationAcrossAFailover() throws Exception {
         ClusterNode n1 = new ClusterNode(1);
         ClusterNode n2 = new ClusterNode(2);
@@ -200,7 +224,7 @@ class ClusterCoordinatorsTest {
         Set<Long> ids = new HashSet<>();
         for (int i = 0; i < 2500; i++) {
             assertTrue(ids.add(n1.coordinators.newProducerId()), "a fresh id");
-            assertTrue(ids.add(n2.producerIds.getAsLong()), "a fresh id");
+            assertTrue(ids.add(n2.coordinators.newProducerId()), "a fresh id");
         }
         assertEquals(5000, ids.size());
     }
@@ -220,6 +244,33 @@ class ClusterCoordinatorsTest {
         await(() -> on2.allowed(HandlerCalls.context(body, alice), AclOperation.READ, ResourceType.TOPIC, "t"), "node 2 allows alice");
         assertFalse(on2.allowed(HandlerCalls.context(body, SecurityUtils.parseKafkaPrincipal("User:bob")), AclOperation.READ,
                 ResourceType.TOPIC, "t"), "only alice");
+    }
+
+    @Test
+    void credentialsQuotasAndBrokerConfigsChangedOnOneNodeApplyOnAnother() throws Exception {
+        ClusterNode n1 = new ClusterNode(1);
+        ClusterNode n2 = new ClusterNode(2);
+        ScramCredential credential = ScramCredentialStore.fromSaltedPassword(ScramMechanism.SCRAM_SHA_256, new byte[] {1, 2},
+                new byte[32], 4096);
+        get(n1.scram.alter(List.of(new ScramCredentialStore.Change("alice", ScramMechanism.SCRAM_SHA_256, credential))));
+        ClientQuotaEntity client = new ClientQuotaEntity(Map.of(ClientQuotaEntity.CLIENT_ID, "app"));
+        get(n1.quotas.alter(List.of(new ClientQuotaAlteration(client, List.of(new ClientQuotaAlteration.Op("producer_byte_rate", 1024.0)))),
+                false));
+        List<Long> retention = new java.util.concurrent.CopyOnWriteArrayList<>();
+        n2.brokerConfig.subscribe(List.of("log.retention.ms"), c -> retention.add(Long.parseLong(c.originals().get("log.retention.ms"))));
+        assertEquals(org.apache.kafka.common.requests.ApiError.NONE, n1.brokerConfig.alter("", m -> {
+            m.put("log.retention.ms", "12345");
+            return m;
+        }, false));
+
+        await(() -> n2.scram.credential("alice", ScramMechanism.SCRAM_SHA_256) != null, "node 2 knows alice's credential");
+        assertTrue(java.util.Arrays.equals(credential.storedKey(), n2.scram.credential("alice", ScramMechanism.SCRAM_SHA_256).storedKey()));
+        await(() -> Map.of("producer_byte_rate", 1024.0).equals(n2.quotas.all().get(client)), "node 2 has the quota");
+        await(() -> "12345".equals(n2.brokerConfig.current().originals().get("log.retention.ms")), "node 2 has the cluster default");
+        assertEquals(List.of(12345L), retention, "its subscribers were told");
+
+        get(n2.scram.alter(List.of(ScramCredentialStore.Change.delete("alice", ScramMechanism.SCRAM_SHA_256))));
+        await(() -> n1.scram.credential("alice", ScramMechanism.SCRAM_SHA_256) == null, "the deletion reaches node 1");
     }
 
     @Test
