@@ -5,6 +5,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.CoordinatorLoadInProgressException;
 import org.apache.kafka.common.errors.NotCoordinatorException;
 import org.apache.kafka.common.protocol.Errors;
 
@@ -28,6 +29,7 @@ public final class Coordinators implements AutoCloseable {
     private final LongSupplier producerIds;
     private volatile Active active;
     private volatile RemoteTransactions remote;
+    private volatile boolean loading;
 
     /** @param producerIds the producer ids InitProducerId hands out (unique across the cluster) */
     public Coordinators(LongSupplier producerIds) {
@@ -78,9 +80,17 @@ public final class Coordinators implements AutoCloseable {
     private Active current() {
         Active a = active;
         if (a == null) {
+            if (loading) { // clients retry here rather than look for another coordinator
+                throw new CoordinatorLoadInProgressException("The coordinators are loading");
+            }
             throw new NotCoordinatorException("This broker is not the coordinator (the quorum leader's broker coordinates)");
         }
         return a;
+    }
+
+    /** While true (this broker became the coordinator and loads its state), calls answer COORDINATOR_LOAD_IN_PROGRESS. */
+    public void loading(boolean loading) {
+        this.loading = loading;
     }
 
     /** Starts serving with these (freshly loaded) coordinators; closes any previous ones first. */

@@ -86,6 +86,7 @@ public final class CoordinatorFailover implements AutoCloseable {
         }
         long start = System.nanoTime();
         coordinators.deactivate();
+        coordinators.loading(true);
         int epoch = (int) Math.min(Integer.MAX_VALUE, quorum.describe().leaderEpoch());
         GroupCoordinator groups = null;
         try {
@@ -100,6 +101,8 @@ public final class CoordinatorFailover implements AutoCloseable {
             if (groups != null) {
                 groups.close();
             }
+        } finally {
+            coordinators.loading(false);
         }
     }
 
