@@ -1,8 +1,13 @@
 package io.kafkalite.handlers;
 
+import io.kafkalite.cluster.BrokerRegistration;
+import io.kafkalite.cluster.MetadataImage;
+import io.kafkalite.cluster.MetadataQuorum;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.network.ListenerName;
 
@@ -15,7 +20,7 @@ public final class ClusterInfo {
     private final String clusterId;
     private final Map<ListenerName, Node> endpoints = new ConcurrentHashMap<>();
     private volatile Node first;
-    private volatile Function<ListenerName, Node> coordinator = this::self;
+    private volatile MetadataQuorum quorum; // null on one broker
 
     public ClusterInfo(int nodeId, String clusterId) {
         this.nodeId = nodeId;
@@ -32,8 +37,11 @@ public final class ClusterInfo {
         return nodeId;
     }
 
+    /** The cluster metadata's id in cluster mode (the store was checked to hold the same), else the store's. */
     public String clusterId() {
-        return clusterId;
+        MetadataQuorum q = quorum;
+        String agreed = q == null ? null : q.image().clusterId();
+        return agreed != null ? agreed : clusterId;
     }
 
     /** This broker as clients of that listener should reach it (its advertised listener). */
@@ -51,16 +59,68 @@ public final class ClusterInfo {
         }
     }
 
-    /**
-     * The broker that coordinates every group and transactional id, as clients of that listener reach it: this broker
-     * on its own; in a cluster the quorum leader's broker (null while there is none).
-     */
-    public Node coordinator(ListenerName listener) {
-        return coordinator.apply(listener);
+    // ---------------------------------------------------------------- cluster mode
+
+    /** Cluster mode: the other brokers and the controller come from the cluster metadata from now on. */
+    public void followQuorum(MetadataQuorum quorum) {
+        this.quorum = quorum;
     }
 
-    /** In a cluster: where {@link #coordinator} looks the coordinator up. */
-    public void coordinatorLocator(Function<ListenerName, Node> locator) {
-        this.coordinator = locator;
+    /** The cluster metadata, null on one broker. */
+    public MetadataQuorum quorum() {
+        return quorum;
+    }
+
+    /** The active controller: the quorum's leader in cluster mode (-1 while there is none), else this broker. */
+    public int controllerId() {
+        MetadataQuorum q = quorum;
+        return q == null ? nodeId : q.leaderId();
+    }
+
+    /**
+     * The broker that coordinates every group and transactional id, as clients of that listener reach it: this broker
+     * on its own; in a cluster the quorum leader's broker (null while there is none, or it has no such listener).
+     */
+    public Node coordinator(ListenerName listener) {
+        MetadataQuorum q = quorum;
+        if (q == null) {
+            return self(listener);
+        }
+        int leader = q.leaderId();
+        return leader < 0 ? null : broker(q.image(), leader, listener);
+    }
+
+    /** A registered broker as clients of that listener reach it; null if it has no such listener (or is unknown). */
+    public Node broker(MetadataImage image, int id, ListenerName listener) {
+        BrokerRegistration b = image.broker(id);
+        return b == null ? null : node(b, listener);
+    }
+
+    /** The unfenced brokers with an endpoint on that listener, by id; this broker alone on one broker. */
+    public List<Node> liveBrokers(MetadataImage image, ListenerName listener) {
+        if (quorum == null) {
+            return List.of(self(listener));
+        }
+        List<Node> live = new ArrayList<>();
+        image.brokers().values().stream().filter(b -> !b.fenced()).sorted(java.util.Comparator.comparingInt(BrokerRegistration::id))
+                .forEach(b -> {
+                    Node n = node(b, listener);
+                    if (n != null) {
+                        live.add(n);
+                    }
+                });
+        return live;
+    }
+
+    private static Node node(BrokerRegistration b, ListenerName listener) {
+        BrokerRegistration.HostPort hp = b.endpoints().get(listener.value().toUpperCase(Locale.ROOT));
+        return hp == null ? null : new Node(b.id(), hp.host(), hp.port(), b.rack());
+    }
+
+    /** This broker's advertised endpoints by listener name (upper case), as it registers them with the quorum. */
+    public Map<String, BrokerRegistration.HostPort> advertisedEndpoints() {
+        Map<String, BrokerRegistration.HostPort> all = new java.util.LinkedHashMap<>();
+        endpoints.forEach((l, n) -> all.put(l.value().toUpperCase(Locale.ROOT), new BrokerRegistration.HostPort(n.host(), n.port())));
+        return all;
     }
 }

@@ -17,7 +17,6 @@ import io.kafkalite.groups.GroupCoordinator;
 import io.kafkalite.groups.TransactionCoordinator.ProducerIdAndEpoch;
 import io.kafkalite.acl.ScramCredentialStore;
 import io.kafkalite.handlers.coordination.ClusterCoordination;
-import io.kafkalite.handlers.coordination.QuorumLeaderLocator;
 import io.kafkalite.handlers.coordination.ReplicatedTables;
 import io.kafkalite.handlers.quota.ClientQuotaStore;
 import org.apache.kafka.common.quota.ClientQuotaAlteration;
@@ -33,7 +32,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
@@ -281,7 +279,7 @@ class ClusterCoordinatorsTest {
             get(n1.quorum.submit(new MetadataRecord.RegisterBroker(id, id, Map.of("PLAINTEXT", new HostPort("host" + id, 9090 + id)), null)));
         }
         ClusterInfo cluster = new ClusterInfo(2, "cluster", "host2", 9092);
-        cluster.coordinatorLocator(new QuorumLeaderLocator(n2.quorum));
+        cluster.followQuorum(n2.quorum);
         FindCoordinatorHandler handler = new FindCoordinatorHandler(cluster, Authorization.NONE);
         FindCoordinatorRequest batched = HandlerCalls.request(ApiKeys.FIND_COORDINATOR, new FindCoordinatorRequestData()
                 .setKeyType((byte) 0).setCoordinatorKeys(List.of("g1", "g2")), (short) 4);
@@ -303,8 +301,9 @@ class ClusterCoordinatorsTest {
         await(() -> !n2.coordinators.isActive(), "no node coordinates");
         FindCoordinatorResponse none = HandlerCalls.answer(handler, v3);
         assertEquals(Errors.COORDINATOR_NOT_AVAILABLE.code(), none.data().errorCode());
-        Node unknownListener = new QuorumLeaderLocator(n2.quorum).apply(new ListenerName("SSL"));
-        assertEquals(null, unknownListener);
+        log.setLeader(1);
+        await(n1.coordinators::isActive, "node 1 coordinates again");
+        assertEquals(null, cluster.coordinator(new ListenerName("SSL")), "the leader has no such listener");
         assertNotEquals(null, cluster.self(new ListenerName("PLAINTEXT")));
     }
 }

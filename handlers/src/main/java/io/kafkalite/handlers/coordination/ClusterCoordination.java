@@ -27,10 +27,10 @@ import org.apache.kafka.server.authorizer.Authorizer;
  *
  * <pre>
  * ReplicatedTables tables = new ReplicatedTables(store::durableMap);   // tables::local goes to the quorum's state machine
+ * DynamicBrokerConfig.load(config, tables.metadataMap("broker_configs")); ...     // loaded before the quorum runs
  * MetadataQuorum quorum = ...start(config, tables::local);
  * ClusterCoordination coordination = ClusterCoordination.start(quorum, tables, store, props, cluster, interBrokerListener);
- * DynamicBrokerConfig.load(config, coordination.table("broker_configs")); ... coordination.coordinators() to Handlers.create
- * coordination.follow(authorizer, scram, quotas, dynamicConfig);
+ * ... coordination.coordinators() to Handlers.create; coordination.follow(authorizer, scram, quotas, dynamicConfig);
  * </pre>
  */
 public final class ClusterCoordination implements AutoCloseable {
@@ -49,12 +49,13 @@ public final class ClusterCoordination implements AutoCloseable {
                                 String interBrokerListener) {
         this.quorum = quorum;
         this.tables = tables;
+        tables.attach(quorum);
         QuorumProducerIds producerIds = new QuorumProducerIds(quorum, PRODUCER_ID_TIMEOUT_MS);
         this.coordinators = new Coordinators(producerIds);
         this.remote = new RemoteTransactionCoordinator(quorum, interBrokerListener);
         coordinators.remote(remote);
         this.markers = new ClusterTransactionMarkers(quorum, new TransactionMarkerWriter(store), interBrokerListener);
-        cluster.coordinatorLocator(new QuorumLeaderLocator(quorum));
+        cluster.followQuorum(quorum); // FindCoordinator answers the quorum leader's broker
         this.failover = CoordinatorFailover.start(quorum, tables, coordinators, new CoordinatorFailover.Settings(GroupConfig.from(props),
                 TransactionConfig.from(props), Handlers.topicsView(store), markers), producerIds);
         quorum.subscribe(this::dropOffsetsOfDeletedTopics);
@@ -77,7 +78,7 @@ public final class ClusterCoordination implements AutoCloseable {
 
     /** A replicated table of other broker state: {@code acls}, {@code scram_credentials}, {@code client_quotas}, {@code broker_configs}. */
     public DurableMap table(String name) {
-        return tables.metadataMap(name, quorum);
+        return tables.metadataMap(name);
     }
 
     /** Keeps these in-memory views current with the changes other nodes make (each may be null). */

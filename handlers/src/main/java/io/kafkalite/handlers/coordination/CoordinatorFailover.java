@@ -54,9 +54,9 @@ public final class CoordinatorFailover implements AutoCloseable {
         this.coordinators = coordinators;
         this.settings = settings;
         this.producerIds = producerIds;
-        this.offsets = tables.coordinatorMap(GROUP_OFFSETS, quorum);
-        this.groupMetadata = tables.coordinatorMap(GROUP_METADATA, quorum);
-        this.transactions = tables.coordinatorMap(TRANSACTIONS, quorum);
+        this.offsets = tables.coordinatorMap(GROUP_OFFSETS);
+        this.groupMetadata = tables.coordinatorMap(GROUP_METADATA);
+        this.transactions = tables.coordinatorMap(TRANSACTIONS);
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.NotCoordinatorException;
 import org.apache.kafka.common.protocol.Errors;
@@ -30,7 +31,7 @@ public final class ReplicatedDurableMap implements DurableMap {
     static final int MAX_RECORD_BYTES = 1 << 20;
 
     private final String name;
-    private final MetadataQuorum quorum;
+    private final Supplier<MetadataQuorum> quorum;
     private final DurableMap local;
     private final Function<Throwable, RuntimeException> failure;
     private final boolean leaderOnly;
@@ -40,7 +41,7 @@ public final class ReplicatedDurableMap implements DurableMap {
      * @param failure what a failed write completes with (the coordinators' tables: NOT_COORDINATOR, so clients find
      *                the coordinator again and retry)
      */
-    ReplicatedDurableMap(String name, MetadataQuorum quorum, DurableMap local, Function<Throwable, RuntimeException> failure,
+    ReplicatedDurableMap(String name, Supplier<MetadataQuorum> quorum, DurableMap local, Function<Throwable, RuntimeException> failure,
                          boolean leaderOnly) {
         this.name = name;
         this.quorum = quorum;
@@ -54,13 +55,13 @@ public final class ReplicatedDurableMap implements DurableMap {
      * not lead the quorum (any more) proposes nothing, so a coordinator that lost the leadership cannot overwrite what
      * its successor loaded.
      */
-    public static ReplicatedDurableMap forCoordinator(String name, MetadataQuorum quorum, DurableMap local) {
+    public static ReplicatedDurableMap forCoordinator(String name, Supplier<MetadataQuorum> quorum, DurableMap local) {
         return new ReplicatedDurableMap(name, quorum, local,
                 e -> new NotCoordinatorException("The coordinator's state could not be replicated: " + e.getMessage(), e), true);
     }
 
     /** Fails writes with the quorum's own error when it is a Kafka error (NOT_CONTROLLER, REQUEST_TIMED_OUT, ...). */
-    public static ReplicatedDurableMap forMetadata(String name, MetadataQuorum quorum, DurableMap local) {
+    public static ReplicatedDurableMap forMetadata(String name, Supplier<MetadataQuorum> quorum, DurableMap local) {
         return new ReplicatedDurableMap(name, quorum, local, e -> e instanceof ApiException api ? api
                 : new org.apache.kafka.common.errors.UnknownServerException("The change could not be replicated: " + e, e), false);
     }
@@ -76,19 +77,24 @@ public final class ReplicatedDurableMap implements DurableMap {
         if (changes.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
-        if (leaderOnly && !quorum.isLeader()) {
+        MetadataQuorum q = quorum.get();
+        if (q == null) {
+            return CompletableFuture.failedFuture(failure.apply(new org.apache.kafka.common.errors.NotControllerException(
+                    "The metadata quorum has not started yet")));
+        }
+        if (leaderOnly && !q.isLeader()) {
             return CompletableFuture.failedFuture(failure.apply(new IllegalStateException("this node does not lead the metadata quorum")));
         }
         List<CompletableFuture<Void>> applied = new ArrayList<>();
         synchronized (this) { // the records of concurrent writes do not interleave
             for (List<Map.Entry<byte[], byte[]>> part : split(changes)) {
-                applied.add(submit(part));
+                applied.add(submit(q, part));
             }
         }
         return applied.size() == 1 ? applied.get(0) : CompletableFuture.allOf(applied.toArray(CompletableFuture[]::new));
     }
 
-    private CompletableFuture<Void> submit(List<Map.Entry<byte[], byte[]>> part) {
+    private CompletableFuture<Void> submit(MetadataQuorum quorum, List<Map.Entry<byte[], byte[]>> part) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         CompletableFuture<MetadataQuorum.ApplyResult> submitted;
         try {

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A cluster node's durable maps: one local table per name (what the quorum's state machine applies
  * {@code DurableMapWrite}s to: give it {@link #local}), and the replicated views the broker's state lives in
- * ({@link #coordinatorMap}, {@link #metadataMap}). Listeners of a table ({@link #onChange}) run after a write
+ * ({@link #coordinatorMap}, {@link #metadataMap}), which write through the quorum once it is {@link #attach attached}. Listeners of a table ({@link #onChange}) run after a write
  * was applied to it, whichever node made it, so in-memory views (ACLs, SCRAM credentials, quotas, dynamic broker
  * configs) follow changes made on other nodes. Listeners run on a thread of their own; changes coming in while a
  * listener runs are coalesced into one more call.
@@ -28,6 +28,7 @@ public final class ReplicatedTables implements AutoCloseable {
 
     private final Function<String, DurableMap> store;
     private final Map<String, Observed> tables = new ConcurrentHashMap<>();
+    private volatile MetadataQuorum quorum;
     private final ExecutorService listenerThread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "replicated-tables");
         t.setDaemon(true);
@@ -44,14 +45,22 @@ public final class ReplicatedTables implements AutoCloseable {
         return tables.computeIfAbsent(name, n -> new Observed(n, store.apply(n)));
     }
 
+    /**
+     * The quorum the replicated tables write through, once it runs (a broker loads its state from the local tables
+     * before it starts the quorum; writes fail until then).
+     */
+    public void attach(MetadataQuorum quorum) {
+        this.quorum = quorum;
+    }
+
     /** A coordinator's table (group offsets and metadata, transactions): failed writes answer NOT_COORDINATOR. */
-    public DurableMap coordinatorMap(String name, MetadataQuorum quorum) {
-        return ReplicatedDurableMap.forCoordinator(name, quorum, local(name));
+    public DurableMap coordinatorMap(String name) {
+        return ReplicatedDurableMap.forCoordinator(name, () -> quorum, local(name));
     }
 
     /** Any other replicated table (ACLs, SCRAM credentials, quotas, broker configs). */
-    public DurableMap metadataMap(String name, MetadataQuorum quorum) {
-        return ReplicatedDurableMap.forMetadata(name, quorum, local(name));
+    public DurableMap metadataMap(String name) {
+        return ReplicatedDurableMap.forMetadata(name, () -> quorum, local(name));
     }
 
     /** Runs {@code listener} after writes to the table were applied on this node (from any node). */
