@@ -129,6 +129,7 @@ final class ClusterMode implements AutoCloseable {
                 }
             });
             cluster.followQuorum(quorum);
+            cluster.voters(config.controllerListener(), config.voters());
             mode.reconciler.start();
             mode.fetchers = new ReplicaFetcherManager(config.nodeId(),
                     id -> InterBrokerListener.address(quorum.image(), id, interBroker), brokerConfig, store);
