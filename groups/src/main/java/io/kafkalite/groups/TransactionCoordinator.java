@@ -294,8 +294,9 @@ public final class TransactionCoordinator implements AutoCloseable {
 
     /**
      * EndTxn: commits or aborts the producer's open transaction. {@code v2}: the request is EndTxn v5+, from a
-     * Transactions V2 producer, whose epoch is bumped by the end and returned. Retries of an end that already
-     * happened are answered as Kafka does (the same result; with V2 recognised by the bumped epoch).
+     * Transactions V2 producer, whose epoch is bumped by the end and returned; as in Kafka, the request's
+     * version (not the stored state) decides which rules apply. Retries of an end that already happened are
+     * answered as Kafka does: the same result; with V2 recognised by the bumped epoch.
      */
     public CompletableFuture<ProducerIdAndEpoch> endTransaction(String transactionalId, long producerId, short epoch, boolean commit,
                                                                 boolean v2) {
@@ -304,55 +305,96 @@ public final class TransactionCoordinator implements AutoCloseable {
             if (m == null) {
                 return done(ProducerIdAndEpoch.error(Errors.INVALID_PRODUCER_ID_MAPPING));
             }
-            boolean wasV2 = m.usesV2();
-            boolean retryOnOverflow = wasV2 && m.previousProducerId == producerId && epoch == Short.MAX_VALUE - 1 && m.producerEpoch == 0;
-            boolean retryOnBump = wasV2 && m.producerEpoch == epoch + 1;
-            boolean validEpoch = !wasV2 ? epoch == m.producerEpoch : switch (m.state) {
-                case ONGOING, EMPTY -> epoch == m.producerEpoch;
-                case PREPARE_COMMIT, PREPARE_ABORT -> retryOnBump;
-                case COMPLETE_COMMIT, COMPLETE_ABORT -> retryOnBump || retryOnOverflow;
-            };
-            if (m.producerId != producerId && !retryOnOverflow) {
-                return done(ProducerIdAndEpoch.error(Errors.INVALID_PRODUCER_ID_MAPPING));
+            Errors refused = v2 ? refuseEndV2(m, producerId, epoch, commit) : refuseEndV1(m, producerId, epoch, commit);
+            if (refused == Errors.NONE) { // a retry of the end that happened
+                return done(new ProducerIdAndEpoch(Errors.NONE, m.producerId, m.producerEpoch));
             }
-            if (!validEpoch) {
-                return done(ProducerIdAndEpoch.error(Errors.PRODUCER_FENCED));
+            if (refused != null) {
+                return done(ProducerIdAndEpoch.error(refused));
             }
-            ProducerIdAndEpoch current = new ProducerIdAndEpoch(Errors.NONE, m.producerId, m.producerEpoch);
-            switch (m.state) {
-                case ONGOING -> {
-                    if (m.completing) {
-                        return done(ProducerIdAndEpoch.error(Errors.CONCURRENT_TRANSACTIONS));
-                    }
-                    m.clientTransactionVersion = (byte) (v2 ? 2 : 0); // the end request's version decides the bump, as in Kafka
-                    if (m.usesV2()) {
-                        if (TransactionMetadata.isEpochExhausted(m.producerEpoch)) {
-                            m.nextProducerId = newProducerId.getAsLong();
-                        }
-                        m.lastProducerEpoch = m.producerEpoch;
-                        m.producerEpoch++;
-                    }
-                    CompletableFuture<ProducerIdAndEpoch> answer = new CompletableFuture<>();
-                    prepareEnd(m, commit, scheduler.now(), () -> answer.complete(new ProducerIdAndEpoch(Errors.NONE, m.producerId, m.producerEpoch)))
-                            .thenAccept(e -> {
-                                if (e != Errors.NONE) {
-                                    answer.complete(ProducerIdAndEpoch.error(e));
-                                }
-                            });
-                    return answer;
-                }
-                case COMPLETE_COMMIT, COMPLETE_ABORT -> {
-                    return done((m.state == TransactionState.COMPLETE_COMMIT) == commit ? current : ProducerIdAndEpoch.error(Errors.INVALID_TXN_STATE));
-                }
-                case PREPARE_COMMIT, PREPARE_ABORT -> {
-                    return done((m.state == TransactionState.PREPARE_COMMIT) == commit ? ProducerIdAndEpoch.error(Errors.CONCURRENT_TRANSACTIONS)
-                            : ProducerIdAndEpoch.error(Errors.INVALID_TXN_STATE));
-                }
-                default -> {
-                    return done(ProducerIdAndEpoch.error(Errors.INVALID_TXN_STATE));
-                }
-            }
+            return end(m, commit, v2);
         });
+    }
+
+    /**
+     * Kafka's EndTxn rules before Transactions V2: the epoch must be the current one; a repeated end of a
+     * completed transaction is answered NONE (null: end the open transaction).
+     */
+    private static Errors refuseEndV1(TransactionMetadata m, long producerId, short epoch, boolean commit) {
+        if (m.producerId != producerId) {
+            return Errors.INVALID_PRODUCER_ID_MAPPING;
+        }
+        if (epoch != m.producerEpoch) {
+            return Errors.PRODUCER_FENCED;
+        }
+        if (m.completing) {
+            return Errors.CONCURRENT_TRANSACTIONS;
+        }
+        return switch (m.state) {
+            case ONGOING -> null;
+            case COMPLETE_COMMIT -> commit ? Errors.NONE : Errors.INVALID_TXN_STATE;
+            case COMPLETE_ABORT -> commit ? Errors.INVALID_TXN_STATE : Errors.NONE;
+            case PREPARE_COMMIT, PREPARE_ABORT -> Errors.CONCURRENT_TRANSACTIONS;
+            case EMPTY -> Errors.INVALID_TXN_STATE;
+        };
+    }
+
+    /**
+     * Kafka's EndTxn rules of Transactions V2 (KIP-890). A retry carries the epoch before the bump of the end
+     * it repeats (or the last epoch of the previous producer id, if that end rotated it) and gets NONE. The
+     * current epoch ends the open transaction (null), and, for an abort, also when no partition joined it:
+     * the producer may abort while its first produce is still in flight (the client does not wait for it),
+     * so the abort must bump the epoch to fence that produce, with no marker to write.
+     */
+    private static Errors refuseEndV2(TransactionMetadata m, long producerId, short epoch, boolean commit) {
+        boolean retryOnOverflow = m.previousProducerId == producerId && epoch == Short.MAX_VALUE - 1 && m.producerEpoch == 0;
+        boolean retryOnBump = m.producerEpoch == epoch + 1;
+        boolean validEpoch = switch (m.state) {
+            case ONGOING, EMPTY -> epoch == m.producerEpoch;
+            case PREPARE_COMMIT, PREPARE_ABORT -> retryOnBump;
+            case COMPLETE_COMMIT, COMPLETE_ABORT -> retryOnBump || retryOnOverflow || epoch == m.producerEpoch;
+        };
+        if (m.producerId != producerId && !retryOnOverflow) {
+            return Errors.INVALID_PRODUCER_ID_MAPPING;
+        }
+        if (!validEpoch) {
+            return Errors.PRODUCER_FENCED;
+        }
+        if (m.completing) {
+            return Errors.CONCURRENT_TRANSACTIONS;
+        }
+        boolean retry = retryOnBump || retryOnOverflow;
+        return switch (m.state) {
+            case ONGOING -> null;
+            case COMPLETE_COMMIT -> commit ? (retry ? Errors.NONE : Errors.INVALID_TXN_STATE) : (retry ? Errors.INVALID_TXN_STATE : null);
+            case COMPLETE_ABORT -> commit ? Errors.INVALID_TXN_STATE : (retry ? Errors.NONE : null);
+            case PREPARE_COMMIT, PREPARE_ABORT -> Errors.CONCURRENT_TRANSACTIONS;
+            case EMPTY -> commit ? Errors.INVALID_TXN_STATE : null;
+        };
+    }
+
+    /** Ends the transaction (V2: with an epoch bump); answered with the producer id and epoch once the markers are in. */
+    private CompletableFuture<ProducerIdAndEpoch> end(TransactionMetadata m, boolean commit, boolean v2) {
+        long now = scheduler.now();
+        if (m.state != TransactionState.ONGOING) { // a V2 abort of a transaction no partition joined
+            m.startTimestamp = now;
+        }
+        m.clientTransactionVersion = (byte) (v2 ? 2 : 0);
+        if (v2) {
+            if (TransactionMetadata.isEpochExhausted(m.producerEpoch)) {
+                m.nextProducerId = newProducerId.getAsLong();
+            }
+            m.lastProducerEpoch = m.producerEpoch;
+            m.producerEpoch++;
+        }
+        CompletableFuture<ProducerIdAndEpoch> answer = new CompletableFuture<>();
+        prepareEnd(m, commit, now, () -> answer.complete(new ProducerIdAndEpoch(Errors.NONE, m.producerId, m.producerEpoch)))
+                .thenAccept(e -> {
+                    if (e != Errors.NONE) {
+                        answer.complete(ProducerIdAndEpoch.error(e));
+                    }
+                });
+        return answer;
     }
 
     private CompletableFuture<Errors> prepareEnd(TransactionMetadata m, boolean commit, long now) {
@@ -397,7 +439,8 @@ public final class TransactionCoordinator implements AutoCloseable {
         });
         CompletableFuture<Set<TopicPartition>> written;
         try {
-            written = markers.write(producerId, m.producerEpoch, COORDINATOR_EPOCH, commit, dataPartitions);
+            written = dataPartitions.isEmpty() ? CompletableFuture.completedFuture(Set.of()) // e.g. an abort before any produce
+                    : markers.write(producerId, m.producerEpoch, COORDINATOR_EPOCH, commit, dataPartitions);
         } catch (RuntimeException e) {
             written = CompletableFuture.failedFuture(e);
         }
