@@ -165,10 +165,9 @@ public final class TransactionCoordinator implements AutoCloseable {
             }
             if (m.state == TransactionState.ONGOING) {
                 // fence the producer of the open transaction and abort it; the caller retries and gets the next epoch
-                m.producerEpoch++;
-                m.lastProducerEpoch = RecordBatch.NO_PRODUCER_EPOCH;
                 log.info("Transactional id {} re-initialized while its transaction was open: aborting it (producer {} epoch {} fenced)",
-                        transactionalId, m.producerId, m.producerEpoch - 1);
+                        transactionalId, m.producerId, m.producerEpoch);
+                fence(m);
                 return prepareEnd(m, false, now).thenApply(e -> ProducerIdAndEpoch.error(e == Errors.NONE ? Errors.CONCURRENT_TRANSACTIONS : e));
             }
             if (TransactionMetadata.isEpochExhausted(m.producerEpoch) && (!expected || expectedEpoch == m.producerEpoch)) {
@@ -498,14 +497,24 @@ public final class TransactionCoordinator implements AutoCloseable {
             if (m.state == TransactionState.ONGOING && !m.completing && now - m.startTimestamp > m.timeoutMs) {
                 log.info("Aborting the transaction of {} (producer {} epoch {}): open for {} ms, longer than its timeout of {} ms",
                         m.transactionalId, m.producerId, m.producerEpoch, now - m.startTimestamp, m.timeoutMs);
-                if (m.producerEpoch < Short.MAX_VALUE) {
-                    m.producerEpoch++;
-                }
-                m.lastProducerEpoch = RecordBatch.NO_PRODUCER_EPOCH;
+                fence(m);
                 prepareEnd(m, false, now);
             }
         }
         scheduler.schedule(ABORT_TIMER, config.abortTimedOutCheckIntervalMs(), this::abortTimedOut);
+    }
+
+    /**
+     * Bumps the epoch of a producer whose open transaction the coordinator aborts. The abort of a Transactions V2
+     * transaction bumps it once more, as Kafka's does: the fenced producer's epoch is then never one below the
+     * current one, so its late EndTxn is refused (PRODUCER_FENCED) rather than taken for a retry of this abort.
+     */
+    private static void fence(TransactionMetadata m) {
+        int bumps = m.clientTransactionVersion >= 2 ? 2 : 1;
+        for (int i = 0; i < bumps && m.producerEpoch < Short.MAX_VALUE; i++) {
+            m.producerEpoch++;
+        }
+        m.lastProducerEpoch = RecordBatch.NO_PRODUCER_EPOCH;
     }
 
     /** transactional.id.expiration.ms: ids without an open transaction that were idle that long are forgotten. */

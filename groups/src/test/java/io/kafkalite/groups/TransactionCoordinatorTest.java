@@ -174,8 +174,9 @@ class TransactionCoordinatorTest {
         assertEquals("Ongoing", state("a"));
         scheduler.sleep(2000);
         assertEquals("CompleteAbort", state("a"));
-        assertEquals(List.of(new Marker(100, (short) 1, false, Set.of(TP0))), markers);
+        assertEquals(List.of(new Marker(100, (short) 2, false, Set.of(TP0))), markers, "V2: fenced, and bumped by the abort, as Kafka");
         assertEquals(Errors.PRODUCER_FENCED, add("a", p, true, TP0), "the timed-out producer is fenced");
+        assertEquals(Errors.PRODUCER_FENCED, end("a", p, false, true).error(), "its late abort is not taken for a retry");
     }
 
     @Test
