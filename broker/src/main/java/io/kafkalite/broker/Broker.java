@@ -192,7 +192,7 @@ public final class Broker implements AutoCloseable {
             if (quorumConfig != null) { // cluster mode: the quorum runs (and the log store follows it) before anything is served
                 clusterMode = ClusterMode.start(quorumConfig, quorumStarter, localMaps, store, cluster, config);
                 // the coordinators follow the quorum's leadership; their state and the security tables are replicated
-                coordination = ClusterCoordination.start(clusterMode.quorum(), tables, store, config.originals(), cluster,
+                coordination = ClusterCoordination.start(clusterMode.quorum(), tables, store, clusterMode.replicas(), config.originals(), cluster,
                         InterBrokerListener.name(config));
                 coordinators = coordination.coordinators();
             } else {

@@ -133,7 +133,7 @@ public final class Handlers {
                 .register(new AddOffsetsToTxnHandler(coordinators, authorization))
                 .register(new TxnOffsetCommitHandler(store, coordinators, authorization))
                 .register(new EndTxnHandler(coordinators, authorization))
-                .register(new WriteTxnMarkersHandler(store, authorization))
+                .register(new WriteTxnMarkersHandler(store, authorization, replicas))
                 .register(new DescribeTransactionsHandler(coordinators, authorization))
                 .register(new ListTransactionsHandler(coordinators, authorization))
                 .register(new DescribeProducersHandler(store, authorization))

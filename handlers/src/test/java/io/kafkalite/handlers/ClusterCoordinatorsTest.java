@@ -77,7 +77,7 @@ class ClusterCoordinatorsTest {
 
         ClusterNode(int id) {
             quorum = log.node(id, tables::local);
-            coordination = ClusterCoordination.start(quorum, tables, store, Map.of("group.initial.rebalance.delay.ms", "0"),
+            coordination = ClusterCoordination.start(quorum, tables, store, null, Map.of("group.initial.rebalance.delay.ms", "0"),
                     new ClusterInfo(id, "cluster", "host" + id, 9090 + id), "PLAINTEXT");
             coordinators = coordination.coordinators();
             authorizer = new AclAuthorizer(coordination.table("acls"));

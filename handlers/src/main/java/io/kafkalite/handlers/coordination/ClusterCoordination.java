@@ -13,6 +13,7 @@ import io.kafkalite.handlers.DynamicBrokerConfig;
 import io.kafkalite.handlers.Handlers;
 import io.kafkalite.handlers.TransactionMarkerWriter;
 import io.kafkalite.handlers.quota.ClientQuotaStore;
+import io.kafkalite.handlers.replication.ReplicaManager;
 import io.kafkalite.logstore.DurableMap;
 import io.kafkalite.logstore.LogStore;
 import java.util.Map;
@@ -29,7 +30,7 @@ import org.apache.kafka.server.authorizer.Authorizer;
  * ReplicatedTables tables = new ReplicatedTables(store::durableMap);   // tables::local goes to the quorum's state machine
  * DynamicBrokerConfig.load(config, tables.metadataMap("broker_configs")); ...     // loaded before the quorum runs
  * MetadataQuorum quorum = ...start(config, tables::local);
- * ClusterCoordination coordination = ClusterCoordination.start(quorum, tables, store, props, cluster, interBrokerListener);
+ * ClusterCoordination coordination = ClusterCoordination.start(quorum, tables, store, replicas, props, cluster, interBrokerListener);
  * ... coordination.coordinators() to Handlers.create; coordination.follow(authorizer, scram, quotas, dynamicConfig);
  * </pre>
  */
@@ -45,8 +46,8 @@ public final class ClusterCoordination implements AutoCloseable {
     private final CoordinatorFailover failover;
     private Set<String> topics = Set.of(); // on the quorum's apply thread only
 
-    private ClusterCoordination(MetadataQuorum quorum, ReplicatedTables tables, LogStore store, Map<String, String> props, ClusterInfo cluster,
-                                String interBrokerListener) {
+    private ClusterCoordination(MetadataQuorum quorum, ReplicatedTables tables, LogStore store, ReplicaManager replicas,
+                                Map<String, String> props, ClusterInfo cluster, String interBrokerListener) {
         this.quorum = quorum;
         this.tables = tables;
         tables.attach(quorum);
@@ -54,7 +55,7 @@ public final class ClusterCoordination implements AutoCloseable {
         this.coordinators = new Coordinators(producerIds);
         this.remote = new RemoteTransactionCoordinator(quorum, interBrokerListener);
         coordinators.remote(remote);
-        this.markers = new ClusterTransactionMarkers(quorum, new TransactionMarkerWriter(store), interBrokerListener);
+        this.markers = new ClusterTransactionMarkers(quorum, new TransactionMarkerWriter(store, replicas), interBrokerListener);
         cluster.followQuorum(quorum); // FindCoordinator answers the quorum leader's broker
         this.failover = CoordinatorFailover.start(quorum, tables, coordinators, new CoordinatorFailover.Settings(GroupConfig.from(props),
                 TransactionConfig.from(props), Handlers.topicsView(store), markers), producerIds);
@@ -63,12 +64,13 @@ public final class ClusterCoordination implements AutoCloseable {
 
     /**
      * @param tables              the node's tables, whose {@link ReplicatedTables#local} the quorum's state machine applies to
+     * @param replicas            the leader side of replication: markers written here wait for the ISR (null: they do not)
      * @param props               the broker's properties (group and transaction settings)
      * @param interBrokerListener {@code inter.broker.listener.name}: where markers and verifications reach other brokers
      */
-    public static ClusterCoordination start(MetadataQuorum quorum, ReplicatedTables tables, LogStore store, Map<String, String> props,
-                                            ClusterInfo cluster, String interBrokerListener) {
-        return new ClusterCoordination(quorum, tables, store, props, cluster, interBrokerListener);
+    public static ClusterCoordination start(MetadataQuorum quorum, ReplicatedTables tables, LogStore store, ReplicaManager replicas,
+                                            Map<String, String> props, ClusterInfo cluster, String interBrokerListener) {
+        return new ClusterCoordination(quorum, tables, store, replicas, props, cluster, interBrokerListener);
     }
 
     /** What the handlers call; active while this node leads the quorum. */
