@@ -16,7 +16,7 @@ import java.util.List;
 final class QueueHistory {
     enum Outcome { COMMITTED, ABORTED, UNKNOWN }
 
-    sealed interface Event permits Send, SendFailed, Txn, Assigned, Revoked, Poll, Commit, Read, Nemesis { }
+    sealed interface Event permits Send, SendFailed, Txn, Assigned, Revoked, Poll, Commit, Read, Nemesis, Note { }
 
     /** A send acknowledged at this offset ({@code txn}: the producer's transaction number, null if not transactional). */
     record Send(String client, long value, int partition, long offset, Long txn) implements Event { }
@@ -47,6 +47,9 @@ final class QueueHistory {
 
     /** What the nemesis did. */
     record Nemesis(String what) implements Event { }
+
+    /** An error a client saw outside the operations above (for the reader of the history; not checked). */
+    record Note(String client, String what) implements Event { }
 
     private final long start = System.nanoTime();
     private final List<Event> events = new ArrayList<>();
