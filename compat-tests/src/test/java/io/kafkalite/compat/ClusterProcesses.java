@@ -146,8 +146,11 @@ final class ClusterProcesses implements AutoCloseable {
         Path logDir = Subprocess.moduleDir().resolve("target/cluster-logs").resolve(name);
         Files.createDirectories(logDir);
         List<Integer> ports = new ArrayList<>();
-        for (int i = 0; i < 2 * count; i++) {
-            ports.add(TestBroker.freePort());
+        while (ports.size() < 2 * count) {
+            int port = freePortBelowEphemeralRange();
+            if (!ports.contains(port)) {
+                ports.add(port);
+            }
         }
         for (int id = 1; id <= count; id++) {
             String host = net != null ? net.host(id) : "127.0.0.1";
@@ -180,6 +183,24 @@ final class ClusterProcesses implements AutoCloseable {
             props.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
             Files.writeString(n.config, text);
         }
+    }
+
+    /**
+     * A free port in 20000-32767, below Linux's ephemeral range (32768-60999): a node restarted on its port must not
+     * find it taken by some client connection's local port, nor by another test's {@code new ServerSocket(0)}.
+     */
+    private static int freePortBelowEphemeralRange() throws IOException {
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = 20_000 + random.nextInt(12_768);
+            try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+                s.bind(new InetSocketAddress("127.0.0.1", port));
+                return port;
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new IOException("no free port in 20000-32767 after 100 attempts");
     }
 
     private void launch(Node n) throws IOException {
