@@ -46,6 +46,8 @@ class JepsenQueueTest {
         history.add(new Nemesis("seed " + seed + (partitions ? "" : "; network partitions unavailable (needs root, ip netns, iptables): kill -9 only")));
         Path out = Subprocess.moduleDir().resolve("target/jepsen");
         Files.createDirectories(out);
+        Files.deleteIfExists(out.resolve("history.txt")); // a previous run's
+        Files.deleteIfExists(out.resolve("summary.txt"));
         ClusterProcesses.Builder builder = ClusterProcesses.builder("JepsenQueueTest", dir).config("broker.session.timeout.ms", "3000")
                 .config("broker.heartbeat.interval.ms", "500").config("replica.lag.time.max.ms", "5000");
         try (ClusterProcesses cluster = (partitions ? builder.isolatable() : builder).start();
