@@ -221,11 +221,15 @@ final class QueueWorkload {
         offsets.forEach((tp, om) -> history.add(new Commit(name, tp.partition(), om.offset(), stored)));
     }
 
+    /** A final read: how many records it read, and what kept it from reading everything (null: nothing). */
+    record FinalRead(int records, String problem) { }
+
     /**
-     * Reads every partition from 0 to its end (read_committed: waits until no transaction is open, so the last stable
-     * offset is the high watermark) and records each record as a {@link Read}; returns the number read.
+     * Reads every partition from 0 to its end and records each record as a {@link Read}. read_committed first waits
+     * until no transaction is open (the last stable offsets reach the high watermarks); if one stays open it reads
+     * to the last stable offsets and says so.
      */
-    int finalRead(boolean readCommitted, Duration timeout) throws InterruptedException {
+    FinalRead finalRead(boolean readCommitted, Duration timeout) throws InterruptedException {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted");
@@ -235,16 +239,17 @@ final class QueueWorkload {
         }
         String name = readCommitted ? "final-read-committed" : "final-read-uncommitted";
         try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
-            if (readCommitted) {
-                awaitNoOpenTransaction(c, tps, timeout);
+            String problem = readCommitted ? awaitNoOpenTransaction(c, tps, timeout) : null;
+            if (problem != null) {
+                history.add(new QueueHistory.Note(name, problem));
             }
             List<ConsumerRecord<String, String>> records = Records.readToEnd(c, tps, timeout);
             records.forEach(r -> history.add(new Read(name, readCommitted, r.partition(), r.offset(), Long.parseLong(r.value()))));
-            return records.size();
+            return new FinalRead(records.size(), problem);
         }
     }
 
-    private void awaitNoOpenTransaction(KafkaConsumer<String, String> readCommitted, List<TopicPartition> tps, Duration timeout)
+    private String awaitNoOpenTransaction(KafkaConsumer<String, String> readCommitted, List<TopicPartition> tps, Duration timeout)
             throws InterruptedException {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -252,11 +257,12 @@ final class QueueWorkload {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (!readCommitted.endOffsets(tps).equals(uncommitted.endOffsets(tps))) {
                 if (System.nanoTime() > deadline) {
-                    throw new AssertionError("a transaction still open " + timeout + " after the load: last stable offsets "
-                            + readCommitted.endOffsets(tps) + ", high watermarks " + uncommitted.endOffsets(tps));
+                    return "a transaction still open " + timeout + " after the load: last stable offsets "
+                            + readCommitted.endOffsets(tps) + ", high watermarks " + uncommitted.endOffsets(tps);
                 }
                 Thread.sleep(500);
             }
+            return null;
         }
     }
 
