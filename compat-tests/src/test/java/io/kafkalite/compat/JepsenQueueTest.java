@@ -22,7 +22,7 @@ import org.junit.jupiter.api.parallel.Isolated;
 /**
  * A queue workload in the spirit of Jepsen's Kafka test, bounded to about two minutes: two idempotent acks=all
  * producers and a transactional one (commits, a quarter aborted), two consumers of one group (one read_committed),
- * and a nemesis that every ~10 s kills a random node with kill -9 and restarts it a few seconds later, or cuts a
+ * and a nemesis that, in turn, kills a random node with kill -9 and restarts it a few seconds later, and cuts a
  * random node off from the others with a network partition (network namespaces + iptables; kill -9 only where
  * those are unavailable). Afterwards a full read of every partition; {@link QueueChecker} checks the history for
  * lost writes, duplicates, inconsistent offsets, poll skips, aborted reads (and nonmonotonic polls, lost commits):
@@ -114,14 +114,16 @@ class JepsenQueueTest {
         }
     }
 
-    /** Every ~10 s one fault on a random node: kill -9 and restart 3-5 s later, or isolation for 5-8 s. */
+    /** Every few seconds one fault on a random node, in turn: kill -9 and restart 3-5 s later, isolation for 5-8 s. */
     private static void nemesis(ClusterProcesses cluster, Random random, boolean partitions, QueueHistory history,
                                 AtomicBoolean stop, List<String> errors) {
         try {
             Thread.sleep(5_000);
+            boolean partitionNext = random.nextBoolean();
             while (!stop.get()) {
                 int node = 1 + random.nextInt(cluster.nodes().size());
-                if (partitions && random.nextBoolean()) {
+                partitionNext = !partitionNext; // alternating: both kinds of fault in a short run
+                if (partitions && partitionNext) {
                     history.add(new Nemesis("isolate node " + node));
                     cluster.isolate(node);
                     Thread.sleep(5_000 + random.nextInt(3_000));
