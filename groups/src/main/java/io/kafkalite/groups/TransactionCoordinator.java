@@ -61,11 +61,22 @@ public final class TransactionCoordinator implements AutoCloseable {
     private final LongSupplier newProducerId;
     private final TransactionMarkers markers;
     private final GroupCoordinator groups;
+    private final int coordinatorEpoch;
     private final Map<String, TransactionMetadata> transactions = new HashMap<>();
 
     /** Loads the stored transactional ids (on the coordinator thread) and finishes the ends that were prepared. */
     public TransactionCoordinator(Scheduler scheduler, TransactionConfig config, DurableMap table, LongSupplier newProducerId,
                                   TransactionMarkers markers, GroupCoordinator groups) {
+        this(scheduler, config, table, newProducerId, markers, groups, COORDINATOR_EPOCH);
+    }
+
+    /**
+     * @param coordinatorEpoch carried by the markers this coordinator writes; a partition refuses markers of an older
+     *                         epoch, so a cluster's coordinators use the quorum's leader epoch (it grows at each failover)
+     */
+    public TransactionCoordinator(Scheduler scheduler, TransactionConfig config, DurableMap table, LongSupplier newProducerId,
+                                  TransactionMarkers markers, GroupCoordinator groups, int coordinatorEpoch) {
+        this.coordinatorEpoch = coordinatorEpoch;
         this.scheduler = scheduler;
         this.config = config;
         this.table = table;
@@ -307,11 +318,15 @@ public final class TransactionCoordinator implements AutoCloseable {
             boolean wasV2 = m.usesV2();
             boolean retryOnOverflow = wasV2 && m.previousProducerId == producerId && epoch == Short.MAX_VALUE - 1 && m.producerEpoch == 0;
             boolean retryOnBump = wasV2 && m.producerEpoch == epoch + 1;
-            boolean validEpoch = !wasV2 ? epoch == m.producerEpoch : switch (m.state) {
+            // a V2 producer ends every transaction it began, also one whose batches never reached a partition: with
+            // the current epoch after an end (or an init), that is a new, empty transaction, ended like any other
+            boolean emptyEnd = v2 && epoch == m.producerEpoch && !m.completing
+                    && (m.state == TransactionState.EMPTY || m.state == TransactionState.COMPLETE_COMMIT || m.state == TransactionState.COMPLETE_ABORT);
+            boolean validEpoch = emptyEnd || (!wasV2 ? epoch == m.producerEpoch : switch (m.state) {
                 case ONGOING, EMPTY -> epoch == m.producerEpoch;
                 case PREPARE_COMMIT, PREPARE_ABORT -> retryOnBump;
                 case COMPLETE_COMMIT, COMPLETE_ABORT -> retryOnBump || retryOnOverflow;
-            };
+            });
             if (m.producerId != producerId && !retryOnOverflow) {
                 return done(ProducerIdAndEpoch.error(Errors.INVALID_PRODUCER_ID_MAPPING));
             }
@@ -319,6 +334,11 @@ public final class TransactionCoordinator implements AutoCloseable {
                 return done(ProducerIdAndEpoch.error(Errors.PRODUCER_FENCED));
             }
             ProducerIdAndEpoch current = new ProducerIdAndEpoch(Errors.NONE, m.producerId, m.producerEpoch);
+            if (emptyEnd) {
+                m.state = TransactionState.ONGOING;
+                m.partitions.clear();
+                m.startTimestamp = scheduler.now();
+            }
             switch (m.state) {
                 case ONGOING -> {
                     if (m.completing) {
@@ -397,7 +417,7 @@ public final class TransactionCoordinator implements AutoCloseable {
         });
         CompletableFuture<Set<TopicPartition>> written;
         try {
-            written = markers.write(producerId, m.producerEpoch, COORDINATOR_EPOCH, commit, dataPartitions);
+            written = markers.write(producerId, m.producerEpoch, coordinatorEpoch, commit, dataPartitions);
         } catch (RuntimeException e) {
             written = CompletableFuture.failedFuture(e);
         }

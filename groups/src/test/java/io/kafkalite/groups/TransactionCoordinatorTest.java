@@ -96,6 +96,19 @@ class TransactionCoordinatorTest {
     }
 
     @Test
+    void aV2ProducerMayEndATransactionThatNoBatchReached() {
+        ProducerIdAndEpoch p = init("a");
+        assertEquals(Errors.NONE, add("a", p, true, TP0));
+        ProducerIdAndEpoch next = end("a", p, true, true);
+        ProducerIdAndEpoch aborted = end("a", next, false, true); // begin, send (never drained), abort
+        assertEquals(new ProducerIdAndEpoch(Errors.NONE, 100, (short) 2), aborted, "an empty transaction ends with its epoch bumped");
+        assertEquals("CompleteAbort", state("a"));
+        assertEquals(aborted, end("a", next, false, true), "its retry is answered as it was");
+        assertEquals(Errors.PRODUCER_FENCED, end("a", p, false, true).error(), "an older epoch is still fenced");
+        assertEquals(Errors.NONE, end("a", aborted, true, true).error(), "and an empty commit too");
+    }
+
+    @Test
     void theOriginalProtocolKeepsTheEpoch() {
         ProducerIdAndEpoch p = init("a");
         assertEquals(Errors.NONE, add("a", p, false, TP0));

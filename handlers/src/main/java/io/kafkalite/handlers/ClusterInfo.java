@@ -21,6 +21,8 @@ public final class ClusterInfo {
     private final Map<ListenerName, Node> endpoints = new ConcurrentHashMap<>();
     private volatile Node first;
     private volatile MetadataQuorum quorum; // null on one broker
+    private volatile String controllerListener;
+    private volatile Map<Integer, BrokerRegistration.HostPort> voters = Map.of();
 
     public ClusterInfo(int nodeId, String clusterId) {
         this.nodeId = nodeId;
@@ -77,6 +79,19 @@ public final class ClusterInfo {
         return q == null ? nodeId : q.leaderId();
     }
 
+    /**
+     * The broker that coordinates every group and transactional id, as clients of that listener reach it: this broker
+     * on its own; in a cluster the quorum leader's broker (null while there is none, or it has no such listener).
+     */
+    public Node coordinator(ListenerName listener) {
+        MetadataQuorum q = quorum;
+        if (q == null) {
+            return self(listener);
+        }
+        int leader = q.leaderId();
+        return leader < 0 ? null : broker(q.image(), leader, listener);
+    }
+
     /** A registered broker as clients of that listener reach it; null if it has no such listener (or is unknown). */
     public Node broker(MetadataImage image, int id, ListenerName listener) {
         BrokerRegistration b = image.broker(id);
@@ -109,5 +124,19 @@ public final class ClusterInfo {
         Map<String, BrokerRegistration.HostPort> all = new java.util.LinkedHashMap<>();
         endpoints.forEach((l, n) -> all.put(l.value().toUpperCase(Locale.ROOT), new BrokerRegistration.HostPort(n.host(), n.port())));
         return all;
+    }
+
+    /** Cluster mode: the quorum's voters and the controller listener they are reached on (DescribeQuorum's nodes). */
+    public void voters(String listenerName, Map<Integer, BrokerRegistration.HostPort> voterEndpoints) {
+        this.controllerListener = listenerName;
+        this.voters = Map.copyOf(voterEndpoints);
+    }
+
+    public Map<Integer, BrokerRegistration.HostPort> voters() {
+        return voters;
+    }
+
+    public String controllerListener() {
+        return controllerListener;
     }
 }

@@ -6,7 +6,7 @@ import io.kafkalite.logstore.PartitionLog;
 import io.kafkalite.logstore.Topic;
 import io.kafkalite.wire.CloseConnectionException;
 import io.kafkalite.wire.KafkaRequest;
-import io.kafkalite.groups.TransactionCoordinator;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.handlers.replication.LeaderHints;
 import io.kafkalite.handlers.replication.ReplicaManager;
 import java.util.ArrayList;
@@ -80,22 +80,22 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
     private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
 
     private final LogStore store;
-    private final TransactionCoordinator transactions;
+    private final Coordinators coordinators;
     private final Executor requestHandlers;
     private final Authorization authorization;
     /** Cluster mode: leadership, min.insync.replicas and acks=all waits; null on one broker. */
     private final ReplicaManager replicas;
 
     /** @param requestHandlers where appends that waited for the transaction coordinator run */
-    public ProduceHandler(LogStore store, TransactionCoordinator transactions, Executor requestHandlers, Authorization authorization) {
-        this(store, transactions, requestHandlers, authorization, null);
+    public ProduceHandler(LogStore store, Coordinators coordinators, Executor requestHandlers, Authorization authorization) {
+        this(store, coordinators, requestHandlers, authorization, null);
     }
 
     /** @param replicas the leader side of replication in cluster mode, null on one broker */
-    public ProduceHandler(LogStore store, TransactionCoordinator transactions, Executor requestHandlers, Authorization authorization,
+    public ProduceHandler(LogStore store, Coordinators coordinators, Executor requestHandlers, Authorization authorization,
                           ReplicaManager replicas) {
         this.store = store;
-        this.transactions = transactions;
+        this.coordinators = coordinators;
         this.requestHandlers = requestHandlers;
         this.authorization = authorization;
         this.replicas = replicas;
@@ -264,14 +264,19 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
             partitions.forEach(tp -> all.put(tp, Errors.INVALID_TXN_STATE));
             return CompletableFuture.completedFuture(all);
         }
-        if (body.version() > ProduceRequest.LAST_STABLE_VERSION_BEFORE_TRANSACTION_V2) {
-            return transactions.addPartitions(transactionalId, batch.producerId(), batch.producerEpoch(), partitions, true).thenApply(e -> {
+        boolean v2 = body.version() > ProduceRequest.LAST_STABLE_VERSION_BEFORE_TRANSACTION_V2;
+        Coordinators.RemoteTransactions remote = coordinators.remote();
+        if (remote != null && !coordinators.isActive()) { // a cluster broker that does not coordinate asks the one that does
+            return remote.addPartitions(transactionalId, batch.producerId(), batch.producerEpoch(), partitions, !v2);
+        }
+        if (v2) {
+            return coordinators.transactions().addPartitions(transactionalId, batch.producerId(), batch.producerEpoch(), partitions, true).thenApply(e -> {
                 Map<TopicPartition, Errors> all = new HashMap<>();
                 partitions.forEach(tp -> all.put(tp, e));
                 return all;
             });
         }
-        return transactions.verifyPartitions(transactionalId, batch.producerId(), batch.producerEpoch(), partitions);
+        return coordinators.transactions().verifyPartitions(transactionalId, batch.producerId(), batch.producerEpoch(), partitions);
     }
 
     /** The produce answer Kafka gives for a failed verification. */
