@@ -120,7 +120,8 @@ class JepsenQueueTest {
         try {
             Thread.sleep(5_000);
             boolean partitionNext = random.nextBoolean();
-            while (!stop.get()) {
+            long lastFault = System.nanoTime() + LOAD.minusSeconds(20).toNanos(); // a restart takes 5-25 s: end within the load
+            while (!stop.get() && System.nanoTime() < lastFault) {
                 int node = 1 + random.nextInt(cluster.nodes().size());
                 partitionNext = !partitionNext; // alternating: both kinds of fault in a short run
                 if (partitions && partitionNext) {
