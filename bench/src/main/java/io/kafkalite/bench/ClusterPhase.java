@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -26,7 +28,12 @@ final class ClusterPhase {
     static void run(Cluster cluster, Tool tool, long records, int e2eRecords, Map<String, Double> r) throws Exception {
         cluster.awaitListening(120);
         // an acks=all produce to a new, auto-created topic: every node is up and replicating
-        Bench.awaitFirstProduce(cluster.bootstrap(), new Properties());
+        try {
+            Bench.awaitFirstProduce(cluster.bootstrap(), new Properties());
+        } catch (TimeoutException | ExecutionException e) {
+            throw new IllegalStateException("the " + cluster.nodes.get(0).name + " cluster acknowledged no acks=all produce to a new topic"
+                    + " (replication factor " + cluster.replicationFactor + ") in 120 s; see node-N/*.log", e);
+        }
         r.put("startup_s", (System.nanoTime() - cluster.startedNanos()) / 1e9);
         Thread.sleep(2000);
         r.put("idle_rss_mib", cluster.memoryMiB("VmRSS"));
