@@ -1,16 +1,387 @@
 package io.kafkalite.cluster;
 
+import io.kafkalite.cluster.MetadataQuorum.ApplyResult;
+import io.kafkalite.cluster.MetadataRecord.AllocateProducerIds;
+import io.kafkalite.cluster.MetadataRecord.AlterPartition;
+import io.kafkalite.cluster.MetadataRecord.AlterTopicConfigs;
+import io.kafkalite.cluster.MetadataRecord.ControlledShutdown;
+import io.kafkalite.cluster.MetadataRecord.CreatePartitions;
+import io.kafkalite.cluster.MetadataRecord.CreateTopic;
+import io.kafkalite.cluster.MetadataRecord.DeleteTopic;
+import io.kafkalite.cluster.MetadataRecord.DurableMapWrite;
+import io.kafkalite.cluster.MetadataRecord.ElectLeaders;
+import io.kafkalite.cluster.MetadataRecord.FenceBroker;
+import io.kafkalite.cluster.MetadataRecord.InitCluster;
+import io.kafkalite.cluster.MetadataRecord.Reassign;
+import io.kafkalite.cluster.MetadataRecord.RegisterBroker;
+import io.kafkalite.cluster.MetadataRecord.UnfenceBroker;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntPredicate;
+import java.util.function.UnaryOperator;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.protocol.Errors;
+
 /**
  * The deterministic heart of the cluster metadata: the next image after one record. Pure (no I/O, no clock, no
- * randomness), so every node that applies the same log gets the same images.
+ * randomness), so every node that applies the same log gets the same images. A record that does not apply leaves the
+ * image as it was (but for the applied index) and reports Kafka's error to its proposer.
  */
 public final class MetadataApplier {
     private MetadataApplier() { }
 
     /** The image after {@code record} at log index {@code index}, and the outcome to report to its proposer. */
-    public record Applied(MetadataImage image, MetadataQuorum.ApplyResult result) { }
+    public record Applied(MetadataImage image, ApplyResult result) { }
 
     public static Applied apply(MetadataImage image, long index, MetadataRecord record) {
-        throw new UnsupportedOperationException("being written by the lead"); // TODO lead: lands on main shortly
+        Builder b = new Builder(image, index);
+        ApplyResult result;
+        if (record instanceof InitCluster r) {
+            result = b.initCluster(r);
+        } else if (record instanceof RegisterBroker r) {
+            result = b.register(r);
+        } else if (record instanceof FenceBroker r) {
+            result = b.removeBroker(r.brokerId(), -1, false);
+        } else if (record instanceof ControlledShutdown r) {
+            result = b.removeBroker(r.brokerId(), r.incarnation(), true);
+        } else if (record instanceof UnfenceBroker r) {
+            result = b.unfence(r);
+        } else if (record instanceof CreateTopic r) {
+            result = b.createTopic(r);
+        } else if (record instanceof DeleteTopic r) {
+            result = b.deleteTopic(r);
+        } else if (record instanceof CreatePartitions r) {
+            result = b.createPartitions(r);
+        } else if (record instanceof AlterTopicConfigs r) {
+            result = b.alterConfigs(r);
+        } else if (record instanceof AlterPartition r) {
+            result = b.alterPartition(r);
+        } else if (record instanceof ElectLeaders r) {
+            result = b.electLeaders(r);
+        } else if (record instanceof Reassign r) {
+            result = b.reassign(r);
+        } else if (record instanceof AllocateProducerIds r) {
+            result = b.allocateProducerIds(r);
+        } else if (record instanceof DurableMapWrite) {
+            result = ApplyResult.ok(index); // applied to each node's own table by the state machine
+        } else {
+            throw new IllegalArgumentException("Unknown record " + record);
+        }
+        return new Applied(b.build(), result);
+    }
+
+    /** Collects the changes of one record on copies of the image's maps. */
+    private static final class Builder {
+        private final long index;
+        private String clusterId;
+        private final Map<Integer, BrokerRegistration> brokers;
+        private final Map<String, TopicImage> topics;
+        private final Map<Uuid, String> topicNames;
+        private long nextProducerId;
+        /** A broker that may lead and join ISRs: registered, unfenced, not shutting down. */
+        private final IntPredicate eligible = this::isEligible;
+
+        Builder(MetadataImage image, long index) {
+            this.index = index;
+            this.clusterId = image.clusterId();
+            this.brokers = new HashMap<>(image.brokers());
+            this.topics = new HashMap<>(image.topics());
+            this.topicNames = new HashMap<>(image.topicNames());
+            this.nextProducerId = image.nextProducerId();
+        }
+
+        private boolean isEligible(int id) {
+            BrokerRegistration b = brokers.get(id);
+            return b != null && !b.fenced() && !b.shuttingDown();
+        }
+
+        MetadataImage build() {
+            return new MetadataImage(index, clusterId, brokers, topics, topicNames, nextProducerId);
+        }
+
+        private ApplyResult ok() {
+            return ApplyResult.ok(index);
+        }
+
+        private ApplyResult error(Errors error, String message) {
+            return new ApplyResult(error, message, index, -1);
+        }
+
+
+        ApplyResult initCluster(InitCluster r) {
+            if (clusterId == null) {
+                clusterId = r.clusterId();
+            }
+            return ok();
+        }
+
+        /** A (re)registration: a restarted broker comes back fenced and leaves its ISRs, as after a fencing. */
+        ApplyResult register(RegisterBroker r) {
+            BrokerRegistration before = brokers.get(r.brokerId());
+            brokers.put(r.brokerId(), new BrokerRegistration(r.brokerId(), r.incarnation(), r.endpoints(), r.rack(), true, false));
+            if (before != null) {
+                forEachPartition(p -> PartitionChanges.withoutBroker(p, r.brokerId(), eligible));
+            }
+            return ok();
+        }
+
+        /** FenceBroker (incarnation -1: whichever run) or ControlledShutdown of one run. */
+        ApplyResult removeBroker(int id, long incarnation, boolean shuttingDown) {
+            BrokerRegistration b = brokers.get(id);
+            if (b == null) {
+                return error(Errors.BROKER_ID_NOT_REGISTERED, "Broker " + id + " is not registered");
+            }
+            if (incarnation != -1 && b.incarnation() != incarnation) {
+                return error(Errors.STALE_BROKER_EPOCH, "Broker " + id + " registered again since");
+            }
+            brokers.put(id, b.withFenced(true).withShuttingDown(shuttingDown));
+            forEachPartition(p -> PartitionChanges.withoutBroker(p, id, eligible));
+            return ok();
+        }
+
+        ApplyResult unfence(UnfenceBroker r) {
+            BrokerRegistration b = brokers.get(r.brokerId());
+            if (b == null) {
+                return error(Errors.BROKER_ID_NOT_REGISTERED, "Broker " + r.brokerId() + " is not registered");
+            }
+            if (b.incarnation() != r.incarnation()) {
+                return error(Errors.STALE_BROKER_EPOCH, "Broker " + r.brokerId() + " registered again since");
+            }
+            brokers.put(r.brokerId(), b.withFenced(false).withShuttingDown(false));
+            forEachPartition(p -> PartitionChanges.withBrokerBack(p, eligible));
+            return ok();
+        }
+
+        ApplyResult createTopic(CreateTopic r) {
+            if (topics.containsKey(r.name()) || topicNames.containsKey(r.id())) {
+                return error(Errors.TOPIC_ALREADY_EXISTS, "Topic '" + r.name() + "' already exists.");
+            }
+            if (r.assignments().isEmpty()) {
+                return error(Errors.INVALID_PARTITIONS, "Number of partitions must be larger than 0.");
+            }
+            List<PartitionState> partitions = new ArrayList<>();
+            ApplyResult failed = newPartitions(r.assignments(), partitions);
+            if (failed != null) {
+                return failed;
+            }
+            topics.put(r.name(), new TopicImage(r.name(), r.id(), r.configs(), partitions));
+            topicNames.put(r.id(), r.name());
+            return ok();
+        }
+
+        ApplyResult createPartitions(CreatePartitions r) {
+            TopicImage t = topicById(r.id());
+            if (t == null) {
+                return error(Errors.UNKNOWN_TOPIC_ID, "Unknown topic id " + r.id());
+            }
+            List<PartitionState> partitions = new ArrayList<>(t.partitions());
+            ApplyResult failed = newPartitions(r.newAssignments(), partitions);
+            if (failed != null) {
+                return failed;
+            }
+            topics.put(t.name(), new TopicImage(t.name(), t.id(), t.configs(), partitions));
+            return ok();
+        }
+
+        /** Adds a partition per assignment to {@code into}; an error (and nothing added) for an unusable assignment. */
+        private ApplyResult newPartitions(List<List<Integer>> assignments, List<PartitionState> into) {
+            List<PartitionState> added = new ArrayList<>();
+            for (List<Integer> replicas : assignments) {
+                if (replicas.isEmpty() || new HashSet<>(replicas).size() != replicas.size()) {
+                    return error(Errors.INVALID_REPLICA_ASSIGNMENT, "Invalid replica assignment " + replicas);
+                }
+                for (int id : replicas) {
+                    if (!brokers.containsKey(id)) {
+                        return error(Errors.INVALID_REPLICA_ASSIGNMENT, "Broker " + id + " of assignment " + replicas
+                                + " is not registered");
+                    }
+                }
+                PartitionState p = PartitionChanges.initial(replicas, eligible);
+                if (p == null) {
+                    return error(Errors.INVALID_REPLICA_ASSIGNMENT, "All brokers specified in the partition assignment "
+                            + replicas + " are currently fenced.");
+                }
+                added.add(p);
+            }
+            into.addAll(added);
+            return null;
+        }
+
+        ApplyResult deleteTopic(DeleteTopic r) {
+            TopicImage t = topicById(r.id());
+            if (t == null) {
+                return error(Errors.UNKNOWN_TOPIC_ID, "Unknown topic id " + r.id());
+            }
+            topics.remove(t.name());
+            topicNames.remove(t.id());
+            return ok();
+        }
+
+        ApplyResult alterConfigs(AlterTopicConfigs r) {
+            TopicImage t = topicById(r.id());
+            if (t == null) {
+                return error(Errors.UNKNOWN_TOPIC_ID, "Unknown topic id " + r.id());
+            }
+            topics.put(t.name(), new TopicImage(t.name(), t.id(), r.configs(), t.partitions()));
+            return ok();
+        }
+
+        /** Kafka's AlterPartition checks, in its order; a new ISR member must be eligible. */
+        ApplyResult alterPartition(AlterPartition r) {
+            TopicImage t = topicById(r.topicId());
+            PartitionState p = t == null ? null : t.partition(r.partition());
+            if (p == null) {
+                return error(Errors.UNKNOWN_TOPIC_OR_PARTITION, "Unknown partition " + r.topicId() + "-" + r.partition());
+            }
+            if (p.leader() != r.leaderId()) {
+                return error(Errors.NOT_LEADER_OR_FOLLOWER, "Broker " + r.leaderId() + " does not lead the partition");
+            }
+            if (p.leaderEpoch() != r.leaderEpoch()) {
+                return error(Errors.FENCED_LEADER_EPOCH, "Leader epoch " + r.leaderEpoch() + " is not " + p.leaderEpoch());
+            }
+            if (p.partitionEpoch() != r.partitionEpoch()) {
+                return error(Errors.INVALID_UPDATE_VERSION, "Partition epoch " + r.partitionEpoch() + " is not " + p.partitionEpoch());
+            }
+            if (!r.newIsr().contains(r.leaderId()) || !p.replicas().containsAll(r.newIsr())
+                    || new HashSet<>(r.newIsr()).size() != r.newIsr().size()) {
+                return error(Errors.INVALID_REQUEST, "ISR " + r.newIsr() + " must hold the leader and only replicas " + p.replicas());
+            }
+            for (int id : r.newIsr()) {
+                if (!p.isr().contains(id) && !eligible.test(id)) {
+                    return error(Errors.INELIGIBLE_REPLICA, "Replica " + id + " is fenced or shutting down");
+                }
+            }
+            PartitionState changed = PartitionChanges.change(p, p.leader(), r.newIsr());
+            putPartition(t, r.partition(), PartitionChanges.maybeCompleteReassignment(changed, eligible));
+            return ok();
+        }
+
+        /** Per partition as Kafka's ElectLeaders; the proposer reads each partition's outcome from the new image. */
+        ApplyResult electLeaders(ElectLeaders r) {
+            for (Map.Entry<Uuid, List<Integer>> e : r.partitions().entrySet()) {
+                TopicImage t = topicById(e.getKey());
+                if (t == null) {
+                    continue;
+                }
+                for (int partition : e.getValue()) {
+                    PartitionState p = t.partition(partition);
+                    if (p == null) {
+                        continue;
+                    }
+                    putPartition(t, partition, r.preferred() ? electPreferred(p) : electUnclean(p));
+                    t = topics.get(t.name());
+                }
+            }
+            return ok();
+        }
+
+        private PartitionState electPreferred(PartitionState p) {
+            int preferred = p.replicas().get(0);
+            if (p.leader() == preferred || !p.isr().contains(preferred) || !eligible.test(preferred)) {
+                return p;
+            }
+            return PartitionChanges.change(p, preferred, p.isr());
+        }
+
+        /** Unclean election: an eligible ISR member if there is one, else any eligible replica, alone in the new ISR. */
+        private PartitionState electUnclean(PartitionState p) {
+            if (p.hasLeader()) {
+                return p;
+            }
+            int leader = PartitionChanges.electFromIsr(p.replicas(), p.isr(), eligible);
+            if (leader != PartitionState.NO_LEADER) {
+                return PartitionChanges.change(p, leader, p.isr());
+            }
+            leader = PartitionChanges.electFromIsr(p.replicas(), p.replicas(), eligible);
+            return leader == PartitionState.NO_LEADER ? p : PartitionChanges.change(p, leader, List.of(leader));
+        }
+
+        ApplyResult reassign(Reassign r) {
+            TopicImage t = topicById(r.topicId());
+            PartitionState p = t == null ? null : t.partition(r.partition());
+            if (p == null) {
+                return error(Errors.UNKNOWN_TOPIC_OR_PARTITION, "Unknown partition " + r.topicId() + "-" + r.partition());
+            }
+            if (r.target() == null) {
+                return cancelReassignment(t, r.partition(), p);
+            }
+            List<Integer> target = r.target();
+            if (target.isEmpty() || new HashSet<>(target).size() != target.size()) {
+                return error(Errors.INVALID_REPLICA_ASSIGNMENT, "Invalid replica assignment " + target);
+            }
+            for (int id : target) {
+                if (!brokers.containsKey(id)) {
+                    return error(Errors.INVALID_REPLICA_ASSIGNMENT, "Broker " + id + " is not registered");
+                }
+            }
+            // a new reassignment replaces one in progress: start from the replicas before it
+            List<Integer> current = new ArrayList<>(p.replicas());
+            current.removeAll(p.adding());
+            List<Integer> adding = target.stream().filter(id -> !current.contains(id)).toList();
+            List<Integer> removing = current.stream().filter(id -> !target.contains(id)).toList();
+            List<Integer> replicas = new ArrayList<>(target);
+            replicas.addAll(removing);
+            List<Integer> isr = p.isr().stream().filter(replicas::contains).toList();
+            PartitionState moving = PartitionChanges.change(p, replicas, p.leader(), isr, adding, removing);
+            putPartition(t, r.partition(), PartitionChanges.maybeCompleteReassignment(moving, eligible));
+            return ok();
+        }
+
+        private ApplyResult cancelReassignment(TopicImage t, int partition, PartitionState p) {
+            if (p.adding().isEmpty() && p.removing().isEmpty()) {
+                return error(Errors.NO_REASSIGNMENT_IN_PROGRESS, "No reassignment in progress for this partition");
+            }
+            List<Integer> replicas = p.replicas().stream().filter(id -> !p.adding().contains(id)).toList();
+            List<Integer> isr = p.isr().stream().filter(replicas::contains).toList();
+            int leader = replicas.contains(p.leader()) ? p.leader() : PartitionChanges.electFromIsr(replicas, isr, eligible);
+            putPartition(t, partition, PartitionChanges.change(p, replicas, leader, isr, List.of(), List.of()));
+            return ok();
+        }
+
+        ApplyResult allocateProducerIds(AllocateProducerIds r) {
+            if (r.count() <= 0) {
+                return error(Errors.INVALID_REQUEST, "Producer id block size must be positive");
+            }
+            long start = nextProducerId;
+            nextProducerId += r.count();
+            return new ApplyResult(Errors.NONE, null, index, start);
+        }
+
+        private TopicImage topicById(Uuid id) {
+            String name = topicNames.get(id);
+            return name == null ? null : topics.get(name);
+        }
+
+        private void putPartition(TopicImage t, int partition, PartitionState p) {
+            if (t.partition(partition) == p) {
+                return;
+            }
+            List<PartitionState> partitions = new ArrayList<>(t.partitions());
+            partitions.set(partition, p);
+            topics.put(t.name(), new TopicImage(t.name(), t.id(), t.configs(), partitions));
+        }
+
+        /** Replaces every partition by {@code change} of it; topics with no changed partition are kept as they are. */
+        private void forEachPartition(UnaryOperator<PartitionState> change) {
+            for (TopicImage t : List.copyOf(topics.values())) {
+                List<PartitionState> partitions = null;
+                for (int i = 0; i < t.partitions().size(); i++) {
+                    PartitionState before = t.partitions().get(i);
+                    PartitionState after = change.apply(before);
+                    if (after != before) {
+                        if (partitions == null) {
+                            partitions = new ArrayList<>(t.partitions());
+                        }
+                        partitions.set(i, after);
+                    }
+                }
+                if (partitions != null) {
+                    topics.put(t.name(), new TopicImage(t.name(), t.id(), t.configs(), partitions));
+                }
+            }
+        }
     }
 }

@@ -6,24 +6,21 @@ import org.apache.kafka.common.Uuid;
 /**
  * The cluster metadata at one point of the replicated log: immutable, so a handler reads one consistent
  * picture without locks. {@link MetadataQuorum#image()} always returns the latest applied one.
+ * The replicated key/value tables (committed offsets, group metadata, ...) are not held here: each node keeps
+ * them in its own LMDB durable maps (see {@link MetadataRecord.DurableMapWrite}).
  *
- * @param appliedIndex the Ratis log index of the last record applied
- * @param clusterId    agreed by the first record of the log
- * @param durableMaps  replicated key/value tables (committed offsets, group metadata, transactions, ACLs,
- *                     SCRAM credentials, quotas, dynamic broker configs): map name -> the table's content is
- *                     NOT held here; each broker keeps them in its local LMDB durable maps (see
- *                     {@link MetadataRecord.DurableMapWrite}); only their names are listed
+ * @param appliedIndex   the Ratis log index of the last record applied
+ * @param clusterId      agreed by the first record of the log
+ * @param nextProducerId the first producer id of the next block {@link MetadataRecord.AllocateProducerIds} hands out
  */
 public record MetadataImage(long appliedIndex, String clusterId, Map<Integer, BrokerRegistration> brokers,
-                            Map<String, TopicImage> topics, Map<Uuid, String> topicNames, long nextProducerId,
-                            java.util.Set<String> durableMaps) {
-    public static final MetadataImage EMPTY = new MetadataImage(-1, null, Map.of(), Map.of(), Map.of(), 0, java.util.Set.of());
+                            Map<String, TopicImage> topics, Map<Uuid, String> topicNames, long nextProducerId) {
+    public static final MetadataImage EMPTY = new MetadataImage(-1, null, Map.of(), Map.of(), Map.of(), 0);
 
     public MetadataImage {
         brokers = Map.copyOf(brokers);
         topics = Map.copyOf(topics);
         topicNames = Map.copyOf(topicNames);
-        durableMaps = java.util.Set.copyOf(durableMaps);
     }
 
     public TopicImage topic(String name) {

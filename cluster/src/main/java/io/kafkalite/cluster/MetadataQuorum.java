@@ -24,6 +24,13 @@ public interface MetadataQuorum extends AutoCloseable {
     /** Called after each applied record (on the apply thread: keep it short, hand real work to another thread). */
     void subscribe(Consumer<MetadataImage> listener);
 
+    /**
+     * Called with true when this node became the quorum's leader and has applied every record committed before its
+     * term (so its image and durable maps are complete: the coordinators load from them), with false when it lost the
+     * leadership. Called on a quorum thread: keep it short.
+     */
+    void onLeadership(Consumer<Boolean> listener);
+
     /** The node id of the quorum's leader (the active controller), -1 when there is none right now. */
     int leaderId();
 
