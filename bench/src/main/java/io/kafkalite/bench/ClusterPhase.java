@@ -39,9 +39,13 @@ final class ClusterPhase {
         r.put("idle_rss_mib", cluster.memoryMiB("VmRSS"));
         short rf = (short) cluster.replicationFactor;
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", cluster.bootstrap()))) {
-            admin.createTopics(List.of(new NewTopic("c1k-p6", 6, rf), new NewTopic("c1k-p1", 1, rf), new NewTopic("c-e2e", 1, rf)))
-                    .all().get();
+            admin.createTopics(List.of(new NewTopic("c1k-p6", 6, rf), new NewTopic("c1k-p1", 1, rf), new NewTopic("c-e2e", 1, rf),
+                    new NewTopic("c-warm-up", 6, rf))).all().get();
         }
+        // unmeasured: a quarter of the records produced and consumed on another topic, so that short runs measure
+        // the nodes' compiled code rather than the JIT's warm-up (all N JVMs start cold, on the same cores)
+        tool.await(tool.produce(cluster.bootstrap(), "c-warm-up", records / 4, 1024, "produce-warm-up.log"), "produce-warm-up.log");
+        tool.consume(cluster.bootstrap(), "c-warm-up", records / 4, "consume-warm-up.log");
         double cpu0 = cluster.cpuSeconds();
         r.put("produce_1kb_p6_mbps", Tool.producedMBps(tool.await(tool.produce(cluster.bootstrap(), "c1k-p6", records, 1024, "produce-p6.log"),
                 "produce-p6.log")));
