@@ -17,6 +17,8 @@ import io.kafkalite.handlers.HandlerRegistry;
 import io.kafkalite.handlers.Handlers;
 import io.kafkalite.handlers.TransactionMarkerWriter;
 import io.kafkalite.handlers.metrics.BrokerMetrics;
+import io.kafkalite.cluster.QuorumConfig;
+import io.kafkalite.logstore.DurableMap;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.wire.ConnectionLimits;
 import io.kafkalite.wire.KafkaServer;
@@ -37,6 +39,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.apache.kafka.common.ClusterResource;
 import org.apache.kafka.common.Endpoint;
 import org.apache.kafka.common.config.ConfigException;
@@ -62,6 +65,8 @@ public final class Broker implements AutoCloseable {
     private final FaultInjector faults;
     private final BrokerMetrics metrics;
     private final PrometheusEndpoint prometheus;
+    private final ClusterMode clusterMode; // null on one broker
+    private final int defaultReplicationFactor;
 
     private final Runnable afterClose;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -69,7 +74,10 @@ public final class Broker implements AutoCloseable {
 
     private Broker(LogStore store, GroupCoordinator groups, TransactionCoordinator transactions, RequestHandlerPool requestHandlers,
                    List<KafkaServer> servers, ClusterInfo cluster, Authorizer authorizer, List<SecuredListener> listeners,
-                   FaultInjector faults, BrokerMetrics metrics, PrometheusEndpoint prometheus, Runnable afterClose) {
+                   FaultInjector faults, BrokerMetrics metrics, PrometheusEndpoint prometheus, Runnable afterClose,
+                   ClusterMode clusterMode, int defaultReplicationFactor) {
+        this.clusterMode = clusterMode;
+        this.defaultReplicationFactor = defaultReplicationFactor;
         this.faults = faults;
         this.metrics = metrics;
         this.prometheus = prometheus;
@@ -99,10 +107,17 @@ public final class Broker implements AutoCloseable {
      * @param afterClose runs once the broker is closed, or when it fails to start
      */
     static Broker start(Map<String, String> props, boolean inMemory, Runnable afterClose) throws Exception {
+        return start(props, inMemory, afterClose, ClusterMode.RATIS);
+    }
+
+    /** @param quorumStarter starts the metadata quorum in cluster mode (tests: an in-JVM one) */
+    static Broker start(Map<String, String> props, boolean inMemory, Runnable afterClose, ClusterMode.QuorumStarter quorumStarter)
+            throws Exception {
         NettyStartup.applyDefaults();
         BrokerConfig config;
         List<Listener> clientListeners;
         LogStore store;
+        QuorumConfig quorumConfig;
         try {
             config = new BrokerConfig(KafkaClassNames.relocate(props));
             UnsupportedSecurity.refuse(config.originals());
@@ -110,15 +125,33 @@ public final class Broker implements AutoCloseable {
             // what the listeners need and the store does not, initialized while the store opens
             Handlers.preloadProtocol();
             NettyStartup.preload();
-            store = inMemory ? LogStore.inMemory(config.originals()) : LogStore.open(config.logDirs().stream().map(Path::of).toList(), config.originals());
+            quorumConfig = QuorumConfig.parse(config.originals());
+            Map<String, String> storeProps = config.originals();
+            if (quorumConfig != null) { // cluster mode: a new store gets the quorum's cluster id
+                storeProps = new HashMap<>(storeProps);
+                storeProps.put(LogStore.CLUSTER_ID_CONFIG, quorumConfig.clusterId());
+            }
+            store = inMemory ? LogStore.inMemory(storeProps) : LogStore.open(config.logDirs().stream().map(Path::of).toList(), storeProps);
+            if (quorumConfig != null) {
+                try {
+                    ClusterMode.checkClusterId(store.clusterId(), quorumConfig.clusterId(), "cluster.id, meta.properties or "
+                            + "derived from controller.quorum.voters");
+                } catch (ConfigException e) {
+                    store.close();
+                    throw e;
+                }
+            }
         } catch (Exception | Error e) {
             afterClose.run();
             throw e;
         }
+        // each durable map opened once, shared by its user and (cluster mode) the quorum's replicated writes
+        Map<String, DurableMap> openMaps = new java.util.concurrent.ConcurrentHashMap<>();
+        Function<String, DurableMap> maps = name -> openMaps.computeIfAbsent(name, store::durableMap);
         // the dynamic broker configs stored in the data directory override server.properties from here on
         DynamicBrokerConfig dynamicConfig;
         try {
-            dynamicConfig = DynamicBrokerConfig.load(config, store.durableMap("broker_configs"));
+            dynamicConfig = DynamicBrokerConfig.load(config, maps.apply("broker_configs"));
             config = dynamicConfig.current();
             store.updateBrokerDefaults(config.originals());
         } catch (Exception | Error e) {
@@ -134,10 +167,11 @@ public final class Broker implements AutoCloseable {
         Authorizer authorizer = null;
         BrokerMetrics metrics = null;
         PrometheusEndpoint prometheus = null;
+        ClusterMode clusterMode = null;
         List<KafkaServer> servers = new ArrayList<>();
         try {
             NettyStartup.awaitPreload(); // before this thread's first use of Netty (TLS contexts, listeners)
-            ScramCredentialStore scram = new ScramCredentialStore(store.durableMap("scram_credentials"));
+            ScramCredentialStore scram = new ScramCredentialStore(maps.apply("scram_credentials"));
             Map<ListenerName, SaslMechanisms> sasl = new HashMap<>();
             for (Listener l : clientListeners) {
                 SecuredListener secured = SecuredListener.build(l, securityProtocol(l.name(), protocolMap), config.originals(), scram);
@@ -147,15 +181,19 @@ public final class Broker implements AutoCloseable {
                 }
             }
             ClusterInfo cluster = new ClusterInfo(config.nodeId(), store.clusterId());
+            if (quorumConfig != null) { // cluster mode: the quorum runs (and the log store follows it) before anything is served
+                clusterMode = ClusterMode.start(quorumConfig, quorumStarter, maps, store, cluster, config);
+            }
             groups = new GroupCoordinator(new CoordinatorThread(), GroupConfig.from(config.originals()),
-                    store.durableMap("group_offsets"), store.durableMap("group_metadata"), Handlers.topicsView(store));
+                    maps.apply("group_offsets"), maps.apply("group_metadata"), Handlers.topicsView(store));
             transactions = new TransactionCoordinator(new CoordinatorThread("transaction-coordinator"), TransactionConfig.from(config.originals()),
-                    store.durableMap("transactions"), store::newProducerId, new TransactionMarkerWriter(store), groups);
+                    maps.apply("transactions"), store::newProducerId, new TransactionMarkerWriter(store), groups);
             requestHandlers = new RequestHandlerPool(config.numIoThreads(), config.queuedMaxRequests());
-            authorizer = AclAuthorizer.forClassName(config.originals().get("authorizer.class.name"), store.durableMap("acls"), config.originals());
+            authorizer = AclAuthorizer.forClassName(config.originals().get("authorizer.class.name"), maps.apply("acls"), config.originals());
             startAuthorizer(authorizer, config.nodeId(), store.clusterId(), listeners);
             HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, transactions, sasl, scram,
-                    requestHandlers, new Authorization(authorizer), dynamicConfig);
+                    requestHandlers, new Authorization(authorizer), dynamicConfig, clusterMode == null ? null : clusterMode.quorum(),
+                    clusterMode == null ? null : clusterMode.replicas());
             metrics = handlers.metrics();
             metrics.start((Boolean) config.value(BrokerMetrics.JMX_ENABLE), (Long) config.value(BrokerMetrics.LAG_INTERVAL_MS));
             prometheus = prometheusEndpoint(config, metrics);
@@ -172,12 +210,15 @@ public final class Broker implements AutoCloseable {
                         spec.tls() == null ? "" : ", TLS engine " + TlsContexts.defaultProvider(),
                         listener.bindsAll() ? "*" : listener.host(), server.port(), advertised.host(), advertised.port());
             }
+            if (clusterMode != null) { // the listeners are bound: other brokers and clients may be told where this one is
+                clusterMode.register(cluster.advertisedEndpoints(), (String) config.value("broker.rack"), config);
+            }
             applyAtRunTime(dynamicConfig, store, requestHandlers, servers);
             log.info("Broker {} of cluster {} started, data {}", config.nodeId(), store.clusterId(),
                     inMemory ? "in memory" : "in " + String.join(", ", config.logDirs().stream()
                             .map(d -> Path.of(d).toAbsolutePath().normalize().toString()).toList()));
             return new Broker(store, groups, transactions, requestHandlers, servers, cluster, authorizer, listeners, faults, metrics,
-                    prometheus, afterClose);
+                    prometheus, afterClose, clusterMode, config.defaultReplicationFactor());
         } catch (Exception | Error e) {
             servers.forEach(KafkaServer::close);
             if (prometheus != null) {
@@ -196,6 +237,9 @@ public final class Broker implements AutoCloseable {
             }
             if (groups != null) {
                 groups.close();
+            }
+            if (clusterMode != null) {
+                clusterMode.close();
             }
             store.close();
             afterClose.run();
@@ -396,6 +440,10 @@ public final class Broker implements AutoCloseable {
         } catch (org.apache.kafka.common.errors.InvalidTopicException e) {
             throw new IllegalArgumentException(e.getMessage());
         }
+        if (clusterMode != null) {
+            clusterMode.createTopic(name, partitions, defaultReplicationFactor, configs);
+            return;
+        }
         if (store.topic(name) != null) {
             throw new IllegalArgumentException("Topic " + name + " already exists");
         }
@@ -422,6 +470,9 @@ public final class Broker implements AutoCloseable {
             return;
         }
         log.info("Shutting down");
+        if (clusterMode != null) {
+            clusterMode.controlledShutdown(); // leaderships move away while this broker still serves
+        }
         faults.close(); // first: the requests it holds close their connections
         servers.forEach(KafkaServer::close);
         if (prometheus != null) {
@@ -433,6 +484,9 @@ public final class Broker implements AutoCloseable {
         listeners.forEach(SecuredListener::close);
         transactions.close();
         groups.close();
+        if (clusterMode != null) {
+            clusterMode.close();
+        }
         store.close();
         afterClose.run();
         log.info("Shut down cleanly");

@@ -44,8 +44,15 @@ public final class BrokerBuilder {
     private SaslUser saslUser;
     private boolean inMemory;
     private Path dataDir;
+    private ClusterMode.QuorumStarter quorumStarter = ClusterMode.RATIS;
 
     BrokerBuilder() { }
+
+    /** Cluster mode (tests): how the metadata quorum starts, instead of Ratis. */
+    BrokerBuilder quorum(ClusterMode.QuorumStarter starter) {
+        this.quorumStarter = starter;
+        return this;
+    }
 
     /** The PLAINTEXT port on localhost; 0 (the default) picks a free one, so brokers never collide. */
     public BrokerBuilder port(int port) {
@@ -114,7 +121,7 @@ public final class BrokerBuilder {
             if (dir != null) {
                 props.put("log.dirs", dir.toString());
             }
-            Broker broker = Broker.start(props, inMemory, afterClose);
+            Broker broker = Broker.start(props, inMemory, afterClose, quorumStarter);
             broker.clientSecurity(saslUser == null ? Map.of() : saslUser.clientConfig());
             try {
                 topics.forEach(broker::createTopic);

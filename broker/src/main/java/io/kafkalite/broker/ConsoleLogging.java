@@ -29,7 +29,8 @@ import org.slf4j.spi.SLF4JServiceProvider;
  * locale data behind its {@code SimpleDateFormat} (about 50 ms of every start). Lines go to standard error as
  * {@code 2026-11-30 06:17:51.400 [INFO] Broker - message}, the time in the JVM's time zone. Levels: the system
  * properties {@code org.slf4j.simpleLogger.defaultLogLevel} (info) and {@code org.slf4j.simpleLogger.log.<name>}
- * for a logger and the loggers below it ({@code io.netty} and {@code org.apache.kafka} default to warn). Levels
+ * for a logger and the loggers below it ({@code io.netty}, {@code org.apache.kafka} and
+ * {@code org.apache.ratis} default to warn, Ratis' client to off). Levels
  * change at run time through BROKER_LOGGER configs ({@code kafka-configs --entity-type broker-loggers}).
  */
 public final class ConsoleLogging implements SLF4JServiceProvider {
@@ -43,6 +44,10 @@ public final class ConsoleLogging implements SLF4JServiceProvider {
     @Override
     public void initialize() {
         Map<String, Level> levels = new HashMap<>(Map.of("io.netty", Level.WARN, "org.apache.kafka", Level.WARN));
+        // Apache Ratis (cluster metadata) logs every election and connection at INFO; its client logs each retried
+        // attempt of a proposal as an ERROR (the quorum's callers get, and report, the final outcome)
+        levels.put("org.apache.ratis", Level.WARN);
+        levels.put("org.apache.ratis.client.impl", null);
         Level root = Level.INFO;
         Properties system = System.getProperties();
         for (String key : system.stringPropertyNames()) {

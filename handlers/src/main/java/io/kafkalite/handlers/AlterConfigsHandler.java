@@ -1,9 +1,13 @@
 package io.kafkalite.handlers;
 
+import io.kafkalite.cluster.MetadataQuorum;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.wire.KafkaRequest;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.message.AlterConfigsRequestData.AlterConfigsResource;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.AlterConfigsResponseData.AlterConfigsResourceResponse;
@@ -21,12 +25,17 @@ import org.apache.kafka.common.requests.ApiError;
  * ALTER_CONFIGS on the topic or group, on the cluster for broker resources, else
  * TOPIC_/GROUP_/CLUSTER_AUTHORIZATION_FAILED, as Kafka.
  */
-public final class AlterConfigsHandler implements Handler.Immediate<AlterConfigsRequest> {
+public final class AlterConfigsHandler implements Handler<AlterConfigsRequest> {
     private final TopicConfigChanger changer;
     private final Authorization authorization;
 
     public AlterConfigsHandler(LogStore store, DynamicBrokerConfig brokerConfig, Authorization authorization) {
-        this.changer = new TopicConfigChanger(store, brokerConfig);
+        this(store, brokerConfig, authorization, null);
+    }
+
+    /** @param quorum cluster mode: topic configs change through the quorum (null on one broker) */
+    public AlterConfigsHandler(LogStore store, DynamicBrokerConfig brokerConfig, Authorization authorization, MetadataQuorum quorum) {
+        this.changer = new TopicConfigChanger(store, brokerConfig, quorum);
         this.authorization = authorization;
     }
 
@@ -36,25 +45,29 @@ public final class AlterConfigsHandler implements Handler.Immediate<AlterConfigs
     }
 
     @Override
-    public AbstractResponse respond(KafkaRequest request, AlterConfigsRequest body) {
-        AlterConfigsResponseData data = new AlterConfigsResponseData();
+    public CompletableFuture<AbstractResponse> handle(KafkaRequest request, AlterConfigsRequest body) {
+        List<CompletableFuture<AlterConfigsResourceResponse>> responses = new ArrayList<>();
         for (AlterConfigsResource res : body.data().resources()) {
             Errors denied = authorization.configAccess(request, AclOperation.ALTER_CONFIGS, res.resourceType(), res.resourceName());
             Map<String, String> given = new LinkedHashMap<>();
             res.configs().forEach(c -> given.put(c.name(), c.value()));
-            ApiError result;
+            CompletableFuture<ApiError> result;
             if (denied != Errors.NONE) {
-                result = new ApiError(denied);
+                result = CompletableFuture.completedFuture(new ApiError(denied));
             } else if (TopicConfigChanger.isBroker(res.resourceType())) {
-                result = changer.changeBroker(res.resourceName(), res.configs().stream().map(c -> c.name()).toList(),
+                result = CompletableFuture.completedFuture(changer.changeBroker(res.resourceName(), res.configs().stream().map(c -> c.name()).toList(),
                         TopicConfigChanger.nullValued(res.configs(), c -> c.name(), c -> c.value() == null), current -> given,
-                        body.data().validateOnly());
+                        body.data().validateOnly()));
             } else {
-                result = changer.change(res.resourceType(), res.resourceName(), topic -> given, body.data().validateOnly());
+                result = changer.changeTopic(res.resourceType(), res.resourceName(), topic -> given, body.data().validateOnly());
             }
-            data.responses().add(new AlterConfigsResourceResponse().setResourceType(res.resourceType()).setResourceName(res.resourceName())
-                    .setErrorCode(result.error().code()).setErrorMessage(result.message()));
+            responses.add(result.thenApply(r -> new AlterConfigsResourceResponse().setResourceType(res.resourceType())
+                    .setResourceName(res.resourceName()).setErrorCode(r.error().code()).setErrorMessage(r.message())));
         }
-        return new AlterConfigsResponse(data);
+        return QuorumSubmit.all(responses).thenApply(v -> {
+            AlterConfigsResponseData data = new AlterConfigsResponseData();
+            responses.forEach(r -> data.responses().add(r.join()));
+            return new AlterConfigsResponse(data);
+        });
     }
 }

@@ -69,6 +69,8 @@ public final class BrokerConfig {
             .define(LOG_DIR, Type.STRING, "./data", HIGH, "Used when log.dirs is not set.")
             .define(NUM_PARTITIONS, Type.INT, 1, atLeast(1), HIGH, "Default partition count of new topics.")
             .define(DEFAULT_REPLICATION_FACTOR, Type.SHORT, (short) 1, atLeast(1), HIGH, "Default replication factor.")
+            .define("replica.lag.time.max.ms", Type.LONG, 30_000L, atLeast(1), HIGH, "A follower that has not caught up with "
+                    + "the leader's log end for this long leaves the ISR (cluster mode).")
             .define(AUTO_CREATE_TOPICS, Type.BOOLEAN, true, HIGH, "Create unknown topics on metadata requests.")
             .define(DELETE_TOPIC_ENABLE, Type.BOOLEAN, true, HIGH, "Allow topic deletion.")
             .define(SOCKET_REQUEST_MAX_BYTES, Type.INT, 104_857_600, atLeast(1), HIGH, "Largest request accepted.")
@@ -134,7 +136,12 @@ public final class BrokerConfig {
             .define("quota.window.num", Type.INT, 11, atLeast(1), LOW, "Samples a client quota's rate is measured over.")
             .define("quota.window.size.seconds", Type.INT, 1, atLeast(1), LOW, "Length of each client quota sample.")
             .define(MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS, Type.INT, 1000, atLeast(0), MEDIUM, "Most incremental fetch sessions "
-                    + "(KIP-227) kept; 0 declines every session.");
+                    + "(KIP-227) kept; 0 declines every session.")
+            .define("broker.rack", Type.STRING, null, LOW, "The rack of this broker (cluster mode: rack-aware replica placement).")
+            .define("broker.heartbeat.interval.ms", Type.INT, 2000, atLeast(1), MEDIUM, "Cluster mode: how often a broker "
+                    + "heartbeats to the metadata quorum's leader.")
+            .define("broker.session.timeout.ms", Type.INT, 9000, atLeast(1), MEDIUM, "Cluster mode: a broker silent this long is "
+                    + "fenced (its leaderships move, it leaves every ISR).");
 
     static {
         for (ConfigDef.ConfigKey key : LogConfig.definition().configKeys().values()) {
@@ -159,6 +166,23 @@ public final class BrokerConfig {
                 .define(BrokerMetrics.LAG_MAX_PARTITIONS, Type.INT, 10_000, atLeast(0), LOW, "Most partitions with a consumer lag "
                         + "metric (per group sums are always there).")
                 .define(BrokerMetrics.LAG_INTERVAL_MS, Type.LONG, 30_000L, atLeast(100), LOW, "How often consumer lag is computed.");
+    }
+
+    static { // the follower side of replication (handlers/replication: ReplicaFetcherManager), Kafka's names and defaults
+        DEFINITION.define("num.replica.fetchers", Type.INT, 1, HIGH, "Fetcher threads per source broker (read at start).")
+                .define("replica.fetch.max.bytes", Type.INT, 1_048_576, atLeast(0), MEDIUM, "Bytes asked per partition in a "
+                        + "replica fetch (a larger first batch still comes whole).")
+                .define("replica.fetch.response.max.bytes", Type.INT, 10_485_760, atLeast(0), MEDIUM, "Bytes asked for a whole "
+                        + "replica fetch response.")
+                .define("replica.fetch.wait.max.ms", Type.INT, 500, atLeast(0), MEDIUM, "Longest wait of a replica fetch on the leader.")
+                .define("replica.fetch.min.bytes", Type.INT, 1, atLeast(1), MEDIUM, "Bytes a replica fetch waits for on the leader.")
+                .define("replica.fetch.backoff.ms", Type.INT, 1000, atLeast(0), MEDIUM, "Pause of a partition (or a fetcher) after an error.")
+                .define("replica.socket.timeout.ms", Type.INT, 30_000, atLeast(1), MEDIUM, "Socket timeout of replica fetches; at "
+                        + "least replica.fetch.wait.max.ms.")
+                .define("replica.socket.receive.buffer.bytes", Type.INT, 65_536, atLeast(-1), LOW, "Receive buffer of fetcher "
+                        + "sockets; -1 for the OS default.")
+                .define("socket.connection.setup.timeout.ms", Type.LONG, 10_000L, atLeast(0), MEDIUM, "Connect timeout of "
+                        + "connections to other brokers.");
     }
 
     private final Map<String, String> originals;

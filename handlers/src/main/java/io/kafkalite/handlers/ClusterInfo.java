@@ -1,5 +1,11 @@
 package io.kafkalite.handlers;
 
+import io.kafkalite.cluster.BrokerRegistration;
+import io.kafkalite.cluster.MetadataImage;
+import io.kafkalite.cluster.MetadataQuorum;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.Node;
@@ -14,6 +20,7 @@ public final class ClusterInfo {
     private final String clusterId;
     private final Map<ListenerName, Node> endpoints = new ConcurrentHashMap<>();
     private volatile Node first;
+    private volatile MetadataQuorum quorum; // null on one broker
 
     public ClusterInfo(int nodeId, String clusterId) {
         this.nodeId = nodeId;
@@ -30,8 +37,11 @@ public final class ClusterInfo {
         return nodeId;
     }
 
+    /** The cluster metadata's id in cluster mode (the store was checked to hold the same), else the store's. */
     public String clusterId() {
-        return clusterId;
+        MetadataQuorum q = quorum;
+        String agreed = q == null ? null : q.image().clusterId();
+        return agreed != null ? agreed : clusterId;
     }
 
     /** This broker as clients of that listener should reach it (its advertised listener). */
@@ -47,5 +57,57 @@ public final class ClusterInfo {
         if (first == null) {
             first = node;
         }
+    }
+
+    // ---------------------------------------------------------------- cluster mode
+
+    /** Cluster mode: the other brokers and the controller come from the cluster metadata from now on. */
+    public void followQuorum(MetadataQuorum quorum) {
+        this.quorum = quorum;
+    }
+
+    /** The cluster metadata, null on one broker. */
+    public MetadataQuorum quorum() {
+        return quorum;
+    }
+
+    /** The active controller: the quorum's leader in cluster mode (-1 while there is none), else this broker. */
+    public int controllerId() {
+        MetadataQuorum q = quorum;
+        return q == null ? nodeId : q.leaderId();
+    }
+
+    /** A registered broker as clients of that listener reach it; null if it has no such listener (or is unknown). */
+    public Node broker(MetadataImage image, int id, ListenerName listener) {
+        BrokerRegistration b = image.broker(id);
+        return b == null ? null : node(b, listener);
+    }
+
+    /** The unfenced brokers with an endpoint on that listener, by id; this broker alone on one broker. */
+    public List<Node> liveBrokers(MetadataImage image, ListenerName listener) {
+        if (quorum == null) {
+            return List.of(self(listener));
+        }
+        List<Node> live = new ArrayList<>();
+        image.brokers().values().stream().filter(b -> !b.fenced()).sorted(java.util.Comparator.comparingInt(BrokerRegistration::id))
+                .forEach(b -> {
+                    Node n = node(b, listener);
+                    if (n != null) {
+                        live.add(n);
+                    }
+                });
+        return live;
+    }
+
+    private static Node node(BrokerRegistration b, ListenerName listener) {
+        BrokerRegistration.HostPort hp = b.endpoints().get(listener.value().toUpperCase(Locale.ROOT));
+        return hp == null ? null : new Node(b.id(), hp.host(), hp.port(), b.rack());
+    }
+
+    /** This broker's advertised endpoints by listener name (upper case), as it registers them with the quorum. */
+    public Map<String, BrokerRegistration.HostPort> advertisedEndpoints() {
+        Map<String, BrokerRegistration.HostPort> all = new java.util.LinkedHashMap<>();
+        endpoints.forEach((l, n) -> all.put(l.value().toUpperCase(Locale.ROOT), new BrokerRegistration.HostPort(n.host(), n.port())));
+        return all;
     }
 }

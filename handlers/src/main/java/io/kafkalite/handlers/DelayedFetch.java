@@ -52,10 +52,18 @@ final class DelayedFetch {
         long bytes;
         /** read_committed: the last stable offset of the last read; guarded by DelayedFetch.this. */
         long stable;
+        /** A consumer's read of a replicated partition: the high watermark of the last read; guarded by DelayedFetch.this. */
+        long highWatermark;
 
         long stableSeen() {
             synchronized (DelayedFetch.this) {
                 return stable;
+            }
+        }
+
+        long highWatermarkSeen() {
+            synchronized (DelayedFetch.this) {
+                return highWatermark;
             }
         }
 
@@ -71,7 +79,9 @@ final class DelayedFetch {
             PartitionLog p = at.log();
             boolean changed = handler.store().partition(p.topicPartition()) != p
                     || at.fetchOffset() < p.logStartOffset() || at.fetchOffset() > p.logEndOffset();
-            boolean readable = at.stableOffset() >= 0 ? p.lastStableOffset() > stableSeen() : countAppends(this);
+            boolean readable = at.stableOffset() >= 0 ? p.lastStableOffset() > stableSeen()
+                    : at.highWatermark() >= 0 ? p.highWatermark() > highWatermarkSeen() // appends past it are not readable yet
+                    : countAppends(this);
             if (changed || readable) {
                 readSoon();
             }
@@ -118,8 +128,8 @@ final class DelayedFetch {
 
     /** Counts the partition's appends since its last count; true when the fetch could now have min_bytes. */
     private synchronized boolean countAppends(Watch w) {
-        if (w.at.stableOffset() >= 0) {
-            return available >= minBytes; // read_committed: appended bytes may not be readable; the last stable offset decides
+        if (w.at.stableOffset() >= 0 || w.at.highWatermark() >= 0) {
+            return available >= minBytes; // appended bytes may not be readable; the last stable offset / high watermark decides
         }
         long now = w.at.log().appendedBytes();
         long capped = Math.min(w.at.maxBytes(), w.bytes + (now - w.counted));
@@ -138,6 +148,7 @@ final class DelayedFetch {
             w.counted = pr.appendedBefore();
             w.bytes = Math.min(w.at.maxBytes(), pr.bytes());
             w.stable = pr.stableOffset();
+            w.highWatermark = pr.highWatermark();
             available += w.bytes;
         }
         watches.forEach(this::countAppends);
@@ -181,7 +192,7 @@ final class DelayedFetch {
         }
         FetchHandler.Result r;
         try {
-            r = handler.read(body, denied);
+            r = handler.read(body, denied, request.context().listenerName);
         } catch (RuntimeException e) {
             log.error("Fetch from {} failed", request.context().clientId(), e);
             fail(e);

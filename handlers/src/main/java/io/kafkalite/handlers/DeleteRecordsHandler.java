@@ -1,5 +1,6 @@
 package io.kafkalite.handlers;
 
+import io.kafkalite.handlers.replication.ReplicaManager;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.PartitionLog;
 import io.kafkalite.wire.KafkaRequest;
@@ -27,6 +28,8 @@ import org.slf4j.LoggerFactory;
  * <li>The partition's log start offset moves to the given offset (-1: the high watermark); whole
  *     segments below it are deleted. The answer carries the new low watermark.</li>
  * <li>OFFSET_OUT_OF_RANGE beyond the high watermark, UNKNOWN_TOPIC_OR_PARTITION for unknown partitions.</li>
+ * <li>Cluster mode ({@link ReplicaManager}): only the leader deletes (else NOT_LEADER_OR_FOLLOWER), up to its high
+ *     watermark; followers move their log start from the leader's in their fetches.</li>
  * <li>Each topic needs DELETE, else TOPIC_AUTHORIZATION_FAILED (one authorizer call for all topics).</li>
  * </ul>
  */
@@ -35,10 +38,17 @@ public final class DeleteRecordsHandler implements Handler.Immediate<DeleteRecor
 
     private final LogStore store;
     private final Authorization authorization;
+    private final ReplicaManager replicas;
 
     public DeleteRecordsHandler(LogStore store, Authorization authorization) {
+        this(store, authorization, null);
+    }
+
+    /** @param replicas the leader side of replication in cluster mode, null on one broker */
+    public DeleteRecordsHandler(LogStore store, Authorization authorization, ReplicaManager replicas) {
         this.store = store;
         this.authorization = authorization;
+        this.replicas = replicas;
     }
 
     @Override
@@ -60,6 +70,12 @@ public final class DeleteRecordsHandler implements Handler.Immediate<DeleteRecor
                         pr.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
                     } else if (partition == null) {
                         pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                    } else if (replicas != null && replicas.leaderError(partition.topicPartition(), -1) != Errors.NONE) {
+                        pr.setErrorCode(replicas.leaderError(partition.topicPartition(), -1).code());
+                    } else if (replicas != null && p.offset() > partition.highWatermark()) {
+                        pr.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code());
+                    } else if (replicas != null && p.offset() == -1) { // -1: up to the high watermark, not the log end
+                        pr.setErrorCode(Errors.NONE.code()).setLowWatermark(store.deleteRecordsBefore(partition, partition.highWatermark()));
                     } else {
                         pr.setErrorCode(Errors.NONE.code()).setLowWatermark(store.deleteRecordsBefore(partition, p.offset()));
                     }

@@ -1,5 +1,8 @@
 package io.kafkalite.handlers;
 
+import io.kafkalite.cluster.MetadataImage;
+import io.kafkalite.cluster.MetadataQuorum;
+import io.kafkalite.cluster.PartitionState;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.PartitionLog;
 import io.kafkalite.logstore.Topic;
@@ -31,7 +34,8 @@ import org.apache.kafka.common.resource.ResourceType;
  *     on (the cursor's topic must be among the named ones, its partition >= 0, else INVALID_REQUEST).</li>
  * <li>At most min({@code max.request.partition.size.limit}, the request's limit) partitions (at least 1); when
  *     partitions remain, {@code next_cursor} names the first one left out.</li>
- * <li>This broker leads every partition (epoch 0) and is its only replica, in sync; no eligible leader replicas.</li>
+ * <li>This broker leads every partition (epoch 0) and is its only replica, in sync; no eligible leader replicas. Cluster
+ *     mode: topics and partitions (leader, epoch, replicas, ISR, ELR, offline replicas) from the cluster metadata.</li>
  * <li>Named topics that do not exist: UNKNOWN_TOPIC_OR_PARTITION (INVALID_TOPIC_EXCEPTION for an invalid name);
  *     in an all-topics answer there are none.</li>
  * <li>Each topic needs DESCRIBE: refused named topics are answered TOPIC_AUTHORIZATION_FAILED after the others
@@ -43,8 +47,15 @@ public final class DescribeTopicPartitionsHandler implements Handler.Immediate<D
     private final ClusterInfo cluster;
     private final BrokerConfig config;
     private final Authorization authorization;
+    private final MetadataQuorum quorum; // cluster mode: topics and partitions from the cluster metadata; null on one broker
 
     public DescribeTopicPartitionsHandler(LogStore store, ClusterInfo cluster, BrokerConfig config, Authorization authorization) {
+        this(store, cluster, config, authorization, null);
+    }
+
+    public DescribeTopicPartitionsHandler(LogStore store, ClusterInfo cluster, BrokerConfig config, Authorization authorization,
+                                          MetadataQuorum quorum) {
+        this.quorum = quorum;
         this.store = store;
         this.cluster = cluster;
         this.config = config;
@@ -62,8 +73,11 @@ public final class DescribeTopicPartitionsHandler implements Handler.Immediate<D
         boolean allTopics = req.topics().isEmpty();
         DescribeTopicPartitionsRequestData.Cursor cursor = req.cursor();
         String from = cursor == null ? "" : cursor.topicName();
+        MetadataImage image = quorum == null ? null : quorum.image();
         TreeSet<String> names = new TreeSet<>();
-        if (allTopics) {
+        if (allTopics && image != null) {
+            names.addAll(image.topics().keySet());
+        } else if (allTopics) {
             store.topics().forEach(t -> names.add(t.name()));
         } else {
             req.topics().stream().map(TopicRequest::name).forEach(names::add);
@@ -90,7 +104,7 @@ public final class DescribeTopicPartitionsHandler implements Handler.Immediate<D
                 data.setNextCursor(new Cursor().setTopicName(name).setPartitionIndex(0));
                 break;
             }
-            Topic t = store.topic(name);
+            Topic t = image == null ? store.topic(name) : image.topic(name) == null ? null : QuorumSubmit.asTopic(image.topic(name));
             if (t == null) {
                 if (!allTopics) {
                     data.topics().add(topic(name, Uuid.ZERO_UUID, unknownTopicError(name))
@@ -103,7 +117,7 @@ public final class DescribeTopicPartitionsHandler implements Handler.Immediate<D
             DescribeTopicPartitionsResponseTopic answer = topic(name, t.id(), Errors.NONE)
                     .setTopicAuthorizedOperations(authorization.operations(request, ResourceType.TOPIC, name));
             for (int p = start; p < end; p++) {
-                answer.partitions().add(partition(p));
+                answer.partitions().add(image == null ? partition(p) : partition(image, image.partition(name, p), p));
             }
             data.topics().add(answer);
             if (end < t.partitions()) {
@@ -121,6 +135,14 @@ public final class DescribeTopicPartitionsHandler implements Handler.Immediate<D
         return new DescribeTopicPartitionsResponsePartition().setPartitionIndex(index).setErrorCode(Errors.NONE.code())
                 .setLeaderId(cluster.nodeId()).setLeaderEpoch(PartitionLog.LEADER_EPOCH).setReplicaNodes(self).setIsrNodes(self)
                 .setEligibleLeaderReplicas(List.of()).setLastKnownElr(List.of()).setOfflineReplicas(List.of());
+    }
+
+    /** Cluster mode: the partition as the cluster metadata has it. */
+    private static DescribeTopicPartitionsResponsePartition partition(MetadataImage image, PartitionState state, int index) {
+        PartitionAnswers a = PartitionAnswers.of(image, state);
+        return new DescribeTopicPartitionsResponsePartition().setPartitionIndex(index).setErrorCode(a.error().code())
+                .setLeaderId(a.leader()).setLeaderEpoch(a.leaderEpoch()).setReplicaNodes(a.replicas()).setIsrNodes(a.isr())
+                .setEligibleLeaderReplicas(a.elr()).setLastKnownElr(List.of()).setOfflineReplicas(a.offline());
     }
 
     private static DescribeTopicPartitionsResponseTopic topic(String name, Uuid id, Errors error) {

@@ -1,5 +1,8 @@
 package io.kafkalite.handlers;
 
+import io.kafkalite.handlers.replication.LeaderHints;
+import io.kafkalite.handlers.replication.ReplicaManager;
+import io.kafkalite.logstore.LeaderEpochCache;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.PartitionLog;
 import io.kafkalite.logstore.ReadResult;
@@ -22,6 +25,7 @@ import org.apache.kafka.common.message.FetchRequestData.FetchTopic;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
+import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -68,7 +72,12 @@ import org.slf4j.LoggerFactory;
  *     and lists the aborted transactions of the returned range from the partition's aborted-transaction
  *     index (never by scanning the log); the client drops their records. read_uncommitted reads up to the
  *     high watermark. Every answer carries the partition's last stable offset.</li>
- * <li>Follower fetches (replica id >= 0) are served like consumer fetches: there are no followers yet.</li>
+ * <li>One broker: follower fetches (replica id >= 0) are served like consumer fetches. Cluster mode
+ *     ({@link ReplicaManager}): only the leader serves (NOT_LEADER_OR_FOLLOWER with KIP-951's leader hints,
+ *     FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH for an older / newer current leader epoch); a follower's fetch
+ *     reads to the log end, records its fetch offset as its log end (the high watermark may move, it may join the
+ *     ISR), carries the high watermark, and gets DivergingEpoch when its last fetched epoch diverged; a consumer's
+ *     read stops at the high watermark, and a parked one wakes when the high watermark moves.</li>
  * <li>Authorization (as Kafka): a consumer needs READ on each topic, else its partitions get
  *     TOPIC_AUTHORIZATION_FAILED (an unknown topic id stays UNKNOWN_TOPIC_ID); a follower needs CLUSTER_ACTION,
  *     else every partition gets TOPIC_AUTHORIZATION_FAILED. Decided once per request, all topics in one
@@ -99,6 +108,8 @@ public final class FetchHandler implements Handler<FetchRequest> {
     private final FetchWaiters waiters = new FetchWaiters();
     private final Authorization authorization;
     private final FetchSessionCache sessions;
+    /** Cluster mode: leadership, follower progress and the high watermark; null on one broker. */
+    private final ReplicaManager replicas;
 
     /** With Kafka's default of 1000 fetch sessions. */
     public FetchHandler(LogStore store, Executor ioPool, Authorization authorization) {
@@ -110,7 +121,12 @@ public final class FetchHandler implements Handler<FetchRequest> {
      * @param sessionSlots the most fetch sessions kept ({@code max.incremental.fetch.session.cache.slots})
      */
     public FetchHandler(LogStore store, Executor ioPool, Authorization authorization, int sessionSlots) {
-        this(store, ioPool, MAX_WAIT_CAP_MS, PartitionLog::read, authorization, new FetchSessionCache(sessionSlots));
+        this(store, ioPool, authorization, sessionSlots, null);
+    }
+
+    /** @param replicas the leader side of replication in cluster mode, null on one broker */
+    public FetchHandler(LogStore store, Executor ioPool, Authorization authorization, int sessionSlots, ReplicaManager replicas) {
+        this(store, ioPool, MAX_WAIT_CAP_MS, PartitionLog::read, authorization, new FetchSessionCache(sessionSlots), replicas);
     }
 
     FetchHandler(LogStore store, Executor ioPool, long maxWaitCapMs, PartitionReader reader, Authorization authorization) {
@@ -119,6 +135,12 @@ public final class FetchHandler implements Handler<FetchRequest> {
 
     FetchHandler(LogStore store, Executor ioPool, long maxWaitCapMs, PartitionReader reader, Authorization authorization,
                  FetchSessionCache sessions) {
+        this(store, ioPool, maxWaitCapMs, reader, authorization, sessions, null);
+    }
+
+    FetchHandler(LogStore store, Executor ioPool, long maxWaitCapMs, PartitionReader reader, Authorization authorization,
+                 FetchSessionCache sessions, ReplicaManager replicas) {
+        this.replicas = replicas;
         this.sessions = sessions;
         this.store = store;
         this.ioPool = ioPool;
@@ -143,7 +165,7 @@ public final class FetchHandler implements Handler<FetchRequest> {
         int minBytes = Math.min(body.minBytes(), body.maxBytes());
         long waitMs = Math.min(body.maxWait(), maxWaitCapMs);
         Predicate<String> denied = denied(request, body);
-        Result first = read(body, denied);
+        Result first = read(body, denied, request.context().listenerName);
         if (waitMs <= 0 || first.bytes >= minBytes || first.anyError || first.partitions.isEmpty()) {
             return CompletableFuture.completedFuture(context.respond(first.data));
         }
@@ -178,16 +200,26 @@ public final class FetchHandler implements Handler<FetchRequest> {
         return ioPool;
     }
 
-    /** What a read saw of one partition without error: enough to watch it afterwards. */
-    /** {@code stableOffset}: the last stable offset the read saw, for read_committed (-1 for read_uncommitted). */
-    record PartitionRead(PartitionLog log, long fetchOffset, int maxBytes, long appendedBefore, int bytes, long stableOffset) { }
+    /**
+     * What a read saw of one partition without error: enough to watch it afterwards. {@code stableOffset}: the last
+     * stable offset the read saw, for read_committed (-1 for read_uncommitted). {@code highWatermark}: the high
+     * watermark a consumer's read_uncommitted read of a replicated partition saw (it reads no further), else -1.
+     */
+    record PartitionRead(PartitionLog log, long fetchOffset, int maxBytes, long appendedBefore, int bytes, long stableOffset,
+                         long highWatermark) { }
 
     /** One read over every partition of the request; {@code partitions} holds those without error, in request order. */
     record Result(FetchResponseData data, int bytes, boolean anyError, List<PartitionRead> partitions) { }
 
     /** {@code denied}: topics whose partitions are answered TOPIC_AUTHORIZATION_FAILED without a read. */
     Result read(FetchRequest body, Predicate<String> denied) {
+        return read(body, denied, null);
+    }
+
+    /** As above; in cluster mode, partitions led elsewhere carry KIP-951's hints for clients of {@code listener}. */
+    Result read(FetchRequest body, Predicate<String> denied, ListenerName listener) {
         boolean byId = body.version() >= 13;
+        boolean fromFollower = replicas != null && body.isFromFollower();
         boolean readCommitted = body.isolationLevel() == IsolationLevel.READ_COMMITTED;
         int budget = body.maxBytes();
         boolean minOneMessage = true;
@@ -209,27 +241,37 @@ public final class FetchHandler implements Handler<FetchRequest> {
                     continue;
                 } else if (log == null) {
                     pd.setErrorCode((topic == null && byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
-                } else if (fp.currentLeaderEpoch() > PartitionLog.LEADER_EPOCH) {
+                } else if (replicas == null && fp.currentLeaderEpoch() > PartitionLog.LEADER_EPOCH) {
                     pd.setErrorCode(Errors.UNKNOWN_LEADER_EPOCH.code());
+                } else if (replicas != null && notServed(body, fp, log.topicPartition(), pd)) {
+                    anyError = true;
+                } else if (fromFollower && diverged(log, fp, pd)) {
+                    anyError = true; // answered at once: the follower truncates first
                 } else {
                     long appendedBefore = log.appendedBytes(); // before the read: appends racing it are counted twice, never missed
                     try {
-                        ReadResult r = reader.read(log, fp.fetchOffset(), Math.max(0, Math.min(fp.partitionMaxBytes(), budget)), minOneMessage,
-                                readCommitted);
+                        int maxBytes = Math.max(0, Math.min(fp.partitionMaxBytes(), budget));
+                        ReadResult r = fromFollower ? log.readForReplica(fp.fetchOffset(), maxBytes)
+                                : reader.read(log, fp.fetchOffset(), maxBytes, minOneMessage, readCommitted);
+                        long hw = r.highWatermark();
+                        if (fromFollower) { // its fetch offset is its log end: the high watermark may move, it may join the ISR
+                            replicas.followerFetched(log, body.replicaId(), fp.fetchOffset());
+                            hw = log.highWatermark();
+                        }
                         int size = r.records().sizeInBytes();
                         if (size > 0) {
                             minOneMessage = false;
                         }
                         budget -= size;
                         total += size;
-                        pd.setErrorCode(Errors.NONE.code()).setHighWatermark(r.highWatermark()).setLastStableOffset(r.lastStableOffset())
+                        pd.setErrorCode(Errors.NONE.code()).setHighWatermark(hw).setLastStableOffset(r.lastStableOffset())
                                 .setLogStartOffset(r.logStartOffset()).setRecords(r.records());
                         if (readCommitted) {
                             r.abortedTxns().forEach(t -> pd.abortedTransactions().add(new FetchResponseData.AbortedTransaction()
                                     .setProducerId(t.producerId()).setFirstOffset(t.firstOffset())));
                         }
                         partitions.add(new PartitionRead(log, fp.fetchOffset(), fp.partitionMaxBytes(), appendedBefore, size,
-                                readCommitted ? r.lastStableOffset() : -1));
+                                readCommitted ? r.lastStableOffset() : -1, replicas != null && !fromFollower && !readCommitted ? hw : -1));
                     } catch (ApiException e) {
                         pd.setErrorCode(Errors.forException(e).code()).setHighWatermark(log.highWatermark())
                                 .setLastStableOffset(log.lastStableOffset()).setLogStartOffset(log.logStartOffset());
@@ -243,6 +285,42 @@ public final class FetchHandler implements Handler<FetchRequest> {
             }
             data.responses().add(tr);
         }
+        if (replicas != null && listener != null) {
+            LeaderHints.addTo(data, body.version(), listener, replicas);
+        }
         return new Result(data, total, anyError, partitions);
+    }
+
+    /**
+     * Cluster mode: Kafka's leader checks of a fetch (the leader epoch, then leadership; a follower must be a replica).
+     * @return true when the partition is answered with an error (set on {@code pd}) and not read
+     */
+    private boolean notServed(FetchRequest body, FetchPartition fp, TopicPartition tp, PartitionData pd) {
+        Errors error = body.isFromFollower() ? replicas.followerError(tp, body.replicaId(), fp.currentLeaderEpoch())
+                : replicas.leaderError(tp, fp.currentLeaderEpoch());
+        if (error == Errors.NONE) {
+            return false;
+        }
+        pd.setErrorCode(error.code());
+        return true;
+    }
+
+    /**
+     * A follower's fetch whose last fetched epoch ends before its fetch offset in the leader's log (or is an epoch
+     * the leader never had) gets the leader's end of that epoch as DivergingEpoch (v12+, Kafka's rule) and no
+     * records: the follower truncates to it first.
+     */
+    private static boolean diverged(PartitionLog log, FetchPartition fp, PartitionData pd) {
+        if (fp.lastFetchedEpoch() < 0) {
+            return false;
+        }
+        LeaderEpochCache.EpochEnd end = log.endOffsetForEpoch(fp.lastFetchedEpoch());
+        if (end.epoch() >= fp.lastFetchedEpoch() && end.endOffset() >= fp.fetchOffset()) {
+            return false;
+        }
+        pd.setErrorCode(Errors.NONE.code()).setHighWatermark(log.highWatermark()).setLastStableOffset(log.lastStableOffset())
+                .setLogStartOffset(log.logStartOffset())
+                .setDivergingEpoch(new FetchResponseData.EpochEndOffset().setEpoch(end.epoch()).setEndOffset(end.endOffset()));
+        return true;
     }
 }

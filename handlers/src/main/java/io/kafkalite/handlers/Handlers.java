@@ -2,12 +2,14 @@ package io.kafkalite.handlers;
 
 import io.kafkalite.acl.SaslMechanisms;
 import io.kafkalite.acl.ScramCredentialStore;
+import io.kafkalite.cluster.MetadataQuorum;
 import io.kafkalite.groups.GroupCoordinator;
 import io.kafkalite.handlers.metrics.BrokerMetrics;
 import io.kafkalite.groups.TopicsView;
 import io.kafkalite.groups.TransactionCoordinator;
 import io.kafkalite.handlers.quota.ClientQuotaStore;
 import io.kafkalite.handlers.quota.ClientQuotas;
+import io.kafkalite.handlers.replication.ReplicaManager;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.Topic;
 import java.util.Collection;
@@ -85,31 +87,34 @@ public final class Handlers {
      *                        network threads never wait on the disk; reads of parked fetches run there too
      * @param authorization   the authorizer ({@code authorizer.class.name}), or {@link Authorization#NONE}
      * @param dynamicConfig   the broker's config as changed at run time (DescribeConfigs, Alter*Configs of BROKER)
+     * @param quorum          cluster mode: the cluster metadata that topic and cluster APIs read and change; null on one broker
+     * @param replicas        cluster mode: the leader side of data replication; null on one broker
      */
     public static HandlerRegistry create(LogStore store, ClusterInfo cluster, BrokerConfig config, GroupCoordinator groups,
                                          TransactionCoordinator transactions, Map<ListenerName, SaslMechanisms> saslMechanisms,
                                          ScramCredentialStore scramCredentials, Executor requestHandlers, Authorization authorization,
-                                         DynamicBrokerConfig dynamicConfig) {
+                                         DynamicBrokerConfig dynamicConfig, MetadataQuorum quorum,
+                                         ReplicaManager replicas) {
         HandlerRegistry registry = new HandlerRegistry(requestHandlers, new BrokerMetrics(store, groups,
                 (Integer) config.value(BrokerMetrics.LAG_MAX_PARTITIONS)));
         ClientQuotas quotas = new ClientQuotas(new ClientQuotaStore(store.durableMap("client_quotas")),
                 (Integer) config.value("quota.window.num"), (Integer) config.value("quota.window.size.seconds"));
-        return registry
+        registry
                 .register(new ApiVersionsHandler(registry))
                 .register(new MetadataHandler(store, cluster, config, authorization))
-                .register(new ThrottledProduceHandler(new ProduceHandler(store, transactions, requestHandlers, authorization), quotas))
+                .register(new ThrottledProduceHandler(new ProduceHandler(store, transactions, requestHandlers, authorization, replicas), quotas))
                 .register(new ThrottledFetchHandler(new FetchHandler(store, requestHandlers, authorization,
-                        (Integer) config.value(BrokerConfig.MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS)), quotas))
-                .register(new ListOffsetsHandler(store, authorization))
+                        (Integer) config.value(BrokerConfig.MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS), replicas), quotas))
+                .register(new ListOffsetsHandler(store, authorization, replicas))
                 .register(new CreateTopicsHandler(store, cluster, dynamicConfig, authorization))
                 .register(new CreatePartitionsHandler(store, cluster, authorization))
                 .register(new DeleteTopicsHandler(store, config, groups, authorization))
                 .register(new DescribeClusterHandler(cluster, authorization))
                 .register(new DescribeConfigsHandler(store, cluster, dynamicConfig, authorization))
                 .register(new InitProducerIdHandler(store, transactions, authorization))
-                .register(new DeleteRecordsHandler(store, authorization))
-                .register(new IncrementalAlterConfigsHandler(store, dynamicConfig, authorization))
-                .register(new AlterConfigsHandler(store, dynamicConfig, authorization))
+                .register(new DeleteRecordsHandler(store, authorization, replicas))
+                .register(new IncrementalAlterConfigsHandler(store, dynamicConfig, authorization, quorum))
+                .register(new AlterConfigsHandler(store, dynamicConfig, authorization, quorum))
                 .register(new FindCoordinatorHandler(cluster, authorization))
                 .register(new JoinGroupHandler(groups, authorization))
                 .register(new SyncGroupHandler(groups, authorization))
@@ -141,11 +146,29 @@ public final class Handlers {
                 .register(new DescribeClientQuotasHandler(quotas.store(), authorization))
                 .register(new AlterClientQuotasHandler(quotas.store(), authorization))
                 .register(new DescribeLogDirsHandler(store, authorization))
-                .register(new OffsetForLeaderEpochHandler(store, authorization))
-                .register(new DescribeTopicPartitionsHandler(store, cluster, config, authorization))
+                .register(new OffsetForLeaderEpochHandler(store, authorization, replicas))
+                .register(new DescribeTopicPartitionsHandler(store, cluster, config, authorization, quorum))
                 .register(new ElectLeadersHandler(store, authorization))
                 .register(new AlterPartitionReassignmentsHandler(store, cluster, authorization))
                 .register(new ListPartitionReassignmentsHandler(authorization));
+        if (quorum != null) {
+            registerClusterMode(registry, quorum, cluster, config, dynamicConfig, groups, authorization);
+        }
+        return registry;
+    }
 
+    /** Cluster mode: the topic and cluster APIs that answer from, and change through, the cluster metadata. */
+    private static void registerClusterMode(HandlerRegistry registry, MetadataQuorum quorum, ClusterInfo cluster, BrokerConfig config,
+                                            DynamicBrokerConfig dynamicConfig, GroupCoordinator groups, Authorization authorization) {
+        ReplicaPlacer placer = new ReplicaPlacer();
+        ClusterTopicCreator creator = new ClusterTopicCreator(quorum, dynamicConfig.current(), placer);
+        registry.register(new ClusterMetadataHandler(quorum, cluster, config, creator, authorization))
+                .register(new ClusterCreateTopicsHandler(quorum, creator, dynamicConfig, authorization))
+                .register(new ClusterCreatePartitionsHandler(quorum, placer, authorization))
+                .register(new ClusterDeleteTopicsHandler(quorum, config, groups, authorization))
+                .register(new ClusterElectLeadersHandler(quorum, authorization))
+                .register(new ClusterAlterPartitionReassignmentsHandler(quorum, authorization))
+                .register(new ClusterListPartitionReassignmentsHandler(quorum, authorization))
+                .register(new DescribeQuorumHandler(quorum, authorization));
     }
 }

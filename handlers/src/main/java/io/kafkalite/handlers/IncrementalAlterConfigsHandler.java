@@ -1,5 +1,6 @@
 package io.kafkalite.handlers;
 
+import io.kafkalite.cluster.MetadataQuorum;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.Topic;
 import io.kafkalite.wire.KafkaRequest;
@@ -8,6 +9,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -44,16 +46,21 @@ import org.apache.kafka.common.requests.IncrementalAlterConfigsResponse;
  *     TOPIC_/GROUP_/CLUSTER_AUTHORIZATION_FAILED, as Kafka.</li>
  * </ul>
  */
-public final class IncrementalAlterConfigsHandler implements Handler.Immediate<IncrementalAlterConfigsRequest> {
+public final class IncrementalAlterConfigsHandler implements Handler<IncrementalAlterConfigsRequest> {
     private final LogStore store;
     private final TopicConfigChanger changer;
     private final BrokerLoggerConfigs loggers;
     private final Authorization authorization;
 
     public IncrementalAlterConfigsHandler(LogStore store, DynamicBrokerConfig brokerConfig, Authorization authorization) {
+        this(store, brokerConfig, authorization, null);
+    }
+
+    /** @param quorum cluster mode: topic configs change through the quorum (null on one broker) */
+    public IncrementalAlterConfigsHandler(LogStore store, DynamicBrokerConfig brokerConfig, Authorization authorization, MetadataQuorum quorum) {
         this.store = store;
         this.loggers = new BrokerLoggerConfigs(brokerConfig.current().nodeId());
-        this.changer = new TopicConfigChanger(store, brokerConfig);
+        this.changer = new TopicConfigChanger(store, brokerConfig, quorum);
         this.authorization = authorization;
     }
 
@@ -63,28 +70,32 @@ public final class IncrementalAlterConfigsHandler implements Handler.Immediate<I
     }
 
     @Override
-    public AbstractResponse respond(KafkaRequest request, IncrementalAlterConfigsRequest body) {
-        IncrementalAlterConfigsResponseData data = new IncrementalAlterConfigsResponseData();
+    public CompletableFuture<AbstractResponse> handle(KafkaRequest request, IncrementalAlterConfigsRequest body) {
+        List<CompletableFuture<AlterConfigsResourceResponse>> responses = new ArrayList<>();
         for (AlterConfigsResource res : body.data().resources()) {
             Errors denied = authorization.configAccess(request, AclOperation.ALTER_CONFIGS, res.resourceType(), res.resourceName());
-            ApiError result;
+            CompletableFuture<ApiError> result;
             if (denied != Errors.NONE) {
-                result = new ApiError(denied);
+                result = CompletableFuture.completedFuture(new ApiError(denied));
             } else if (res.resourceType() == ConfigResource.Type.BROKER_LOGGER.id()) {
-                result = alterLoggers(res, body.data().validateOnly());
+                result = CompletableFuture.completedFuture(alterLoggers(res, body.data().validateOnly()));
             } else if (TopicConfigChanger.isBroker(res.resourceType())) {
-                result = changer.changeBroker(res.resourceName(), res.configs().stream().map(AlterableConfig::name).toList(),
+                result = CompletableFuture.completedFuture(changer.changeBroker(res.resourceName(), res.configs().stream().map(AlterableConfig::name).toList(),
                         TopicConfigChanger.nullValued(res.configs(), AlterableConfig::name,
                                 c -> c.value() == null && c.configOperation() != AlterConfigOp.OpType.DELETE.id()),
-                        current -> applied(current, res.configs(), DynamicConfigNames::key), body.data().validateOnly());
+                        current -> applied(current, res.configs(), DynamicConfigNames::key), body.data().validateOnly()));
             } else {
-                result = changer.change(res.resourceType(), res.resourceName(), topic -> changed(topic, res.configs()),
+                result = changer.changeTopic(res.resourceType(), res.resourceName(), topic -> changed(topic, res.configs()),
                         body.data().validateOnly());
             }
-            data.responses().add(new AlterConfigsResourceResponse().setResourceType(res.resourceType()).setResourceName(res.resourceName())
-                    .setErrorCode(result.error().code()).setErrorMessage(result.message()));
+            responses.add(result.thenApply(r -> new AlterConfigsResourceResponse().setResourceType(res.resourceType())
+                    .setResourceName(res.resourceName()).setErrorCode(r.error().code()).setErrorMessage(r.message())));
         }
-        return new IncrementalAlterConfigsResponse(data);
+        return QuorumSubmit.all(responses).thenApply(v -> {
+            IncrementalAlterConfigsResponseData data = new IncrementalAlterConfigsResponseData();
+            responses.forEach(r -> data.responses().add(r.join()));
+            return new IncrementalAlterConfigsResponse(data);
+        });
     }
 
     private ApiError alterLoggers(AlterConfigsResource res, boolean validateOnly) {
@@ -104,9 +115,15 @@ public final class IncrementalAlterConfigsHandler implements Handler.Immediate<I
                 throw new InvalidConfigurationException("Config " + op.name() + " is not a list; it cannot be " + type);
             }
             // as in Kafka, a topic's list starts from the effective value: the override, else the default
-            apply(next, op, type, () -> ConfigDef.convertToString(store.config(topic.name()).value(op.name()), ConfigDef.Type.LIST));
+            apply(next, op, type, () -> ConfigDef.convertToString(effective(topic).value(op.name()), ConfigDef.Type.LIST));
         }
         return next;
+    }
+
+    /** The topic's effective config (cluster mode: this broker's log store may not have caught up with the topic yet). */
+    private io.kafkalite.logstore.LogConfig effective(Topic topic) {
+        io.kafkalite.logstore.LogConfig local = store.config(topic.name());
+        return local != null ? local : new io.kafkalite.logstore.LogConfig(store.brokerDefaults(), topic.configs());
     }
 
     /** A broker resource's next dynamic configs; as in Kafka, a list starts from the resource's value, else Kafka's default. */

@@ -1,5 +1,6 @@
 package io.kafkalite.handlers;
 
+import io.kafkalite.handlers.replication.ReplicaManager;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.PartitionLog;
 import io.kafkalite.wire.KafkaRequest;
@@ -33,6 +34,10 @@ import org.slf4j.LoggerFactory;
  *     the batches' max timestamps; none gives offset -1 and timestamp -1, as Kafka does.</li>
  * <li>UNKNOWN_TOPIC_OR_PARTITION for unknown partitions, UNKNOWN_LEADER_EPOCH for a leader epoch from
  *     the future (v4+).</li>
+ * <li>Cluster mode ({@link ReplicaManager}): only the leader answers (NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH,
+ *     UNKNOWN_LEADER_EPOCH as Kafka; replica id -2, a debugging client, may ask any replica), with its leader epoch;
+ *     a new leader whose high watermark has not reached its epoch's start answers OFFSET_NOT_AVAILABLE; nothing at or
+ *     past the high watermark (read_committed: the last stable offset) is found by timestamp.</li>
  * <li>Each topic needs DESCRIBE, else its partitions get TOPIC_AUTHORIZATION_FAILED (one authorizer call).</li>
  * </ul>
  */
@@ -41,10 +46,17 @@ public final class ListOffsetsHandler implements Handler.Immediate<ListOffsetsRe
 
     private final LogStore store;
     private final Authorization authorization;
+    private final ReplicaManager replicas;
 
     public ListOffsetsHandler(LogStore store, Authorization authorization) {
+        this(store, authorization, null);
+    }
+
+    /** @param replicas the leader side of replication in cluster mode, null on one broker */
+    public ListOffsetsHandler(LogStore store, Authorization authorization, ReplicaManager replicas) {
         this.store = store;
         this.authorization = authorization;
+        this.replicas = replicas;
     }
 
     @Override
@@ -64,8 +76,9 @@ public final class ListOffsetsHandler implements Handler.Immediate<ListOffsetsRe
                             .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()).setTimestamp(-1).setOffset(-1).setLeaderEpoch(-1));
                     continue;
                 }
-                tr.partitions().add(answer(new TopicPartition(t.name(), p.partitionIndex()), p,
-                        body.isolationLevel() == org.apache.kafka.common.IsolationLevel.READ_COMMITTED));
+                TopicPartition tp = new TopicPartition(t.name(), p.partitionIndex());
+                boolean readCommitted = body.isolationLevel() == org.apache.kafka.common.IsolationLevel.READ_COMMITTED;
+                tr.partitions().add(replicas == null ? answer(tp, p, readCommitted) : answerAsLeader(tp, p, readCommitted, body.replicaId()));
             }
             data.topics().add(tr);
         }
@@ -75,19 +88,45 @@ public final class ListOffsetsHandler implements Handler.Immediate<ListOffsetsRe
         return new ListOffsetsResponse(data);
     }
 
+    /** Cluster mode: the leader's checks, then the answer with its epoch and bounded by its high watermark. */
+    private ListOffsetsPartitionResponse answerAsLeader(TopicPartition tp, ListOffsetsPartition p, boolean readCommitted, int replicaId) {
+        PartitionLog partition = store.partition(tp);
+        Errors error = partition == null ? Errors.UNKNOWN_TOPIC_OR_PARTITION
+                : replicaId == ListOffsetsRequest.DEBUGGING_REPLICA_ID ? Errors.NONE : replicas.leaderError(tp, p.currentLeaderEpoch());
+        if (error == Errors.NONE && replicaId != ListOffsetsRequest.DEBUGGING_REPLICA_ID && !replicas.offsetsAvailable(partition)) {
+            error = Errors.OFFSET_NOT_AVAILABLE;
+        }
+        if (error != Errors.NONE) {
+            return new ListOffsetsPartitionResponse().setPartitionIndex(p.partitionIndex()).setTimestamp(-1).setOffset(-1)
+                    .setLeaderEpoch(-1).setErrorCode(error.code());
+        }
+        ListOffsetsPartitionResponse r = answer(tp, p, readCommitted, replicas.leaderEpoch(tp));
+        long fetchable = readCommitted ? partition.lastStableOffset() : partition.highWatermark();
+        if (p.timestamp() >= 0 || p.timestamp() == ListOffsetsRequest.MAX_TIMESTAMP) {
+            if (r.offset() >= fetchable) { // not readable yet: Kafka does not find it
+                r.setTimestamp(-1).setOffset(-1).setLeaderEpoch(-1);
+            }
+        }
+        return r;
+    }
+
     private ListOffsetsPartitionResponse answer(TopicPartition tp, ListOffsetsPartition p, boolean readCommitted) {
+        return answer(tp, p, readCommitted, PartitionLog.LEADER_EPOCH);
+    }
+
+    private ListOffsetsPartitionResponse answer(TopicPartition tp, ListOffsetsPartition p, boolean readCommitted, int leaderEpoch) {
         ListOffsetsPartitionResponse r = new ListOffsetsPartitionResponse().setPartitionIndex(p.partitionIndex())
                 .setTimestamp(-1).setOffset(-1).setLeaderEpoch(-1);
         PartitionLog partition = store.partition(tp);
         if (partition == null) {
             return r.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
         }
-        if (p.currentLeaderEpoch() > PartitionLog.LEADER_EPOCH) {
+        if (replicas == null && p.currentLeaderEpoch() > PartitionLog.LEADER_EPOCH) {
             return r.setErrorCode(Errors.UNKNOWN_LEADER_EPOCH.code());
         }
         try {
             long ts = p.timestamp();
-            r.setErrorCode(Errors.NONE.code()).setLeaderEpoch(PartitionLog.LEADER_EPOCH);
+            r.setErrorCode(Errors.NONE.code()).setLeaderEpoch(leaderEpoch);
             if (ts == ListOffsetsRequest.EARLIEST_TIMESTAMP || ts == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {
                 return r.setOffset(partition.logStartOffset());
             }

@@ -1,5 +1,7 @@
 package io.kafkalite.handlers;
 
+import io.kafkalite.handlers.replication.ReplicaManager;
+import io.kafkalite.logstore.LeaderEpochCache;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.PartitionLog;
 import io.kafkalite.wire.KafkaRequest;
@@ -29,6 +31,10 @@ import org.apache.kafka.common.resource.ResourceType;
  * <li>{@code current_leader_epoch} (v2+, -1 for none): below ours FENCED_LEADER_EPOCH, above ours
  *     UNKNOWN_LEADER_EPOCH, as Kafka's partition check.</li>
  * <li>UNKNOWN_TOPIC_OR_PARTITION for unknown partitions.</li>
+ * <li>Cluster mode ({@link ReplicaManager}): consumers and followers (replica id >= 0, truncating after a leader
+ *     change) ask the leader: others answer NOT_LEADER_OR_FOLLOWER, as Kafka; the current leader epoch is checked against the partition's; the answer is the log's leader-epoch
+ *     cache (Kafka's semantics: the epoch itself or the largest one below it, and where it ends; -1/-1 if
+ *     unknown).</li>
  * <li>Authorization as Kafka: CLUSTER_ACTION on the cluster (a follower) allows every topic; otherwise each
  *     topic needs DESCRIBE, else TOPIC_AUTHORIZATION_FAILED for its partitions. Answers keep the request's
  *     order (Kafka lists refused topics last).</li>
@@ -37,10 +43,17 @@ import org.apache.kafka.common.resource.ResourceType;
 public final class OffsetForLeaderEpochHandler implements Handler.Immediate<OffsetsForLeaderEpochRequest> {
     private final LogStore store;
     private final Authorization authorization;
+    private final ReplicaManager replicas;
 
     public OffsetForLeaderEpochHandler(LogStore store, Authorization authorization) {
+        this(store, authorization, null);
+    }
+
+    /** @param replicas the leader side of replication in cluster mode, null on one broker */
+    public OffsetForLeaderEpochHandler(LogStore store, Authorization authorization, ReplicaManager replicas) {
         this.store = store;
         this.authorization = authorization;
+        this.replicas = replicas;
     }
 
     @Override
@@ -59,6 +72,8 @@ public final class OffsetForLeaderEpochHandler implements Handler.Immediate<Offs
                 EpochEndOffset answer = new EpochEndOffset().setPartition(p.partition());
                 if (denied.contains(t.topic())) {
                     answer.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+                } else if (replicas != null) {
+                    endOffsetAsLeader(answer, new TopicPartition(t.topic(), p.partition()), p);
                 } else {
                     endOffset(answer, store.partition(new TopicPartition(t.topic(), p.partition())), p);
                 }
@@ -67,6 +82,21 @@ public final class OffsetForLeaderEpochHandler implements Handler.Immediate<Offs
             data.topics().add(tr);
         }
         return new OffsetsForLeaderEpochResponse(data);
+    }
+
+    private void endOffsetAsLeader(EpochEndOffset answer, TopicPartition tp, OffsetForLeaderPartition p) {
+        PartitionLog partition = store.partition(tp);
+        if (partition == null) {
+            answer.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+            return;
+        }
+        Errors error = replicas.leaderError(tp, p.currentLeaderEpoch());
+        if (error != Errors.NONE) {
+            answer.setErrorCode(error.code());
+            return;
+        }
+        LeaderEpochCache.EpochEnd end = partition.endOffsetForEpoch(p.leaderEpoch());
+        answer.setErrorCode(Errors.NONE.code()).setLeaderEpoch(end.epoch()).setEndOffset(end.endOffset());
     }
 
     private static void endOffset(EpochEndOffset answer, PartitionLog partition, OffsetForLeaderPartition p) {

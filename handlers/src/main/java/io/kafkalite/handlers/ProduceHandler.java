@@ -7,6 +7,8 @@ import io.kafkalite.logstore.Topic;
 import io.kafkalite.wire.CloseConnectionException;
 import io.kafkalite.wire.KafkaRequest;
 import io.kafkalite.groups.TransactionCoordinator;
+import io.kafkalite.handlers.replication.LeaderHints;
+import io.kafkalite.handlers.replication.ReplicaManager;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -61,6 +63,12 @@ import org.slf4j.LoggerFactory;
  *     as Kafka does: PRODUCER_FENCED as INVALID_PRODUCER_EPOCH, TRANSACTION_ABORTABLE as INVALID_TXN_STATE
  *     before v11, CONCURRENT_TRANSACTIONS and coordinator unavailability as NOT_ENOUGH_REPLICAS (the
  *     producer retries).</li>
+ * <li>Cluster mode ({@link ReplicaManager}): only the partition's leader appends (else NOT_LEADER_OR_FOLLOWER,
+ *     with KIP-951's leader and its endpoint from v10); acks=-1 first needs an ISR of at least
+ *     {@code min.insync.replicas} (else NOT_ENOUGH_REPLICAS, nothing appended), then waits until the high watermark
+ *     passes the batch: NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below it meanwhile, REQUEST_TIMED_OUT
+ *     after the request's timeout, NOT_LEADER_OR_FOLLOWER if leadership moved. acks=1 answers after the local
+ *     append, as on one broker.</li>
  * <li>Authorization (as Kafka): a request with transactional batches needs WRITE on its transactional id,
  *     else the whole request fails with TRANSACTIONAL_ID_AUTHORIZATION_FAILED; each topic needs WRITE, else
  *     its partitions get TOPIC_AUTHORIZATION_FAILED (before UNKNOWN_TOPIC_OR_PARTITION, so existence is not
@@ -75,17 +83,29 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
     private final TransactionCoordinator transactions;
     private final Executor requestHandlers;
     private final Authorization authorization;
+    /** Cluster mode: leadership, min.insync.replicas and acks=all waits; null on one broker. */
+    private final ReplicaManager replicas;
 
     /** @param requestHandlers where appends that waited for the transaction coordinator run */
     public ProduceHandler(LogStore store, TransactionCoordinator transactions, Executor requestHandlers, Authorization authorization) {
+        this(store, transactions, requestHandlers, authorization, null);
+    }
+
+    /** @param replicas the leader side of replication in cluster mode, null on one broker */
+    public ProduceHandler(LogStore store, TransactionCoordinator transactions, Executor requestHandlers, Authorization authorization,
+                          ReplicaManager replicas) {
         this.store = store;
         this.transactions = transactions;
         this.requestHandlers = requestHandlers;
         this.authorization = authorization;
+        this.replicas = replicas;
     }
 
     /** A transactional batch that waits for the coordinator before its append. */
     private record Unverified(PartitionLog partition, MemoryRecords records, Object guard, PartitionProduceResponse response) { }
+
+    /** Cluster mode, acks=all: a partition appended on the leader that waits for the ISR up to {@code lastOffset}. */
+    private record Replicating(PartitionLog partition, long lastOffset, PartitionProduceResponse response) { }
 
     @Override
     public ApiKeys apiKey() {
@@ -108,6 +128,7 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
                     td -> byId ? Handlers.topicName(store, td.topicId()) : td.name(), td -> td.partitionData().size(), true);
         }
         List<Unverified> unverified = new ArrayList<>();
+        List<Replicating> replicating = new ArrayList<>();
         for (TopicProduceData td : body.data().topicData()) {
             Topic topic = byId ? store.topic(td.topicId()) : store.topic(td.name());
             boolean topicDenied = !denied.isEmpty() && denied.contains(topic != null ? topic.name() : td.name());
@@ -124,7 +145,7 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
                     } else if (acks != 0 && acks != 1 && acks != -1) {
                         throw new InvalidRequiredAcksException("Invalid required acks " + acks);
                     } else {
-                        append(body, topic, pd, acks, now, pr, unverified);
+                        append(body, topic, pd, acks, now, pr, unverified, replicating);
                     }
                 } catch (Exception e) {
                     fail(pr, e, td.name(), pd.index());
@@ -134,25 +155,33 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
             response.responses().add(tr);
         }
         if (unverified.isEmpty()) {
+            if (replicas != null) {
+                return replicated(request, body, response, replicating);
+            }
             try {
                 return CompletableFuture.completedFuture(respond(response, acks));
             } catch (CloseConnectionException e) {
                 return CompletableFuture.failedFuture(e);
             }
         }
-        return verify(body, unverified).thenApplyAsync(errors -> {
+        return verify(body, unverified).thenComposeAsync(errors -> {
             for (Unverified u : unverified) {
                 Errors error = errors.getOrDefault(u.partition().topicPartition(), Errors.NONE);
                 try {
                     if (error != Errors.NONE) {
                         throw producerError(error, body.version());
                     }
-                    appended(u.response(), store.append(u.partition(), u.records(), now, u.guard()));
+                    AppendResult result = store.append(u.partition(), u.records(), now, u.guard());
+                    appended(u.response(), result);
+                    leaderAppended(u.partition(), acks, result, u.response(), replicating);
                 } catch (Exception e) {
                     fail(u.response(), e, u.partition().topicPartition().topic(), u.partition().topicPartition().partition());
                 }
             }
-            return respond(response, acks);
+            if (replicas != null) {
+                return replicated(request, body, response, replicating);
+            }
+            return CompletableFuture.completedFuture(respond(response, acks));
         }, runnable -> {
             try {
                 requestHandlers.execute(runnable);
@@ -160,6 +189,35 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
                 runnable.run(); // the pool is full: append on the coordinator's callback rather than lose the request
             }
         });
+    }
+
+    /**
+     * Cluster mode: waits until the ISR has every acks=all partition (each keeps the error it ends with), then
+     * answers with KIP-951's leader hints for partitions this broker does not lead.
+     */
+    private CompletableFuture<AbstractResponse> replicated(KafkaRequest request, ProduceRequest body, ProduceResponseData response,
+                                                          List<Replicating> replicating) {
+        CompletableFuture<?>[] waits = new CompletableFuture<?>[replicating.size()];
+        for (int i = 0; i < waits.length; i++) {
+            Replicating r = replicating.get(i);
+            waits[i] = replicas.awaitReplication(r.partition(), r.lastOffset(), body.timeout()).thenAccept(error -> {
+                if (error != Errors.NONE) {
+                    r.response().setErrorCode(error.code()).setErrorMessage(error.message());
+                }
+            });
+        }
+        return CompletableFuture.allOf(waits).thenApply(done -> {
+            LeaderHints.addTo(response, body.version(), request.context().listenerName, replicas);
+            return respond(response, body.acks());
+        });
+    }
+
+    /** Cluster mode: acks=all waits for the ISR. */
+    private void leaderAppended(PartitionLog partition, short acks, AppendResult result, PartitionProduceResponse pr,
+                                List<Replicating> replicating) {
+        if (replicas != null && acks == -1) {
+            replicating.add(new Replicating(partition, result.lastOffset(), pr));
+        }
     }
 
     /** Kafka's answer when the transactional id may not be written: the whole request fails (acks=0: the connection closes). */
@@ -234,13 +292,22 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
     }
 
     private void append(ProduceRequest body, Topic topic, PartitionProduceData pd, short acks, long now, PartitionProduceResponse pr,
-                        List<Unverified> unverified) throws java.io.IOException {
+                        List<Unverified> unverified, List<Replicating> replicating) throws java.io.IOException {
         PartitionLog partition = store.partition(new TopicPartition(topic.name(), pd.index()));
         if (partition == null) {
             pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
             return;
         }
-        if (acks == -1 && partition.config().intValue("min.insync.replicas") > 1) {
+        if (replicas != null) {
+            Errors notLeader = replicas.leaderError(partition.topicPartition(), -1);
+            if (notLeader != Errors.NONE) {
+                throw notLeader.exception();
+            }
+            if (acks == -1 && replicas.enoughReplicas(partition) == Errors.NOT_ENOUGH_REPLICAS) {
+                throw new NotEnoughReplicasException("The size of the current ISR is insufficient to satisfy the min.isr requirement of "
+                        + partition.config().intValue("min.insync.replicas") + " for partition " + partition.topicPartition());
+            }
+        } else if (acks == -1 && partition.config().intValue("min.insync.replicas") > 1) {
             throw new NotEnoughReplicasException("The size of the current ISR 1 is insufficient to satisfy the min.isr requirement of "
                     + partition.config().intValue("min.insync.replicas") + " for partition " + partition.topicPartition());
         }
@@ -263,6 +330,8 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
             unverified.add(new Unverified(partition, records, guard, pr));
             return;
         }
-        appended(pr, store.append(partition, records, now));
+        AppendResult result = store.append(partition, records, now);
+        appended(pr, result);
+        leaderAppended(partition, acks, result, pr, replicating);
     }
 }

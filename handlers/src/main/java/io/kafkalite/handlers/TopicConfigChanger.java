@@ -1,5 +1,8 @@
 package io.kafkalite.handlers;
 
+import io.kafkalite.cluster.MetadataQuorum;
+import io.kafkalite.cluster.MetadataRecord;
+import io.kafkalite.cluster.TopicImage;
 import io.kafkalite.logstore.LogConfig;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.Topic;
@@ -7,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.common.config.ConfigResource;
@@ -24,10 +28,12 @@ final class TopicConfigChanger {
 
     private final LogStore store;
     private final DynamicBrokerConfig brokerConfig;
+    private final MetadataQuorum quorum; // cluster mode: topic configs change through the quorum; null on one broker
 
-    TopicConfigChanger(LogStore store, DynamicBrokerConfig brokerConfig) {
+    TopicConfigChanger(LogStore store, DynamicBrokerConfig brokerConfig, MetadataQuorum quorum) {
         this.store = store;
         this.brokerConfig = brokerConfig;
+        this.quorum = quorum;
     }
 
     /**
@@ -86,6 +92,38 @@ final class TopicConfigChanger {
             return ApiError.NONE;
         } catch (ApiException e) {
             return new ApiError(Errors.forException(e), e.getMessage());
+        }
+    }
+
+    /**
+     * {@link #change} on one broker; in cluster mode the topic is the cluster metadata's and its new overrides are
+     * proposed to the quorum (AlterTopicConfigs), the answer once applied; the log store follows (TopicReconciler).
+     */
+    CompletableFuture<ApiError> changeTopic(byte resourceType, String name, Function<Topic, Map<String, String>> newOverrides,
+                                            boolean validateOnly) {
+        if (quorum == null) {
+            return CompletableFuture.completedFuture(change(resourceType, name, newOverrides, validateOnly));
+        }
+        try {
+            ConfigResource.Type type = ConfigResource.Type.forId(resourceType);
+            if (type != ConfigResource.Type.TOPIC) {
+                throw new InvalidRequestException("Only topic and broker configs can be changed; " + type + " configs are not supported");
+            }
+            TopicImage topic = quorum.image().topic(name);
+            if (topic == null) {
+                throw new UnknownTopicOrPartitionException("Topic " + name + " does not exist.");
+            }
+            Map<String, String> overrides = newOverrides.apply(QuorumSubmit.asTopic(topic));
+            TopicCreator.validateConfigs(overrides);
+            if (validateOnly) {
+                return CompletableFuture.completedFuture(ApiError.NONE);
+            }
+            return QuorumSubmit.submit(quorum, new MetadataRecord.AlterTopicConfigs(topic.id(), overrides)).thenApply(e -> {
+                // deleted meanwhile: as if it had not been there
+                return e.error() == Errors.UNKNOWN_TOPIC_ID ? new ApiError(Errors.UNKNOWN_TOPIC_OR_PARTITION, "Topic " + name + " does not exist.") : e;
+            });
+        } catch (ApiException e) {
+            return CompletableFuture.completedFuture(new ApiError(Errors.forException(e), e.getMessage()));
         }
     }
 

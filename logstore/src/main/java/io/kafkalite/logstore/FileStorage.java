@@ -59,6 +59,7 @@ final class FileStorage implements PartitionStorage {
     private volatile LogEnd logEnd = LogEnd.EMPTY;
     private volatile long recoveryPoint; // segments below it are fsynced
     private volatile long cleanedTo = -1; // the log cleaner's first dirty offset (-1: never cleaned)
+    private volatile long highWatermark = -1; // checkpointed for replicated partitions (-1: none)
     private final Object flushLock = new Object();
     private final Object stateLock = new Object();
     private long dirSyncedFor = -1; // the newest segment whose directory entry is fsynced (under flushLock)
@@ -123,6 +124,7 @@ final class FileStorage implements PartitionStorage {
         long flushedTo = state.getLong(0);
         logStartOffset = Math.max(state.getLong(8), segments.firstKey());
         cleanedTo = state.remaining() >= 24 ? state.getLong(16) : -1;
+        highWatermark = state.remaining() >= 32 ? state.getLong(24) : -1;
         store.scan(store.producers, prefix, (pid, value) -> recoveredProducers.load(pid, value));
         for (long pid : recoveredProducers.forgetBatchesFrom(flushedTo)) { // re-read below, if they survived
             ProducerStateTable.ProducerEntry left = recoveredProducers.get(pid);
@@ -135,6 +137,7 @@ final class FileStorage implements PartitionStorage {
         index.loadLastTimeEntry();
         recoveryPoint = flushedTo;
         long end = replayFrom(flushedTo);
+        logStartOffset = Math.min(logStartOffset, end); // a truncation to a new start may have been cut short
         if (end < flushedTo) {
             log.warn("{}: segment files end at offset {} but were flushed to {}; rebuilding the index from the files",
                     dir.getFileName(), end, flushedTo);
@@ -180,6 +183,9 @@ final class FileStorage implements PartitionStorage {
             try {
                 for (FileChannelRecordBatch b : seg.batchesFrom(position)) {
                     b.ensureValid();
+                    if (b.baseOffset() < end) { // old bytes past a truncation that an OS crash brought back
+                        throw new CorruptRecordException("batch at offset " + b.baseOffset() + " follows offset " + end);
+                    }
                     if (b.baseOffset() >= from) {
                         index.add(b.baseOffset(), b.position(), b.sizeInBytes(), b.maxTimestamp());
                         if (b.hasProducerId()) {
@@ -348,6 +354,7 @@ final class FileStorage implements PartitionStorage {
     @Override
     public void flush(long upTo) {
         synchronized (flushLock) {
+            upTo = Math.min(upTo, logEnd.offset()); // a truncation may have come after the seal
             if (upTo <= recoveryPoint || deleted) {
                 return;
             }
@@ -386,6 +393,11 @@ final class FileStorage implements PartitionStorage {
         }
     }
 
+    @Override
+    public void saveProducer(long producerId, byte[] encoded) {
+        enqueueProducer(producerId, encoded);
+    }
+
     private void enqueueProducer(long producerId, byte[] encoded) {
         store.enqueue((s, txn) -> s.put(txn, s.producers, prefix, producerId, encoded));
     }
@@ -398,8 +410,136 @@ final class FileStorage implements PartitionStorage {
     /** Persists the recovery point and the log start offset. */
     private void enqueuePartitionState() {
         synchronized (stateLock) { // flushes and log start moves race: the last row queued must hold the latest of both
-            byte[] value = ByteBuffer.allocate(24).putLong(recoveryPoint).putLong(logStartOffset).putLong(cleanedTo).array();
+            long hw = highWatermark;
+            ByteBuffer row = ByteBuffer.allocate(hw < 0 ? 24 : 32).putLong(recoveryPoint).putLong(logStartOffset).putLong(cleanedTo);
+            byte[] value = (hw < 0 ? row : row.putLong(hw)).array();
             store.enqueue((s, txn) -> s.put(txn, s.partitions, prefix, value));
+        }
+    }
+
+    // ---------------------------------------------------------------- replication
+
+    @Override
+    public long checkpointedHighWatermark() {
+        return highWatermark;
+    }
+
+    @Override
+    public void checkpointHighWatermark(long hw) {
+        if (hw != highWatermark) {
+            highWatermark = hw;
+            enqueuePartitionState();
+        }
+    }
+
+    @Override
+    public LeaderEpochCache loadEpochCache() {
+        return LeaderEpochCache.load(dir);
+    }
+
+    @Override
+    public LeaderEpochCache newEpochCache() {
+        return LeaderEpochCache.empty(dir);
+    }
+
+    /**
+     * Crash safety: LMDB first says the log may end at the new end (recovery point, index and aborted
+     * rows), and that is committed before any file changes; then segments go newest first and the last
+     * one is truncated and fsynced. A crash in between leaves a prefix of the old log, which recovery
+     * replays from the lowered recovery point (the follower then truncates again).
+     */
+    @Override
+    public long truncateTo(long offset, long fileDeleteDelayMs) throws IOException {
+        health.check();
+        Map.Entry<Long, FileRecords> floor = segments.floorEntry(offset);
+        FileRecords seg = floor.getValue();
+        LogOffsetPosition found = seg.searchForOffsetFromPosition(offset, position(floor.getKey(), seg, seg.sizeInBytes(), offset));
+        int position = found == null ? seg.sizeInBytes() : found.position;
+        long end = found == null ? offset : Math.min(offset, seg.batchesFrom(position).iterator().next().baseOffset());
+        synchronized (flushLock) {
+            logEnd = new LogEnd(end, floor.getKey(), position); // new reads stop here
+            recoveryPoint = Math.min(recoveryPoint, end);
+            cleanedTo = Math.min(cleanedTo, end);
+            dirSyncedFor = Math.min(dirSyncedFor, floor.getKey());
+            index.dropFrom(end);
+            abortedIndex.dropFrom(end);
+            enqueuePartitionState();
+            awaitIndex("truncating");
+            index.reloaded();
+            try {
+                for (Long later : segments.tailMap(floor.getKey(), false).descendingKeySet()) {
+                    segmentMaxTimestamps.remove(later);
+                    unlinkNow(segments.remove(later), fileDeleteDelayMs);
+                }
+                seg.truncateTo(position);
+                seg.flush();
+                LogDir.fsync(dir);
+            } catch (IOException | RuntimeException e) {
+                throw health.failed("truncating " + dir.getFileName(), e);
+            }
+        }
+        segmentMaxTimestamps.remove(floor.getKey());
+        activeSegmentSince = System.currentTimeMillis();
+        return end;
+    }
+
+    /**
+     * Crash safety: LMDB first drops every row of the partition and asks for a full replay at the next
+     * start (recovery point -1); then segments go newest first, the oldest is emptied and renamed to the
+     * new base. Whatever a crash leaves, recovery replays all of it, capping the log start at the end.
+     */
+    @Override
+    public void truncateFullyAndStartAt(long offset, long fileDeleteDelayMs) throws IOException {
+        health.check();
+        synchronized (flushLock) {
+            logStartOffset = offset;
+            logEnd = new LogEnd(offset, segments.lastKey(), 0); // reads of offsets >= the new start find nothing
+            recoveryPoint = -1;
+            cleanedTo = -1;
+            index.clear();
+            abortedIndex.clear();
+            store.enqueue((s, txn) -> s.deletePrefix(txn, s.producers, prefix));
+            enqueuePartitionState();
+            awaitIndex("emptying");
+            try {
+                Map.Entry<Long, FileRecords> first = segments.firstEntry();
+                for (Long later : segments.tailMap(first.getKey(), false).descendingKeySet()) {
+                    unlinkNow(segments.remove(later), fileDeleteDelayMs);
+                }
+                FileRecords seg = first.getValue();
+                seg.truncateTo(0);
+                seg.flush();
+                if (first.getKey() != offset) {
+                    seg.renameTo(dir.resolve(StoreLayout.segmentFileName(offset)).toFile());
+                    segments.put(offset, seg);
+                    segments.remove(first.getKey());
+                }
+                LogDir.fsync(dir);
+            } catch (IOException | RuntimeException e) {
+                throw health.failed("emptying " + dir.getFileName(), e);
+            }
+            segmentMaxTimestamps.clear();
+            dirSyncedFor = offset;
+            logEnd = new LogEnd(offset, offset, 0);
+            recoveryPoint = offset;
+            enqueuePartitionState();
+        }
+        index.reloaded();
+        activeSegmentSince = System.currentTimeMillis();
+    }
+
+    /** A truncation's unlink: it must succeed (a file left behind would come back at the next start); closed after the delay. */
+    private void unlinkNow(FileRecords segment, long delayMs) throws IOException {
+        Files.deleteIfExists(segment.file().toPath());
+        io.schedule(() -> closeQuietly(segment), delayMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** Waits until every queued LMDB write of the partition is committed (before files change under them). */
+    private void awaitIndex(String what) {
+        try {
+            store.commit((s, txn) -> { }).join();
+        } catch (RuntimeException e) {
+            throw health.failed(what + " " + dir.getFileName(), e);
         }
     }
 

@@ -47,6 +47,8 @@ public final class LogStore implements AutoCloseable {
     /** A topic with its effective config and open partitions. */
     private record TopicState(Topic topic, LogConfig config, PartitionLog[] partitions) { }
 
+    private static final long HW_CHECKPOINT_SECONDS = 5;
+
     private final Backend backend;
     private volatile Map<String, String> brokerDefaults;
     private volatile long producerIdExpirationMs;
@@ -72,6 +74,7 @@ public final class LogStore implements AutoCloseable {
             return t;
         });
         flusher.scheduleWithFixedDelay(this::flushDue, 1, 1, TimeUnit.SECONDS);
+        flusher.scheduleWithFixedDelay(this::checkpointHighWatermarks, HW_CHECKPOINT_SECONDS, HW_CHECKPOINT_SECONDS, TimeUnit.SECONDS);
         long retentionCheckMs = Long.parseLong(brokerProps.getOrDefault("log.retention.check.interval.ms", "300000").trim());
         flusher.scheduleWithFixedDelay(this::enforceRetention, retentionCheckMs, retentionCheckMs, TimeUnit.MILLISECONDS);
         flusher.execute(this::reserveProducerIds); // as Kafka prefetches its block: the first producer does not wait for an fsync
@@ -148,12 +151,21 @@ public final class LogStore implements AutoCloseable {
      * @throws TopicExistsException if the name is taken
      * @throws org.apache.kafka.common.config.ConfigException for an unknown or invalid config
      */
-    public synchronized Topic createTopic(String name, int partitions, Map<String, String> configs) throws IOException {
+    public Topic createTopic(String name, int partitions, Map<String, String> configs) throws IOException {
+        return createTopic(name, Uuid.randomUuid(), partitions, configs);
+    }
+
+    /**
+     * Creates a topic with the id the cluster metadata gave it (a replica of a topic created elsewhere).
+     * @throws TopicExistsException if the name is taken
+     * @throws org.apache.kafka.common.config.ConfigException for an unknown or invalid config
+     */
+    public synchronized Topic createTopic(String name, Uuid id, int partitions, Map<String, String> configs) throws IOException {
         if (byName.containsKey(name)) {
             throw new TopicExistsException("Topic '" + name + "' already exists.");
         }
         LogConfig.validate(configs);
-        Topic topic = new Topic(name, Uuid.randomUuid(), partitions, configs);
+        Topic topic = new Topic(name, id, partitions, configs);
         backend.saveTopic(topic);
         register(topic);
         log.info("Created topic {} with {} partitions, id {}, configs {}", name, partitions, topic.id(), configs);
@@ -357,7 +369,41 @@ public final class LogStore implements AutoCloseable {
         return start;
     }
 
-    /** Listeners hear of every append, log start move and deletion of a partition, on the thread that made it. */
+    /** A follower's append (see {@link PartitionLog#appendAsFollower}); tells the listeners. */
+    public AppendResult appendAsFollower(PartitionLog partition, MemoryRecords records) {
+        AppendResult result = partition.appendAsFollower(records);
+        changed(partition.topicPartition());
+        return result;
+    }
+
+    /**
+     * Moves a replicated partition's high watermark (see {@link PartitionLog#updateHighWatermark}); when it
+     * moved, the listeners hear of it, as consumers' fetches wait for the high watermark, not the log end.
+     */
+    public boolean updateHighWatermark(PartitionLog partition, long highWatermark) {
+        boolean moved = partition.updateHighWatermark(highWatermark);
+        if (moved) {
+            changed(partition.topicPartition());
+        }
+        return moved;
+    }
+
+    /** A follower's truncation (see {@link PartitionLog#truncateTo}); tells the listeners. */
+    public void truncateTo(PartitionLog partition, long offset) throws IOException {
+        partition.truncateTo(offset);
+        changed(partition.topicPartition());
+    }
+
+    /** See {@link PartitionLog#truncateFullyAndStartAt}; tells the listeners. */
+    public void truncateFullyAndStartAt(PartitionLog partition, long offset) throws IOException {
+        partition.truncateFullyAndStartAt(offset);
+        changed(partition.topicPartition());
+    }
+
+    /**
+     * Listeners hear of every append, log start move and deletion of a partition, and of every move of a
+     * replicated partition's high watermark or truncation, on the thread that made it.
+     */
     public void addAppendListener(Consumer<TopicPartition> listener) {
         appendListeners.add(listener);
     }
@@ -430,6 +476,19 @@ public final class LogStore implements AutoCloseable {
                     p.maybeFlush(now);
                 } catch (RuntimeException e) {
                     log.error("Flush of {} failed", p.topicPartition(), e);
+                }
+            }
+        }
+    }
+
+    /** Persists the high watermarks of replicated partitions (Kafka's replica.high.watermark.checkpoint.interval.ms is 5 s). */
+    private void checkpointHighWatermarks() {
+        for (TopicState s : byName.values()) {
+            for (PartitionLog p : s.partitions()) {
+                try {
+                    p.checkpointHighWatermark();
+                } catch (RuntimeException e) {
+                    log.error("Checkpointing the high watermark of {} failed", p.topicPartition(), e);
                 }
             }
         }

@@ -18,6 +18,7 @@ final class MemoryStorage implements PartitionStorage {
     private volatile long logEndOffset;
     private volatile long logStartOffset;
     private final ConcurrentSkipListMap<Long, AbortedTxn> aborted = new ConcurrentSkipListMap<>();
+    private volatile long highWatermark = -1;
 
     @Override
     public long sizeInBytes() {
@@ -146,6 +147,47 @@ final class MemoryStorage implements PartitionStorage {
 
     @Override
     public void deleteProducer(long producerId) { }
+
+    @Override
+    public void saveProducer(long producerId, byte[] encoded) { }
+
+    @Override
+    public long truncateTo(long offset, long fileDeleteDelayMs) {
+        Long holding = batches.floorKey(offset);
+        long end = holding != null && batchOf(batches.get(holding)).lastOffset() >= offset ? holding : offset;
+        logEndOffset = end; // readers are bounded by it before the batches go
+        batches.tailMap(end, true).clear();
+        aborted.tailMap(end, true).clear();
+        return end;
+    }
+
+    @Override
+    public void truncateFullyAndStartAt(long offset, long fileDeleteDelayMs) {
+        logEndOffset = offset;
+        logStartOffset = offset;
+        batches.clear();
+        aborted.clear();
+    }
+
+    @Override
+    public LeaderEpochCache loadEpochCache() {
+        return null; // rebuilt from the batches at first use
+    }
+
+    @Override
+    public LeaderEpochCache newEpochCache() {
+        return LeaderEpochCache.inMemory();
+    }
+
+    @Override
+    public long checkpointedHighWatermark() {
+        return highWatermark;
+    }
+
+    @Override
+    public void checkpointHighWatermark(long hw) {
+        highWatermark = hw;
+    }
 
     @Override
     public long sealIndex() {

@@ -32,6 +32,13 @@ final class PartitionIndex {
         });
     }
 
+    /** After a truncation whose index drops are committed: the running maximum continues from the last time entry left. */
+    void reloaded() {
+        maxTimestampSoFar = RecordBatch.NO_TIMESTAMP;
+        lastTimeIndexed = Long.MIN_VALUE;
+        loadLastTimeEntry();
+    }
+
     /** Forgets every entry (the index is rebuilt from the segments). */
     void clear() {
         maxTimestampSoFar = RecordBatch.NO_TIMESTAMP;

@@ -86,6 +86,33 @@ interface PartitionStorage {
     /** Bytes of the partition's batches (of its segment files), as DescribeLogDirs reports it. */
     long sizeInBytes();
 
+    /** Persists a producer's state (encoded by {@link ProducerStateTable#encode}) with the index. */
+    void saveProducer(long producerId, byte[] encoded);
+
+    /**
+     * Drops every batch from the one holding {@code offset} on (a follower's truncation), with their
+     * index entries and aborted-transaction rows; lowers the recovery point. Called under the partition
+     * lock with logStartOffset <= offset < logEndOffset; a crash at any point leaves a prefix of the old
+     * log that recovery opens consistently. Producer rows are the caller's.
+     * @return the new log end offset (offset, or the base of the batch holding it when it is inside one)
+     */
+    long truncateTo(long offset, long fileDeleteDelayMs) throws IOException;
+
+    /** Deletes every batch, index entry, producer and aborted row; the log restarts empty at {@code offset}. Under the partition lock. */
+    void truncateFullyAndStartAt(long offset, long fileDeleteDelayMs) throws IOException;
+
+    /** The leader epoch cache kept with the partition, or null when there is none (the caller rebuilds it). */
+    LeaderEpochCache loadEpochCache();
+
+    /** A new empty leader epoch cache kept with the partition (replacing a missing or unreadable one). */
+    LeaderEpochCache newEpochCache();
+
+    /** The high watermark last checkpointed (-1 when none), read at open. */
+    long checkpointedHighWatermark();
+
+    /** Persists the high watermark of a replicated partition (asynchronously, in order with the other partition state). */
+    void checkpointHighWatermark(long highWatermark);
+
     /** The log directory holding the partition, null in memory. */
     default LogDirHealth logDir() {
         return null;

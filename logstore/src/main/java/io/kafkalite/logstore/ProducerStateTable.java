@@ -214,6 +214,10 @@ public final class ProducerStateTable {
         return changed;
     }
 
+    void remove(long producerId) {
+        producers.remove(producerId);
+    }
+
     ProducerEntry get(long producerId) {
         return producers.get(producerId);
     }

@@ -14,6 +14,8 @@ import org.apache.kafka.common.Uuid;
  *         {log.dir}/.lock                                         held by the running broker (LogDir)
  *         {log.dir}/{topic}-{partition}/{baseOffset:%020d}.log   record batches exactly as appended
  *         {log.dir}/{topic}-{partition}/partition.metadata        "version: 0\ntopic_id: {id}\n", as Kafka writes it
+ *         {log.dir}/{topic}-{partition}/leader-epoch-checkpoint   "0\n{count}\n" then "{epoch} {start offset}\n" lines, as Kafka
+ *                                                                 writes it (LeaderEpochCache; absent until an epoch is recorded)
  *         {log.dir}/{topic}-{partition}/{base:%020d}.log.cleaned             a cleaning in progress (SegmentSwap)
  *         {log.dir}/{topic}-{partition}/{base:%020d}.log.{end:%020d}.swap    a committed swap of [base, end)
  *         {log.dir}/{topic}-{partition}.{uuid}-delete/            a deleted partition, removed after file.delete.delay.ms
@@ -33,6 +35,8 @@ import org.apache.kafka.common.Uuid;
  *                                                                            recovery point: segments below it are fsynced;
  *                                                                            first dirty offset: where the cleaner goes on
  *                                                                            (-1: never cleaned; absent in rows written before)
+ *                                                      [8 high watermark]    only for replicated partitions (checkpointed
+ *                                                                            every 5 s and at close; absent otherwise)
  *   db "topics"     key topic name (UTF-8)     value [16 id][4 partitions][4 n]{[2 len][key][4 len][value]}
  *   db "meta"       key name (UTF-8)           value: "cluster.id" UTF-8 (every directory: they must agree);
  *                                                     "producer.id.block" [8 next free id]

@@ -1,0 +1,232 @@
+package io.kafkalite.broker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kafkalite.cluster.BrokerRegistration;
+import io.kafkalite.cluster.LocalQuorum;
+import io.kafkalite.cluster.MetadataQuorum;
+import io.kafkalite.cluster.MetadataRecord;
+import io.kafkalite.cluster.PartitionState;
+import org.apache.kafka.common.protocol.Errors;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewPartitionReassignment;
+import org.apache.kafka.clients.admin.NewPartitions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.QuorumInfo;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.ElectionType;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.errors.PreferredLeaderNotAvailableException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Three in-JVM brokers in cluster mode sharing one {@link LocalQuorum}: the topic and cluster APIs, with a stock admin client. */
+class ClusterModeTest {
+    private final LocalQuorum.Log log = new LocalQuorum.Log();
+    private final List<Broker> brokers = new ArrayList<>();
+    private final List<Admin> admins = new ArrayList<>();
+    private final List<MetadataQuorum> quorums = new ArrayList<>();
+
+    @BeforeEach
+    void startCluster() throws Exception {
+        for (int id = 1; id <= 3; id++) {
+            brokers.add(Broker.builder()
+                    .config("process.roles", "broker,controller")
+                    .config("node.id", String.valueOf(id))
+                    .config("controller.quorum.voters", "1@localhost:19091,2@localhost:19092,3@localhost:19093")
+                    .config("controller.listener.names", "CONTROLLER")
+                    .config("listeners", "PLAINTEXT://localhost:0,CONTROLLER://localhost:1909" + id)
+                    .config("broker.rack", "rack" + id)
+                    .config("default.replication.factor", "3")
+                    .quorum(LocalQuorumStarter.of(log, quorums))
+                    .start());
+        }
+        for (Broker b : brokers) {
+            admins.add(Admin.create(Map.of("bootstrap.servers", b.bootstrapServers())));
+        }
+        await(() -> log.image().brokers().values().stream().filter(b -> !b.fenced()).count() == 3, "3 unfenced brokers");
+    }
+
+    @AfterEach
+    void stopCluster() {
+        admins.forEach(Admin::close);
+        brokers.forEach(Broker::close);
+        log.close();
+    }
+
+    @Test
+    void describeClusterListsEveryBrokerAndTheQuorumLeader() throws Exception {
+        for (Admin admin : admins) {
+            Collection<Node> nodes = admin.describeCluster().nodes().get();
+            assertEquals(Set.of(1, 2, 3), nodes.stream().map(Node::id).collect(Collectors.toSet()));
+            assertEquals(Set.of("rack1", "rack2", "rack3"), nodes.stream().map(Node::rack).collect(Collectors.toSet()));
+            assertEquals(1, admin.describeCluster().controller().get().id());
+            assertEquals(brokers.get(0).clusterId(), admin.describeCluster().clusterId().get());
+        }
+        log.setLeader(2);
+        await(() -> controllerOf(admins.get(2)) == 2, "controller follows the quorum leader");
+    }
+
+    @Test
+    void topicsWithThreeReplicasOnEveryBroker() throws Exception {
+        admins.get(0).createTopics(List.of(new NewTopic("orders", 4, (short) 3))).all().get();
+        for (Admin admin : admins) {
+            TopicDescription d = admin.describeTopics(List.of("orders")).allTopicNames().get().get("orders");
+            assertEquals(4, d.partitions().size());
+            for (TopicPartitionInfo p : d.partitions()) {
+                assertEquals(3, p.replicas().size(), p.toString());
+                assertEquals(3, p.isr().size(), p.toString());
+                assertNotNull(p.leader(), p.toString());
+                assertEquals(p.replicas().get(0), p.leader(), "the preferred replica leads a new partition");
+            }
+        }
+        // every broker's log store followed: the partitions are in its log directory
+        for (int id = 1; id <= 3; id++) {
+            int node = id;
+            await(() -> logDirPartitions(admins.get(node - 1), node) == 4, "local logs of the new topic");
+        }
+        ExecutionException tooMany = assertThrows(ExecutionException.class,
+                () -> admins.get(1).createTopics(List.of(new NewTopic("wide", 1, (short) 4))).all().get());
+        assertInstanceOf(InvalidReplicationFactorException.class, tooMany.getCause());
+        assertEquals("Unable to replicate the partition 4 time(s): The target replication factor of 4 cannot be reached "
+                + "because only 3 broker(s) are registered.", tooMany.getCause().getMessage());
+
+        admins.get(2).createPartitions(Map.of("orders", NewPartitions.increaseTo(6))).all().get();
+        assertEquals(6, admins.get(0).describeTopics(List.of("orders")).allTopicNames().get().get("orders").partitions().size());
+
+        ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, "orders");
+        admins.get(0).incrementalAlterConfigs(Map.of(topic, List.of(new AlterConfigOp(new ConfigEntry("retention.ms", "12345"),
+                AlterConfigOp.OpType.SET)))).all().get();
+        await(() -> "12345".equals(config(admins.get(2), topic, "retention.ms")), "config on another broker");
+
+        admins.get(1).deleteTopics(List.of("orders")).all().get();
+        for (int id = 1; id <= 3; id++) {
+            int node = id;
+            assertTrue(admins.get(id - 1).listTopics().names().get().isEmpty());
+            await(() -> logDirPartitions(admins.get(node - 1), node) == 0, "local logs deleted");
+        }
+        ExecutionException gone = assertThrows(ExecutionException.class, () -> admins.get(0).deleteTopics(List.of("orders")).all().get());
+        assertInstanceOf(UnknownTopicOrPartitionException.class, gone.getCause());
+    }
+
+    @Test
+    void leaderElectionAfterFencingAndReassignment() throws Exception {
+        admins.get(0).createTopics(List.of(new NewTopic("events", Map.of(0, List.of(2, 1, 3))))).all().get();
+        quorums.get(0).submit(new MetadataRecord.FenceBroker(2)).get(5, TimeUnit.SECONDS);
+        TopicPartitionInfo fenced = partition(admins.get(0), "events", 0);
+        assertEquals(1, fenced.leader().id(), "the next ISR replica leads");
+        assertEquals(List.of(1, 3), ids(fenced.isr()));
+        assertEquals(Set.of(1, 3), admins.get(0).describeCluster().nodes().get().stream().map(Node::id).collect(Collectors.toSet()));
+        Collection<Node> withFenced = admins.get(0).describeCluster(new DescribeClusterOptions().includeFencedBrokers(true)).nodes().get();
+        assertEquals(Set.of(2), withFenced.stream().filter(Node::isFenced).map(Node::id).collect(Collectors.toSet()));
+
+        BrokerRegistration two = log.image().broker(2);
+        quorums.get(0).submit(new MetadataRecord.UnfenceBroker(2, two.incarnation())).get(5, TimeUnit.SECONDS);
+        TopicPartition tp = new TopicPartition("events", 0);
+        assertInstanceOf(PreferredLeaderNotAvailableException.class,
+                admins.get(1).electLeaders(ElectionType.PREFERRED, Set.of(tp)).partitions().get().get(tp).orElse(null),
+                "the preferred replica is not in the ISR yet");
+        // the leader takes the caught-up replica back into the ISR (what the ReplicaManager proposes)
+        PartitionState p = log.image().partition("events", 0);
+        MetadataQuorum.ApplyResult back = quorums.get(0).submit(new MetadataRecord.AlterPartition(log.image().topic("events").id(), 0,
+                p.leader(), p.leaderEpoch(), p.partitionEpoch(), List.of(1, 3, 2))).get(5, TimeUnit.SECONDS);
+        assertEquals(Errors.NONE, back.error(), back.message());
+        assertEquals(Optional.empty(), admins.get(1).electLeaders(ElectionType.PREFERRED, Set.of(tp)).partitions().get().get(tp),
+                "preferred election succeeds");
+        assertEquals(2, partition(admins.get(2), "events", 0).leader().id());
+
+        admins.get(0).alterPartitionReassignments(Map.of(tp, Optional.of(new NewPartitionReassignment(List.of(2, 1))))).all().get();
+        assertEquals(List.of(2, 1), ids(partition(admins.get(1), "events", 0).replicas()));
+        assertTrue(admins.get(2).listPartitionReassignments().reassignments().get().isEmpty());
+    }
+
+    @Test
+    void metadataAutoCreatesThroughTheQuorum() throws Exception {
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers", brokers.get(1).bootstrapServers(),
+                "key.serializer", StringSerializer.class.getName(), "value.serializer", StringSerializer.class.getName()))) {
+            List<PartitionInfo> partitions = producer.partitionsFor("auto-created");
+            assertEquals(1, partitions.size());
+            assertEquals(3, partitions.get(0).replicas().length);
+        }
+        assertNotNull(log.image().topic("auto-created"));
+    }
+
+    @Test
+    void describeMetadataQuorum() throws Exception {
+        QuorumInfo info = admins.get(1).describeMetadataQuorum().quorumInfo().get();
+        assertEquals(1, info.leaderId());
+        assertEquals(Set.of(1, 2, 3), info.voters().stream().map(QuorumInfo.ReplicaState::replicaId).collect(Collectors.toSet()));
+        assertEquals(log.image().appliedIndex(), info.highWatermark());
+    }
+
+    private static TopicPartitionInfo partition(Admin admin, String topic, int p) throws Exception {
+        return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().get(p);
+    }
+
+    private static List<Integer> ids(List<Node> nodes) {
+        return nodes.stream().map(Node::id).toList();
+    }
+
+    private static int controllerOf(Admin admin) {
+        try {
+            return admin.describeCluster().controller().get().id();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private static String config(Admin admin, ConfigResource resource, String name) {
+        try {
+            ConfigEntry e = admin.describeConfigs(List.of(resource)).all().get().get(resource).get(name);
+            return e == null ? null : e.value();
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    /** The partitions in the log directories of broker {@code node}. */
+    private static int logDirPartitions(Admin admin, int node) {
+        try {
+            return admin.describeLogDirs(List.of(node)).allDescriptions().get().values().stream()
+                    .flatMap(dirs -> dirs.values().stream()).mapToInt(d -> d.replicaInfos().size()).sum();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("Timed out waiting for: " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package io.kafkalite.cluster;
+
+import io.kafkalite.cluster.MetadataQuorum.QuorumInfo;
+import io.kafkalite.cluster.MetadataQuorum.ReplicaProgress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The read-only messages the quorum leader's state machine answers (no log entry): a broker's heartbeat (answered with
+ * the index the leader's image has applied: the broker counts as caught up once its own image got there), and
+ * DescribeQuorum from a node that does not lead (answered with the leader's view of every voter).
+ */
+final class QuorumQuery {
+    static final byte HEARTBEAT = 'H';
+    static final byte DESCRIBE = 'D';
+
+    private QuorumQuery() { }
+
+    record Heartbeat(int brokerId, long incarnation) { }
+
+    static byte[] heartbeat(int brokerId, long incarnation) {
+        return ByteBuffer.allocate(13).put(HEARTBEAT).putInt(brokerId).putLong(incarnation).array();
+    }
+
+    static Heartbeat decodeHeartbeat(ByteBuffer b) {
+        return new Heartbeat(b.getInt(), b.getLong());
+    }
+
+    static byte[] describe() {
+        return new byte[] {DESCRIBE};
+    }
+
+    static byte[] encodeLong(long value) {
+        return ByteBuffer.allocate(8).putLong(value).array();
+    }
+
+    static long decodeLong(byte[] bytes) {
+        return ByteBuffer.wrap(bytes).getLong();
+    }
+
+    static byte[] encodeInfo(QuorumInfo info) {
+        ByteBuffer b = ByteBuffer.allocate(24 + 4 + info.voters().size() * 28);
+        b.putInt(info.leaderId()).putLong(info.leaderEpoch()).putLong(info.highWatermark()).putInt(info.voters().size());
+        for (ReplicaProgress v : info.voters()) {
+            b.putInt(v.nodeId()).putLong(v.logEndOffset()).putLong(v.lastFetchMs()).putLong(v.lastCaughtUpMs());
+        }
+        return b.array();
+    }
+
+    static QuorumInfo decodeInfo(byte[] bytes) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        int leader = b.getInt();
+        long epoch = b.getLong();
+        long hw = b.getLong();
+        int n = b.getInt();
+        List<ReplicaProgress> voters = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            voters.add(new ReplicaProgress(b.getInt(), b.getLong(), b.getLong(), b.getLong()));
+        }
+        return new QuorumInfo(leader, epoch, hw, voters, List.of());
+    }
+}

@@ -1,0 +1,343 @@
+package io.kafkalite.cluster;
+
+import io.kafkalite.logstore.DurableMap;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.apache.kafka.common.errors.NotControllerException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.UnknownServerException;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster metadata replicated by an Apache Ratis group of the voters ({@code controller.quorum.voters}): this
+ * node's Ratis server (on the CONTROLLER listener's address, its log in {@link QuorumConfig#metadataDir()}), the
+ * {@link MetadataStateMachine} holding the image, and a Ratis client through which this node proposes records.
+ */
+public final class RatisMetadataQuorum implements MetadataQuorum {
+    private static final Logger log = LoggerFactory.getLogger(RatisMetadataQuorum.class);
+    /** The one Ratis group of the cluster metadata; fixed, so every node finds its storage under the same name. */
+    static final RaftGroupId GROUP_ID = RaftGroupId.valueOf(UUID.nameUUIDFromBytes("kafkalite-metadata".getBytes(StandardCharsets.UTF_8)));
+    /** Proposals of this node awaiting their outcome; more fail at once (the Ratis client would block its caller). */
+    static final int MAX_IN_FLIGHT = 1000;
+    /** A proposal that got no outcome in this time fails with a (retriable) timeout; it may still apply later. */
+    private static final long SUBMIT_TIMEOUT_MS = 15_000;
+    static final long DESCRIBE_TIMEOUT_MS = 2000;
+
+    private final QuorumConfig config;
+    private final RaftServer server;
+    private final RaftServer.Division division;
+    private final RaftGroup group;
+    /** Replaced after a failed proposal: Ratis' ordered client refuses every request after one failed for good. */
+    private volatile RaftClient client;
+    private volatile boolean closed;
+    private final MetadataStateMachine stateMachine;
+    private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+    /** Completes proposers' futures: never on a Ratis network thread, never on the apply thread. */
+    private final ExecutorService callbacks = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "metadata-quorum-callbacks");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private RatisMetadataQuorum(QuorumConfig config, RaftServer server, RaftGroup group, MetadataStateMachine stateMachine)
+            throws IOException {
+        this.config = config;
+        this.server = server;
+        this.division = server.getDivision(GROUP_ID);
+        this.group = group;
+        this.client = newClient(group);
+        this.stateMachine = stateMachine;
+    }
+
+    /**
+     * Starts this node's Ratis server (recovering its log and latest snapshot, or formatting an empty directory) and
+     * returns at once: a leader is elected in the background. {@code maps} opens this node's local durable map of a
+     * name ({@link MetadataRecord.DurableMapWrite}s are applied to it). Once a leader is ready and the cluster has no
+     * id yet, the leader proposes {@link MetadataRecord.InitCluster} with {@link QuorumConfig#clusterId()}.
+     */
+    public static RatisMetadataQuorum start(QuorumConfig config, Function<String, DurableMap> maps) throws IOException {
+        List<RaftPeer> peers = new ArrayList<>();
+        config.voters().forEach((id, address) -> peers.add(RaftPeer.newBuilder().setId(peerId(id))
+                .setAddress(address.host() + ":" + address.port()).build()));
+        RaftGroup group = RaftGroup.valueOf(GROUP_ID, peers);
+        MetadataStateMachine stateMachine = new MetadataStateMachine(maps);
+        RaftServer server = RaftServer.newBuilder()
+                .setServerId(peerId(config.nodeId()))
+                .setGroup(group)
+                .setProperties(RatisProperties.server(config))
+                .setStateMachine(stateMachine)
+                .setOption(RaftStorage.StartupOption.RECOVER)
+                .build();
+        try {
+            server.start();
+            RatisMetadataQuorum quorum = new RatisMetadataQuorum(config, server, group, stateMachine);
+            stateMachine.setDescriber(quorum::describeAsLeader);
+            stateMachine.onLeadership(leader -> {
+                if (leader) {
+                    quorum.proposeClusterId();
+                }
+            });
+            quorum.proposeClusterId(); // in case it became ready before the listener was there
+            log.info("Node {} started the cluster metadata quorum on {}:{} with voters {}, storage {}", config.nodeId(),
+                    config.controllerBind().host(), config.controllerBind().port(), config.voters(), config.metadataDir());
+            return quorum;
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+    }
+
+    /** The leader gives a new cluster its id (InitCluster, the first record), trying again while it leads and none is set. */
+    private void proposeClusterId() {
+        if (!stateMachine.isLeaderReady() || image().clusterId() != null) {
+            return;
+        }
+        submit(new MetadataRecord.InitCluster(config.clusterId())).whenComplete((r, e) -> {
+            if (e != null) {
+                log.warn("Could not agree on cluster id {} (trying again while this node leads): {}", config.clusterId(), e.toString());
+                proposeClusterId();
+            }
+        });
+    }
+
+    private static RaftClient newClient(RaftGroup group) {
+        return RaftClient.newBuilder().setRaftGroup(group).setProperties(RatisProperties.client())
+                .setRetryPolicy(RatisProperties.clientRetryPolicy()).build();
+    }
+
+    /** A new client once {@code failed} failed a proposal for good (the old one closes: its requests all failed). */
+    private void replaceClient(RaftClient failed) {
+        synchronized (this) {
+            if (closed || client != failed) {
+                return;
+            }
+            client = newClient(group);
+        }
+        onCallbackThread(() -> closeQuietly(failed));
+    }
+
+    private static void closeQuietly(RaftClient c) {
+        try {
+            c.close();
+        } catch (IOException | RuntimeException e) {
+            log.debug("Closing a metadata quorum client: {}", e.toString());
+        }
+    }
+
+    static RaftPeerId peerId(int nodeId) {
+        return RaftPeerId.valueOf(Integer.toString(nodeId));
+    }
+
+    @Override
+    public MetadataImage image() {
+        return stateMachine.image();
+    }
+
+    @Override
+    public CompletableFuture<ApplyResult> submit(MetadataRecord record) {
+        if (!inFlight.tryAcquire()) {
+            return CompletableFuture.failedFuture(new TimeoutException("Too many metadata proposals in flight (" + MAX_IN_FLIGHT + ")"));
+        }
+        CompletableFuture<ApplyResult> result = new CompletableFuture<>();
+        result.whenComplete((r, e) -> inFlight.release());
+        RaftClient c = client;
+        try {
+            c.async().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(MetadataRecordCodec.encode(record))))
+                    .whenComplete((reply, error) -> {
+                        if (error != null || !reply.isSuccess()) {
+                            Throwable cause = error != null ? error : reply.getException();
+                            replaceClient(c);
+                            onCallbackThread(() -> result.completeExceptionally(translate(cause)));
+                            return;
+                        }
+                        ApplyResult applied = MetadataRecordCodec.decodeResult(reply.getMessage().getContent().toByteArray());
+                        stateMachine.whenApplied(reply.getLogIndex()).whenComplete((v, e) -> onCallbackThread(() -> {
+                            if (e != null) {
+                                result.completeExceptionally(translate(e));
+                            } else {
+                                result.complete(applied);
+                            }
+                        }));
+                    });
+        } catch (RuntimeException e) {
+            result.completeExceptionally(translate(e));
+        }
+        return result.orTimeout(SUBMIT_TIMEOUT_MS, TimeUnit.MILLISECONDS).exceptionallyCompose(e ->
+                CompletableFuture.failedFuture(e instanceof java.util.concurrent.TimeoutException
+                        ? new TimeoutException("No outcome from the metadata quorum within " + SUBMIT_TIMEOUT_MS + " ms for " + name(record))
+                        : e));
+    }
+
+    private void onCallbackThread(Runnable r) {
+        try {
+            callbacks.execute(r);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            r.run();
+        }
+    }
+
+    private static String name(MetadataRecord record) {
+        return record.getClass().getSimpleName();
+    }
+
+    /** Kafka's retriable errors for what Ratis reports: no leader / not the leader / closed, and timeouts. */
+    private static RuntimeException translate(Throwable e) {
+        while (e instanceof CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        if (e instanceof org.apache.kafka.common.errors.ApiException api) {
+            return api;
+        }
+        if (e instanceof StateMachineException) {
+            return new UnknownServerException("The metadata quorum could not apply the record: " + e.getMessage());
+        }
+        if (e instanceof org.apache.ratis.protocol.exceptions.TimeoutIOException || e instanceof java.util.concurrent.TimeoutException) {
+            return new TimeoutException("The metadata quorum did not answer in time: " + e.getMessage());
+        }
+        return new NotControllerException("No metadata quorum leader reachable: " + e);
+    }
+
+    /** Sends a heartbeat to the quorum leader; completes with the index the leader's image has applied. */
+    CompletableFuture<Long> heartbeat(int brokerId, long incarnation) {
+        Message m = Message.valueOf(UnsafeByteOperations.unsafeWrap(QuorumQuery.heartbeat(brokerId, incarnation)));
+        return client.async().sendReadOnly(m).thenApply(reply -> {
+            if (!reply.isSuccess()) {
+                throw new CompletionException(translate(reply.getException()));
+            }
+            return QuorumQuery.decodeLong(reply.getMessage().getContent().toByteArray());
+        });
+    }
+
+    /** On the leader: called with every broker heartbeat it receives (on a Ratis thread: keep it short). */
+    void onHeartbeat(MetadataStateMachine.HeartbeatListener listener) {
+        stateMachine.setHeartbeatListener(listener);
+    }
+
+    /**
+     * Told {@code true} when this node became the quorum leader with every record of earlier terms applied here (the
+     * time for the coordinators to load their state), {@code false} when it stopped leading. On a Ratis thread.
+     */
+    @Override
+    public void onLeadership(Consumer<Boolean> listener) {
+        stateMachine.onLeadership(listener);
+    }
+
+    /** Whether this node leads and has applied everything committed before its term. */
+    public boolean isLeaderReady() {
+        return stateMachine.isLeaderReady();
+    }
+
+    @Override
+    public void subscribe(Consumer<MetadataImage> listener) {
+        stateMachine.subscribe(listener);
+    }
+
+    @Override
+    public int leaderId() {
+        RaftPeerId leader = division.getInfo().getLeaderId();
+        return leader == null ? -1 : Integer.parseInt(leader.toString());
+    }
+
+    @Override
+    public int nodeId() {
+        return config.nodeId();
+    }
+
+    /**
+     * DescribeQuorum: every voter's progress as the leader sees it (its commit index as the leader last heard it, the
+     * time of its last append-entries exchange). A node that does not lead asks the leader (a read-only query, at most
+     * {@link #DESCRIBE_TIMEOUT_MS}: the caller's thread waits); without an answer it tells what it knows itself.
+     */
+    @Override
+    public QuorumInfo describe() {
+        if (division.getInfo().isLeader()) {
+            return describeAsLeader();
+        }
+        try {
+            RaftClientReply reply = client.async().sendReadOnly(Message.valueOf(UnsafeByteOperations.unsafeWrap(QuorumQuery.describe())))
+                    .get(DESCRIBE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            if (reply.isSuccess()) {
+                return QuorumQuery.decodeInfo(reply.getMessage().getContent().toByteArray());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            log.debug("DescribeQuorum not answered by the leader: {}", e.toString());
+        }
+        return describeAsLeader();
+    }
+
+    private QuorumInfo describeAsLeader() {
+        DivisionInfo info = division.getInfo();
+        long now = System.currentTimeMillis();
+        long commitIndex = division.getRaftLog().getLastCommittedIndex();
+        Map<RaftPeerId, Long> commits = new HashMap<>();
+        for (CommitInfoProto c : division.getCommitInfos()) {
+            commits.put(RaftPeerId.valueOf(c.getServer().getId()), c.getCommitIndex());
+        }
+        Map<RaftPeerId, Long> lastContact = new HashMap<>();
+        RoleInfoProto role = info.getRoleInfoProto();
+        if (role.hasLeaderInfo()) {
+            for (ServerRpcProto f : role.getLeaderInfo().getFollowerInfoList()) {
+                lastContact.put(RaftPeerId.valueOf(f.getId().getId()), now - f.getLastRpcElapsedTimeMs());
+            }
+        }
+        List<ReplicaProgress> voters = new ArrayList<>();
+        for (int id : config.voters().keySet()) {
+            RaftPeerId peer = peerId(id);
+            if (id == config.nodeId()) {
+                voters.add(new ReplicaProgress(id, division.getRaftLog().getNextIndex(), now, now));
+            } else if (info.isLeader()) {
+                long end = commits.getOrDefault(peer, -1L);
+                long fetch = lastContact.getOrDefault(peer, -1L);
+                voters.add(new ReplicaProgress(id, end, fetch, end >= commitIndex ? fetch : -1));
+            } else {
+                voters.add(new ReplicaProgress(id, -1, -1, -1));
+            }
+        }
+        return new QuorumInfo(leaderId(), info.getCurrentTerm(), commitIndex, voters, List.of());
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+        }
+        closeQuietly(client);
+        try {
+            server.close();
+        } catch (IOException e) {
+            log.warn("Closing the metadata quorum server: {}", e.toString());
+        }
+        callbacks.shutdown();
+    }
+}

@@ -1,0 +1,135 @@
+package io.kafkalite.cluster;
+
+import static io.kafkalite.cluster.RatisTestCluster.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kafkalite.cluster.MetadataQuorum.ApplyResult;
+import java.nio.file.Path;
+import java.util.AbstractMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.protocol.Errors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+class RatisMetadataQuorumTest {
+    private static final Logger log = LoggerFactory.getLogger(RatisMetadataQuorumTest.class);
+
+    private static MetadataRecord.RegisterBroker register(int id) {
+        return new MetadataRecord.RegisterBroker(id, 100 + id, Map.of("PLAINTEXT", new BrokerRegistration.HostPort("localhost", 9000 + id)), null);
+    }
+
+    private static MetadataRecord.DurableMapWrite write(String map, int key, int value) {
+        return new MetadataRecord.DurableMapWrite(map, List.of(new AbstractMap.SimpleImmutableEntry<>(new byte[] {(byte) key}, new byte[] {(byte) value})));
+    }
+
+    @Test
+    void replicatesFailsOverAndRecovers(@TempDir Path dir) throws Exception {
+        try (RatisTestCluster cluster = new RatisTestCluster(dir, 3)) {
+            long start = System.nanoTime();
+            cluster.startAll();
+            RatisMetadataQuorum leader = cluster.awaitReadyLeader(20_000);
+            log.info("MEASURED: 3 nodes started, leader {} ready after {} ms", leader.nodeId(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+            // the leader proposed InitCluster with the configured id; every node applies it
+            await("cluster id on every node", 10_000, () -> cluster.nodes.values().stream().allMatch(q -> "test-cluster-id".equals(q.image().clusterId())));
+            assertEquals(leader.nodeId(), cluster.nodes.get(1).leaderId());
+
+            // a follower proposes: its future completes once its own image shows the record
+            RatisMetadataQuorum follower = cluster.nodes.values().stream().filter(q -> q != leader).findFirst().orElseThrow();
+            ApplyResult r = follower.submit(register(7)).get(10, TimeUnit.SECONDS);
+            assertEquals(Errors.NONE, r.error());
+            assertNotNull(follower.image().broker(7));
+            assertEquals(101 + 6, follower.image().broker(7).incarnation());
+            await("registration on every node", 5000, () -> cluster.nodes.values().stream().allMatch(q -> q.image().broker(7) != null));
+
+            // durable map writes reach every node's table; the proposer's before its future completes
+            follower.submit(write("group_offsets", 1, 11)).get(10, TimeUnit.SECONDS);
+            assertArrayEquals(new byte[] {11}, cluster.tables.get(follower.nodeId()).apply("group_offsets").entries.get(new byte[] {1}));
+            await("map write on every node", 5000, () -> cluster.tables.values().stream()
+                    .allMatch(t -> t.apply("group_offsets").entries.containsKey(new byte[] {1})));
+
+            // DescribeQuorum from the leader: every voter, the commit index as high watermark
+            MetadataQuorum.QuorumInfo info = leader.describe();
+            assertEquals(leader.nodeId(), info.leaderId());
+            assertEquals(3, info.voters().size());
+            assertTrue(info.highWatermark() >= r.index(), info.toString());
+
+            // the leader stops: another takes over within a few seconds, and proposals work again
+            int stopped = leader.nodeId();
+            long stopAt = System.nanoTime();
+            cluster.stop(stopped);
+            RatisMetadataQuorum next = cluster.awaitReadyLeader(10_000);
+            long failoverMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopAt);
+            log.info("MEASURED: new leader {} ready {} ms after leader {} stopped", next.nodeId(), failoverMs, stopped);
+            assertNotEquals(stopped, next.nodeId());
+            assertTrue(failoverMs < 9000, "failover took " + failoverMs + " ms");
+            for (RatisMetadataQuorum q : cluster.nodes.values()) {
+                assertEquals(Errors.NONE, q.submit(register(10 + q.nodeId())).get(10, TimeUnit.SECONDS).error());
+            }
+            next.submit(write("group_offsets", 2, 22)).get(10, TimeUnit.SECONDS);
+
+            // the stopped node restarts from its log and catches up: same image, same tables
+            long restartAt = System.nanoTime();
+            RatisMetadataQuorum restarted = cluster.start(stopped);
+            await("restarted node caught up", 15_000, () -> restarted.image().equals(next.image()));
+            log.info("MEASURED: restarted node {} caught up in {} ms", stopped, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restartAt));
+            assertArrayEquals(new byte[] {22}, cluster.tables.get(stopped).apply("group_offsets").entries.get(new byte[] {2}));
+            assertEquals(Errors.NONE, restarted.submit(register(20)).get(10, TimeUnit.SECONDS).error());
+
+            // DescribeQuorum on a node that does not lead: the leader's view
+            MetadataQuorum.QuorumInfo described = restarted.describe();
+            assertEquals(next.nodeId(), described.leaderId());
+            assertTrue(described.leaderEpoch() > info.leaderEpoch(), described.toString());
+            assertTrue(described.voters().stream().allMatch(v -> v.logEndOffset() > 0), described.toString());
+        }
+    }
+
+    @Test
+    void aNodeThatLostItsTablesOrItsWholeDirectoryCatchesUp(@TempDir Path dir) throws Exception {
+        try (RatisTestCluster cluster = new RatisTestCluster(dir, 3)) {
+            cluster.startAll();
+            RatisMetadataQuorum leader = cluster.awaitReadyLeader(20_000);
+            for (int i = 0; i < 20; i++) {
+                leader.submit(write(i % 2 == 0 ? "group_offsets" : "acls", i, i)).get(10, TimeUnit.SECONDS);
+            }
+            leader.submit(register(1)).get(10, TimeUnit.SECONDS);
+            List<Integer> followers = cluster.nodes.keySet().stream().filter(id -> id != leader.nodeId()).toList();
+
+            // its LMDB tables lost (the Ratis log kept): the snapshot taken at its stop holds the tables' content
+            int lostTables = followers.get(0);
+            cluster.stop(lostTables);
+            cluster.tables.put(lostTables, new TestDurableMap.Tables());
+            leader.submit(write("group_offsets", 100, 100)).get(10, TimeUnit.SECONDS);
+            RatisMetadataQuorum back = cluster.start(lostTables);
+            await("tables rebuilt", 15_000, () -> back.image().equals(leader.image()) && sameTables(cluster, leader.nodeId(), lostTables));
+
+            // everything lost (a new disk): the leader sends it the log (or a snapshot) again
+            int lostAll = followers.get(1);
+            cluster.stop(lostAll);
+            org.apache.kafka.common.utils.Utils.delete(cluster.config(lostAll).metadataDir().toFile());
+            cluster.tables.put(lostAll, new TestDurableMap.Tables());
+            leader.submit(write("acls", 101, 101)).get(10, TimeUnit.SECONDS);
+            RatisMetadataQuorum fresh = cluster.start(lostAll);
+            await("new disk caught up", 15_000, () -> fresh.image().equals(leader.image()) && sameTables(cluster, leader.nodeId(), lostAll));
+            assertEquals(11, cluster.tables.get(lostAll).apply("acls").entries.size());
+        }
+    }
+
+    private static boolean sameTables(RatisTestCluster cluster, int a, int b) {
+        for (String name : List.of("group_offsets", "acls")) {
+            var x = cluster.tables.get(a).apply(name).entries;
+            var y = cluster.tables.get(b).apply(name).entries;
+            if (x.size() != y.size() || !x.keySet().stream().allMatch(k -> java.util.Arrays.equals(x.get(k), y.get(k)))) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,87 @@
+package io.kafkalite.handlers.replication;
+
+import io.kafkalite.logstore.LogStore;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.ListOffsetsRequest;
+import org.apache.kafka.common.requests.ListOffsetsResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kafka's answer to OFFSET_OUT_OF_RANGE on a replica fetch, with the leader's log end and start (ListOffsets as a
+ * replica): above the leader's log end (an unclean election) the follower truncates to it; below its log start
+ * (the follower was away while the leader deleted) it starts over there; else it fetches on from its own end.
+ */
+final class OutOfRangeRound {
+    private static final Logger log = LoggerFactory.getLogger(OutOfRangeRound.class);
+
+    private final ReplicaFetcherThread thread;
+    private final int nodeId;
+    private final InterBrokerClient client;
+    private final LogStore store;
+
+    OutOfRangeRound(ReplicaFetcherThread thread, int nodeId, InterBrokerClient client, LogStore store) {
+        this.thread = thread;
+        this.nodeId = nodeId;
+        this.client = client;
+        this.store = store;
+    }
+
+    void run(Map<TopicPartition, PartitionFetchState> outOfRange) throws IOException {
+        Map<TopicPartition, Integer> epochs = new LinkedHashMap<>();
+        outOfRange.forEach((tp, s) -> epochs.put(tp, s.leaderEpoch()));
+        ListOffsetsResponse ends = client.send(LeaderRequests.offsetsRequest(nodeId, epochs, ListOffsetsRequest.LATEST_TIMESTAMP));
+        ListOffsetsResponse starts = client.send(LeaderRequests.offsetsRequest(nodeId, epochs, ListOffsetsRequest.EARLIEST_TIMESTAMP));
+        Map<TopicPartition, ListOffsetsPartitionResponse> endAnswers = LeaderRequests.offsetAnswers(ends);
+        Map<TopicPartition, ListOffsetsPartitionResponse> startAnswers = LeaderRequests.offsetAnswers(starts);
+        thread.lock().lock();
+        try {
+            for (Map.Entry<TopicPartition, PartitionFetchState> e : outOfRange.entrySet()) {
+                TopicPartition tp = e.getKey();
+                PartitionFetchState s = e.getValue();
+                if (!s.equals(thread.states().get(tp))) {
+                    continue;
+                }
+                Errors error = offsetsError(endAnswers.get(tp), startAnswers.get(tp));
+                if (error != Errors.NONE) {
+                    thread.onPartitionError(tp, s, error, "ListOffsets");
+                    continue;
+                }
+                long leaderEnd = endAnswers.get(tp).offset();
+                long leaderStart = startAnswers.get(tp).offset();
+                try {
+                    long ownEnd = s.log().logEndOffset();
+                    long next;
+                    if (leaderEnd < ownEnd) {
+                        log.warn("{}: {} ends at {} here but at {} on the leader: truncating to the leader's end", thread.getName(), tp, ownEnd, leaderEnd);
+                        store.truncateTo(s.log(), leaderEnd);
+                        next = leaderEnd;
+                    } else if (leaderStart > ownEnd) {
+                        log.warn("{}: {} ends at {} here, before the leader's log start {}: starting over there", thread.getName(), tp, ownEnd, leaderStart);
+                        store.truncateFullyAndStartAt(s.log(), leaderStart);
+                        next = leaderStart;
+                    } else {
+                        next = ownEnd;
+                    }
+                    thread.states().put(tp, s.fetchingAt(next));
+                } catch (IOException | RuntimeException ex) {
+                    thread.failed(tp, s, "resetting its fetch offset", ex);
+                }
+            }
+        } finally {
+            thread.lock().unlock();
+        }
+    }
+
+    private static Errors offsetsError(ListOffsetsPartitionResponse end, ListOffsetsPartitionResponse start) {
+        if (end == null || start == null) {
+            return Errors.UNKNOWN_SERVER_ERROR;
+        }
+        return end.errorCode() != Errors.NONE.code() ? Errors.forCode(end.errorCode()) : Errors.forCode(start.errorCode());
+    }
+}

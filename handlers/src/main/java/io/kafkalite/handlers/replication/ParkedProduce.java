@@ -1,0 +1,41 @@
+package io.kafkalite.handlers.replication;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * One partition of an acks=all produce, appended on the leader and waiting until the high watermark reaches
+ * {@code requiredOffset} (its last offset + 1), as Kafka's DelayedProduce. Completes exactly once: when the high
+ * watermark passes it, when leadership is lost, or when the request's timeout ends.
+ */
+final class ParkedProduce {
+    final long requiredOffset;
+    final int minIsr;
+    final CompletableFuture<Errors> future = new CompletableFuture<>();
+    private volatile ScheduledFuture<?> timeout;
+
+    ParkedProduce(long requiredOffset, int minIsr) {
+        this.requiredOffset = requiredOffset;
+        this.minIsr = minIsr;
+    }
+
+    void timeout(ScheduledFuture<?> t) {
+        timeout = t;
+        if (future.isDone()) {
+            t.cancel(false);
+        }
+    }
+
+    /** Completes with {@code error}; false if it was already complete. */
+    boolean complete(Errors error) {
+        if (!future.complete(error)) {
+            return false;
+        }
+        ScheduledFuture<?> t = timeout;
+        if (t != null) {
+            t.cancel(false);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,453 @@
+package io.kafkalite.handlers.replication;
+
+import io.kafkalite.cluster.BrokerRegistration;
+import io.kafkalite.cluster.MetadataImage;
+import io.kafkalite.cluster.MetadataQuorum;
+import io.kafkalite.cluster.MetadataRecord;
+import io.kafkalite.cluster.PartitionState;
+import io.kafkalite.cluster.TopicImage;
+import io.kafkalite.handlers.BrokerConfig;
+import io.kafkalite.logstore.LogStore;
+import io.kafkalite.logstore.PartitionLog;
+import io.kafkalite.logstore.Topic;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leader side of data replication in cluster mode (Kafka's ReplicaManager and Partition): each partition's
+ * role from the cluster metadata, the followers' progress, the high watermark, ISR changes and acks=all produces.
+ * <ul>
+ * <li>Roles: every image change is handed from the quorum's apply thread to the single {@code replica-state}
+ *     thread (only the latest image is kept: the apply thread never waits), which reconciles every partition
+ *     this node is a replica of: a new leader epoch for this node makes it leader (the log replicated, its epoch
+ *     started, fetching stopped, the followers' state reset); another leader makes it a follower (the
+ *     {@link ReplicaFetcherManager} fetches from it); a partition this node no longer holds is let go.</li>
+ * <li>Follower fetches record the follower's log end ({@link #followerFetched}); the high watermark is the least
+ *     log end of the ISR and moves the parked acks=all produces it passes; a follower that reaches it joins the
+ *     ISR through an AlterPartition proposal (one in flight per partition; a refused one waits for the next
+ *     image). Every {@code replica.lag.time.max.ms / 2} members that have not caught up for
+ *     {@code replica.lag.time.max.ms} are proposed out.</li>
+ * </ul>
+ * Parked produces complete on the thread that moved the high watermark: a request-handler thread (a follower's
+ * fetch, a leader's append), the transaction coordinator's (a marker's append), the replica-state thread (an ISR
+ * change) or the timer; never a network thread.
+ */
+public final class ReplicaManager implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
+    public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
+    /** Parked acks=all produces at most (each connection has at most one request in flight, so this is a safety net). */
+    static final int MAX_PARKED_PRODUCES = 50_000;
+    private static final long MISSING_LOG_RETRY_MS = 200;
+
+    private final LogStore store;
+    private final MetadataQuorum quorum;
+    private final int nodeId;
+    private final long maxLagMs;
+    private final Fetchers fetchers;
+    private final LongSupplier clock;
+    private final int maxParked;
+    private final AtomicInteger parkedCount = new AtomicInteger();
+    private final Map<TopicPartition, PartitionReplication> partitions = new ConcurrentHashMap<>();
+    private final AtomicReference<MetadataImage> nextImage = new AtomicReference<>();
+    private final ScheduledThreadPoolExecutor stateThread;
+    /** The last image reconciled (replica-state thread only). */
+    private MetadataImage reconciled = MetadataImage.EMPTY;
+    private volatile boolean closed;
+
+    /** What this manager asks of the follower side: {@link ReplicaFetcherManager} (a recording double in tests). */
+    interface Fetchers {
+        void follow(TopicPartition tp, Uuid topicId, PartitionLog log, int leaderId, int leaderEpoch);
+
+        void stopFollowing(TopicPartition tp);
+    }
+
+    public ReplicaManager(LogStore store, MetadataQuorum quorum, int nodeId, BrokerConfig config, ReplicaFetcherManager fetchers) {
+        this(store, quorum, nodeId, lagTimeMaxMs(config), new Fetchers() {
+            @Override
+            public void follow(TopicPartition tp, Uuid topicId, PartitionLog log, int leaderId, int leaderEpoch) {
+                fetchers.follow(tp, topicId, log, leaderId, leaderEpoch);
+            }
+
+            @Override
+            public void stopFollowing(TopicPartition tp) {
+                fetchers.stopFollowing(tp);
+            }
+        }, System::currentTimeMillis, MAX_PARKED_PRODUCES);
+    }
+
+    ReplicaManager(LogStore store, MetadataQuorum quorum, int nodeId, long maxLagMs, Fetchers fetchers,
+                   LongSupplier clock, int maxParked) {
+        this.store = store;
+        this.quorum = quorum;
+        this.nodeId = nodeId;
+        this.maxLagMs = maxLagMs;
+        this.fetchers = fetchers;
+        this.clock = clock;
+        this.maxParked = maxParked;
+        this.stateThread = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "replica-state");
+            t.setDaemon(true);
+            return t;
+        });
+        stateThread.setRemoveOnCancelPolicy(true); // timeouts of completed produces leave the queue at once
+    }
+
+    private static long lagTimeMaxMs(BrokerConfig config) {
+        Object v = config.value(REPLICA_LAG_TIME_MAX_MS);
+        return v == null ? 30_000L : ((Number) v).longValue();
+    }
+
+    public void start() {
+        store.addAppendListener(this::appended);
+        quorum.subscribe(this::onImage);
+        onImage(quorum.image());
+        long period = Math.max(1, maxLagMs / 2);
+        stateThread.scheduleWithFixedDelay(this::shrinkLaggingIsrs, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        stateThread.shutdownNow();
+        partitions.values().forEach(r -> failParked(r, Errors.NOT_LEADER_OR_FOLLOWER));
+    }
+
+    // ---- roles, from the images (replica-state thread) ----
+
+    /** On the quorum's apply thread: keeps only the latest image and wakes the replica-state thread if needed. */
+    private void onImage(MetadataImage image) {
+        if (nextImage.getAndSet(image) == null) {
+            runOnStateThread(this::reconcileNext);
+        }
+    }
+
+    private void runOnStateThread(Runnable task) {
+        try {
+            stateThread.execute(task);
+        } catch (RejectedExecutionException e) {
+            if (!closed) {
+                throw e;
+            }
+        }
+    }
+
+    private void reconcileNext() {
+        MetadataImage image = nextImage.getAndSet(null);
+        if (image != null) {
+            reconcile(image);
+        }
+    }
+
+    /** Brings every partition's role in line with {@code image}. Package-private for tests (call on one thread). */
+    void reconcile(MetadataImage image) {
+        long now = clock.getAsLong();
+        MetadataImage previous = reconciled;
+        reconciled = image;
+        Set<TopicPartition> held = new HashSet<>();
+        boolean missing = false;
+        for (TopicImage t : image.topics().values()) {
+            boolean unchanged = previous.topics().get(t.name()) == t; // untouched topics keep their image object
+            for (int p = 0; p < t.partitions().size(); p++) {
+                PartitionState ps = t.partitions().get(p);
+                if (!ps.replicas().contains(nodeId)) {
+                    continue;
+                }
+                TopicPartition tp = new TopicPartition(t.name(), p);
+                PartitionReplication current = partitions.get(tp);
+                if (unchanged && current != null) {
+                    held.add(tp);
+                    continue;
+                }
+                Topic local = store.topic(t.name());
+                PartitionLog plog = local != null && t.id().equals(local.id()) ? store.partition(tp) : null;
+                if (plog == null) {
+                    missing = true; // the topic reconciler has not created it yet
+                    continue;
+                }
+                held.add(tp);
+                reconcile(tp, t, plog, ps, now);
+            }
+        }
+        for (TopicPartition tp : List.copyOf(partitions.keySet())) {
+            if (!held.contains(tp)) {
+                stop(tp);
+            }
+        }
+        if (missing) {
+            reconciled = MetadataImage.EMPTY; // look at every partition again
+            stateThread.schedule(() -> {
+                if (nextImage.compareAndSet(null, image)) {
+                    reconcileNext();
+                }
+            }, MISSING_LOG_RETRY_MS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void reconcile(TopicPartition tp, TopicImage t, PartitionLog plog, PartitionState ps, long now) {
+        PartitionReplication r = partitions.get(tp);
+        if (r != null && r.log != plog) { // the topic was re-created under the same name
+            stop(tp);
+            r = null;
+        }
+        if (r == null) {
+            r = new PartitionReplication(tp, t.id(), plog, nodeId);
+            partitions.put(tp, r);
+            plog.setReplicated(true);
+        }
+        if (r.becomesLeader(ps)) {
+            fetchers.stopFollowing(tp);
+            plog.becomeLeader(ps.leaderEpoch());
+            r.becameLeader(ps, plog.logEndOffset(), now);
+            log.info("{}: leader at epoch {}, ISR {}", tp, ps.leaderEpoch(), ps.isr());
+            maybeAdvanceHighWatermark(r);
+        } else if (r.becomesFollower(ps)) {
+            plog.becomeFollower(ps.leaderEpoch());
+            r.becameFollower(ps);
+            failParked(r, Errors.NOT_LEADER_OR_FOLLOWER);
+            if (ps.hasLeader()) {
+                log.info("{}: follower of {} at epoch {}", tp, ps.leader(), ps.leaderEpoch());
+                fetchers.follow(tp, t.id(), plog, ps.leader(), ps.leaderEpoch());
+            } else {
+                log.info("{}: no leader at epoch {}", tp, ps.leaderEpoch());
+                fetchers.stopFollowing(tp);
+            }
+        } else {
+            r.update(ps, now);
+            if (r.isLeader()) {
+                maybeAdvanceHighWatermark(r); // a smaller ISR may let it move; parked produces see the new ISR
+            }
+        }
+    }
+
+    private void stop(TopicPartition tp) {
+        PartitionReplication r = partitions.remove(tp);
+        fetchers.stopFollowing(tp);
+        if (r != null) {
+            failParked(r, Errors.NOT_LEADER_OR_FOLLOWER);
+        }
+    }
+
+    // ---- the high watermark and the ISR ----
+
+    /** Moves the leader's high watermark to what the ISR allows and completes the produces it passes. */
+    private void maybeAdvanceHighWatermark(PartitionReplication r) {
+        long bound = r.highWatermarkBound(r.log.logEndOffset());
+        if (bound > r.log.highWatermark()) {
+            store.updateHighWatermark(r.log, bound); // wakes the consumers' fetches waiting for it
+        }
+        completeReached(r);
+    }
+
+    private void completeReached(PartitionReplication r) {
+        for (Map.Entry<ParkedProduce, Errors> done : r.reached(r.log.highWatermark())) {
+            if (done.getKey().complete(done.getValue())) {
+                parkedCount.decrementAndGet();
+            }
+        }
+    }
+
+    private void failParked(PartitionReplication r, Errors error) {
+        for (ParkedProduce p : r.drainParked()) {
+            if (p.complete(error)) {
+                parkedCount.decrementAndGet();
+            }
+        }
+    }
+
+    private boolean eligibleForIsr(int brokerId) {
+        BrokerRegistration b = quorum.image().broker(brokerId);
+        return b != null && !b.fenced() && !b.shuttingDown();
+    }
+
+    /** Proposes {@code next} as the ISR of {@code r} unless a proposal is in flight. */
+    private void proposeIsr(PartitionReplication r, List<Integer> next) {
+        if (!r.propose(next)) {
+            return;
+        }
+        log.info("{}: proposing ISR {} (was {})", r.tp, next, r.isr());
+        CompletableFuture<MetadataQuorum.ApplyResult> result;
+        try {
+            result = quorum.submit(new MetadataRecord.AlterPartition(r.topicId, r.tp.partition(), nodeId, r.leaderEpoch(),
+                    r.partitionEpoch(), next));
+        } catch (RuntimeException e) {
+            result = CompletableFuture.failedFuture(e);
+        }
+        result.whenComplete((applied, e) -> {
+            if (e != null || applied.error() != Errors.NONE) {
+                log.info("{}: ISR change to {} not applied: {}", r.tp, next, e != null ? e.toString() : applied.error());
+                runOnStateThread(() -> r.proposalFailed(next)); // after the images already handed over
+            }
+        });
+    }
+
+    /** Every replica.lag.time.max.ms / 2: followers that stopped catching up leave the ISR. */
+    void shrinkLaggingIsrs() {
+        long now = clock.getAsLong();
+        for (PartitionReplication r : partitions.values()) {
+            List<Integer> next = r.shrinkage(r.log.logEndOffset(), now, maxLagMs);
+            if (next != null) {
+                proposeIsr(r, next);
+            }
+        }
+    }
+
+    // ---- what the handlers ask ----
+
+    /**
+     * Kafka's check of a request that must reach the leader: FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH for a
+     * {@code currentLeaderEpoch} (-1: none) below / above ours, NOT_LEADER_OR_FOLLOWER unless this node leads.
+     */
+    public Errors leaderError(TopicPartition tp, int currentLeaderEpoch) {
+        PartitionReplication r = partitions.get(tp);
+        return r == null ? Errors.NOT_LEADER_OR_FOLLOWER : r.leaderError(currentLeaderEpoch);
+    }
+
+    /** The leader epoch this node knows for {@code tp}, -1 if it holds no replica. */
+    public int leaderEpoch(TopicPartition tp) {
+        PartitionReplication r = partitions.get(tp);
+        return r == null ? -1 : r.leaderEpoch();
+    }
+
+    /** The partition's leader and epoch in the latest image (KIP-951 hints); null if the image does not know it. */
+    public PartitionState partitionState(TopicPartition tp) {
+        return quorum.image().partition(tp.topic(), tp.partition());
+    }
+
+    /** As {@link #partitionState(TopicPartition)}, for a topic named by name or (when the name is empty) by id. */
+    public PartitionState partitionState(String topic, Uuid id, int partition) {
+        MetadataImage image = quorum.image();
+        TopicImage t = LeaderHints.named(topic) ? image.topic(topic) : image.topic(id);
+        return t == null ? null : t.partition(partition);
+    }
+
+    /** A broker's registration in the latest image, null if unknown. */
+    public BrokerRegistration broker(int id) {
+        return quorum.image().broker(id);
+    }
+
+    /** acks=all, before the append: NOT_ENOUGH_REPLICAS when the ISR is smaller than {@code min.insync.replicas}. */
+    public Errors enoughReplicas(PartitionLog plog) {
+        PartitionReplication r = partitions.get(plog.topicPartition());
+        if (r == null || !r.isLeader()) {
+            return Errors.NOT_LEADER_OR_FOLLOWER;
+        }
+        return r.isr().size() < minIsr(plog) ? Errors.NOT_ENOUGH_REPLICAS : Errors.NONE;
+    }
+
+    private static int minIsr(PartitionLog plog) {
+        return plog.config().intValue("min.insync.replicas");
+    }
+
+    /**
+     * After any append to a partition this node leads (a produce, a transaction marker; the log store calls it on
+     * the appending thread): with no follower behind (or none in the ISR) the high watermark moves.
+     */
+    private void appended(TopicPartition tp) {
+        PartitionReplication r = partitions.get(tp);
+        if (r != null && r.isLeader()) {
+            maybeAdvanceHighWatermark(r);
+        }
+    }
+
+    /**
+     * acks=all: completes with NONE once the high watermark passes {@code lastOffset} (NOT_ENOUGH_REPLICAS_AFTER_APPEND
+     * if the ISR then has fewer than min.insync.replicas members), NOT_LEADER_OR_FOLLOWER when leadership is lost,
+     * REQUEST_TIMED_OUT after {@code timeoutMs} or when too many produces wait already.
+     */
+    public CompletableFuture<Errors> awaitReplication(PartitionLog plog, long lastOffset, long timeoutMs) {
+        PartitionReplication r = partitions.get(plog.topicPartition());
+        if (r == null) {
+            return CompletableFuture.completedFuture(Errors.NOT_LEADER_OR_FOLLOWER);
+        }
+        if (parkedCount.incrementAndGet() > maxParked) {
+            parkedCount.decrementAndGet();
+            log.warn("{} acks=all produces wait already: answering REQUEST_TIMED_OUT for {}", maxParked, plog.topicPartition());
+            return CompletableFuture.completedFuture(Errors.REQUEST_TIMED_OUT);
+        }
+        ParkedProduce p = new ParkedProduce(lastOffset + 1, minIsr(plog));
+        if (!r.park(p)) {
+            parkedCount.decrementAndGet();
+            return CompletableFuture.completedFuture(Errors.NOT_LEADER_OR_FOLLOWER);
+        }
+        try {
+            p.timeout(stateThread.schedule(() -> {
+                r.unpark(p);
+                if (p.complete(Errors.REQUEST_TIMED_OUT)) {
+                    parkedCount.decrementAndGet();
+                }
+            }, Math.max(0, timeoutMs), TimeUnit.MILLISECONDS));
+        } catch (RejectedExecutionException e) { // shutting down
+            r.unpark(p);
+            if (p.complete(Errors.NOT_LEADER_OR_FOLLOWER)) {
+                parkedCount.decrementAndGet();
+            }
+        }
+        completeReached(r); // the high watermark may have passed it already
+        return p.future;
+    }
+
+    /**
+     * Whether a client may be told offsets (Kafka's OFFSET_NOT_AVAILABLE rule): not while a new leader's high
+     * watermark is still below the start of its epoch.
+     */
+    public boolean offsetsAvailable(PartitionLog plog) {
+        PartitionReplication r = partitions.get(plog.topicPartition());
+        return r == null || !r.isLeader() || r.leaderEpochStartOffset() <= plog.highWatermark();
+    }
+
+    /** Parked acks=all produces right now. */
+    int parkedProduces() {
+        return parkedCount.get();
+    }
+
+    /** NONE if {@code replicaId} is a follower of {@code tp} that this node leads, else NOT_LEADER_OR_FOLLOWER. */
+    public Errors followerError(TopicPartition tp, int replicaId, int currentLeaderEpoch) {
+        PartitionReplication r = partitions.get(tp);
+        if (r == null) {
+            return Errors.NOT_LEADER_OR_FOLLOWER;
+        }
+        Errors e = r.leaderError(currentLeaderEpoch);
+        return e != Errors.NONE ? e : r.follower(replicaId) == null ? Errors.NOT_LEADER_OR_FOLLOWER : Errors.NONE;
+    }
+
+    /**
+     * Follower {@code replicaId} fetched {@code tp} at {@code fetchOffset} (read successfully): its log end is that
+     * offset; the high watermark may move (completing parked produces) and the follower may join the ISR.
+     */
+    public void followerFetched(PartitionLog plog, int replicaId, long fetchOffset) {
+        PartitionReplication r = partitions.get(plog.topicPartition());
+        if (r == null || !r.followerFetched(replicaId, fetchOffset, plog.logEndOffset(), clock.getAsLong())) {
+            return;
+        }
+        maybeAdvanceHighWatermark(r);
+        List<Integer> next = r.expansion(replicaId, plog.highWatermark(), this::eligibleForIsr);
+        if (next != null) {
+            proposeIsr(r, next);
+        }
+    }
+
+    /** For tests: returns once the replica-state thread has done what was handed to it before. */
+    void awaitStateThread() throws Exception {
+        stateThread.submit(() -> { }).get(10, TimeUnit.SECONDS);
+    }
+
+    /** Package-private for tests. */
+    PartitionReplication replication(TopicPartition tp) {
+        return partitions.get(tp);
+    }
+}

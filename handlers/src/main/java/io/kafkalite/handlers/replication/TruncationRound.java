@@ -1,0 +1,102 @@
+package io.kafkalite.handlers.replication;
+
+import io.kafkalite.handlers.replication.LeaderRequests.EpochQuestion;
+import io.kafkalite.handlers.replication.PartitionFetchState.Phase;
+import io.kafkalite.logstore.LeaderEpochCache;
+import io.kafkalite.logstore.LogStore;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.EpochEndOffset;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The truncation step of a fetcher thread (KIP-101 / KIP-279): every partition that is truncating asks the leader,
+ * with OffsetForLeaderEpoch, where its latest epoch ends there, and cuts its log by {@link Truncation}'s rule; a
+ * log without epochs cuts at its high watermark without asking.
+ */
+final class TruncationRound {
+    private static final Logger log = LoggerFactory.getLogger(TruncationRound.class);
+
+    private final ReplicaFetcherThread thread;
+    private final int nodeId;
+    private final InterBrokerClient client;
+    private final LogStore store;
+
+    TruncationRound(ReplicaFetcherThread thread, int nodeId, InterBrokerClient client, LogStore store) {
+        this.thread = thread;
+        this.nodeId = nodeId;
+        this.client = client;
+        this.store = store;
+    }
+
+    void run() throws IOException {
+        Map<TopicPartition, PartitionFetchState> asked = new LinkedHashMap<>();
+        Map<TopicPartition, EpochQuestion> questions = new LinkedHashMap<>();
+        thread.lock().lock();
+        try {
+            long now = System.currentTimeMillis();
+            for (Map.Entry<TopicPartition, PartitionFetchState> e : thread.states().entrySet()) {
+                PartitionFetchState s = e.getValue();
+                if (!s.isReady(Phase.TRUNCATING, now)) {
+                    continue;
+                }
+                int latest = s.log().latestEpoch();
+                if (latest < 0) { // a log without epochs: only the high watermark is known to be safe
+                    applyTruncation(e.getKey(), s, new Truncation.Decision(s.fetchOffset(), true));
+                } else {
+                    asked.put(e.getKey(), s);
+                    questions.put(e.getKey(), new EpochQuestion(s.leaderEpoch(), latest));
+                }
+            }
+        } finally {
+            thread.lock().unlock();
+        }
+        if (asked.isEmpty()) {
+            return;
+        }
+        OffsetsForLeaderEpochResponse response = client.send(LeaderRequests.epochRequest(nodeId, questions));
+        Map<TopicPartition, EpochEndOffset> answers = LeaderRequests.epochAnswers(response);
+        thread.lock().lock();
+        try {
+            for (Map.Entry<TopicPartition, PartitionFetchState> e : asked.entrySet()) {
+                TopicPartition tp = e.getKey();
+                PartitionFetchState s = e.getValue();
+                if (!s.equals(thread.states().get(tp))) {
+                    continue; // followed anew or removed while we asked
+                }
+                EpochEndOffset answer = answers.get(tp);
+                Errors error = answer == null ? Errors.UNKNOWN_SERVER_ERROR : Errors.forCode(answer.errorCode());
+                if (error == Errors.NONE) {
+                    LeaderEpochCache.EpochEnd own = s.log().endOffsetForEpoch(answer.leaderEpoch());
+                    Truncation.Decision decision = Truncation.truncationOffset(answer.leaderEpoch(), answer.endOffset(),
+                            own.epoch(), own.endOffset(), s.log().logEndOffset(), s.fetchOffset());
+                    log.info("{}: {} asked for epoch {}, the leader answered epoch {} ending at {}: truncating to {}{}", thread.getName(), tp,
+                            questions.get(tp).latestEpoch(), answer.leaderEpoch(), answer.endOffset(), decision.offset(),
+                            decision.completed() ? "" : ", then asking again");
+                    applyTruncation(tp, s, decision);
+                } else {
+                    thread.onPartitionError(tp, s, error, "OffsetForLeaderEpoch");
+                }
+            }
+        } finally {
+            thread.lock().unlock();
+        }
+    }
+
+    /** Under the lock. */
+    private void applyTruncation(TopicPartition tp, PartitionFetchState s, Truncation.Decision decision) {
+        try {
+            if (decision.offset() < s.log().logEndOffset()) {
+                store.truncateTo(s.log(), decision.offset());
+            }
+            thread.states().put(tp, decision.completed() ? s.fetchingAt(decision.offset()) : s.truncatingAt(decision.offset()));
+        } catch (IOException | RuntimeException e) {
+            thread.failed(tp, s, "truncating to " + decision.offset(), e);
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package io.kafkalite.handlers;
+
+import static io.kafkalite.handlers.HandlerCalls.answer;
+import static io.kafkalite.handlers.HandlerCalls.handle;
+import static io.kafkalite.handlers.HandlerCalls.request;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import io.kafkalite.handlers.replication.ReplicationFixture;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.ListOffsetsRequestData;
+import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.FetchRequest;
+import org.apache.kafka.common.requests.FetchResponse;
+import org.apache.kafka.common.requests.ListOffsetsRequest;
+import org.apache.kafka.common.requests.ListOffsetsResponse;
+import org.apache.kafka.common.requests.ProduceRequest;
+import org.apache.kafka.common.requests.ProduceResponse;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The data-path handlers of node 1 in a three-broker cluster (LocalQuorum); brokers 2 and 3 are played by the test. */
+class ClusterModeHandlersTest {
+    private ReplicationFixture cluster;
+    private ProduceHandler produce;
+    private FetchHandler fetch;
+
+    @BeforeEach
+    void start() throws Exception {
+        cluster = new ReplicationFixture();
+        produce = new ProduceHandler(cluster.store, null, Runnable::run, Authorization.NONE, cluster.replicas);
+        fetch = new FetchHandler(cluster.store, Runnable::run, Authorization.NONE, 10, cluster.replicas);
+    }
+
+    @AfterEach
+    void close() {
+        cluster.close();
+    }
+
+    private ProduceRequest produceRequest(short version, short acks, TopicPartition tp, String... values) {
+        return ProduceHandlerTest.produce(version, acks, tp.topic(), cluster.topicId(tp), tp.partition(),
+                ProduceHandlerTest.records(Compression.NONE, values));
+    }
+
+    /** A sessionless fetch of one partition, by replica {@code replicaId} (-1: a consumer), answered at once. */
+    private FetchRequest fetchRequest(short version, int replicaId, TopicPartition tp, long offset, int currentLeaderEpoch) {
+        FetchRequestData data = new FetchRequestData().setMaxWaitMs(0).setMinBytes(1).setMaxBytes(1 << 20).setSessionEpoch(-1);
+        if (version >= 15) {
+            data.setReplicaState(new FetchRequestData.ReplicaState().setReplicaId(replicaId));
+        } else {
+            data.setReplicaId(replicaId);
+        }
+        data.topics().add(new FetchRequestData.FetchTopic().setTopic(tp.topic()).setTopicId(cluster.topicId(tp))
+                .setPartitions(List.of(new FetchRequestData.FetchPartition().setPartition(tp.partition()).setFetchOffset(offset)
+                        .setCurrentLeaderEpoch(currentLeaderEpoch).setPartitionMaxBytes(1 << 20))));
+        return request(ApiKeys.FETCH, data, version);
+    }
+
+    private static FetchResponseData.PartitionData only(FetchResponse response) {
+        return response.data().responses().get(0).partitions().get(0);
+    }
+
+    @Test
+    void acksAllIsAnsweredWhenTheFollowersHaveFetchedTheBatch() throws Exception {
+        TopicPartition tp = cluster.createTopic("t", Map.of(), 1, 2);
+        CompletableFuture<AbstractResponse> acked = handle(produce, produceRequest((short) 11, (short) -1, tp, "a", "b"));
+        assertFalse(acked.isDone(), "waits for follower 2");
+
+        FetchResponse first = answer(fetch, fetchRequest((short) 17, 2, tp, 0, 0));
+        assertEquals(Errors.NONE, Errors.forCode(only(first).errorCode()));
+        assertEquals(0, only(first).highWatermark());
+        int records = 0;
+        for (var r : FetchResponse.recordsOrFail(only(first)).records()) {
+            records++;
+        }
+        assertEquals(2, records, "a follower reads to the log end");
+        assertFalse(acked.isDone());
+
+        FetchResponse second = answer(fetch, fetchRequest((short) 17, 2, tp, 2, 0));
+        assertEquals(2, only(second).highWatermark(), "the follower learns the high watermark its fetch moved");
+        ProduceResponseData.PartitionProduceResponse p = ((ProduceResponse) acked.get(5, TimeUnit.SECONDS)).data().responses()
+                .iterator().next().partitionResponses().get(0);
+        assertEquals(Errors.NONE, Errors.forCode(p.errorCode()));
+        assertEquals(0, p.baseOffset());
+
+        ProduceResponse one = answer(produce, produceRequest((short) 11, (short) 1, tp, "c"));
+        assertEquals(2, ProduceHandlerTest.only(one).baseOffset(), "acks=1 answers after the local append");
+        assertEquals(2, cluster.partition(tp).highWatermark());
+    }
+
+    @Test
+    void produceToAFollowerGetsTheLeaderHint() throws Exception {
+        TopicPartition tp = cluster.createTopic("t", Map.of(), 2, 1);
+        ProduceResponse v10 = answer(produce, produceRequest((short) 10, (short) 1, tp, "a"));
+        ProduceResponseData.PartitionProduceResponse p = ProduceHandlerTest.only(v10);
+        assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, Errors.forCode(p.errorCode()));
+        assertEquals(2, p.currentLeader().leaderId());
+        assertEquals(0, p.currentLeader().leaderEpoch());
+        ProduceResponseData.NodeEndpoint leader = v10.data().nodeEndpoints().iterator().next();
+        assertEquals(List.of(2, "localhost", 9092), List.of(leader.nodeId(), leader.host(), leader.port()));
+        assertEquals(0, cluster.partition(tp).logEndOffset(), "nothing appended on a follower");
+
+        ProduceResponse v9 = answer(produce, produceRequest((short) 9, (short) 1, tp, "a"));
+        assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, Errors.forCode(ProduceHandlerTest.only(v9).errorCode()));
+        assertEquals(-1, ProduceHandlerTest.only(v9).currentLeader().leaderId(), "no KIP-951 fields before v10");
+    }
+
+    @Test
+    void acksAllWithTooSmallAnIsrAppendsNothing() throws Exception {
+        TopicPartition tp = cluster.createTopic("t", Map.of("min.insync.replicas", "3"), 1, 2);
+        ProduceResponse response = answer(produce, produceRequest((short) 11, (short) -1, tp, "a"));
+        assertEquals(Errors.NOT_ENOUGH_REPLICAS, Errors.forCode(ProduceHandlerTest.only(response).errorCode()));
+        assertEquals(0, cluster.partition(tp).logEndOffset());
+    }
+
+    @Test
+    void consumerFetchesOnlyFromTheLeaderAtItsEpoch() throws Exception {
+        TopicPartition followed = cluster.createTopic("f", Map.of(), 2, 1);
+        FetchResponse notLeader = answer(fetch, fetchRequest((short) 16, -1, followed, 0, -1));
+        assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, Errors.forCode(only(notLeader).errorCode()));
+        assertEquals(2, only(notLeader).currentLeader().leaderId());
+        assertEquals(9092, notLeader.data().nodeEndpoints().find(2).port());
+        FetchResponse v15 = answer(fetch, fetchRequest((short) 15, -1, followed, 0, -1));
+        assertEquals(2, only(v15).currentLeader().leaderId());
+        assertEquals(0, v15.data().nodeEndpoints().size(), "endpoints from v16");
+
+        TopicPartition led = cluster.createTopic("l", Map.of(), 1, 2);
+        assertEquals(Errors.UNKNOWN_LEADER_EPOCH, Errors.forCode(only(answer(fetch, fetchRequest((short) 17, -1, led, 0, 1))).errorCode()));
+        assertEquals(Errors.NONE, Errors.forCode(only(answer(fetch, fetchRequest((short) 17, -1, led, 0, 0))).errorCode()));
+        assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, Errors.forCode(only(answer(fetch, fetchRequest((short) 17, 3, led, 0, 0))).errorCode()),
+                "broker 3 is no replica");
+    }
+
+    @Test
+    void listOffsetsLatestIsTheHighWatermarkOnTheLeaderOnly() throws Exception {
+        TopicPartition led = cluster.createTopic("l", Map.of(), 1, 2);
+        TopicPartition followed = cluster.createTopic("f", Map.of(), 2, 1);
+        answer(produce, produceRequest((short) 11, (short) 1, led, "a", "b", "c"));
+        ListOffsetsHandler handler = new ListOffsetsHandler(cluster.store, Authorization.NONE, cluster.replicas);
+        assertEquals(0, latest(handler, led).offset(), "follower 2 has nothing yet");
+        answer(fetch, fetchRequest((short) 17, 2, led, 3, 0));
+        ListOffsetsPartitionResponse p = latest(handler, led);
+        assertEquals(List.of(3L, 0), List.of(p.offset(), p.leaderEpoch()));
+        assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, Errors.forCode(latest(handler, followed).errorCode()));
+    }
+
+    private ListOffsetsPartitionResponse latest(ListOffsetsHandler handler, TopicPartition tp) throws Exception {
+        ListOffsetsRequestData data = new ListOffsetsRequestData().setReplicaId(-1);
+        data.topics().add(new ListOffsetsRequestData.ListOffsetsTopic().setName(tp.topic()).setPartitions(List.of(
+                new ListOffsetsRequestData.ListOffsetsPartition().setPartitionIndex(tp.partition()).setTimestamp(ListOffsetsRequest.LATEST_TIMESTAMP))));
+        ListOffsetsResponse response = answer(handler, request(ApiKeys.LIST_OFFSETS, data, (short) 8));
+        return response.data().topics().get(0).partitions().get(0);
+    }
+}
