@@ -9,6 +9,7 @@ import io.kafkalite.cluster.QuorumConfig;
 import io.kafkalite.cluster.RatisMetadataQuorum;
 import io.kafkalite.handlers.BrokerConfig;
 import io.kafkalite.handlers.ClusterInfo;
+import io.kafkalite.handlers.PreferredLeaderBalancer;
 import io.kafkalite.handlers.ReplicaPlacer;
 import io.kafkalite.handlers.TopicReconciler;
 import io.kafkalite.handlers.replication.InterBrokerListener;
@@ -84,6 +85,7 @@ final class ClusterMode implements AutoCloseable {
     private final QuorumStarter starter;
     private final MetadataQuorum quorum;
     private final TopicReconciler reconciler;
+    private final PreferredLeaderBalancer balancer;
     private ReplicaFetcherManager fetchers;
     private ReplicaManager replicas;
     private volatile Registration registration;
@@ -93,6 +95,7 @@ final class ClusterMode implements AutoCloseable {
         this.starter = starter;
         this.quorum = quorum;
         this.reconciler = new TopicReconciler(store, quorum, this::caughtUp);
+        this.balancer = new PreferredLeaderBalancer(quorum);
     }
 
     /** Stops the start-up when the log directories belong to another cluster than the quorum's. */
@@ -126,11 +129,15 @@ final class ClusterMode implements AutoCloseable {
                 }
             });
             cluster.followQuorum(quorum);
+            cluster.voters(config.controllerListener(), config.voters());
             mode.reconciler.start();
             mode.fetchers = new ReplicaFetcherManager(config.nodeId(),
                     id -> InterBrokerListener.address(quorum.image(), id, interBroker), brokerConfig, store);
             mode.replicas = new ReplicaManager(store, quorum, config.nodeId(), brokerConfig, mode.fetchers);
             mode.replicas.start();
+            if ((Boolean) brokerConfig.value("auto.leader.rebalance.enable")) {
+                mode.balancer.start(TimeUnit.SECONDS.toMillis((Long) brokerConfig.value("leader.imbalance.check.interval.seconds")));
+            }
             return mode;
         } catch (Exception | Error e) {
             mode.close();
@@ -216,6 +223,7 @@ final class ClusterMode implements AutoCloseable {
     @Override
     public void close() {
         controlledShutdown();
+        balancer.close();
         if (fetchers != null) {
             fetchers.close();
         }

@@ -141,7 +141,11 @@ public final class BrokerConfig {
             .define("broker.heartbeat.interval.ms", Type.INT, 2000, atLeast(1), MEDIUM, "Cluster mode: how often a broker "
                     + "heartbeats to the metadata quorum's leader.")
             .define("broker.session.timeout.ms", Type.INT, 9000, atLeast(1), MEDIUM, "Cluster mode: a broker silent this long is "
-                    + "fenced (its leaderships move, it leaves every ISR).");
+                    + "fenced (its leaderships move, it leaves every ISR).")
+            .define("auto.leader.rebalance.enable", Type.BOOLEAN, true, MEDIUM, "Cluster mode: the quorum leader moves "
+                    + "leaderships back to the preferred replicas (the first of each partition) when they can lead.")
+            .define("leader.imbalance.check.interval.seconds", Type.LONG, 300L, atLeast(1), MEDIUM, "Cluster mode: how often "
+                    + "the quorum leader checks for partitions not led by their preferred replica.");
 
     static {
         for (ConfigDef.ConfigKey key : LogConfig.definition().configKeys().values()) {

@@ -21,6 +21,8 @@ public final class ClusterInfo {
     private final Map<ListenerName, Node> endpoints = new ConcurrentHashMap<>();
     private volatile Node first;
     private volatile MetadataQuorum quorum; // null on one broker
+    private volatile String controllerListener;
+    private volatile Map<Integer, BrokerRegistration.HostPort> voters = Map.of();
 
     public ClusterInfo(int nodeId, String clusterId) {
         this.nodeId = nodeId;
@@ -109,5 +111,19 @@ public final class ClusterInfo {
         Map<String, BrokerRegistration.HostPort> all = new java.util.LinkedHashMap<>();
         endpoints.forEach((l, n) -> all.put(l.value().toUpperCase(Locale.ROOT), new BrokerRegistration.HostPort(n.host(), n.port())));
         return all;
+    }
+
+    /** Cluster mode: the quorum's voters and the controller listener they are reached on (DescribeQuorum's nodes). */
+    public void voters(String listenerName, Map<Integer, BrokerRegistration.HostPort> voterEndpoints) {
+        this.controllerListener = listenerName;
+        this.voters = Map.copyOf(voterEndpoints);
+    }
+
+    public Map<Integer, BrokerRegistration.HostPort> voters() {
+        return voters;
+    }
+
+    public String controllerListener() {
+        return controllerListener;
     }
 }

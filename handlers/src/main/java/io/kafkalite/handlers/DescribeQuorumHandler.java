@@ -9,6 +9,8 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.DescribeQuorumRequestData;
 import org.apache.kafka.common.message.DescribeQuorumResponseData;
+import org.apache.kafka.common.message.DescribeQuorumResponseData.Listener;
+import org.apache.kafka.common.message.DescribeQuorumResponseData.Node;
 import org.apache.kafka.common.message.DescribeQuorumResponseData.PartitionData;
 import org.apache.kafka.common.message.DescribeQuorumResponseData.ReplicaState;
 import org.apache.kafka.common.message.DescribeQuorumResponseData.TopicData;
@@ -27,8 +29,7 @@ import org.apache.kafka.common.requests.DescribeQuorumResponse;
  * <li>Only {@code __cluster_metadata-0} is described; any other partition gets UNKNOWN_TOPIC_OR_PARTITION, as Kafka.</li>
  * <li>While no leader is known the partition answers NOT_LEADER_OR_FOLLOWER (retriable), as a Kafka controller that
  *     does not lead.</li>
- * <li>v2 {@code nodes}: left empty (the voters' controller endpoints are not part of the quorum's description); the tool
- *     then prints the voters without endpoints.</li>
+ * <li>v2 {@code nodes}: each voter's controller listener from {@code controller.quorum.voters}.</li>
  * <li>DESCRIBE on the cluster, else CLUSTER_AUTHORIZATION_FAILED.</li>
  * </ul>
  */
@@ -36,10 +37,12 @@ public final class DescribeQuorumHandler implements Handler.Immediate<DescribeQu
     static final String METADATA_TOPIC = "__cluster_metadata";
 
     private final MetadataQuorum quorum;
+    private final ClusterInfo cluster;
     private final Authorization authorization;
 
-    public DescribeQuorumHandler(MetadataQuorum quorum, Authorization authorization) {
+    public DescribeQuorumHandler(MetadataQuorum quorum, ClusterInfo cluster, Authorization authorization) {
         this.quorum = quorum;
+        this.cluster = cluster;
         this.authorization = authorization;
     }
 
@@ -67,6 +70,13 @@ public final class DescribeQuorumHandler implements Handler.Immediate<DescribeQu
                 topic.partitions().add(partition);
             }
             data.topics().add(topic);
+        }
+        if (body.version() >= 2) {
+            cluster.voters().forEach((id, hp) -> {
+                Node node = new Node().setNodeId(id);
+                node.listeners().add(new Listener().setName(cluster.controllerListener()).setHost(hp.host()).setPort(hp.port()));
+                data.nodes().add(node);
+            });
         }
         return new DescribeQuorumResponse(data);
     }

@@ -169,6 +169,6 @@ public final class Handlers {
                 .register(new ClusterElectLeadersHandler(quorum, authorization))
                 .register(new ClusterAlterPartitionReassignmentsHandler(quorum, authorization))
                 .register(new ClusterListPartitionReassignmentsHandler(quorum, authorization))
-                .register(new DescribeQuorumHandler(quorum, authorization));
+                .register(new DescribeQuorumHandler(quorum, cluster, authorization));
     }
 }
