@@ -9,7 +9,7 @@ import io.kafkalite.cluster.QuorumConfig;
 import io.kafkalite.cluster.RatisMetadataQuorum;
 import io.kafkalite.handlers.BrokerConfig;
 import io.kafkalite.handlers.ClusterInfo;
-import io.kafkalite.handlers.PreferredLeaderBalancer;
+import io.kafkalite.handlers.BackgroundElections;
 import io.kafkalite.handlers.ReplicaPlacer;
 import io.kafkalite.handlers.TopicReconciler;
 import io.kafkalite.handlers.replication.InterBrokerListener;
@@ -85,7 +85,7 @@ final class ClusterMode implements AutoCloseable {
     private final QuorumStarter starter;
     private final MetadataQuorum quorum;
     private final TopicReconciler reconciler;
-    private final PreferredLeaderBalancer balancer;
+    private final BackgroundElections elections;
     private ReplicaFetcherManager fetchers;
     private ReplicaManager replicas;
     private volatile Registration registration;
@@ -95,7 +95,7 @@ final class ClusterMode implements AutoCloseable {
         this.starter = starter;
         this.quorum = quorum;
         this.reconciler = new TopicReconciler(store, quorum, this::caughtUp);
-        this.balancer = new PreferredLeaderBalancer(quorum);
+        this.elections = new BackgroundElections(quorum, store);
     }
 
     /** Stops the start-up when the log directories belong to another cluster than the quorum's. */
@@ -135,9 +135,9 @@ final class ClusterMode implements AutoCloseable {
                     id -> InterBrokerListener.address(quorum.image(), id, interBroker), brokerConfig, store);
             mode.replicas = new ReplicaManager(store, quorum, config.nodeId(), brokerConfig, mode.fetchers);
             mode.replicas.start();
-            if ((Boolean) brokerConfig.value("auto.leader.rebalance.enable")) {
-                mode.balancer.start(TimeUnit.SECONDS.toMillis((Long) brokerConfig.value("leader.imbalance.check.interval.seconds")));
-            }
+            mode.elections.start((Boolean) brokerConfig.value("auto.leader.rebalance.enable")
+                    ? TimeUnit.SECONDS.toMillis((Long) brokerConfig.value("leader.imbalance.check.interval.seconds")) : -1,
+                    (Long) brokerConfig.value("unclean.leader.election.interval.ms"));
             return mode;
         } catch (Exception | Error e) {
             mode.close();
@@ -223,7 +223,7 @@ final class ClusterMode implements AutoCloseable {
     @Override
     public void close() {
         controlledShutdown();
-        balancer.close();
+        elections.close();
         if (fetchers != null) {
             fetchers.close();
         }

@@ -145,7 +145,9 @@ public final class BrokerConfig {
             .define("auto.leader.rebalance.enable", Type.BOOLEAN, true, MEDIUM, "Cluster mode: the quorum leader moves "
                     + "leaderships back to the preferred replicas (the first of each partition) when they can lead.")
             .define("leader.imbalance.check.interval.seconds", Type.LONG, 300L, atLeast(1), MEDIUM, "Cluster mode: how often "
-                    + "the quorum leader checks for partitions not led by their preferred replica.");
+                    + "the quorum leader checks for partitions not led by their preferred replica.")
+            .define("unclean.leader.election.interval.ms", Type.LONG, 300_000L, atLeast(1), LOW, "Cluster mode: how often the "
+                    + "quorum leader looks for leaderless partitions of topics that allow unclean leader election.");
 
     static {
         for (ConfigDef.ConfigKey key : LogConfig.definition().configKeys().values()) {

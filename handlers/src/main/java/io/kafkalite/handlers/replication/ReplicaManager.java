@@ -191,7 +191,8 @@ public final class ReplicaManager implements AutoCloseable {
         if (missing) {
             reconciled = MetadataImage.EMPTY; // look at every partition again
             stateThread.schedule(() -> {
-                if (nextImage.compareAndSet(null, image)) {
+                // the latest image, never the one that missed the log: a newer one may have been reconciled since
+                if (nextImage.compareAndSet(null, quorum.image())) {
                     reconcileNext();
                 }
             }, MISSING_LOG_RETRY_MS, TimeUnit.MILLISECONDS);
