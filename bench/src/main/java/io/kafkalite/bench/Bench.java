@@ -25,13 +25,14 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * tools; rounds alternate (Kafka, ours, Kafka, ours, ...) and medians are compared.
  *
  * <pre>
- * bench [--quick] [--guard] [--txn-only] [--security-only] [--startup-only] [--brokers kafka,ours] [--rounds N] [--out FILE]
- *       [--libs DIR] [--launcher bin/broker]
+ * bench [--quick] [--guard] [--txn-only] [--security-only] [--startup-only] [--cluster N] [--brokers kafka,ours] [--rounds N]
+ *       [--out FILE] [--libs DIR] [--launcher bin/broker]
  *   --quick          fewer records, one round: a few minutes
  *   --guard          produce throughput only; exits 1 when ours is below 0.8x Kafka's (CI regression guard)
  *   --txn-only       the transactions phase only
  *   --security-only  the SASL_SSL phase only
  *   --startup-only   start-up times and idle RSS only (and the in-JVM start of ours)
+ *   --cluster N      N-node clusters of each (replication factor min(3, N)) instead of single brokers: {@link ClusterPhase}
  *   --brokers        which brokers to run (a missing one leaves its column NaN)
  * </pre>
  */
@@ -46,11 +47,13 @@ public final class Bench {
     private final boolean txnOnly;
     private final boolean securityOnly;
     private final boolean startupOnly;
+    /** Nodes per cluster in a cluster run, 0 otherwise. */
+    private final int cluster;
     /** The SASL_SSL phase's TLS files and client config; null in guard and transactions-only runs, which skip it. */
     private final SaslSslPhase saslSsl;
 
     private Bench(Path libs, Path launcher, Path work, boolean quick, boolean guard, boolean txnOnly, boolean securityOnly,
-                  boolean startupOnly) throws IOException, InterruptedException {
+                  boolean startupOnly, int cluster) throws IOException, InterruptedException {
         this.libs = libs;
         this.launcher = launcher;
         this.work = work;
@@ -59,21 +62,23 @@ public final class Bench {
         this.txnOnly = txnOnly;
         this.securityOnly = securityOnly;
         this.startupOnly = startupOnly;
-        this.saslSsl = guard || txnOnly || startupOnly ? null : SaslSslPhase.prepare(work.resolve("tls"));
+        this.cluster = cluster;
+        this.saslSsl = guard || txnOnly || startupOnly || cluster > 0 ? null : SaslSslPhase.prepare(work.resolve("tls"));
     }
 
     public static void main(String[] args) throws Exception {
         List<String> a = Arrays.asList(args);
         boolean quick = a.contains("--quick") || a.contains("--guard");
         boolean guard = a.contains("--guard");
-        if (Stream.of("--guard", "--txn-only", "--security-only", "--startup-only").filter(a::contains).count() > 1) {
-            throw new IllegalArgumentException("--guard, --txn-only, --security-only and --startup-only each select the phases: give one");
+        if (Stream.of("--guard", "--txn-only", "--security-only", "--startup-only", "--cluster").filter(a::contains).count() > 1) {
+            throw new IllegalArgumentException("--guard, --txn-only, --security-only, --startup-only and --cluster each select the phases: give one");
         }
         int rounds = Integer.parseInt(option(a, "--rounds", quick ? "1" : "3"));
-        Path out = Path.of(option(a, "--out", "bench/results.txt"));
+        int cluster = Integer.parseInt(option(a, "--cluster", "0"));
+        Path out = Path.of(option(a, "--out", cluster > 0 ? "bench/results-cluster.txt" : "bench/results.txt"));
         Bench bench = new Bench(Path.of(option(a, "--libs", "bench/target/lib")), Path.of(option(a, "--launcher", "bin/broker")),
                 Files.createTempDirectory("kafkalite-bench"), quick, guard, a.contains("--txn-only"), a.contains("--security-only"),
-                a.contains("--startup-only"));
+                a.contains("--startup-only"), cluster);
         warmUpClient();
         Map<String, Map<String, List<Double>>> results = new LinkedHashMap<>();
         for (int round = 0; round < rounds; round++) {
@@ -88,7 +93,7 @@ public final class Bench {
                 r.forEach((k, v) -> results.computeIfAbsent(k, x -> new LinkedHashMap<>()).computeIfAbsent(broker, x -> new ArrayList<>()).add(v));
             }
         }
-        int failures = report(results, out, guard);
+        int failures = report(results, out, guard, cluster > 0 ? ClusterPhase.TARGETS : Map.of());
         System.exit(failures);
     }
 
@@ -105,6 +110,12 @@ public final class Bench {
         // the guard measures full-size runs: short runs mostly measure JIT warm-up of both JVMs
         long big = quick && !guard ? 200_000 : 1_000_000;
         long small = quick && !guard ? 400_000 : 2_000_000;
+        if (cluster > 0) {
+            try (Cluster c = Cluster.start(name, cluster, dir, libs, launcher, HEAP)) {
+                ClusterPhase.run(c, tool, big, quick ? 2_000 : 10_000, r);
+            }
+            return print(r);
+        }
         if (txnOnly) {
             try (BrokerProcess b = start(name, dir, port)) {
                 secondsToFirstProduce(b, new Properties());
@@ -280,7 +291,9 @@ public final class Bench {
     /** Deletes a round's broker data (a full run writes about 20 GB); the tools' and brokers' logs stay. */
     private void deleteData(String name, int round) throws IOException {
         Path dir = work.resolve(name + "-" + round);
-        for (Path data : List.of(dir.resolve("logs"), dir.resolve(SaslSslPhase.PROTOCOL.toLowerCase()).resolve("logs"))) {
+        List<Path> dirs = new ArrayList<>(List.of(dir.resolve("logs"), dir.resolve(SaslSslPhase.PROTOCOL.toLowerCase()).resolve("logs")));
+        dirs.addAll(ClusterPhase.dataDirs(dir, cluster));
+        for (Path data : dirs) {
             if (Files.exists(data)) {
                 try (Stream<Path> paths = Files.walk(data)) {
                     for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
@@ -313,9 +326,15 @@ public final class Bench {
             }
             Thread.sleep(5);
         }
+        awaitFirstProduce(b.bootstrap(), client);
+        return (System.nanoTime() - b.startedNanos) / 1e9;
+    }
+
+    /** Sends one record (acks=all) to a new, auto-created topic and waits until it is acknowledged (at most 120 s). */
+    static void awaitFirstProduce(String bootstrap, Properties client) throws Exception {
         Properties p = new Properties();
         p.putAll(client);
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrap());
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.RECONNECT_BACKOFF_MS_CONFIG, 10);
         p.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 10);
@@ -324,7 +343,6 @@ public final class Bench {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>("first-produce-" + System.nanoTime(), "hello".getBytes())).get(120, TimeUnit.SECONDS);
         }
-        return (System.nanoTime() - b.startedNanos) / 1e9;
     }
 
     /**
@@ -379,16 +397,28 @@ public final class Bench {
         throw new IOException("no two free adjacent ports");
     }
 
-    /** Prints the table and writes "key value" lines; returns how many guard checks failed. */
-    private static int report(Map<String, Map<String, List<Double>>> results, Path out, boolean guard) throws IOException {
-        StringBuilder table = new StringBuilder(String.format("%-36s %12s %12s %10s%n", "metric (median)", "kafka", "ours", "ours/kafka"));
+    /**
+     * Prints the table and writes "key value" lines; returns how many guard checks failed. With {@code targets} (metric ->
+     * ">= 1.2" or "<= 0.7", on ours/Kafka), the table also shows each target, whether the median ratio meets it, and
+     * the ratio of each round (round i of ours over round i of Kafka).
+     */
+    private static int report(Map<String, Map<String, List<Double>>> results, Path out, boolean guard, Map<String, String> targets)
+            throws IOException {
+        StringBuilder table = new StringBuilder(String.format("%-36s %12s %12s %10s%s%n", "metric (median)", "kafka", "ours", "ours/kafka",
+                targets.isEmpty() ? "" : String.format(" %-8s %-6s %s", "target", "met", "per round")));
         StringBuilder lines = new StringBuilder();
         int failures = 0;
         for (Map.Entry<String, Map<String, List<Double>>> e : results.entrySet()) {
             double kafka = median(e.getValue().get("kafka"));
             double ours = median(e.getValue().get("ours"));
             double ratio = ours / kafka;
-            table.append(String.format("%-36s %12.2f %12.2f %10.2f%n", e.getKey(), kafka, ours, ratio));
+            table.append(String.format("%-36s %12.2f %12.2f %10.2f", e.getKey(), kafka, ours, ratio));
+            if (!targets.isEmpty()) {
+                String target = targets.getOrDefault(e.getKey(), "");
+                table.append(String.format(" %-8s %-6s %s", target, target.isEmpty() || Double.isNaN(ratio) ? "" : meets(ratio, target) ? "yes" : "NO",
+                        roundRatios(e.getValue().get("kafka"), e.getValue().get("ours"))));
+            }
+            table.append(System.lineSeparator());
             lines.append(String.format("kafka.%s %.3f%nours.%s %.3f%nratio.%s %.3f%n", e.getKey(), kafka, e.getKey(), ours, e.getKey(), ratio));
             if (guard && e.getKey().startsWith("produce_") && ratio < 0.8) {
                 table.append(String.format("GUARD FAILED: %s is %.2fx Kafka's (< 0.8x)%n", e.getKey(), ratio));
@@ -399,6 +429,22 @@ public final class Bench {
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, lines.toString());
         return failures;
+    }
+
+    private static boolean meets(double ratio, String target) {
+        double bound = Double.parseDouble(target.substring(2).trim());
+        return target.startsWith(">=") ? ratio >= bound : ratio <= bound;
+    }
+
+    private static String roundRatios(List<Double> kafka, List<Double> ours) {
+        if (kafka == null || ours == null) {
+            return "";
+        }
+        List<String> ratios = new ArrayList<>();
+        for (int i = 0; i < Math.min(kafka.size(), ours.size()); i++) {
+            ratios.add(String.format("%.2f", ours.get(i) / kafka.get(i)));
+        }
+        return String.join(" ", ratios);
     }
 
     private static double median(List<Double> values) {

@@ -33,9 +33,7 @@ final class BrokerProcess implements AutoCloseable {
      * listener is always PLAINTEXT. {@code extra} are more server properties (the listener's security settings).
      */
     static BrokerProcess kafka(Path libs, Path dataDir, int port, String heap, String protocol, Map<String, String> extra) throws Exception {
-        Files.createDirectories(dataDir);
         int controllerPort = port + 1;
-        Path config = dataDir.resolve("server.properties");
         boolean fresh = !Files.exists(dataDir.resolve("logs").resolve("meta.properties"));
         List<String> lines = new ArrayList<>(List.of(
                 "process.roles=broker,controller", "node.id=1",
@@ -48,10 +46,20 @@ final class BrokerProcess implements AutoCloseable {
                 "offsets.topic.replication.factor=1", "transaction.state.log.replication.factor=1",
                 "transaction.state.log.min.isr=1", "group.initial.rebalance.delay.ms=0"));
         extra.forEach((k, v) -> lines.add(k + "=" + v));
+        return kafka(libs, dataDir, port, heap, lines, fresh ? clusterId() : null);
+    }
+
+    /**
+     * Apache Kafka with exactly these server properties ({@code lines}, "key=value"), 1 GiB heap and Kafka's own GC
+     * settings; its storage formatted first ({@code kafka-storage format}) with {@code clusterId} unless that is null.
+     */
+    static BrokerProcess kafka(Path libs, Path dataDir, int port, String heap, List<String> lines, String clusterId) throws Exception {
+        Files.createDirectories(dataDir);
+        Path config = dataDir.resolve("server.properties");
         Files.write(config, lines);
         String cp = libs.resolve("*").toString();
-        if (fresh) {
-            Process format = new ProcessBuilder(java(), "-cp", cp, "kafka.tools.StorageTool", "format", "-t", clusterId(), "-c", config.toString())
+        if (clusterId != null) {
+            Process format = new ProcessBuilder(java(), "-cp", cp, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", config.toString())
                     .redirectErrorStream(true).redirectOutput(dataDir.resolve("format.log").toFile()).start();
             if (format.waitFor() != 0) {
                 throw new IllegalStateException("kafka-storage format failed: " + Files.readString(dataDir.resolve("format.log")));
@@ -82,6 +90,14 @@ final class BrokerProcess implements AutoCloseable {
         return start("ours", cmd, dataDir, port, Map.of("KAFKA_HEAP_OPTS", "-Xmx" + heap + " -Xms16m"));
     }
 
+    /** Our broker ({@code bin/broker}) with exactly these server properties ({@code lines}, "key=value"), same heap limit. */
+    static BrokerProcess ours(Path launcher, Path dataDir, int port, String heap, List<String> lines) throws Exception {
+        Files.createDirectories(dataDir);
+        Path config = dataDir.resolve("server.properties");
+        Files.write(config, lines);
+        return start("ours", List.of(launcher.toString(), config.toString()), dataDir, port, Map.of("KAFKA_HEAP_OPTS", "-Xmx" + heap + " -Xms16m"));
+    }
+
     private static BrokerProcess start(String name, List<String> cmd, Path dataDir, int port, Map<String, String> env) throws IOException {
         long t0 = System.nanoTime();
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -92,7 +108,7 @@ final class BrokerProcess implements AutoCloseable {
     }
 
     /** A random id as Kafka writes them, never starting with '-' (the tool would take it for an option, as Kafka's Uuid avoids). */
-    private static String clusterId() {
+    static String clusterId() {
         while (true) {
             UUID u = UUID.randomUUID();
             java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());

@@ -106,6 +106,8 @@ final class Tool {
         List<String> args = new ArrayList<>(List.of("--bootstrap-server", bootstrap, "--topic", topic, "--num-records", String.valueOf(records),
                 "--timeout", "120000", "--group", "perf-" + System.nanoTime()));
         addClientConfig(args);
+        // the consumer's metrics (fetch latency, fetch size) at the end of the log, for diagnosis; the result line comes first
+        args.add("--print-metrics");
         for (String property : properties) {
             args.addAll(List.of("--command-property", property));
         }
