@@ -133,7 +133,7 @@ final class ClusterMode implements AutoCloseable {
             mode.reconciler.start();
             mode.fetchers = new ReplicaFetcherManager(config.nodeId(),
                     id -> InterBrokerListener.address(quorum.image(), id, interBroker), brokerConfig, store);
-            mode.replicas = new ReplicaManager(store, quorum, config.nodeId(), brokerConfig, mode.fetchers);
+            mode.replicas = new ReplicaManager(store, quorum, config.nodeId(), brokerConfig, mode.fetchers, mode::registeredIn);
             mode.replicas.start();
             mode.elections.start((Boolean) brokerConfig.value("auto.leader.rebalance.enable")
                     ? TimeUnit.SECONDS.toMillis((Long) brokerConfig.value("leader.imbalance.check.interval.seconds")) : -1,
@@ -156,6 +156,9 @@ final class ClusterMode implements AutoCloseable {
     /** Registers this broker with its advertised client endpoints and rack, once the listeners are bound; then heartbeats. */
     void register(Map<String, BrokerRegistration.HostPort> endpoints, String rack, BrokerConfig config) {
         registration = starter.register(quorum, nodeId, endpoints, rack, config);
+        // the registration may have applied before this assignment: both followers look at the latest image again
+        replicas.registrationChanged();
+        reconciler.recheck();
     }
 
     /**
@@ -183,8 +186,13 @@ final class ClusterMode implements AutoCloseable {
 
     /** Whether the image is current: this run of the broker is registered and unfenced (so it caught up). */
     private boolean caughtUp() {
+        return registeredIn(quorum.image());
+    }
+
+    /** Whether {@code image} holds this run of the broker registered and unfenced (every image after it is current). */
+    private boolean registeredIn(MetadataImage image) {
         Registration r = registration;
-        BrokerRegistration self = quorum.image().broker(nodeId);
+        BrokerRegistration self = image.broker(nodeId);
         return r != null && self != null && self.incarnation() == r.incarnation() && !self.fenced();
     }
 

@@ -55,6 +55,11 @@ public final class TopicReconciler implements AutoCloseable {
         offer(quorum.image());
     }
 
+    /** Looks at the latest image again (this broker's registration changed, so it may now be current). */
+    public void recheck() {
+        offer(quorum.image());
+    }
+
     /** Called on the apply thread: only hands the image over. */
     private void offer(MetadataImage image) {
         latest.set(image);

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.Errors;
@@ -38,6 +39,11 @@ import org.slf4j.LoggerFactory;
  *     this node is a replica of: a new leader epoch for this node makes it leader (the log replicated, its epoch
  *     started, fetching stopped, the followers' state reset); another leader makes it a follower (the
  *     {@link ReplicaFetcherManager} fetches from it); a partition this node no longer holds is let go.</li>
+ * <li>No role is taken before an image holds this run's registration unfenced ({@code registered}): after a restart
+ *     the quorum replays this node's own log first, whose old images may make it leader at an epoch the cluster left
+ *     long ago. Until then every partition answers NOT_LEADER_OR_FOLLOWER and nothing is fetched; from then on every
+ *     image is safe, as the new registration removed this node from every leadership and ISR (Kafka fences a
+ *     restarting broker until its metadata has caught up).</li>
  * <li>Follower fetches record the follower's log end ({@link #followerFetched}); the high watermark is the least
  *     log end of the ISR and moves the parked acks=all produces it passes; a follower that reaches it joins the
  *     ISR through an AlterPartition proposal (one in flight per partition; a refused one waits for the next
@@ -61,6 +67,7 @@ public final class ReplicaManager implements AutoCloseable {
     private final long maxLagMs;
     private final Fetchers fetchers;
     private final LongSupplier clock;
+    private final Predicate<MetadataImage> registered;
     private final DelayedProduces produces;
     private final Map<TopicPartition, PartitionReplication> partitions = new ConcurrentHashMap<>();
     private final List<Consumer<TopicPartition>> roleListeners = new CopyOnWriteArrayList<>();
@@ -68,6 +75,8 @@ public final class ReplicaManager implements AutoCloseable {
     private final ScheduledThreadPoolExecutor stateThread;
     /** The last image reconciled (replica-state thread only). */
     private MetadataImage reconciled = MetadataImage.EMPTY;
+    /** Whether an image held this run's registration unfenced (replica-state thread only; never goes back). */
+    private boolean acting;
     private volatile boolean closed;
 
     /** What this manager asks of the follower side: {@link ReplicaFetcherManager} (a recording double in tests). */
@@ -77,7 +86,9 @@ public final class ReplicaManager implements AutoCloseable {
         void stopFollowing(TopicPartition tp);
     }
 
-    public ReplicaManager(LogStore store, MetadataQuorum quorum, int nodeId, BrokerConfig config, ReplicaFetcherManager fetchers) {
+    /** @param registered whether an image holds this run of the broker registered and unfenced */
+    public ReplicaManager(LogStore store, MetadataQuorum quorum, int nodeId, BrokerConfig config, ReplicaFetcherManager fetchers,
+                          Predicate<MetadataImage> registered) {
         this(store, quorum, nodeId, lagTimeMaxMs(config), new Fetchers() {
             @Override
             public void follow(TopicPartition tp, Uuid topicId, PartitionLog log, int leaderId, int leaderEpoch) {
@@ -88,12 +99,13 @@ public final class ReplicaManager implements AutoCloseable {
             public void stopFollowing(TopicPartition tp) {
                 fetchers.stopFollowing(tp);
             }
-        }, System::currentTimeMillis, MAX_PARKED_PRODUCES);
+        }, System::currentTimeMillis, MAX_PARKED_PRODUCES, registered);
     }
 
     ReplicaManager(LogStore store, MetadataQuorum quorum, int nodeId, long maxLagMs, Fetchers fetchers,
-                   LongSupplier clock, int maxParked) {
+                   LongSupplier clock, int maxParked, Predicate<MetadataImage> registered) {
         this.store = store;
+        this.registered = registered;
         this.quorum = quorum;
         this.nodeId = nodeId;
         this.maxLagMs = maxLagMs;
@@ -127,6 +139,11 @@ public final class ReplicaManager implements AutoCloseable {
         onImage(quorum.image());
         long period = Math.max(1, maxLagMs / 2);
         stateThread.scheduleWithFixedDelay(this::shrinkLaggingIsrs, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /** This broker's registration changed (it registered): the latest image may now be one to act on. */
+    public void registrationChanged() {
+        onImage(quorum.image());
     }
 
     @Override
@@ -164,6 +181,14 @@ public final class ReplicaManager implements AutoCloseable {
 
     /** Brings every partition's role in line with {@code image}. Package-private for tests (call on one thread). */
     void reconcile(MetadataImage image) {
+        if (!acting) {
+            if (!registered.test(image)) {
+                return; // maybe an old image replayed from this node's log: no role yet (registrationChanged retries)
+            }
+            acting = true;
+            log.info("Taking partition roles from the cluster metadata at index {}: this broker is registered and unfenced",
+                    image.appliedIndex());
+        }
         long now = clock.getAsLong();
         MetadataImage previous = reconciled;
         reconciled = image;

@@ -65,7 +65,7 @@ public final class ReplicationFixture implements AutoCloseable {
                     null)).get(10, TimeUnit.SECONDS);
             quorum.submit(new MetadataRecord.UnfenceBroker(id, 7)).get(10, TimeUnit.SECONDS);
         }
-        replicas = new ReplicaManager(store, quorum, 1, maxLagMs, fetchers, clock::get, maxParked);
+        replicas = new ReplicaManager(store, quorum, 1, maxLagMs, fetchers, clock::get, maxParked, image -> true);
         replicas.start();
     }
 
