@@ -69,7 +69,7 @@ class StaleLeaderTest {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", brokers.get(1).bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic("orders", Map.of(0, List.of(1, 2))))).all().get();
         }
-        try (KafkaProducer<String, String> producer = producer(brokers.get(1).bootstrapServers(), "all")) {
+        try (KafkaProducer<String, String> producer = producer(brokers.get(1).bootstrapServers(), "all", 10)) {
             assertEquals(0, producer.send(new ProducerRecord<>("orders", 0, "k", "v0")).get(30, TimeUnit.SECONDS).offset());
         }
         brokers.get(0).close(); // a crash: its registration stays unfenced, still leading at epoch 0
@@ -81,7 +81,7 @@ class StaleLeaderTest {
         Broker restarted = startBroker(1, held);
         brokers.set(0, restarted);
         // its image says it leads: every produce must still be refused until its new registration is unfenced
-        try (KafkaProducer<String, String> producer = producer(restarted.bootstrapServers(), "1")) {
+        try (KafkaProducer<String, String> producer = producer(restarted.bootstrapServers(), "1", 0)) {
             long until = System.currentTimeMillis() + 1500;
             while (System.currentTimeMillis() < until) {
                 ExecutionException refused = assertThrows(ExecutionException.class,
@@ -97,7 +97,7 @@ class StaleLeaderTest {
         assertEquals(2, moved.leader());
         assertTrue(moved.leaderEpoch() > 0);
         await(() -> state().isr().contains(1), "broker 1 back in the ISR");
-        try (KafkaProducer<String, String> producer = producer(restarted.bootstrapServers(), "all")) {
+        try (KafkaProducer<String, String> producer = producer(restarted.bootstrapServers(), "all", 10)) {
             assertEquals(1, producer.send(new ProducerRecord<>("orders", 0, "k", "v1")).get(30, TimeUnit.SECONDS).offset());
         }
         List<String> values = readAll(restarted.bootstrapServers(), 2).stream().map(ConsumerRecord::value).toList();
@@ -159,8 +159,8 @@ class StaleLeaderTest {
                 .start();
     }
 
-    private static KafkaProducer<String, String> producer(String bootstrap, String acks) {
-        Map<String, Object> props = new HashMap<>(Map.of("bootstrap.servers", bootstrap, "acks", acks, "retries", "0",
+    private static KafkaProducer<String, String> producer(String bootstrap, String acks, int retries) {
+        Map<String, Object> props = new HashMap<>(Map.of("bootstrap.servers", bootstrap, "acks", acks, "retries", String.valueOf(retries),
                 "enable.idempotence", "false", "key.serializer", StringSerializer.class.getName(),
                 "value.serializer", StringSerializer.class.getName(), "max.block.ms", "20000"));
         return new KafkaProducer<>(props);

@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.TransactionCoordinatorFencedException;
+import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,10 +41,16 @@ public final class TransactionMarkerWriter implements TransactionMarkers {
     /**
      * Writes one marker; completes when it is visible (and, in a cluster, replicated to the ISR), exceptionally when it
      * must be retried.
-     * @throws RuntimeException as {@link LogStore#writeTxnMarker} throws
+     * @throws RuntimeException as {@link LogStore#writeTxnMarker} throws; NotLeaderOrFollowerException in a cluster unless this broker leads
      */
     public static CompletableFuture<Void> write(LogStore store, ReplicaManager replicas, PartitionLog partition, long producerId,
                                                 short producerEpoch, int coordinatorEpoch, boolean commit) {
+        if (replicas != null) { // only the leader appends (a partition without a role yet, e.g. just restarted, refuses)
+            Errors notLeader = replicas.leaderError(partition.topicPartition(), -1);
+            if (notLeader != Errors.NONE) {
+                throw notLeader.exception("This broker does not lead " + partition.topicPartition());
+            }
+        }
         int epoch = partition.leaderEpoch(); // a later epoch at the append makes the wait answer NOT_LEADER_OR_FOLLOWER: retried
         CompletableFuture<Void> visible = store.writeTxnMarker(partition, producerId, producerEpoch, coordinatorEpoch, commit);
         if (replicas == null) {
@@ -51,7 +58,7 @@ public final class TransactionMarkerWriter implements TransactionMarkers {
         }
         long marker = partition.logEndOffset() - 1; // the marker's offset, or a later one: waiting for it is never too short
         return visible.thenCompose(v -> replicas.awaitReplication(partition, epoch, marker, REPLICATION_TIMEOUT_MS)).thenAccept(error -> {
-            if (error != org.apache.kafka.common.protocol.Errors.NONE) {
+            if (error != Errors.NONE) {
                 throw error.exception("The marker was not replicated: " + error);
             }
         });
