@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.protocol.Errors;
@@ -42,6 +43,27 @@ class ReplicaManagerTest {
     /** Appends {@code n} records as the leader does and returns the last offset. */
     private long append(TopicPartition tp, int n) {
         return cluster.store.append(cluster.partition(tp), records(n), cluster.clock.get()).lastOffset();
+    }
+
+    @Test
+    void noRoleBeforeThisRunIsRegisteredAndUnfenced() throws Exception {
+        AtomicBoolean registered = new AtomicBoolean();
+        cluster = new ReplicationFixture(30_000, ReplicaManager.MAX_PARKED_PRODUCES, image -> registered.get());
+        TopicPartition led = cluster.createTopic("led", Map.of(), 1, 2, 3);
+        TopicPartition followed = cluster.createTopic("followed", Map.of(), 2, 1, 3);
+        assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, cluster.replicas.leaderError(led, -1), "the image says it leads: not yet");
+        assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, cluster.replicas.leaderError(led, 0));
+        assertEquals(-1, cluster.replicas.leaderEpoch(followed));
+        assertEquals(List.of(), cluster.fetchers.calls(), "no fetching either");
+
+        registered.set(true);
+        cluster.replicas.registrationChanged();
+        cluster.sync();
+        assertEquals(Errors.NONE, cluster.replicas.leaderError(led, 0));
+        assertTrue(cluster.fetchers.calls().contains("follow followed-0 leader 2 epoch 0"), cluster.fetchers.calls().toString());
+        registered.set(false); // later images are acted on: the new registration removed this node from old roles
+        cluster.submit(new MetadataRecord.FenceBroker(2));
+        assertEquals(Errors.NONE, cluster.replicas.leaderError(followed, 1), "leads after 2 was fenced");
     }
 
     @Test

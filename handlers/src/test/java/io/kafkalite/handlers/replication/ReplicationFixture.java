@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.kafkalite.cluster.BrokerRegistration;
 import io.kafkalite.cluster.LocalQuorum;
+import io.kafkalite.cluster.MetadataImage;
 import io.kafkalite.cluster.MetadataQuorum;
 import io.kafkalite.cluster.MetadataRecord;
 import io.kafkalite.cluster.PartitionState;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.Errors;
@@ -59,13 +61,18 @@ public final class ReplicationFixture implements AutoCloseable {
     }
 
     public ReplicationFixture(long maxLagMs, int maxParked) throws Exception {
+        this(maxLagMs, maxParked, image -> true);
+    }
+
+    /** @param registered whether an image holds node 1's current run registered and unfenced */
+    public ReplicationFixture(long maxLagMs, int maxParked, Predicate<MetadataImage> registered) throws Exception {
         quorum = log.node(1);
         for (int id = 1; id <= 3; id++) {
             quorum.submit(new MetadataRecord.RegisterBroker(id, 7, Map.of("PLAINTEXT", new BrokerRegistration.HostPort("localhost", 9090 + id)),
                     null)).get(10, TimeUnit.SECONDS);
             quorum.submit(new MetadataRecord.UnfenceBroker(id, 7)).get(10, TimeUnit.SECONDS);
         }
-        replicas = new ReplicaManager(store, quorum, 1, maxLagMs, fetchers, clock::get, maxParked, image -> true);
+        replicas = new ReplicaManager(store, quorum, 1, maxLagMs, fetchers, clock::get, maxParked, registered);
         replicas.start();
     }
 
