@@ -218,6 +218,23 @@ public final class AclAuthorizer implements Authorizer {
         decisions.cache().invalidateAll();
     }
 
+    /**
+     * Re-reads the ACLs from their table: in a cluster, after a change made on another node was applied to this
+     * node's table. Queued behind the changes asked for here, so it never undoes one of them.
+     */
+    public void reload() {
+        enqueue(() -> {
+            AclIndex index = new AclIndex(store.load());
+            synchronized (this) {
+                if (!Set.copyOf(index.bindings()).equals(Set.copyOf(decisions.index().bindings()))) {
+                    decisions = newDecisions(index, decisions.noAclRule());
+                    log.info("ACLs changed on another node; {} ACL(s) in total", index.size());
+                }
+            }
+            return CompletableFuture.completedFuture(null);
+        });
+    }
+
     /** How many decisions the cache holds now (for tests of its bound). */
     long cachedDecisions() {
         Cache<DecisionKey, Rule> cache = decisions.cache();

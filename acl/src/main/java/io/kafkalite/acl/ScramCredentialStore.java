@@ -7,6 +7,7 @@ import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -41,15 +42,23 @@ public final class ScramCredentialStore {
     /** Loads every stored credential. */
     public ScramCredentialStore(DurableMap table) {
         this.table = table;
+        reload();
+        log.debug("Loaded SCRAM credentials of {} users", byUser.size());
+    }
+
+    /** Re-reads every stored credential: in a cluster, after a change made on another node was applied to this node's table. */
+    public synchronized void reload() {
+        Map<String, Map<ScramMechanism, ScramCredential>> stored = new HashMap<>();
         table.forEach((key, value) -> {
             try {
                 ScramCredentialDescriptor.Entry e = ScramCredentialDescriptor.decode(value);
-                replace(e.user(), e.mechanism(), e.credential());
+                stored.computeIfAbsent(e.user(), u -> new EnumMap<>(ScramMechanism.class)).put(e.mechanism(), e.credential());
             } catch (IllegalArgumentException e) {
                 log.error("Skipping an unreadable SCRAM credential in the store; its user cannot authenticate with it", e);
             }
         });
-        log.debug("Loaded SCRAM credentials of {} users", byUser.size());
+        byUser.keySet().retainAll(stored.keySet());
+        stored.forEach((user, credentials) -> byUser.put(user, Map.copyOf(credentials)));
     }
 
     /**

@@ -5,6 +5,7 @@ import io.kafkalite.acl.SaslMechanisms;
 import io.kafkalite.acl.ScramCredentialStore;
 import io.kafkalite.acl.TlsContexts;
 import io.kafkalite.groups.CoordinatorThread;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.groups.GroupConfig;
 import io.kafkalite.groups.GroupCoordinator;
 import io.kafkalite.groups.TransactionConfig;
@@ -16,7 +17,11 @@ import io.kafkalite.handlers.DynamicBrokerConfig;
 import io.kafkalite.handlers.HandlerRegistry;
 import io.kafkalite.handlers.Handlers;
 import io.kafkalite.handlers.TransactionMarkerWriter;
+import io.kafkalite.handlers.coordination.ClusterCoordination;
+import io.kafkalite.handlers.coordination.ReplicatedTables;
+import io.kafkalite.handlers.replication.InterBrokerListener;
 import io.kafkalite.handlers.metrics.BrokerMetrics;
+import io.kafkalite.handlers.quota.ClientQuotaStore;
 import io.kafkalite.cluster.QuorumConfig;
 import io.kafkalite.logstore.DurableMap;
 import io.kafkalite.logstore.LogStore;
@@ -55,8 +60,8 @@ public final class Broker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Broker.class);
 
     private final LogStore store;
-    private final GroupCoordinator groups;
-    private final TransactionCoordinator transactions;
+    private final Coordinators coordinators;
+    private final ClusterCoordination coordination; // null on one broker
     private final RequestHandlerPool requestHandlers;
     private final List<KafkaServer> servers;
     private final ClusterInfo cluster;
@@ -72,7 +77,7 @@ public final class Broker implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Map<String, String> clientSecurity = Map.of();
 
-    private Broker(LogStore store, GroupCoordinator groups, TransactionCoordinator transactions, RequestHandlerPool requestHandlers,
+    private Broker(LogStore store, Coordinators coordinators, ClusterCoordination coordination, RequestHandlerPool requestHandlers,
                    List<KafkaServer> servers, ClusterInfo cluster, Authorizer authorizer, List<SecuredListener> listeners,
                    FaultInjector faults, BrokerMetrics metrics, PrometheusEndpoint prometheus, Runnable afterClose,
                    ClusterMode clusterMode, int defaultReplicationFactor) {
@@ -85,8 +90,8 @@ public final class Broker implements AutoCloseable {
         this.listeners = listeners;
         this.authorizer = authorizer;
         this.store = store;
-        this.groups = groups;
-        this.transactions = transactions;
+        this.coordinators = coordinators;
+        this.coordination = coordination;
         this.requestHandlers = requestHandlers;
         this.servers = servers;
         this.cluster = cluster;
@@ -147,7 +152,10 @@ public final class Broker implements AutoCloseable {
         }
         // each durable map opened once, shared by its user and (cluster mode) the quorum's replicated writes
         Map<String, DurableMap> openMaps = new java.util.concurrent.ConcurrentHashMap<>();
-        Function<String, DurableMap> maps = name -> openMaps.computeIfAbsent(name, store::durableMap);
+        // cluster mode: the quorum applies replicated writes to the local tables; the broker's state writes through it
+        ReplicatedTables tables = quorumConfig == null ? null : new ReplicatedTables(store::durableMap);
+        Function<String, DurableMap> localMaps = tables != null ? tables::local : name -> openMaps.computeIfAbsent(name, store::durableMap);
+        Function<String, DurableMap> maps = tables != null ? tables::metadataMap : localMaps;
         // the dynamic broker configs stored in the data directory override server.properties from here on
         DynamicBrokerConfig dynamicConfig;
         try {
@@ -161,8 +169,8 @@ public final class Broker implements AutoCloseable {
         }
         String protocolMap = (String) config.value("listener.security.protocol.map");
         List<SecuredListener> listeners = new ArrayList<>();
-        GroupCoordinator groups = null;
-        TransactionCoordinator transactions = null;
+        Coordinators coordinators = null;
+        ClusterCoordination coordination = null;
         RequestHandlerPool requestHandlers = null;
         Authorizer authorizer = null;
         BrokerMetrics metrics = null;
@@ -182,17 +190,27 @@ public final class Broker implements AutoCloseable {
             }
             ClusterInfo cluster = new ClusterInfo(config.nodeId(), store.clusterId());
             if (quorumConfig != null) { // cluster mode: the quorum runs (and the log store follows it) before anything is served
-                clusterMode = ClusterMode.start(quorumConfig, quorumStarter, maps, store, cluster, config);
+                clusterMode = ClusterMode.start(quorumConfig, quorumStarter, localMaps, store, cluster, config);
+                // the coordinators follow the quorum's leadership; their state and the security tables are replicated
+                coordination = ClusterCoordination.start(clusterMode.quorum(), tables, store, clusterMode.replicas(), config.originals(), cluster,
+                        InterBrokerListener.name(config));
+                coordinators = coordination.coordinators();
+            } else {
+                GroupCoordinator groups = new GroupCoordinator(new CoordinatorThread(), GroupConfig.from(config.originals()),
+                        maps.apply("group_offsets"), maps.apply("group_metadata"), Handlers.topicsView(store));
+                coordinators = Coordinators.of(groups, new TransactionCoordinator(new CoordinatorThread("transaction-coordinator"),
+                        TransactionConfig.from(config.originals()), maps.apply("transactions"), store::newProducerId,
+                        new TransactionMarkerWriter(store), groups), store::newProducerId);
             }
-            groups = new GroupCoordinator(new CoordinatorThread(), GroupConfig.from(config.originals()),
-                    maps.apply("group_offsets"), maps.apply("group_metadata"), Handlers.topicsView(store));
-            transactions = new TransactionCoordinator(new CoordinatorThread("transaction-coordinator"), TransactionConfig.from(config.originals()),
-                    maps.apply("transactions"), store::newProducerId, new TransactionMarkerWriter(store), groups);
             requestHandlers = new RequestHandlerPool(config.numIoThreads(), config.queuedMaxRequests());
             authorizer = AclAuthorizer.forClassName(config.originals().get("authorizer.class.name"), maps.apply("acls"), config.originals());
             startAuthorizer(authorizer, config.nodeId(), store.clusterId(), listeners);
-            HandlerRegistry handlers = Handlers.create(store, cluster, config, groups, transactions, sasl, scram,
-                    requestHandlers, new Authorization(authorizer), dynamicConfig, clusterMode == null ? null : clusterMode.quorum(),
+            ClientQuotaStore quotas = new ClientQuotaStore(maps.apply("client_quotas"));
+            if (coordination != null) { // changes made on other nodes reach this node's views
+                coordination.follow(authorizer, scram, quotas, dynamicConfig);
+            }
+            HandlerRegistry handlers = Handlers.create(store, cluster, config, coordinators, sasl, scram, requestHandlers,
+                    new Authorization(authorizer), dynamicConfig, quotas, clusterMode == null ? null : clusterMode.quorum(),
                     clusterMode == null ? null : clusterMode.replicas());
             metrics = handlers.metrics();
             metrics.start((Boolean) config.value(BrokerMetrics.JMX_ENABLE), (Long) config.value(BrokerMetrics.LAG_INTERVAL_MS));
@@ -217,7 +235,7 @@ public final class Broker implements AutoCloseable {
             log.info("Broker {} of cluster {} started, data {}", config.nodeId(), store.clusterId(),
                     inMemory ? "in memory" : "in " + String.join(", ", config.logDirs().stream()
                             .map(d -> Path.of(d).toAbsolutePath().normalize().toString()).toList()));
-            return new Broker(store, groups, transactions, requestHandlers, servers, cluster, authorizer, listeners, faults, metrics,
+            return new Broker(store, coordinators, coordination, requestHandlers, servers, cluster, authorizer, listeners, faults, metrics,
                     prometheus, afterClose, clusterMode, config.defaultReplicationFactor());
         } catch (Exception | Error e) {
             servers.forEach(KafkaServer::close);
@@ -232,11 +250,11 @@ public final class Broker implements AutoCloseable {
             }
             closeQuietly(authorizer);
             listeners.forEach(SecuredListener::close);
-            if (transactions != null) {
-                transactions.close();
+            if (coordination != null) {
+                coordination.close();
             }
-            if (groups != null) {
-                groups.close();
+            if (coordinators != null) {
+                coordinators.close();
             }
             if (clusterMode != null) {
                 clusterMode.close();
@@ -482,8 +500,10 @@ public final class Broker implements AutoCloseable {
         requestHandlers.close(); // after the listener: no new requests; before the store: handlers may still be writing
         closeQuietly(authorizer);
         listeners.forEach(SecuredListener::close);
-        transactions.close();
-        groups.close();
+        if (coordination != null) {
+            coordination.close();
+        }
+        coordinators.close();
         if (clusterMode != null) {
             clusterMode.close();
         }

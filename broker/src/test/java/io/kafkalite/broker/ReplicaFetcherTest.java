@@ -199,7 +199,7 @@ class ReplicaFetcherTest {
     }
 
     @Test
-    void partitionsSpreadOverTheFetchersOfALeaderWhoseAddressComesLate() throws Exception {
+    void partitionsSpreadOverTheFetchersOfALeaderWhoseAddressComesLateAndTheyEndWithTheirLastPartition() throws Exception {
         String topic = "spread";
         leader.createTopic(topic, 4);
         try (KafkaProducer<String, String> producer = producer(Map.of())) {
@@ -231,10 +231,11 @@ class ReplicaFetcherTest {
                 await(() -> log.logEndOffset() == 100, "caught up " + log.topicPartition());
                 assertEquals(leaderRecords(log.topicPartition()), followerRecords(log));
             }
+            logs.forEach(log -> two.stopFollowing(log.topicPartition()));
+            await(() -> fetcherThreads().isEmpty(), "a fetcher without partitions ends");
         } finally {
             two.close();
         }
-        assertEquals(List.of(), fetcherThreads(), "closed: no fetcher thread left");
     }
 
     @Test

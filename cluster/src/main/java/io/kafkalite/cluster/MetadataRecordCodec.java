@@ -28,10 +28,11 @@ import java.util.Map;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
- * The bytes of a {@link MetadataRecord} in the Ratis log: a format version, a type byte, then the fields in
- * declaration order (DataOutputStream encoding, see CodecIo). Also the bytes of an {@link ApplyResult}, the
- * reply a proposer gets. A new field means a new format version; old versions must stay readable (the log is
- * replayed at every start).
+ * The bytes of a {@link MetadataRecord}: a format version, a type byte, then the fields in declaration order
+ * (DataOutputStream encoding, see CodecIo). A Ratis log entry holds one or more records (a node batches the proposals
+ * queued while earlier ones are in flight): a format version, their count, then each record's bytes, length first.
+ * The reply of an entry is the list of their {@link ApplyResult}s. A new field means a new format version; old
+ * versions must stay readable (the log is replayed at every start).
  */
 public final class MetadataRecordCodec {
     static final byte VERSION = 1;
@@ -175,29 +176,70 @@ public final class MetadataRecordCodec {
         };
     }
 
-    public static byte[] encodeResult(ApplyResult result) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(32);
+    /** A log entry of these records, in order. */
+    static byte[] encodeEntry(List<MetadataRecord> records) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 * records.size());
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(VERSION);
-            out.writeShort(result.error().code());
-            CodecIo.writeString(out, result.message());
-            out.writeLong(result.index());
-            out.writeLong(result.producerIdStart());
+            out.writeInt(records.size());
+            for (MetadataRecord r : records) {
+                CodecIo.writeBytes(out, encode(r));
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
     }
 
-    public static ApplyResult decodeResult(byte[] bytes) {
+    /** The bytes of each record of a log entry (each decoded on its own: one that cannot be does not spoil the others). */
+    static List<byte[]> decodeEntry(byte[] bytes) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+            byte version = in.readByte();
+            if (version != VERSION) {
+                throw new IllegalArgumentException("Unknown metadata log entry format version " + version);
+            }
+            int n = CodecIo.readCount(in);
+            List<byte[]> records = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                records.add(CodecIo.readBytes(in));
+            }
+            return records;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("Truncated metadata log entry", e);
+        }
+    }
+
+    static byte[] encodeResults(List<ApplyResult> results) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(32 * results.size());
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(VERSION);
+            out.writeInt(results.size());
+            for (ApplyResult result : results) {
+                out.writeShort(result.error().code());
+                CodecIo.writeString(out, result.message());
+                out.writeLong(result.index());
+                out.writeLong(result.producerIdStart());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    static List<ApplyResult> decodeResults(byte[] bytes) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
             byte version = in.readByte();
             if (version != VERSION) {
                 throw new IllegalArgumentException("Unknown apply result format version " + version);
             }
-            return new ApplyResult(Errors.forCode(in.readShort()), CodecIo.readString(in), in.readLong(), in.readLong());
+            int n = CodecIo.readCount(in);
+            List<ApplyResult> results = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                results.add(new ApplyResult(Errors.forCode(in.readShort()), CodecIo.readString(in), in.readLong(), in.readLong()));
+            }
+            return results;
         } catch (IOException e) {
-            throw new IllegalArgumentException("Truncated apply result", e);
+            throw new IllegalArgumentException("Truncated apply results", e);
         }
     }
 }

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -183,45 +184,72 @@ final class MetadataStateMachine extends BaseStateMachine {
         return last.getIndex();
     }
 
+    /**
+     * Applies the records of one log entry in order, all at the entry's index; the reply lists their outcomes once
+     * every durable-map write so far committed.
+     */
     @Override
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         LogEntryProto entry = trx.getLogEntry();
         long index = entry.getIndex();
+        List<byte[]> records;
+        try {
+            records = MetadataRecordCodec.decodeEntry(entry.getStateMachineLogEntry().getLogData().toByteArray());
+        } catch (IllegalArgumentException e) {
+            log.error("Cannot read cluster metadata entry {}: skipped", index, e); // alike on every node
+            records = List.of();
+        }
+        List<CompletableFuture<ApplyResult>> outcomes = new ArrayList<>(records.size());
+        for (byte[] bytes : records) {
+            outcomes.add(apply(index, bytes));
+        }
+        updateLastAppliedTermIndex(entry.getTerm(), index);
+        CompletableFuture<Void> done = pendingWrites;
+        done.thenRun(() -> markDone(index));
+        return done.thenApply(v -> Message.valueOf(UnsafeByteOperations.unsafeWrap(
+                MetadataRecordCodec.encodeResults(outcomes.stream().map(CompletableFuture::join).toList()))));
+    }
+
+    /** One record: the next image and, for a durable-map write, the write to this node's table (its outcome when done). */
+    private CompletableFuture<ApplyResult> apply(long index, byte[] bytes) {
         MetadataRecord record = null;
         ApplyResult result;
         try {
-            record = MetadataRecordCodec.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
+            record = MetadataRecordCodec.decode(bytes);
             MetadataApplier.Applied applied = MetadataApplier.apply(image, index, record);
             publish(applied.image());
             result = applied.result();
         } catch (RuntimeException e) {
             // deterministic on every node (same bytes, pure applier): the image stays as it was everywhere
-            log.error("Cannot apply cluster metadata entry {} ({})", index, record, e);
+            log.error("Cannot apply a record of cluster metadata entry {} ({})", index, record, e);
             result = new ApplyResult(Errors.UNKNOWN_SERVER_ERROR, "Cannot apply " + record + ": " + e, index, -1);
         }
-        updateLastAppliedTermIndex(entry.getTerm(), index);
         if (record instanceof MetadataRecord.DurableMapWrite w && result.error() == Errors.NONE) {
             mapNames.add(w.map());
-            CompletableFuture<Void> write = writeLocally(w, index);
-            pendingWrites = pendingWrites.thenCombine(write, (a, b) -> null);
+            CompletableFuture<ApplyResult> written = writeLocally(w, result);
+            pendingWrites = pendingWrites.thenCombine(written, (a, b) -> null);
+            return written;
         }
-        CompletableFuture<Void> done = pendingWrites;
-        done.thenRun(() -> markDone(index));
-        Message reply = Message.valueOf(UnsafeByteOperations.unsafeWrap(MetadataRecordCodec.encodeResult(result)));
-        return done.thenApply(v -> reply);
+        return CompletableFuture.completedFuture(result);
     }
 
-    /** The write to this node's table; a failure is logged (it fails alike on every node) and does not stop the log. */
-    private CompletableFuture<Void> writeLocally(MetadataRecord.DurableMapWrite w, long index) {
+    /**
+     * The write to this node's table: the entry's outcome, or KAFKA_STORAGE_ERROR if it failed (a failure is logged; it
+     * does not stop the log, and an invalid write fails alike on every node).
+     */
+    private CompletableFuture<ApplyResult> writeLocally(MetadataRecord.DurableMapWrite w, ApplyResult applied) {
         CompletableFuture<Void> write;
         try {
             write = maps.apply(w.map()).write(w.changes());
         } catch (RuntimeException e) {
             write = CompletableFuture.failedFuture(e);
         }
-        return write.exceptionally(e -> {
-            log.error("Cannot write cluster metadata entry {} to durable map {}", index, w.map(), e);
-            return null;
+        return write.handle((v, e) -> {
+            if (e == null) {
+                return applied;
+            }
+            log.error("Cannot write cluster metadata entry {} to durable map {}", applied.index(), w.map(), e);
+            return new ApplyResult(Errors.KAFKA_STORAGE_ERROR, "Cannot write durable map " + w.map() + ": " + e, applied.index(), -1);
         });
     }
 

@@ -10,16 +10,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import org.apache.kafka.common.errors.NotControllerException;
-import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.kafka.common.errors.UnknownServerException;
-import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
@@ -29,7 +22,6 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -40,41 +32,26 @@ import org.slf4j.LoggerFactory;
 /**
  * The cluster metadata replicated by an Apache Ratis group of the voters ({@code controller.quorum.voters}): this
  * node's Ratis server (on the CONTROLLER listener's address, its log in {@link QuorumConfig#metadataDir()}), the
- * {@link MetadataStateMachine} holding the image, and a Ratis client through which this node proposes records.
+ * {@link MetadataStateMachine} holding the image, and the {@link Proposer} through which this node proposes records.
  */
 public final class RatisMetadataQuorum implements MetadataQuorum {
     private static final Logger log = LoggerFactory.getLogger(RatisMetadataQuorum.class);
     /** The one Ratis group of the cluster metadata; fixed, so every node finds its storage under the same name. */
     static final RaftGroupId GROUP_ID = RaftGroupId.valueOf(UUID.nameUUIDFromBytes("kafkalite-metadata".getBytes(StandardCharsets.UTF_8)));
-    /** Proposals of this node awaiting their outcome; more fail at once (the Ratis client would block its caller). */
-    static final int MAX_IN_FLIGHT = 1000;
-    /** A proposal that got no outcome in this time fails with a (retriable) timeout; it may still apply later. */
-    private static final long SUBMIT_TIMEOUT_MS = 15_000;
     static final long DESCRIBE_TIMEOUT_MS = 2000;
 
     private final QuorumConfig config;
     private final RaftServer server;
     private final RaftServer.Division division;
-    private final RaftGroup group;
-    /** Replaced after a failed proposal: Ratis' ordered client refuses every request after one failed for good. */
-    private volatile RaftClient client;
-    private volatile boolean closed;
+    private final Proposer proposer;
     private final MetadataStateMachine stateMachine;
-    private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
-    /** Completes proposers' futures: never on a Ratis network thread, never on the apply thread. */
-    private final ExecutorService callbacks = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "metadata-quorum-callbacks");
-        t.setDaemon(true);
-        return t;
-    });
 
     private RatisMetadataQuorum(QuorumConfig config, RaftServer server, RaftGroup group, MetadataStateMachine stateMachine)
             throws IOException {
         this.config = config;
         this.server = server;
         this.division = server.getDivision(GROUP_ID);
-        this.group = group;
-        this.client = newClient(group);
+        this.proposer = new Proposer(group, stateMachine);
         this.stateMachine = stateMachine;
     }
 
@@ -100,7 +77,7 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
         try {
             server.start();
             RatisMetadataQuorum quorum = new RatisMetadataQuorum(config, server, group, stateMachine);
-            stateMachine.setDescriber(quorum::describeAsLeader);
+            stateMachine.setDescriber(quorum::describeLocally);
             stateMachine.onLeadership(leader -> {
                 if (leader) {
                     quorum.proposeClusterId();
@@ -129,30 +106,6 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
         });
     }
 
-    private static RaftClient newClient(RaftGroup group) {
-        return RaftClient.newBuilder().setRaftGroup(group).setProperties(RatisProperties.client())
-                .setRetryPolicy(RatisProperties.clientRetryPolicy()).build();
-    }
-
-    /** A new client once {@code failed} failed a proposal for good (the old one closes: its requests all failed). */
-    private void replaceClient(RaftClient failed) {
-        synchronized (this) {
-            if (closed || client != failed) {
-                return;
-            }
-            client = newClient(group);
-        }
-        onCallbackThread(() -> closeQuietly(failed));
-    }
-
-    private static void closeQuietly(RaftClient c) {
-        try {
-            c.close();
-        } catch (IOException | RuntimeException e) {
-            log.debug("Closing a metadata quorum client: {}", e.toString());
-        }
-    }
-
     static RaftPeerId peerId(int nodeId) {
         return RaftPeerId.valueOf(Integer.toString(nodeId));
     }
@@ -164,74 +117,15 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
 
     @Override
     public CompletableFuture<ApplyResult> submit(MetadataRecord record) {
-        if (!inFlight.tryAcquire()) {
-            return CompletableFuture.failedFuture(new TimeoutException("Too many metadata proposals in flight (" + MAX_IN_FLIGHT + ")"));
-        }
-        CompletableFuture<ApplyResult> result = new CompletableFuture<>();
-        result.whenComplete((r, e) -> inFlight.release());
-        RaftClient c = client;
-        try {
-            c.async().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(MetadataRecordCodec.encode(record))))
-                    .whenComplete((reply, error) -> {
-                        if (error != null || !reply.isSuccess()) {
-                            Throwable cause = error != null ? error : reply.getException();
-                            replaceClient(c);
-                            onCallbackThread(() -> result.completeExceptionally(translate(cause)));
-                            return;
-                        }
-                        ApplyResult applied = MetadataRecordCodec.decodeResult(reply.getMessage().getContent().toByteArray());
-                        stateMachine.whenApplied(reply.getLogIndex()).whenComplete((v, e) -> onCallbackThread(() -> {
-                            if (e != null) {
-                                result.completeExceptionally(translate(e));
-                            } else {
-                                result.complete(applied);
-                            }
-                        }));
-                    });
-        } catch (RuntimeException e) {
-            result.completeExceptionally(translate(e));
-        }
-        return result.orTimeout(SUBMIT_TIMEOUT_MS, TimeUnit.MILLISECONDS).exceptionallyCompose(e ->
-                CompletableFuture.failedFuture(e instanceof java.util.concurrent.TimeoutException
-                        ? new TimeoutException("No outcome from the metadata quorum within " + SUBMIT_TIMEOUT_MS + " ms for " + name(record))
-                        : e));
-    }
-
-    private void onCallbackThread(Runnable r) {
-        try {
-            callbacks.execute(r);
-        } catch (java.util.concurrent.RejectedExecutionException closed) {
-            r.run();
-        }
-    }
-
-    private static String name(MetadataRecord record) {
-        return record.getClass().getSimpleName();
-    }
-
-    /** Kafka's retriable errors for what Ratis reports: no leader / not the leader / closed, and timeouts. */
-    private static RuntimeException translate(Throwable e) {
-        while (e instanceof CompletionException && e.getCause() != null) {
-            e = e.getCause();
-        }
-        if (e instanceof org.apache.kafka.common.errors.ApiException api) {
-            return api;
-        }
-        if (e instanceof StateMachineException) {
-            return new UnknownServerException("The metadata quorum could not apply the record: " + e.getMessage());
-        }
-        if (e instanceof org.apache.ratis.protocol.exceptions.TimeoutIOException || e instanceof java.util.concurrent.TimeoutException) {
-            return new TimeoutException("The metadata quorum did not answer in time: " + e.getMessage());
-        }
-        return new NotControllerException("No metadata quorum leader reachable: " + e);
+        return proposer.submit(record);
     }
 
     /** Sends a heartbeat to the quorum leader; completes with the index the leader's image has applied. */
     CompletableFuture<Long> heartbeat(int brokerId, long incarnation) {
         Message m = Message.valueOf(UnsafeByteOperations.unsafeWrap(QuorumQuery.heartbeat(brokerId, incarnation)));
-        return client.async().sendReadOnly(m).thenApply(reply -> {
+        return proposer.client().async().sendReadOnly(m).thenApply(reply -> {
             if (!reply.isSuccess()) {
-                throw new CompletionException(translate(reply.getException()));
+                throw new CompletionException(Proposer.translate(reply.getException()));
             }
             return QuorumQuery.decodeLong(reply.getMessage().getContent().toByteArray());
         });
@@ -280,10 +174,10 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
     @Override
     public QuorumInfo describe() {
         if (division.getInfo().isLeader()) {
-            return describeAsLeader();
+            return describeLocally();
         }
         try {
-            RaftClientReply reply = client.async().sendReadOnly(Message.valueOf(UnsafeByteOperations.unsafeWrap(QuorumQuery.describe())))
+            RaftClientReply reply = proposer.client().async().sendReadOnly(Message.valueOf(UnsafeByteOperations.unsafeWrap(QuorumQuery.describe())))
                     .get(DESCRIBE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
             if (reply.isSuccess()) {
                 return QuorumQuery.decodeInfo(reply.getMessage().getContent().toByteArray());
@@ -293,10 +187,11 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             log.debug("DescribeQuorum not answered by the leader: {}", e.toString());
         }
-        return describeAsLeader();
+        return describeLocally();
     }
 
-    private QuorumInfo describeAsLeader() {
+    /** What this node knows: everything when it leads, else the leader, the term and its own progress. */
+    private QuorumInfo describeLocally() {
         DivisionInfo info = division.getInfo();
         long now = System.currentTimeMillis();
         long commitIndex = division.getRaftLog().getLastCommittedIndex();
@@ -329,15 +224,11 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
 
     @Override
     public void close() {
-        synchronized (this) {
-            closed = true;
-        }
-        closeQuietly(client);
+        proposer.close();
         try {
             server.close();
         } catch (IOException e) {
             log.warn("Closing the metadata quorum server: {}", e.toString());
         }
-        callbacks.shutdown();
     }
 }

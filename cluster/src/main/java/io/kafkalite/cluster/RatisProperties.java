@@ -42,7 +42,7 @@ final class RatisProperties {
     static RaftProperties client() {
         RaftProperties p = common();
         RaftClientConfigKeys.Rpc.setRequestTimeout(p, ms(3000));
-        RaftClientConfigKeys.Async.setOutstandingRequestsMax(p, RatisMetadataQuorum.MAX_IN_FLIGHT + 10);
+        RaftClientConfigKeys.Async.setOutstandingRequestsMax(p, Proposer.MAX_MESSAGES_IN_FLIGHT + 100); // heartbeats, describes too
         // no probe request to find the leader first: it logs an ERROR per attempt while there is none (start-up)
         RaftClientConfigKeys.Async.Experimental.setSendDummyRequest(p, false);
         return p;

@@ -63,11 +63,13 @@ class MetadataRecordCodecTest {
     }
 
     @Test
-    void resultsRoundTrip() {
-        ApplyResult ok = new ApplyResult(Errors.NONE, null, 12, 5000);
-        ApplyResult bad = new ApplyResult(Errors.FENCED_LEADER_EPOCH, "epoch 3 < 4", 13, -1);
-        assertEquals(ok, MetadataRecordCodec.decodeResult(MetadataRecordCodec.encodeResult(ok)));
-        assertEquals(bad, MetadataRecordCodec.decodeResult(MetadataRecordCodec.encodeResult(bad)));
+    void entriesAndResultsRoundTrip() {
+        List<MetadataRecord> records = List.of(new MetadataRecord.FenceBroker(1), new MetadataRecord.InitCluster("c"));
+        List<MetadataRecord> back = MetadataRecordCodec.decodeEntry(MetadataRecordCodec.encodeEntry(records)).stream()
+                .map(MetadataRecordCodec::decode).toList();
+        assertEquals(records, back);
+        List<ApplyResult> results = List.of(new ApplyResult(Errors.NONE, null, 12, 5000), new ApplyResult(Errors.FENCED_LEADER_EPOCH, "epoch 3 < 4", 12, -1));
+        assertEquals(results, MetadataRecordCodec.decodeResults(MetadataRecordCodec.encodeResults(results)));
     }
 
     @Test

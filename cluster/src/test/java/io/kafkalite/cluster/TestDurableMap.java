@@ -10,12 +10,17 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 
-/** An in-memory durable map for tests (a stand-in for one node's LMDB table). */
+/** An in-memory durable map for tests (a stand-in for one node's LMDB table: it refuses the keys LMDB refuses). */
 final class TestDurableMap implements DurableMap {
     final ConcurrentSkipListMap<byte[], byte[]> entries = new ConcurrentSkipListMap<>(Arrays::compareUnsigned);
 
     @Override
     public CompletableFuture<Void> write(List<Map.Entry<byte[], byte[]>> changes) {
+        for (Map.Entry<byte[], byte[]> e : changes) {
+            if (e.getKey().length == 0 || e.getKey().length > MAX_KEY_BYTES) {
+                return CompletableFuture.failedFuture(new IllegalArgumentException("A key must have 1 to " + MAX_KEY_BYTES + " bytes"));
+            }
+        }
         for (Map.Entry<byte[], byte[]> e : changes) {
             if (e.getValue() == null) {
                 entries.remove(e.getKey());

@@ -67,20 +67,26 @@ final class OffsetStore {
         return table.write(changes);
     }
 
-    /** The transaction of producerId ended: its offsets become committed offsets (commit) or are dropped (abort), in one write. */
+    /**
+     * The transaction of producerId ended: its offsets become committed offsets (commit) or are dropped (abort), in one
+     * write. The committed offsets come before the pending ones' deletions, so a write applied only in part (a
+     * replicated write cut into several records) leaves pending offsets that the next completion commits again.
+     */
     CompletableFuture<Void> completeTransaction(long producerId, boolean commit) {
         Map<String, Map<TopicPartition, CommittedOffset>> groups = pending.remove(producerId);
         if (groups == null) {
             return CompletableFuture.completedFuture(null);
         }
         List<Map.Entry<byte[], byte[]>> changes = new ArrayList<>();
+        List<Map.Entry<byte[], byte[]>> deletions = new ArrayList<>();
         groups.forEach((group, offsets) -> offsets.forEach((tp, o) -> {
-            changes.add(new AbstractMap.SimpleEntry<>(pendingKey(producerId, group, tp), null));
+            deletions.add(new AbstractMap.SimpleEntry<>(pendingKey(producerId, group, tp), null));
             if (commit) {
                 byGroup.computeIfAbsent(group, g -> new HashMap<>()).put(tp, o);
                 changes.add(new AbstractMap.SimpleEntry<>(key(group, tp), value(group, tp, o)));
             }
         }));
+        changes.addAll(deletions);
         return table.write(changes);
     }
 

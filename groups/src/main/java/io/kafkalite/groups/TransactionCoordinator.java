@@ -61,11 +61,22 @@ public final class TransactionCoordinator implements AutoCloseable {
     private final LongSupplier newProducerId;
     private final TransactionMarkers markers;
     private final GroupCoordinator groups;
+    private final int coordinatorEpoch;
     private final Map<String, TransactionMetadata> transactions = new HashMap<>();
 
     /** Loads the stored transactional ids (on the coordinator thread) and finishes the ends that were prepared. */
     public TransactionCoordinator(Scheduler scheduler, TransactionConfig config, DurableMap table, LongSupplier newProducerId,
                                   TransactionMarkers markers, GroupCoordinator groups) {
+        this(scheduler, config, table, newProducerId, markers, groups, COORDINATOR_EPOCH);
+    }
+
+    /**
+     * @param coordinatorEpoch carried by the markers this coordinator writes; a partition refuses markers of an older
+     *                         epoch, so a cluster's coordinators use the quorum's leader epoch (it grows at each failover)
+     */
+    public TransactionCoordinator(Scheduler scheduler, TransactionConfig config, DurableMap table, LongSupplier newProducerId,
+                                  TransactionMarkers markers, GroupCoordinator groups, int coordinatorEpoch) {
+        this.coordinatorEpoch = coordinatorEpoch;
         this.scheduler = scheduler;
         this.config = config;
         this.table = table;
@@ -165,10 +176,9 @@ public final class TransactionCoordinator implements AutoCloseable {
             }
             if (m.state == TransactionState.ONGOING) {
                 // fence the producer of the open transaction and abort it; the caller retries and gets the next epoch
-                m.producerEpoch++;
-                m.lastProducerEpoch = RecordBatch.NO_PRODUCER_EPOCH;
                 log.info("Transactional id {} re-initialized while its transaction was open: aborting it (producer {} epoch {} fenced)",
-                        transactionalId, m.producerId, m.producerEpoch - 1);
+                        transactionalId, m.producerId, m.producerEpoch);
+                fence(m);
                 return prepareEnd(m, false, now).thenApply(e -> ProducerIdAndEpoch.error(e == Errors.NONE ? Errors.CONCURRENT_TRANSACTIONS : e));
             }
             if (TransactionMetadata.isEpochExhausted(m.producerEpoch) && (!expected || expectedEpoch == m.producerEpoch)) {
@@ -294,8 +304,9 @@ public final class TransactionCoordinator implements AutoCloseable {
 
     /**
      * EndTxn: commits or aborts the producer's open transaction. {@code v2}: the request is EndTxn v5+, from a
-     * Transactions V2 producer, whose epoch is bumped by the end and returned. Retries of an end that already
-     * happened are answered as Kafka does (the same result; with V2 recognised by the bumped epoch).
+     * Transactions V2 producer, whose epoch is bumped by the end and returned; as in Kafka, the request's
+     * version (not the stored state) decides which rules apply. Retries of an end that already happened are
+     * answered as Kafka does: the same result; with V2 recognised by the bumped epoch.
      */
     public CompletableFuture<ProducerIdAndEpoch> endTransaction(String transactionalId, long producerId, short epoch, boolean commit,
                                                                 boolean v2) {
@@ -304,55 +315,96 @@ public final class TransactionCoordinator implements AutoCloseable {
             if (m == null) {
                 return done(ProducerIdAndEpoch.error(Errors.INVALID_PRODUCER_ID_MAPPING));
             }
-            boolean wasV2 = m.usesV2();
-            boolean retryOnOverflow = wasV2 && m.previousProducerId == producerId && epoch == Short.MAX_VALUE - 1 && m.producerEpoch == 0;
-            boolean retryOnBump = wasV2 && m.producerEpoch == epoch + 1;
-            boolean validEpoch = !wasV2 ? epoch == m.producerEpoch : switch (m.state) {
-                case ONGOING, EMPTY -> epoch == m.producerEpoch;
-                case PREPARE_COMMIT, PREPARE_ABORT -> retryOnBump;
-                case COMPLETE_COMMIT, COMPLETE_ABORT -> retryOnBump || retryOnOverflow;
-            };
-            if (m.producerId != producerId && !retryOnOverflow) {
-                return done(ProducerIdAndEpoch.error(Errors.INVALID_PRODUCER_ID_MAPPING));
+            Errors refused = v2 ? refuseEndV2(m, producerId, epoch, commit) : refuseEndV1(m, producerId, epoch, commit);
+            if (refused == Errors.NONE) { // a retry of the end that happened
+                return done(new ProducerIdAndEpoch(Errors.NONE, m.producerId, m.producerEpoch));
             }
-            if (!validEpoch) {
-                return done(ProducerIdAndEpoch.error(Errors.PRODUCER_FENCED));
+            if (refused != null) {
+                return done(ProducerIdAndEpoch.error(refused));
             }
-            ProducerIdAndEpoch current = new ProducerIdAndEpoch(Errors.NONE, m.producerId, m.producerEpoch);
-            switch (m.state) {
-                case ONGOING -> {
-                    if (m.completing) {
-                        return done(ProducerIdAndEpoch.error(Errors.CONCURRENT_TRANSACTIONS));
-                    }
-                    m.clientTransactionVersion = (byte) (v2 ? 2 : 0); // the end request's version decides the bump, as in Kafka
-                    if (m.usesV2()) {
-                        if (TransactionMetadata.isEpochExhausted(m.producerEpoch)) {
-                            m.nextProducerId = newProducerId.getAsLong();
-                        }
-                        m.lastProducerEpoch = m.producerEpoch;
-                        m.producerEpoch++;
-                    }
-                    CompletableFuture<ProducerIdAndEpoch> answer = new CompletableFuture<>();
-                    prepareEnd(m, commit, scheduler.now(), () -> answer.complete(new ProducerIdAndEpoch(Errors.NONE, m.producerId, m.producerEpoch)))
-                            .thenAccept(e -> {
-                                if (e != Errors.NONE) {
-                                    answer.complete(ProducerIdAndEpoch.error(e));
-                                }
-                            });
-                    return answer;
-                }
-                case COMPLETE_COMMIT, COMPLETE_ABORT -> {
-                    return done((m.state == TransactionState.COMPLETE_COMMIT) == commit ? current : ProducerIdAndEpoch.error(Errors.INVALID_TXN_STATE));
-                }
-                case PREPARE_COMMIT, PREPARE_ABORT -> {
-                    return done((m.state == TransactionState.PREPARE_COMMIT) == commit ? ProducerIdAndEpoch.error(Errors.CONCURRENT_TRANSACTIONS)
-                            : ProducerIdAndEpoch.error(Errors.INVALID_TXN_STATE));
-                }
-                default -> {
-                    return done(ProducerIdAndEpoch.error(Errors.INVALID_TXN_STATE));
-                }
-            }
+            return end(m, commit, v2);
         });
+    }
+
+    /**
+     * Kafka's EndTxn rules before Transactions V2: the epoch must be the current one; a repeated end of a
+     * completed transaction is answered NONE (null: end the open transaction).
+     */
+    private static Errors refuseEndV1(TransactionMetadata m, long producerId, short epoch, boolean commit) {
+        if (m.producerId != producerId) {
+            return Errors.INVALID_PRODUCER_ID_MAPPING;
+        }
+        if (epoch != m.producerEpoch) {
+            return Errors.PRODUCER_FENCED;
+        }
+        if (m.completing) {
+            return Errors.CONCURRENT_TRANSACTIONS;
+        }
+        return switch (m.state) {
+            case ONGOING -> null;
+            case COMPLETE_COMMIT -> commit ? Errors.NONE : Errors.INVALID_TXN_STATE;
+            case COMPLETE_ABORT -> commit ? Errors.INVALID_TXN_STATE : Errors.NONE;
+            case PREPARE_COMMIT, PREPARE_ABORT -> Errors.CONCURRENT_TRANSACTIONS;
+            case EMPTY -> Errors.INVALID_TXN_STATE;
+        };
+    }
+
+    /**
+     * Kafka's EndTxn rules of Transactions V2 (KIP-890). A retry carries the epoch before the bump of the end
+     * it repeats (or the last epoch of the previous producer id, if that end rotated it) and gets NONE. The
+     * current epoch ends the open transaction (null), and, for an abort, also when no partition joined it:
+     * the producer may abort while its first produce is still in flight (the client does not wait for it),
+     * so the abort must bump the epoch to fence that produce, with no marker to write.
+     */
+    private static Errors refuseEndV2(TransactionMetadata m, long producerId, short epoch, boolean commit) {
+        boolean retryOnOverflow = m.previousProducerId == producerId && epoch == Short.MAX_VALUE - 1 && m.producerEpoch == 0;
+        boolean retryOnBump = m.producerEpoch == epoch + 1;
+        boolean validEpoch = switch (m.state) {
+            case ONGOING, EMPTY -> epoch == m.producerEpoch;
+            case PREPARE_COMMIT, PREPARE_ABORT -> retryOnBump;
+            case COMPLETE_COMMIT, COMPLETE_ABORT -> retryOnBump || retryOnOverflow || epoch == m.producerEpoch;
+        };
+        if (m.producerId != producerId && !retryOnOverflow) {
+            return Errors.INVALID_PRODUCER_ID_MAPPING;
+        }
+        if (!validEpoch) {
+            return Errors.PRODUCER_FENCED;
+        }
+        if (m.completing) {
+            return Errors.CONCURRENT_TRANSACTIONS;
+        }
+        boolean retry = retryOnBump || retryOnOverflow;
+        return switch (m.state) {
+            case ONGOING -> null;
+            case COMPLETE_COMMIT -> commit ? (retry ? Errors.NONE : Errors.INVALID_TXN_STATE) : (retry ? Errors.INVALID_TXN_STATE : null);
+            case COMPLETE_ABORT -> commit ? Errors.INVALID_TXN_STATE : (retry ? Errors.NONE : null);
+            case PREPARE_COMMIT, PREPARE_ABORT -> Errors.CONCURRENT_TRANSACTIONS;
+            case EMPTY -> commit ? Errors.INVALID_TXN_STATE : null;
+        };
+    }
+
+    /** Ends the transaction (V2: with an epoch bump); answered with the producer id and epoch once the markers are in. */
+    private CompletableFuture<ProducerIdAndEpoch> end(TransactionMetadata m, boolean commit, boolean v2) {
+        long now = scheduler.now();
+        if (m.state != TransactionState.ONGOING) { // a V2 abort of a transaction no partition joined
+            m.startTimestamp = now;
+        }
+        m.clientTransactionVersion = (byte) (v2 ? 2 : 0);
+        if (v2) {
+            if (TransactionMetadata.isEpochExhausted(m.producerEpoch)) {
+                m.nextProducerId = newProducerId.getAsLong();
+            }
+            m.lastProducerEpoch = m.producerEpoch;
+            m.producerEpoch++;
+        }
+        CompletableFuture<ProducerIdAndEpoch> answer = new CompletableFuture<>();
+        prepareEnd(m, commit, now, () -> answer.complete(new ProducerIdAndEpoch(Errors.NONE, m.producerId, m.producerEpoch)))
+                .thenAccept(e -> {
+                    if (e != Errors.NONE) {
+                        answer.complete(ProducerIdAndEpoch.error(e));
+                    }
+                });
+        return answer;
     }
 
     private CompletableFuture<Errors> prepareEnd(TransactionMetadata m, boolean commit, long now) {
@@ -397,7 +449,8 @@ public final class TransactionCoordinator implements AutoCloseable {
         });
         CompletableFuture<Set<TopicPartition>> written;
         try {
-            written = markers.write(producerId, m.producerEpoch, COORDINATOR_EPOCH, commit, dataPartitions);
+            written = dataPartitions.isEmpty() ? CompletableFuture.completedFuture(Set.of()) // e.g. an abort before any produce
+                    : markers.write(producerId, m.producerEpoch, coordinatorEpoch, commit, dataPartitions);
         } catch (RuntimeException e) {
             written = CompletableFuture.failedFuture(e);
         }
@@ -455,14 +508,24 @@ public final class TransactionCoordinator implements AutoCloseable {
             if (m.state == TransactionState.ONGOING && !m.completing && now - m.startTimestamp > m.timeoutMs) {
                 log.info("Aborting the transaction of {} (producer {} epoch {}): open for {} ms, longer than its timeout of {} ms",
                         m.transactionalId, m.producerId, m.producerEpoch, now - m.startTimestamp, m.timeoutMs);
-                if (m.producerEpoch < Short.MAX_VALUE) {
-                    m.producerEpoch++;
-                }
-                m.lastProducerEpoch = RecordBatch.NO_PRODUCER_EPOCH;
+                fence(m);
                 prepareEnd(m, false, now);
             }
         }
         scheduler.schedule(ABORT_TIMER, config.abortTimedOutCheckIntervalMs(), this::abortTimedOut);
+    }
+
+    /**
+     * Bumps the epoch of a producer whose open transaction the coordinator aborts. The abort of a Transactions V2
+     * transaction bumps it once more, as Kafka's does: the fenced producer's epoch is then never one below the
+     * current one, so its late EndTxn is refused (PRODUCER_FENCED) rather than taken for a retry of this abort.
+     */
+    private static void fence(TransactionMetadata m) {
+        int bumps = m.clientTransactionVersion >= 2 ? 2 : 1;
+        for (int i = 0; i < bumps && m.producerEpoch < Short.MAX_VALUE; i++) {
+            m.producerEpoch++;
+        }
+        m.lastProducerEpoch = RecordBatch.NO_PRODUCER_EPOCH;
     }
 
     /** transactional.id.expiration.ms: ids without an open transaction that were idle that long are forgotten. */

@@ -43,10 +43,6 @@ final class TransactionMetadata {
         this.lastUpdateTimestamp = now;
     }
 
-    boolean usesV2() {
-        return clientTransactionVersion >= 2;
-    }
-
     /** Kafka never hands out Short.MAX_VALUE, so a producer can always still be fenced. */
     static boolean isEpochExhausted(short epoch) {
         return epoch >= Short.MAX_VALUE - 1;

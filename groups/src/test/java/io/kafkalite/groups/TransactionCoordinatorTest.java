@@ -96,6 +96,38 @@ class TransactionCoordinatorTest {
     }
 
     @Test
+    void aTransactionsV2AbortBeforeAnyPartitionJoinedBumpsTheEpoch() {
+        // Kafka 4 table (KIP-890): Empty/CompleteCommit/CompleteAbort with the current epoch, abort = epoch bump
+        ProducerIdAndEpoch p = init("a");
+        ProducerIdAndEpoch e1 = end("a", p, false, true);
+        assertEquals(new ProducerIdAndEpoch(Errors.NONE, 100, (short) 1), e1, "abort in Empty: bumped");
+        assertEquals("CompleteAbort", state("a"));
+        assertEquals(e1, end("a", p, false, true), "a retried abort is answered as it was");
+        assertEquals(Errors.INVALID_TXN_STATE, end("a", p, true, true).error(), "a commit of the aborted transaction");
+        assertEquals(Errors.PRODUCER_FENCED, add("a", p, true, TP0), "the produce that raced the abort is fenced");
+
+        ProducerIdAndEpoch e2 = end("a", e1, false, true);
+        assertEquals(new ProducerIdAndEpoch(Errors.NONE, 100, (short) 2), e2, "abort in CompleteAbort with the current epoch: bumped");
+        assertEquals(Errors.NONE, add("a", e2, true, TP0));
+        ProducerIdAndEpoch e3 = end("a", e2, true, true);
+        assertEquals(new ProducerIdAndEpoch(Errors.NONE, 100, (short) 3), e3);
+        assertEquals(Errors.INVALID_TXN_STATE, end("a", e3, true, true).error(), "a commit with no partition is not a transaction");
+        ProducerIdAndEpoch e4 = end("a", e3, false, true);
+        assertEquals(new ProducerIdAndEpoch(Errors.NONE, 100, (short) 4), e4, "abort in CompleteCommit with the current epoch: bumped");
+        assertEquals(Errors.PRODUCER_FENCED, end("a", new ProducerIdAndEpoch(Errors.NONE, 100, (short) 5), false, true).error(),
+                "a future epoch");
+        assertEquals(List.of(new Marker(100, (short) 3, true, Set.of(TP0))), markers, "the empty aborts wrote no marker");
+    }
+
+    @Test
+    void theOriginalProtocolRefusesAnEndWithoutATransaction() {
+        ProducerIdAndEpoch p = init("a");
+        assertEquals(Errors.INVALID_TXN_STATE, end("a", p, false, false).error(), "Kafka's TV1 rule: Empty accepts no end");
+        assertEquals(Errors.PRODUCER_FENCED, end("a", new ProducerIdAndEpoch(Errors.NONE, 100, (short) 1), false, false).error());
+        assertEquals(Errors.INVALID_PRODUCER_ID_MAPPING, end("a", new ProducerIdAndEpoch(Errors.NONE, 7, (short) 0), false, false).error());
+    }
+
+    @Test
     void theOriginalProtocolKeepsTheEpoch() {
         ProducerIdAndEpoch p = init("a");
         assertEquals(Errors.NONE, add("a", p, false, TP0));
@@ -142,8 +174,9 @@ class TransactionCoordinatorTest {
         assertEquals("Ongoing", state("a"));
         scheduler.sleep(2000);
         assertEquals("CompleteAbort", state("a"));
-        assertEquals(List.of(new Marker(100, (short) 1, false, Set.of(TP0))), markers);
+        assertEquals(List.of(new Marker(100, (short) 2, false, Set.of(TP0))), markers, "V2: fenced, and bumped by the abort, as Kafka");
         assertEquals(Errors.PRODUCER_FENCED, add("a", p, true, TP0), "the timed-out producer is fenced");
+        assertEquals(Errors.PRODUCER_FENCED, end("a", p, false, true).error(), "its late abort is not taken for a retry");
     }
 
     @Test

@@ -1,6 +1,6 @@
 package io.kafkalite.handlers;
 
-import io.kafkalite.groups.TransactionCoordinator;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.wire.KafkaRequest;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.acl.AclOperation;
@@ -19,11 +19,11 @@ import org.apache.kafka.common.resource.ResourceType;
  * (GROUP_AUTHORIZATION_FAILED), as Kafka.
  */
 public final class AddOffsetsToTxnHandler implements Handler<AddOffsetsToTxnRequest> {
-    private final TransactionCoordinator transactions;
+    private final Coordinators coordinators;
     private final Authorization authorization;
 
-    public AddOffsetsToTxnHandler(TransactionCoordinator transactions, Authorization authorization) {
-        this.transactions = transactions;
+    public AddOffsetsToTxnHandler(Coordinators coordinators, Authorization authorization) {
+        this.coordinators = coordinators;
         this.authorization = authorization;
     }
 
@@ -40,7 +40,7 @@ public final class AddOffsetsToTxnHandler implements Handler<AddOffsetsToTxnRequ
         if (!authorization.allowed(request, AclOperation.READ, ResourceType.GROUP, body.data().groupId())) {
             return refused(Errors.GROUP_AUTHORIZATION_FAILED);
         }
-        return transactions.addOffsets(body.data().transactionalId(), body.data().producerId(), body.data().producerEpoch(),
+        return coordinators.transactions().addOffsets(body.data().transactionalId(), body.data().producerId(), body.data().producerEpoch(),
                 body.data().groupId()).thenApply(e -> new AddOffsetsToTxnResponse(new AddOffsetsToTxnResponseData()
                 .setErrorCode(TransactionErrors.forVersion(e, body.version(), 2).code())));
     }

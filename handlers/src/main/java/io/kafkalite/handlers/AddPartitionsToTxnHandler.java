@@ -1,6 +1,6 @@
 package io.kafkalite.handlers;
 
-import io.kafkalite.groups.TransactionCoordinator;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.wire.KafkaRequest;
 import java.util.ArrayList;
@@ -31,7 +31,8 @@ import org.apache.kafka.common.resource.ResourceType;
  *     OPERATION_NOT_ATTEMPTED, as in Kafka; nothing is added then.</li>
  * <li>Producer errors (INVALID_PRODUCER_ID_MAPPING, PRODUCER_FENCED, CONCURRENT_TRANSACTIONS) apply to every
  *     partition of the transaction; PRODUCER_FENCED is INVALID_PRODUCER_EPOCH before v2.</li>
- * <li>verify_only answers TRANSACTION_ABORTABLE for partitions not in the open transaction.</li>
+ * <li>verify_only answers TRANSACTION_ABORTABLE for partitions not in the open transaction. v4+ without verify_only
+ *     is a partition leader adding the partitions of a Transactions V2 produce (KIP-890 part 2).</li>
  * <li>Authorization as Kafka: v4+ (from brokers) needs CLUSTER_ACTION (CLUSTER_AUTHORIZATION_FAILED for the
  *     request). v0-v3 need WRITE on the transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every
  *     partition) and on each topic (TOPIC_AUTHORIZATION_FAILED, the others OPERATION_NOT_ATTEMPTED).</li>
@@ -39,12 +40,12 @@ import org.apache.kafka.common.resource.ResourceType;
  */
 public final class AddPartitionsToTxnHandler implements Handler<AddPartitionsToTxnRequest> {
     private final LogStore store;
-    private final TransactionCoordinator transactions;
+    private final Coordinators coordinators;
     private final Authorization authorization;
 
-    public AddPartitionsToTxnHandler(LogStore store, TransactionCoordinator transactions, Authorization authorization) {
+    public AddPartitionsToTxnHandler(LogStore store, Coordinators coordinators, Authorization authorization) {
         this.store = store;
-        this.transactions = transactions;
+        this.coordinators = coordinators;
         this.authorization = authorization;
     }
 
@@ -58,7 +59,8 @@ public final class AddPartitionsToTxnHandler implements Handler<AddPartitionsToT
         if (body.version() >= 4 && !authorization.allowedOnCluster(request, AclOperation.CLUSTER_ACTION)) {
             return Authorization.refused(body, Errors.CLUSTER_AUTHORIZATION_FAILED);
         }
-        AddPartitionsToTxnRequest normalized = body.normalizeRequest(); // v0-v3 become one transaction of the v4 form
+        // v0-v3 become one transaction of the v4 form (normalizing a v4+ request would replace its transactions by an empty one)
+        AddPartitionsToTxnRequest normalized = body.version() < 4 ? body.normalizeRequest() : body;
         List<CompletableFuture<AddPartitionsToTxnResult>> results = new ArrayList<>();
         for (AddPartitionsToTxnTransaction t : normalized.data().transactions()) {
             results.add(handle(request, t, body.version()));
@@ -99,8 +101,8 @@ public final class AddPartitionsToTxnHandler implements Handler<AddPartitionsToT
             return CompletableFuture.completedFuture(AddPartitionsToTxnResponse.resultForTransaction(t.transactionalId(), unknown));
         }
         CompletableFuture<Map<TopicPartition, Errors>> errors = t.verifyOnly()
-                ? transactions.verifyPartitions(t.transactionalId(), t.producerId(), t.producerEpoch(), partitions)
-                : transactions.addPartitions(t.transactionalId(), t.producerId(), t.producerEpoch(), partitions, false).thenApply(e -> {
+                ? coordinators.transactions().verifyPartitions(t.transactionalId(), t.producerId(), t.producerEpoch(), partitions)
+                : coordinators.transactions().addPartitions(t.transactionalId(), t.producerId(), t.producerEpoch(), partitions, version >= 4).thenApply(e -> {
                     Map<TopicPartition, Errors> all = new HashMap<>();
                     partitions.forEach(tp -> all.put(tp, e));
                     return all;

@@ -4,7 +4,6 @@ import io.kafkalite.cluster.MetadataImage;
 import io.kafkalite.cluster.MetadataQuorum;
 import io.kafkalite.cluster.MetadataRecord;
 import io.kafkalite.cluster.TopicImage;
-import io.kafkalite.groups.GroupCoordinator;
 import io.kafkalite.wire.KafkaRequest;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,13 +36,11 @@ import org.apache.kafka.common.resource.ResourceType;
 public final class ClusterDeleteTopicsHandler implements Handler<DeleteTopicsRequest> {
     private final MetadataQuorum quorum;
     private final BrokerConfig config;
-    private final GroupCoordinator groups;
     private final Authorization authorization;
 
-    public ClusterDeleteTopicsHandler(MetadataQuorum quorum, BrokerConfig config, GroupCoordinator groups, Authorization authorization) {
+    public ClusterDeleteTopicsHandler(MetadataQuorum quorum, BrokerConfig config, Authorization authorization) {
         this.quorum = quorum;
         this.config = config;
-        this.groups = groups;
         this.authorization = authorization;
     }
 
@@ -94,8 +91,7 @@ public final class ClusterDeleteTopicsHandler implements Handler<DeleteTopicsReq
                         Errors e = error.error() == Errors.UNKNOWN_TOPIC_ID && byName ? Errors.UNKNOWN_TOPIC_OR_PARTITION : error.error();
                         return result.setErrorCode(e.code()).setErrorMessage(error.message());
                     }
-                    groups.onTopicDeleted(topic.name());
-                    return result;
+                    return result; // its committed offsets go on the coordinator, which sees the topic leave the image
                 }));
             } catch (ApiException e) {
                 results.add(CompletableFuture.completedFuture(result.setErrorCode(Errors.forException(e).code()).setErrorMessage(e.getMessage())));

@@ -79,6 +79,19 @@ public final class ClusterInfo {
         return q == null ? nodeId : q.leaderId();
     }
 
+    /**
+     * The broker that coordinates every group and transactional id, as clients of that listener reach it: this broker
+     * on its own; in a cluster the quorum leader's broker (null while there is none, or it has no such listener).
+     */
+    public Node coordinator(ListenerName listener) {
+        MetadataQuorum q = quorum;
+        if (q == null) {
+            return self(listener);
+        }
+        int leader = q.leaderId();
+        return leader < 0 ? null : broker(q.image(), leader, listener);
+    }
+
     /** A registered broker as clients of that listener reach it; null if it has no such listener (or is unknown). */
     public Node broker(MetadataImage image, int id, ListenerName listener) {
         BrokerRegistration b = image.broker(id);

@@ -1,6 +1,6 @@
 package io.kafkalite.handlers;
 
-import io.kafkalite.groups.GroupCoordinator;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.wire.KafkaRequest;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,11 +27,11 @@ import org.apache.kafka.common.resource.ResourceType;
  * TOPIC_AUTHORIZATION_FAILED without its members (KAFKA-18813). Authorized operations are the principal's.
  */
 public final class ConsumerGroupDescribeHandler implements Handler<ConsumerGroupDescribeRequest> {
-    private final GroupCoordinator groups;
+    private final Coordinators coordinators;
     private final Authorization authorization;
 
-    public ConsumerGroupDescribeHandler(GroupCoordinator groups, Authorization authorization) {
-        this.groups = groups;
+    public ConsumerGroupDescribeHandler(Coordinators coordinators, Authorization authorization) {
+        this.coordinators = coordinators;
         this.authorization = authorization;
     }
 
@@ -56,7 +56,7 @@ public final class ConsumerGroupDescribeHandler implements Handler<ConsumerGroup
                 }
             }
         }
-        return groups.consumerGroupDescribe(wanted).thenApply(described -> {
+        return coordinators.groups().consumerGroupDescribe(wanted).thenApply(described -> {
             described.forEach(g -> g.setAuthorizedOperations(includeOps && g.errorCode() == Errors.NONE.code()
                     ? authorization.operations(request, ResourceType.GROUP, g.groupId()) : AuthorizedOperations.OMITTED));
             answers.addAll(described);

@@ -1,6 +1,6 @@
 package io.kafkalite.handlers;
 
-import io.kafkalite.groups.GroupCoordinator;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.wire.KafkaRequest;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -22,11 +22,11 @@ import org.apache.kafka.common.resource.ResourceType;
  * DESCRIBE on each topic, else the heartbeat is answered TOPIC_AUTHORIZATION_FAILED.
  */
 public final class ConsumerGroupHeartbeatHandler implements Handler<ConsumerGroupHeartbeatRequest> {
-    private final GroupCoordinator groups;
+    private final Coordinators coordinators;
     private final Authorization authorization;
 
-    public ConsumerGroupHeartbeatHandler(GroupCoordinator groups, Authorization authorization) {
-        this.groups = groups;
+    public ConsumerGroupHeartbeatHandler(Coordinators coordinators, Authorization authorization) {
+        this.coordinators = coordinators;
         this.authorization = authorization;
     }
 
@@ -48,7 +48,7 @@ public final class ConsumerGroupHeartbeatHandler implements Handler<ConsumerGrou
                         .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())));
             }
         }
-        return groups.consumerGroupHeartbeat(body.data(), request.context().clientId(), request.context().clientAddress.toString(), body.version())
+        return coordinators.groups().consumerGroupHeartbeat(body.data(), request.context().clientId(), request.context().clientAddress.toString(), body.version())
                 .thenApply(ConsumerGroupHeartbeatResponse::new);
     }
 }

@@ -78,7 +78,7 @@ final class DelayedFetch {
             }
             PartitionLog p = at.log();
             boolean changed = handler.store().partition(p.topicPartition()) != p
-                    || at.fetchOffset() < p.logStartOffset() || at.fetchOffset() > p.logEndOffset();
+                    || at.fetchOffset() < p.logStartOffset() || at.fetchOffset() > p.logEndOffset() || handler.roleChanged(at);
             boolean readable = at.stableOffset() >= 0 ? p.lastStableOffset() > stableSeen()
                     : at.highWatermark() >= 0 ? p.highWatermark() > highWatermarkSeen() // appends past it are not readable yet
                     : countAppends(this);

@@ -1,6 +1,6 @@
 package io.kafkalite.handlers;
 
-import io.kafkalite.groups.GroupCoordinator;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.wire.KafkaRequest;
 import java.util.List;
 import java.util.Set;
@@ -22,11 +22,11 @@ import org.apache.kafka.common.resource.ResourceType;
  * Each group needs DELETE, else GROUP_AUTHORIZATION_FAILED (answered after the others, as Kafka).
  */
 public final class DeleteGroupsHandler implements Handler<DeleteGroupsRequest> {
-    private final GroupCoordinator groups;
+    private final Coordinators coordinators;
     private final Authorization authorization;
 
-    public DeleteGroupsHandler(GroupCoordinator groups, Authorization authorization) {
-        this.groups = groups;
+    public DeleteGroupsHandler(Coordinators coordinators, Authorization authorization) {
+        this.coordinators = coordinators;
         this.authorization = authorization;
     }
 
@@ -40,7 +40,7 @@ public final class DeleteGroupsHandler implements Handler<DeleteGroupsRequest> {
         List<String> wanted = body.data().groupsNames();
         Set<String> denied = authorization.denied(request, AclOperation.DELETE, ResourceType.GROUP, wanted, Function.identity());
         List<String> allowed = denied.isEmpty() ? wanted : wanted.stream().filter(g -> !denied.contains(g)).toList();
-        return groups.deleteGroups(allowed).thenApply(results -> {
+        return coordinators.groups().deleteGroups(allowed).thenApply(results -> {
             DeletableGroupResultCollection collection = new DeletableGroupResultCollection();
             results.forEach(collection::add);
             wanted.stream().filter(denied::contains).distinct().forEach(g -> collection.add(new DeletableGroupResult().setGroupId(g)

@@ -1,6 +1,6 @@
 package io.kafkalite.handlers;
 
-import io.kafkalite.groups.GroupCoordinator;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.Topic;
 import io.kafkalite.wire.KafkaRequest;
@@ -45,13 +45,13 @@ public final class DeleteTopicsHandler implements Handler.Immediate<DeleteTopics
 
     private final LogStore store;
     private final BrokerConfig config;
-    private final GroupCoordinator groups;
+    private final Coordinators coordinators;
     private final Authorization authorization;
 
-    public DeleteTopicsHandler(LogStore store, BrokerConfig config, GroupCoordinator groups, Authorization authorization) {
+    public DeleteTopicsHandler(LogStore store, BrokerConfig config, Coordinators coordinators, Authorization authorization) {
         this.store = store;
         this.config = config;
-        this.groups = groups;
+        this.coordinators = coordinators;
         this.authorization = authorization;
     }
 
@@ -96,7 +96,10 @@ public final class DeleteTopicsHandler implements Handler.Immediate<DeleteTopics
                     throw new TopicDeletionDisabledException("Topic deletion is disabled.");
                 }
                 store.deleteTopic(topic.name());
-                groups.onTopicDeleted(topic.name());
+                io.kafkalite.groups.GroupCoordinator groups = coordinators.groupsIfActive(); // in a cluster: on the coordinator's broker
+                if (groups != null) {
+                    groups.onTopicDeleted(topic.name());
+                }
             } catch (ApiException e) {
                 result.setErrorCode(Errors.forException(e).code()).setErrorMessage(e.getMessage());
             } catch (Exception e) {

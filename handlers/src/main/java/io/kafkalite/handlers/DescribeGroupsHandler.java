@@ -1,6 +1,6 @@
 package io.kafkalite.handlers;
 
-import io.kafkalite.groups.GroupCoordinator;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.wire.KafkaRequest;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,11 +26,11 @@ import org.apache.kafka.common.resource.ResourceType;
  * Kafka); authorized operations (v3+) are the principal's, on groups answered without error.
  */
 public final class DescribeGroupsHandler implements Handler<DescribeGroupsRequest> {
-    private final GroupCoordinator groups;
+    private final Coordinators coordinators;
     private final Authorization authorization;
 
-    public DescribeGroupsHandler(GroupCoordinator groups, Authorization authorization) {
-        this.groups = groups;
+    public DescribeGroupsHandler(Coordinators coordinators, Authorization authorization) {
+        this.coordinators = coordinators;
         this.authorization = authorization;
     }
 
@@ -55,7 +55,7 @@ public final class DescribeGroupsHandler implements Handler<DescribeGroupsReques
                 }
             }
         }
-        return groups.describeGroups(wanted, body.version() >= 6).thenApply(described -> {
+        return coordinators.groups().describeGroups(wanted, body.version() >= 6).thenApply(described -> {
             described.forEach(g -> g.setAuthorizedOperations(includeOps && g.errorCode() == Errors.NONE.code()
                     ? authorization.operations(request, ResourceType.GROUP, g.groupId()) : AuthorizedOperations.OMITTED));
             answers.addAll(described);

@@ -1,6 +1,6 @@
 package io.kafkalite.handlers;
 
-import io.kafkalite.groups.TransactionCoordinator;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.wire.KafkaRequest;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,11 +24,11 @@ import org.apache.kafka.common.resource.ResourceType;
  * DESCRIBE are left out, as Kafka.
  */
 public final class DescribeTransactionsHandler implements Handler<DescribeTransactionsRequest> {
-    private final TransactionCoordinator transactions;
+    private final Coordinators coordinators;
     private final Authorization authorization;
 
-    public DescribeTransactionsHandler(TransactionCoordinator transactions, Authorization authorization) {
-        this.transactions = transactions;
+    public DescribeTransactionsHandler(Coordinators coordinators, Authorization authorization) {
+        this.coordinators = coordinators;
         this.authorization = authorization;
     }
 
@@ -42,7 +42,7 @@ public final class DescribeTransactionsHandler implements Handler<DescribeTransa
         List<String> ids = body.data().transactionalIds();
         Set<String> denied = authorization.deniedNames(request, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, ids);
         List<String> allowed = denied.isEmpty() ? ids : ids.stream().filter(id -> !denied.contains(id)).toList();
-        return transactions.describe(allowed).thenApply(states -> {
+        return coordinators.transactions().describe(allowed).thenApply(states -> {
             Map<String, TransactionState> byId = new HashMap<>();
             states.forEach(st -> byId.put(st.transactionalId(), st));
             DescribeTransactionsResponseData data = new DescribeTransactionsResponseData();

@@ -68,20 +68,43 @@ public final class DynamicBrokerConfig {
     /** Reads the stored dynamic configs; {@link #current()} then includes them. */
     public static DynamicBrokerConfig load(BrokerConfig staticConfig, DurableMap table) {
         DynamicBrokerConfig config = new DynamicBrokerConfig(staticConfig, table);
-        String brokerKey = String.valueOf(staticConfig.nodeId());
-        table.forEach((k, v) -> {
-            String key = new String(k, StandardCharsets.UTF_8);
-            if (key.equals(DEFAULT_KEY)) {
-                config.clusterDefaults = config.usable(decode(v), false);
-            } else if (key.equals(brokerKey)) {
-                config.brokerOverrides = config.usable(decode(v), true);
-            }
-        });
-        config.current = config.effective(config.clusterDefaults, config.brokerOverrides);
+        config.read();
         if (!config.clusterDefaults.isEmpty() || !config.brokerOverrides.isEmpty()) {
             log.info("Dynamic broker configs: cluster-wide {}, broker {}", config.clusterDefaults, config.brokerOverrides);
         }
         return config;
+    }
+
+    private void read() {
+        String brokerKey = String.valueOf(staticConfig.nodeId());
+        Map<String, String> defaults = Map.of();
+        Map<String, String> broker = Map.of();
+        for (Map.Entry<String, byte[]> e : entries().entrySet()) {
+            if (e.getKey().equals(DEFAULT_KEY)) {
+                defaults = usable(decode(e.getValue()), false);
+            } else if (e.getKey().equals(brokerKey)) {
+                broker = usable(decode(e.getValue()), true);
+            }
+        }
+        clusterDefaults = defaults;
+        brokerOverrides = broker;
+        current = effective(defaults, broker);
+    }
+
+    private Map<String, byte[]> entries() {
+        Map<String, byte[]> entries = new HashMap<>();
+        table.forEach((k, v) -> entries.put(new String(k, StandardCharsets.UTF_8), v));
+        return entries;
+    }
+
+    /**
+     * Re-reads the stored configs and tells the subscribers what changed: in a cluster, after a change made on another
+     * node (a cluster-wide default) was applied to this node's table.
+     */
+    public synchronized void reload() {
+        BrokerConfig before = current;
+        read();
+        notifyChanged(before, current);
     }
 
     /** The effective configuration now. */

@@ -1,6 +1,6 @@
 package io.kafkalite.handlers;
 
-import io.kafkalite.groups.TransactionCoordinator;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.wire.KafkaRequest;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.acl.AclOperation;
@@ -20,11 +20,11 @@ import org.apache.kafka.common.resource.ResourceType;
  * Needs WRITE on the transactional id, else TRANSACTIONAL_ID_AUTHORIZATION_FAILED, as Kafka.
  */
 public final class EndTxnHandler implements Handler<EndTxnRequest> {
-    private final TransactionCoordinator transactions;
+    private final Coordinators coordinators;
     private final Authorization authorization;
 
-    public EndTxnHandler(TransactionCoordinator transactions, Authorization authorization) {
-        this.transactions = transactions;
+    public EndTxnHandler(Coordinators coordinators, Authorization authorization) {
+        this.coordinators = coordinators;
         this.authorization = authorization;
     }
 
@@ -39,7 +39,7 @@ public final class EndTxnHandler implements Handler<EndTxnRequest> {
             return CompletableFuture.completedFuture(new EndTxnResponse(new EndTxnResponseData()
                     .setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code())));
         }
-        return transactions.endTransaction(body.data().transactionalId(), body.data().producerId(), body.data().producerEpoch(),
+        return coordinators.transactions().endTransaction(body.data().transactionalId(), body.data().producerId(), body.data().producerEpoch(),
                 body.result() == TransactionResult.COMMIT, body.version() > EndTxnRequest.LAST_STABLE_VERSION_BEFORE_TRANSACTION_V2)
                 .thenApply(r -> new EndTxnResponse(new EndTxnResponseData()
                         .setErrorCode(TransactionErrors.forVersion(r.error(), body.version(), 2).code())

@@ -148,6 +148,9 @@ public final class FetchHandler implements Handler<FetchRequest> {
         this.reader = reader;
         this.authorization = authorization;
         store.addAppendListener(waiters::onAppend);
+        if (replicas != null) {
+            replicas.addRoleListener(waiters::onAppend);
+        }
     }
 
     @Override
@@ -204,9 +207,15 @@ public final class FetchHandler implements Handler<FetchRequest> {
      * What a read saw of one partition without error: enough to watch it afterwards. {@code stableOffset}: the last
      * stable offset the read saw, for read_committed (-1 for read_uncommitted). {@code highWatermark}: the high
      * watermark a consumer's read_uncommitted read of a replicated partition saw (it reads no further), else -1.
+     * {@code leaderEpoch}: in cluster mode the leader epoch this node knew at the read (a change answers the fetch).
      */
     record PartitionRead(PartitionLog log, long fetchOffset, int maxBytes, long appendedBefore, int bytes, long stableOffset,
-                         long highWatermark) { }
+                         long highWatermark, int leaderEpoch) { }
+
+    /** Cluster mode: whether this node's role or leader epoch for the partition changed since {@code at} was read. */
+    boolean roleChanged(PartitionRead at) {
+        return replicas != null && replicas.leaderEpoch(at.log().topicPartition()) != at.leaderEpoch();
+    }
 
     /** One read over every partition of the request; {@code partitions} holds those without error, in request order. */
     record Result(FetchResponseData data, int bytes, boolean anyError, List<PartitionRead> partitions) { }
@@ -251,7 +260,7 @@ public final class FetchHandler implements Handler<FetchRequest> {
                     long appendedBefore = log.appendedBytes(); // before the read: appends racing it are counted twice, never missed
                     try {
                         int maxBytes = Math.max(0, Math.min(fp.partitionMaxBytes(), budget));
-                        ReadResult r = fromFollower ? log.readForReplica(fp.fetchOffset(), maxBytes)
+                        ReadResult r = fromFollower ? log.readForReplica(fp.fetchOffset(), maxBytes, minOneMessage)
                                 : reader.read(log, fp.fetchOffset(), maxBytes, minOneMessage, readCommitted);
                         long hw = r.highWatermark();
                         if (fromFollower) { // its fetch offset is its log end: the high watermark may move, it may join the ISR
@@ -271,7 +280,8 @@ public final class FetchHandler implements Handler<FetchRequest> {
                                     .setProducerId(t.producerId()).setFirstOffset(t.firstOffset())));
                         }
                         partitions.add(new PartitionRead(log, fp.fetchOffset(), fp.partitionMaxBytes(), appendedBefore, size,
-                                readCommitted ? r.lastStableOffset() : -1, replicas != null && !fromFollower && !readCommitted ? hw : -1));
+                                readCommitted ? r.lastStableOffset() : -1, replicas != null && !fromFollower && !readCommitted ? hw : -1,
+                                replicas == null ? -1 : replicas.leaderEpoch(log.topicPartition())));
                     } catch (ApiException e) {
                         pd.setErrorCode(Errors.forException(e).code()).setHighWatermark(log.highWatermark())
                                 .setLastStableOffset(log.lastStableOffset()).setLogStartOffset(log.logStartOffset());

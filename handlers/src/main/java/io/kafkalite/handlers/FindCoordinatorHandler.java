@@ -15,7 +15,8 @@ import org.apache.kafka.common.resource.ResourceType;
 /**
  * FindCoordinator, v0-v6 (v4+ batch keys, KIP-699).
  * <ul>
- * <li>Group and transaction keys: this broker. An empty key gets INVALID_REQUEST.</li>
+ * <li>Group and transaction keys: this broker; in a cluster the quorum leader's broker (its endpoint on the request's
+ *     listener), or COORDINATOR_NOT_AVAILABLE while there is no leader. An empty key gets INVALID_REQUEST.</li>
  * <li>Share keys: INVALID_REQUEST (no share groups).</li>
  * <li>A group key needs DESCRIBE on the group (GROUP_AUTHORIZATION_FAILED), a transaction key DESCRIBE on the
  *     transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED), checked first, as Kafka.</li>
@@ -63,8 +64,11 @@ public final class FindCoordinatorHandler implements Handler.Immediate<FindCoord
                     .setErrorMessage(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.message());
         }
         if ((type == GROUP || type == TRANSACTION) && key != null && !key.isEmpty()) {
-            Node self = cluster.self(request.context().listenerName);
-            return c.setErrorCode(Errors.NONE.code()).setNodeId(self.id()).setHost(self.host()).setPort(self.port());
+            Node node = cluster.coordinator(request.context().listenerName);
+            if (node == null) {
+                return c.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setErrorMessage(Errors.COORDINATOR_NOT_AVAILABLE.message());
+            }
+            return c.setErrorCode(Errors.NONE.code()).setNodeId(node.id()).setHost(node.host()).setPort(node.port());
         }
         return c.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("Invalid coordinator key or key type");
     }

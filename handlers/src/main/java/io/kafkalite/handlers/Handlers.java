@@ -3,10 +3,9 @@ package io.kafkalite.handlers;
 import io.kafkalite.acl.SaslMechanisms;
 import io.kafkalite.acl.ScramCredentialStore;
 import io.kafkalite.cluster.MetadataQuorum;
-import io.kafkalite.groups.GroupCoordinator;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.handlers.metrics.BrokerMetrics;
 import io.kafkalite.groups.TopicsView;
-import io.kafkalite.groups.TransactionCoordinator;
 import io.kafkalite.handlers.quota.ClientQuotaStore;
 import io.kafkalite.handlers.quota.ClientQuotas;
 import io.kafkalite.handlers.replication.ReplicaManager;
@@ -87,54 +86,56 @@ public final class Handlers {
      *                        network threads never wait on the disk; reads of parked fetches run there too
      * @param authorization   the authorizer ({@code authorizer.class.name}), or {@link Authorization#NONE}
      * @param dynamicConfig   the broker's config as changed at run time (DescribeConfigs, Alter*Configs of BROKER)
+     * @param coordinators    the group and transaction coordinators (in a cluster: active on the quorum leader's broker only)
+     * @param clientQuotas    the {@code client_quotas} table (in a cluster: replicated through the quorum)
      * @param quorum          cluster mode: the cluster metadata that topic and cluster APIs read and change; null on one broker
      * @param replicas        cluster mode: the leader side of data replication; null on one broker
      */
-    public static HandlerRegistry create(LogStore store, ClusterInfo cluster, BrokerConfig config, GroupCoordinator groups,
-                                         TransactionCoordinator transactions, Map<ListenerName, SaslMechanisms> saslMechanisms,
+    public static HandlerRegistry create(LogStore store, ClusterInfo cluster, BrokerConfig config, Coordinators coordinators,
+                                         Map<ListenerName, SaslMechanisms> saslMechanisms,
                                          ScramCredentialStore scramCredentials, Executor requestHandlers, Authorization authorization,
-                                         DynamicBrokerConfig dynamicConfig, MetadataQuorum quorum,
+                                         DynamicBrokerConfig dynamicConfig, ClientQuotaStore clientQuotas, MetadataQuorum quorum,
                                          ReplicaManager replicas) {
-        HandlerRegistry registry = new HandlerRegistry(requestHandlers, new BrokerMetrics(store, groups,
+        HandlerRegistry registry = new HandlerRegistry(requestHandlers, new BrokerMetrics(store, coordinators,
                 (Integer) config.value(BrokerMetrics.LAG_MAX_PARTITIONS)));
-        ClientQuotas quotas = new ClientQuotas(new ClientQuotaStore(store.durableMap("client_quotas")),
+        ClientQuotas quotas = new ClientQuotas(clientQuotas,
                 (Integer) config.value("quota.window.num"), (Integer) config.value("quota.window.size.seconds"));
         registry
                 .register(new ApiVersionsHandler(registry))
                 .register(new MetadataHandler(store, cluster, config, authorization))
-                .register(new ThrottledProduceHandler(new ProduceHandler(store, transactions, requestHandlers, authorization, replicas), quotas))
+                .register(new ThrottledProduceHandler(new ProduceHandler(store, coordinators, requestHandlers, authorization, replicas), quotas))
                 .register(new ThrottledFetchHandler(new FetchHandler(store, requestHandlers, authorization,
                         (Integer) config.value(BrokerConfig.MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS), replicas), quotas))
                 .register(new ListOffsetsHandler(store, authorization, replicas))
                 .register(new CreateTopicsHandler(store, cluster, dynamicConfig, authorization))
                 .register(new CreatePartitionsHandler(store, cluster, authorization))
-                .register(new DeleteTopicsHandler(store, config, groups, authorization))
+                .register(new DeleteTopicsHandler(store, config, coordinators, authorization))
                 .register(new DescribeClusterHandler(cluster, authorization))
                 .register(new DescribeConfigsHandler(store, cluster, dynamicConfig, authorization))
-                .register(new InitProducerIdHandler(store, transactions, authorization))
+                .register(new InitProducerIdHandler(coordinators, authorization))
                 .register(new DeleteRecordsHandler(store, authorization, replicas))
                 .register(new IncrementalAlterConfigsHandler(store, dynamicConfig, authorization, quorum))
                 .register(new AlterConfigsHandler(store, dynamicConfig, authorization, quorum))
                 .register(new FindCoordinatorHandler(cluster, authorization))
-                .register(new JoinGroupHandler(groups, authorization))
-                .register(new SyncGroupHandler(groups, authorization))
-                .register(new HeartbeatHandler(groups, authorization))
-                .register(new LeaveGroupHandler(groups, authorization))
-                .register(new OffsetCommitHandler(store, groups, authorization))
-                .register(new OffsetFetchHandler(store, groups, authorization))
-                .register(new DescribeGroupsHandler(groups, authorization))
-                .register(new ListGroupsHandler(groups, authorization))
-                .register(new DeleteGroupsHandler(groups, authorization))
-                .register(new OffsetDeleteHandler(groups, authorization))
-                .register(new ConsumerGroupHeartbeatHandler(groups, authorization))
-                .register(new ConsumerGroupDescribeHandler(groups, authorization))
-                .register(new AddPartitionsToTxnHandler(store, transactions, authorization))
-                .register(new AddOffsetsToTxnHandler(transactions, authorization))
-                .register(new TxnOffsetCommitHandler(store, groups, transactions, authorization))
-                .register(new EndTxnHandler(transactions, authorization))
-                .register(new WriteTxnMarkersHandler(store, authorization))
-                .register(new DescribeTransactionsHandler(transactions, authorization))
-                .register(new ListTransactionsHandler(transactions, authorization))
+                .register(new JoinGroupHandler(coordinators, authorization))
+                .register(new SyncGroupHandler(coordinators, authorization))
+                .register(new HeartbeatHandler(coordinators, authorization))
+                .register(new LeaveGroupHandler(coordinators, authorization))
+                .register(new OffsetCommitHandler(store, coordinators, authorization))
+                .register(new OffsetFetchHandler(store, coordinators, authorization))
+                .register(new DescribeGroupsHandler(coordinators, authorization))
+                .register(new ListGroupsHandler(coordinators, authorization))
+                .register(new DeleteGroupsHandler(coordinators, authorization))
+                .register(new OffsetDeleteHandler(coordinators, authorization))
+                .register(new ConsumerGroupHeartbeatHandler(coordinators, authorization))
+                .register(new ConsumerGroupDescribeHandler(coordinators, authorization))
+                .register(new AddPartitionsToTxnHandler(store, coordinators, authorization))
+                .register(new AddOffsetsToTxnHandler(coordinators, authorization))
+                .register(new TxnOffsetCommitHandler(store, coordinators, authorization))
+                .register(new EndTxnHandler(coordinators, authorization))
+                .register(new WriteTxnMarkersHandler(store, authorization, replicas))
+                .register(new DescribeTransactionsHandler(coordinators, authorization))
+                .register(new ListTransactionsHandler(coordinators, authorization))
                 .register(new DescribeProducersHandler(store, authorization))
                 .register(new CreateAclsHandler(authorization))
                 .register(new DescribeAclsHandler(authorization))
@@ -152,20 +153,20 @@ public final class Handlers {
                 .register(new AlterPartitionReassignmentsHandler(store, cluster, authorization))
                 .register(new ListPartitionReassignmentsHandler(authorization));
         if (quorum != null) {
-            registerClusterMode(registry, quorum, cluster, config, dynamicConfig, groups, authorization);
+            registerClusterMode(registry, quorum, cluster, config, dynamicConfig, authorization);
         }
         return registry;
     }
 
     /** Cluster mode: the topic and cluster APIs that answer from, and change through, the cluster metadata. */
     private static void registerClusterMode(HandlerRegistry registry, MetadataQuorum quorum, ClusterInfo cluster, BrokerConfig config,
-                                            DynamicBrokerConfig dynamicConfig, GroupCoordinator groups, Authorization authorization) {
+                                            DynamicBrokerConfig dynamicConfig, Authorization authorization) {
         ReplicaPlacer placer = new ReplicaPlacer();
         ClusterTopicCreator creator = new ClusterTopicCreator(quorum, dynamicConfig.current(), placer);
         registry.register(new ClusterMetadataHandler(quorum, cluster, config, creator, authorization))
                 .register(new ClusterCreateTopicsHandler(quorum, creator, dynamicConfig, authorization))
                 .register(new ClusterCreatePartitionsHandler(quorum, placer, authorization))
-                .register(new ClusterDeleteTopicsHandler(quorum, config, groups, authorization))
+                .register(new ClusterDeleteTopicsHandler(quorum, config, authorization))
                 .register(new ClusterElectLeadersHandler(quorum, authorization))
                 .register(new ClusterAlterPartitionReassignmentsHandler(quorum, authorization))
                 .register(new ClusterListPartitionReassignmentsHandler(quorum, authorization))

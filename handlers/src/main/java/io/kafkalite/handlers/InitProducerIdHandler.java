@@ -1,7 +1,6 @@
 package io.kafkalite.handlers;
 
-import io.kafkalite.groups.TransactionCoordinator;
-import io.kafkalite.logstore.LogStore;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.wire.KafkaRequest;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.acl.AclOperation;
@@ -31,13 +30,11 @@ import org.apache.kafka.common.resource.ResourceType;
  * </ul>
  */
 public final class InitProducerIdHandler implements Handler<InitProducerIdRequest> {
-    private final LogStore store;
-    private final TransactionCoordinator transactions;
+    private final Coordinators coordinators;
     private final Authorization authorization;
 
-    public InitProducerIdHandler(LogStore store, TransactionCoordinator transactions, Authorization authorization) {
-        this.store = store;
-        this.transactions = transactions;
+    public InitProducerIdHandler(Coordinators coordinators, Authorization authorization) {
+        this.coordinators = coordinators;
         this.authorization = authorization;
     }
 
@@ -62,9 +59,9 @@ public final class InitProducerIdHandler implements Handler<InitProducerIdReques
         }
         if (transactionalId == null) {
             return CompletableFuture.completedFuture(new InitProducerIdResponse(new InitProducerIdResponseData()
-                    .setErrorCode(Errors.NONE.code()).setProducerId(store.newProducerId()).setProducerEpoch((short) 0)));
+                    .setErrorCode(Errors.NONE.code()).setProducerId(coordinators.newProducerId()).setProducerEpoch((short) 0)));
         }
-        return transactions.initProducerId(transactionalId, body.data().transactionTimeoutMs(), body.data().producerId(),
+        return coordinators.transactions().initProducerId(transactionalId, body.data().transactionTimeoutMs(), body.data().producerId(),
                 body.data().producerEpoch()).thenApply(r -> new InitProducerIdResponse(new InitProducerIdResponseData()
                 .setErrorCode(TransactionErrors.forVersion(r.error(), body.version(), 4).code())
                 .setProducerId(r.producerId()).setProducerEpoch(r.producerEpoch())));

@@ -1,6 +1,6 @@
 package io.kafkalite.handlers;
 
-import io.kafkalite.groups.GroupCoordinator;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.wire.KafkaRequest;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.acl.AclOperation;
@@ -19,11 +19,11 @@ import org.apache.kafka.common.resource.ResourceType;
  * READ on the group, else GROUP_AUTHORIZATION_FAILED, as Kafka.
  */
 public final class JoinGroupHandler implements Handler<JoinGroupRequest> {
-    private final GroupCoordinator groups;
+    private final Coordinators coordinators;
     private final Authorization authorization;
 
-    public JoinGroupHandler(GroupCoordinator groups, Authorization authorization) {
-        this.groups = groups;
+    public JoinGroupHandler(Coordinators coordinators, Authorization authorization) {
+        this.coordinators = coordinators;
         this.authorization = authorization;
     }
 
@@ -38,7 +38,7 @@ public final class JoinGroupHandler implements Handler<JoinGroupRequest> {
             return Authorization.refused(body, Errors.GROUP_AUTHORIZATION_FAILED);
         }
         String host = request.context().clientAddress.toString();
-        return groups.joinGroup(body.data(), request.context().clientId(), host, body.version())
+        return coordinators.groups().joinGroup(body.data(), request.context().clientId(), host, body.version())
                 .thenApply(data -> new JoinGroupResponse(body.version() >= 9 ? data : data.setSkipAssignment(false), body.version()));
     }
 }

@@ -1,6 +1,6 @@
 package io.kafkalite.handlers;
 
-import io.kafkalite.groups.GroupCoordinator;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.wire.KafkaRequest;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.acl.AclOperation;
@@ -18,11 +18,11 @@ import org.apache.kafka.common.resource.ResourceType;
  * READ on the group, else GROUP_AUTHORIZATION_FAILED, as Kafka.
  */
 public final class LeaveGroupHandler implements Handler<LeaveGroupRequest> {
-    private final GroupCoordinator groups;
+    private final Coordinators coordinators;
     private final Authorization authorization;
 
-    public LeaveGroupHandler(GroupCoordinator groups, Authorization authorization) {
-        this.groups = groups;
+    public LeaveGroupHandler(Coordinators coordinators, Authorization authorization) {
+        this.coordinators = coordinators;
         this.authorization = authorization;
     }
 
@@ -36,7 +36,7 @@ public final class LeaveGroupHandler implements Handler<LeaveGroupRequest> {
         if (!authorization.allowed(request, AclOperation.READ, ResourceType.GROUP, body.data().groupId())) {
             return Authorization.refused(body, Errors.GROUP_AUTHORIZATION_FAILED);
         }
-        return groups.leaveGroup(body.data().groupId(), body.members()).thenApply(data -> {
+        return coordinators.groups().leaveGroup(body.data().groupId(), body.members()).thenApply(data -> {
             if (body.version() >= 3) {
                 return new LeaveGroupResponse(data, body.version());
             }

@@ -1,6 +1,6 @@
 package io.kafkalite.handlers;
 
-import io.kafkalite.groups.GroupCoordinator;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.wire.KafkaRequest;
 import java.util.HashSet;
 import java.util.Set;
@@ -21,11 +21,11 @@ import org.apache.kafka.common.resource.ResourceType;
  * as Kafka (asked in one authorizer call).
  */
 public final class ListGroupsHandler implements Handler<ListGroupsRequest> {
-    private final GroupCoordinator groups;
+    private final Coordinators coordinators;
     private final Authorization authorization;
 
-    public ListGroupsHandler(GroupCoordinator groups, Authorization authorization) {
-        this.groups = groups;
+    public ListGroupsHandler(Coordinators coordinators, Authorization authorization) {
+        this.coordinators = coordinators;
         this.authorization = authorization;
     }
 
@@ -37,7 +37,10 @@ public final class ListGroupsHandler implements Handler<ListGroupsRequest> {
     @Override
     public CompletableFuture<AbstractResponse> handle(KafkaRequest request, ListGroupsRequest body) {
         boolean all = !authorization.enabled() || authorization.allowedOnCluster(request, AclOperation.DESCRIBE, false);
-        return groups.listGroups(new HashSet<>(body.data().statesFilter()), new HashSet<>(body.data().typesFilter())).thenApply(list -> {
+        if (!coordinators.isActive()) { // a cluster broker that coordinates nothing now lists no groups, as a Kafka broker does
+            return CompletableFuture.completedFuture(new ListGroupsResponse(new ListGroupsResponseData().setErrorCode(Errors.NONE.code())));
+        }
+        return coordinators.groups().listGroups(new HashSet<>(body.data().statesFilter()), new HashSet<>(body.data().typesFilter())).thenApply(list -> {
             if (!all) {
                 Set<String> hidden = authorization.denied(request, AclOperation.DESCRIBE, ResourceType.GROUP, list, ListedGroup::groupId, false);
                 list.removeIf(g -> hidden.contains(g.groupId()));

@@ -36,8 +36,10 @@ import org.slf4j.LoggerFactory;
  *     the future (v4+).</li>
  * <li>Cluster mode ({@link ReplicaManager}): only the leader answers (NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH,
  *     UNKNOWN_LEADER_EPOCH as Kafka; replica id -2, a debugging client, may ask any replica), with its leader epoch;
- *     a new leader whose high watermark has not reached its epoch's start answers OFFSET_NOT_AVAILABLE; nothing at or
- *     past the high watermark (read_committed: the last stable offset) is found by timestamp.</li>
+ *     a new leader whose high watermark has not reached its epoch's start answers OFFSET_NOT_AVAILABLE for -1 (latest);
+ *     nothing at or past the high watermark (read_committed: the last stable offset) is found by timestamp. A
+ *     follower (replica id >= 0) is answered the log end for -1, as Kafka answers requests without an isolation
+ *     level.</li>
  * <li>Each topic needs DESCRIBE, else its partitions get TOPIC_AUTHORIZATION_FAILED (one authorizer call).</li>
  * </ul>
  */
@@ -88,24 +90,33 @@ public final class ListOffsetsHandler implements Handler.Immediate<ListOffsetsRe
         return new ListOffsetsResponse(data);
     }
 
-    /** Cluster mode: the leader's checks, then the answer with its epoch and bounded by its high watermark. */
+    /**
+     * Cluster mode: the leader's checks, then the answer with its epoch and bounded by its high watermark (Kafka's
+     * Partition.fetchOffsetForTimestamp: OFFSET_NOT_AVAILABLE for "latest", or for a record found past the fetchable
+     * end, while a new leader's high watermark is below its epoch's start).
+     */
     private ListOffsetsPartitionResponse answerAsLeader(TopicPartition tp, ListOffsetsPartition p, boolean readCommitted, int replicaId) {
         PartitionLog partition = store.partition(tp);
-        Errors error = partition == null ? Errors.UNKNOWN_TOPIC_OR_PARTITION
-                : replicaId == ListOffsetsRequest.DEBUGGING_REPLICA_ID ? Errors.NONE : replicas.leaderError(tp, p.currentLeaderEpoch());
-        if (error == Errors.NONE && replicaId != ListOffsetsRequest.DEBUGGING_REPLICA_ID && !replicas.offsetsAvailable(partition)) {
-            error = Errors.OFFSET_NOT_AVAILABLE;
+        boolean debugging = replicaId == ListOffsetsRequest.DEBUGGING_REPLICA_ID;
+        Errors error = partition == null ? Errors.UNKNOWN_TOPIC_OR_PARTITION : debugging ? Errors.NONE : replicas.leaderError(tp, p.currentLeaderEpoch());
+        ListOffsetsPartitionResponse r = error != Errors.NONE ? null : answer(tp, p, readCommitted, replicas.leaderEpoch(tp));
+        if (r != null && replicaId >= 0) { // a follower (no isolation level in Kafka): "latest" is the log end
+            if (p.timestamp() == ListOffsetsRequest.LATEST_TIMESTAMP && r.errorCode() == Errors.NONE.code()) {
+                r.setOffset(partition.logEndOffset());
+            }
+        } else if (r != null && !debugging) {
+            long fetchable = readCommitted ? partition.lastStableOffset() : partition.highWatermark();
+            boolean lookup = p.timestamp() >= 0 || p.timestamp() == ListOffsetsRequest.MAX_TIMESTAMP;
+            if ((p.timestamp() == ListOffsetsRequest.LATEST_TIMESTAMP || (lookup && r.offset() >= fetchable))
+                    && !replicas.offsetsAvailable(partition)) {
+                error = Errors.OFFSET_NOT_AVAILABLE;
+            } else if (lookup && r.offset() >= fetchable) { // not readable yet: Kafka does not find it
+                r.setTimestamp(-1).setOffset(-1).setLeaderEpoch(-1);
+            }
         }
         if (error != Errors.NONE) {
             return new ListOffsetsPartitionResponse().setPartitionIndex(p.partitionIndex()).setTimestamp(-1).setOffset(-1)
                     .setLeaderEpoch(-1).setErrorCode(error.code());
-        }
-        ListOffsetsPartitionResponse r = answer(tp, p, readCommitted, replicas.leaderEpoch(tp));
-        long fetchable = readCommitted ? partition.lastStableOffset() : partition.highWatermark();
-        if (p.timestamp() >= 0 || p.timestamp() == ListOffsetsRequest.MAX_TIMESTAMP) {
-            if (r.offset() >= fetchable) { // not readable yet: Kafka does not find it
-                r.setTimestamp(-1).setOffset(-1).setLeaderEpoch(-1);
-            }
         }
         return r;
     }

@@ -1,6 +1,6 @@
 package io.kafkalite.handlers;
 
-import io.kafkalite.groups.TransactionCoordinator;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.wire.KafkaRequest;
 import java.util.HashSet;
 import java.util.Set;
@@ -19,11 +19,11 @@ import org.apache.kafka.common.resource.ResourceType;
  * Only transactional ids the principal may DESCRIBE are listed, as Kafka.
  */
 public final class ListTransactionsHandler implements Handler<ListTransactionsRequest> {
-    private final TransactionCoordinator transactions;
+    private final Coordinators coordinators;
     private final Authorization authorization;
 
-    public ListTransactionsHandler(TransactionCoordinator transactions, Authorization authorization) {
-        this.transactions = transactions;
+    public ListTransactionsHandler(Coordinators coordinators, Authorization authorization) {
+        this.coordinators = coordinators;
         this.authorization = authorization;
     }
 
@@ -35,7 +35,10 @@ public final class ListTransactionsHandler implements Handler<ListTransactionsRe
     @Override
     public CompletableFuture<AbstractResponse> handle(KafkaRequest request, ListTransactionsRequest body) {
         var d = body.data();
-        return transactions.list(new HashSet<>(d.stateFilters()), new HashSet<>(d.producerIdFilters()), d.durationFilter(),
+        if (!coordinators.isActive()) { // a cluster broker that coordinates nothing now lists no transactions, as a Kafka broker does
+            return CompletableFuture.completedFuture(new ListTransactionsResponse(new org.apache.kafka.common.message.ListTransactionsResponseData()));
+        }
+        return coordinators.transactions().list(new HashSet<>(d.stateFilters()), new HashSet<>(d.producerIdFilters()), d.durationFilter(),
                 d.transactionalIdPattern()).thenApply(data -> {
                     if (authorization.enabled()) {
                         Set<String> hidden = authorization.denied(request, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID,

@@ -1,7 +1,7 @@
 package io.kafkalite.handlers;
 
 import io.kafkalite.groups.CommittedOffset;
-import io.kafkalite.groups.GroupCoordinator;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.Topic;
 import io.kafkalite.wire.KafkaRequest;
@@ -39,12 +39,12 @@ import org.apache.kafka.common.resource.ResourceType;
  */
 public final class OffsetCommitHandler implements Handler<OffsetCommitRequest> {
     private final LogStore store;
-    private final GroupCoordinator groups;
+    private final Coordinators coordinators;
     private final Authorization authorization;
 
-    public OffsetCommitHandler(LogStore store, GroupCoordinator groups, Authorization authorization) {
+    public OffsetCommitHandler(LogStore store, Coordinators coordinators, Authorization authorization) {
         this.store = store;
-        this.groups = groups;
+        this.coordinators = coordinators;
         this.authorization = authorization;
     }
 
@@ -78,7 +78,7 @@ public final class OffsetCommitHandler implements Handler<OffsetCommitRequest> {
                 }
             }
         }
-        return groups.commitOffsets(body.data().groupId(), body.data().generationIdOrMemberEpoch(), body.data().memberId(),
+        return coordinators.groups().commitOffsets(body.data().groupId(), body.data().generationIdOrMemberEpoch(), body.data().memberId(),
                 body.data().groupInstanceId(), commits).thenApply(errors -> {
                     OffsetCommitResponseData data = new OffsetCommitResponseData();
                     for (OffsetCommitRequestTopic t : body.data().topics()) {

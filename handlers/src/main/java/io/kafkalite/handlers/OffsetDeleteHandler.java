@@ -1,6 +1,6 @@
 package io.kafkalite.handlers;
 
-import io.kafkalite.groups.GroupCoordinator;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.wire.KafkaRequest;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,11 +29,11 @@ import org.apache.kafka.common.resource.ResourceType;
  * (TOPIC_AUTHORIZATION_FAILED for its partitions, which are left alone).
  */
 public final class OffsetDeleteHandler implements Handler<OffsetDeleteRequest> {
-    private final GroupCoordinator groups;
+    private final Coordinators coordinators;
     private final Authorization authorization;
 
-    public OffsetDeleteHandler(GroupCoordinator groups, Authorization authorization) {
-        this.groups = groups;
+    public OffsetDeleteHandler(Coordinators coordinators, Authorization authorization) {
+        this.coordinators = coordinators;
         this.authorization = authorization;
     }
 
@@ -57,7 +57,7 @@ public final class OffsetDeleteHandler implements Handler<OffsetDeleteRequest> {
                 partitions.add(new TopicPartition(t.name(), p.partitionIndex()));
             }
         }
-        return groups.deleteOffsets(body.data().groupId(), partitions).thenApply(result -> {
+        return coordinators.groups().deleteOffsets(body.data().groupId(), partitions).thenApply(result -> {
             OffsetDeleteResponseData data = new OffsetDeleteResponseData();
             if (result instanceof Errors error) {
                 return new OffsetDeleteResponse(data.setErrorCode(error.code()));

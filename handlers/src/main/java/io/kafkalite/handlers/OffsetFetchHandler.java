@@ -1,7 +1,7 @@
 package io.kafkalite.handlers;
 
 import io.kafkalite.groups.CommittedOffset;
-import io.kafkalite.groups.GroupCoordinator;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.Topic;
 import io.kafkalite.wire.KafkaRequest;
@@ -46,12 +46,12 @@ import org.apache.kafka.common.resource.ResourceType;
  */
 public final class OffsetFetchHandler implements Handler<OffsetFetchRequest> {
     private final LogStore store;
-    private final GroupCoordinator groups;
+    private final Coordinators coordinators;
     private final Authorization authorization;
 
-    public OffsetFetchHandler(LogStore store, GroupCoordinator groups, Authorization authorization) {
+    public OffsetFetchHandler(LogStore store, Coordinators coordinators, Authorization authorization) {
         this.store = store;
-        this.groups = groups;
+        this.coordinators = coordinators;
         this.authorization = authorization;
     }
 
@@ -63,7 +63,7 @@ public final class OffsetFetchHandler implements Handler<OffsetFetchRequest> {
     @Override
     public CompletableFuture<AbstractResponse> handle(KafkaRequest request, OffsetFetchRequest body) {
         boolean byId = OffsetFetchRequest.useTopicIds(body.version());
-        List<GroupCoordinator.OffsetRequest> requests = new ArrayList<>();
+        List<io.kafkalite.groups.GroupCoordinator.OffsetRequest> requests = new ArrayList<>();
         Set<String> refused = new HashSet<>();
         Map<String, List<OffsetFetchRequestTopics>> hidden = new HashMap<>(); // per group: requested topics it may not describe
         for (OffsetFetchRequestGroup g : body.groups()) {
@@ -87,9 +87,9 @@ public final class OffsetFetchHandler implements Handler<OffsetFetchRequest> {
                     }
                 }
             }
-            requests.add(new GroupCoordinator.OffsetRequest(g.groupId(), g.memberId(), g.memberEpoch(), partitions, body.requireStable()));
+            requests.add(new io.kafkalite.groups.GroupCoordinator.OffsetRequest(g.groupId(), g.memberId(), g.memberEpoch(), partitions, body.requireStable()));
         }
-        return groups.fetchOffsets(requests).thenApply(results -> {
+        return coordinators.groups().fetchOffsets(requests).thenApply(results -> {
             List<OffsetFetchResponseGroup> answers = new ArrayList<>();
             for (OffsetFetchRequestGroup g : body.groups()) {
                 answers.add(refused.contains(g.groupId())

@@ -6,7 +6,7 @@ import io.kafkalite.logstore.PartitionLog;
 import io.kafkalite.logstore.Topic;
 import io.kafkalite.wire.CloseConnectionException;
 import io.kafkalite.wire.KafkaRequest;
-import io.kafkalite.groups.TransactionCoordinator;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.handlers.replication.LeaderHints;
 import io.kafkalite.handlers.replication.ReplicaManager;
 import java.util.ArrayList;
@@ -80,22 +80,22 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
     private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
 
     private final LogStore store;
-    private final TransactionCoordinator transactions;
+    private final Coordinators coordinators;
     private final Executor requestHandlers;
     private final Authorization authorization;
     /** Cluster mode: leadership, min.insync.replicas and acks=all waits; null on one broker. */
     private final ReplicaManager replicas;
 
     /** @param requestHandlers where appends that waited for the transaction coordinator run */
-    public ProduceHandler(LogStore store, TransactionCoordinator transactions, Executor requestHandlers, Authorization authorization) {
-        this(store, transactions, requestHandlers, authorization, null);
+    public ProduceHandler(LogStore store, Coordinators coordinators, Executor requestHandlers, Authorization authorization) {
+        this(store, coordinators, requestHandlers, authorization, null);
     }
 
     /** @param replicas the leader side of replication in cluster mode, null on one broker */
-    public ProduceHandler(LogStore store, TransactionCoordinator transactions, Executor requestHandlers, Authorization authorization,
+    public ProduceHandler(LogStore store, Coordinators coordinators, Executor requestHandlers, Authorization authorization,
                           ReplicaManager replicas) {
         this.store = store;
-        this.transactions = transactions;
+        this.coordinators = coordinators;
         this.requestHandlers = requestHandlers;
         this.authorization = authorization;
         this.replicas = replicas;
@@ -104,8 +104,8 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
     /** A transactional batch that waits for the coordinator before its append. */
     private record Unverified(PartitionLog partition, MemoryRecords records, Object guard, PartitionProduceResponse response) { }
 
-    /** Cluster mode, acks=all: a partition appended on the leader that waits for the ISR up to {@code lastOffset}. */
-    private record Replicating(PartitionLog partition, long lastOffset, PartitionProduceResponse response) { }
+    /** Cluster mode, acks=all: a partition appended on the leader at {@code epoch} that waits for the ISR up to {@code lastOffset}. */
+    private record Replicating(PartitionLog partition, int epoch, long lastOffset, PartitionProduceResponse response) { }
 
     @Override
     public ApiKeys apiKey() {
@@ -171,9 +171,10 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
                     if (error != Errors.NONE) {
                         throw producerError(error, body.version());
                     }
+                    int epoch = u.partition().leaderEpoch();
                     AppendResult result = store.append(u.partition(), u.records(), now, u.guard());
                     appended(u.response(), result);
-                    leaderAppended(u.partition(), acks, result, u.response(), replicating);
+                    leaderAppended(u.partition(), epoch, acks, result, u.response(), replicating);
                 } catch (Exception e) {
                     fail(u.response(), e, u.partition().topicPartition().topic(), u.partition().topicPartition().partition());
                 }
@@ -200,7 +201,7 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
         CompletableFuture<?>[] waits = new CompletableFuture<?>[replicating.size()];
         for (int i = 0; i < waits.length; i++) {
             Replicating r = replicating.get(i);
-            waits[i] = replicas.awaitReplication(r.partition(), r.lastOffset(), body.timeout()).thenAccept(error -> {
+            waits[i] = replicas.awaitReplication(r.partition(), r.epoch(), r.lastOffset(), body.timeout()).thenAccept(error -> {
                 if (error != Errors.NONE) {
                     r.response().setErrorCode(error.code()).setErrorMessage(error.message());
                 }
@@ -213,10 +214,10 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
     }
 
     /** Cluster mode: acks=all waits for the ISR. */
-    private void leaderAppended(PartitionLog partition, short acks, AppendResult result, PartitionProduceResponse pr,
+    private void leaderAppended(PartitionLog partition, int epoch, short acks, AppendResult result, PartitionProduceResponse pr,
                                 List<Replicating> replicating) {
         if (replicas != null && acks == -1) {
-            replicating.add(new Replicating(partition, result.lastOffset(), pr));
+            replicating.add(new Replicating(partition, epoch, result.lastOffset(), pr));
         }
     }
 
@@ -264,14 +265,19 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
             partitions.forEach(tp -> all.put(tp, Errors.INVALID_TXN_STATE));
             return CompletableFuture.completedFuture(all);
         }
-        if (body.version() > ProduceRequest.LAST_STABLE_VERSION_BEFORE_TRANSACTION_V2) {
-            return transactions.addPartitions(transactionalId, batch.producerId(), batch.producerEpoch(), partitions, true).thenApply(e -> {
+        boolean v2 = body.version() > ProduceRequest.LAST_STABLE_VERSION_BEFORE_TRANSACTION_V2;
+        Coordinators.RemoteTransactions remote = coordinators.remote();
+        if (remote != null && !coordinators.isActive()) { // a cluster broker that does not coordinate asks the one that does
+            return remote.addPartitions(transactionalId, batch.producerId(), batch.producerEpoch(), partitions, !v2);
+        }
+        if (v2) {
+            return coordinators.transactions().addPartitions(transactionalId, batch.producerId(), batch.producerEpoch(), partitions, true).thenApply(e -> {
                 Map<TopicPartition, Errors> all = new HashMap<>();
                 partitions.forEach(tp -> all.put(tp, e));
                 return all;
             });
         }
-        return transactions.verifyPartitions(transactionalId, batch.producerId(), batch.producerEpoch(), partitions);
+        return coordinators.transactions().verifyPartitions(transactionalId, batch.producerId(), batch.producerEpoch(), partitions);
     }
 
     /** The produce answer Kafka gives for a failed verification. */
@@ -330,8 +336,9 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
             unverified.add(new Unverified(partition, records, guard, pr));
             return;
         }
+        int epoch = partition.leaderEpoch(); // read before: a leadership lost and regained in between fails the wait, never the data
         AppendResult result = store.append(partition, records, now);
         appended(pr, result);
-        leaderAppended(partition, acks, result, pr, replicating);
+        leaderAppended(partition, epoch, acks, result, pr, replicating);
     }
 }

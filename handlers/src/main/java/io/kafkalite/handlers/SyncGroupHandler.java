@@ -1,6 +1,6 @@
 package io.kafkalite.handlers;
 
-import io.kafkalite.groups.GroupCoordinator;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.wire.KafkaRequest;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.acl.AclOperation;
@@ -18,11 +18,11 @@ import org.apache.kafka.common.resource.ResourceType;
  * READ on the group, else GROUP_AUTHORIZATION_FAILED, as Kafka.
  */
 public final class SyncGroupHandler implements Handler<SyncGroupRequest> {
-    private final GroupCoordinator groups;
+    private final Coordinators coordinators;
     private final Authorization authorization;
 
-    public SyncGroupHandler(GroupCoordinator groups, Authorization authorization) {
-        this.groups = groups;
+    public SyncGroupHandler(Coordinators coordinators, Authorization authorization) {
+        this.coordinators = coordinators;
         this.authorization = authorization;
     }
 
@@ -36,6 +36,6 @@ public final class SyncGroupHandler implements Handler<SyncGroupRequest> {
         if (!authorization.allowed(request, AclOperation.READ, ResourceType.GROUP, body.data().groupId())) {
             return Authorization.refused(body, Errors.GROUP_AUTHORIZATION_FAILED);
         }
-        return groups.syncGroup(body.data()).thenApply(SyncGroupResponse::new);
+        return coordinators.groups().syncGroup(body.data()).thenApply(SyncGroupResponse::new);
     }
 }

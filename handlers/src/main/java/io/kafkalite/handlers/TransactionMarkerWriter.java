@@ -1,6 +1,7 @@
 package io.kafkalite.handlers;
 
 import io.kafkalite.groups.TransactionMarkers;
+import io.kafkalite.handlers.replication.ReplicaManager;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.PartitionLog;
 import java.util.ArrayList;
@@ -14,14 +15,45 @@ import org.apache.kafka.common.errors.TransactionCoordinatorFencedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The transaction coordinator's markers, written straight into this broker's partitions (Kafka's WriteTxnMarkers). */
+/**
+ * The transaction coordinator's markers, written straight into this broker's partitions (Kafka's WriteTxnMarkers). In a
+ * cluster a marker counts as written once the partition's high watermark passed it (acks=all, as Kafka writes markers).
+ */
 public final class TransactionMarkerWriter implements TransactionMarkers {
     private static final Logger log = LoggerFactory.getLogger(TransactionMarkerWriter.class);
+    /** How long a marker waits for the in-sync replicas before it is retried. */
+    static final long REPLICATION_TIMEOUT_MS = 30_000;
 
     private final LogStore store;
+    private final ReplicaManager replicas;
 
     public TransactionMarkerWriter(LogStore store) {
+        this(store, null);
+    }
+
+    /** @param replicas cluster mode: the leader side of replication; null on one broker */
+    public TransactionMarkerWriter(LogStore store, ReplicaManager replicas) {
         this.store = store;
+        this.replicas = replicas;
+    }
+
+    /**
+     * Writes one marker; completes when it is visible (and, in a cluster, replicated to the ISR), exceptionally when it
+     * must be retried.
+     * @throws RuntimeException as {@link LogStore#writeTxnMarker} throws
+     */
+    public static CompletableFuture<Void> write(LogStore store, ReplicaManager replicas, PartitionLog partition, long producerId,
+                                                short producerEpoch, int coordinatorEpoch, boolean commit) {
+        CompletableFuture<Void> visible = store.writeTxnMarker(partition, producerId, producerEpoch, coordinatorEpoch, commit);
+        if (replicas == null) {
+            return visible;
+        }
+        long marker = partition.logEndOffset() - 1; // the marker's offset, or a later one: waiting for it is never too short
+        return visible.thenCompose(v -> replicas.awaitReplication(partition, marker, REPLICATION_TIMEOUT_MS)).thenAccept(error -> {
+            if (error != org.apache.kafka.common.protocol.Errors.NONE) {
+                throw error.exception("The marker was not replicated: " + error);
+            }
+        });
     }
 
     @Override
@@ -35,7 +67,7 @@ public final class TransactionMarkerWriter implements TransactionMarkers {
                 continue; // deleted with its topic: nothing left to close
             }
             try {
-                visible.add(store.writeTxnMarker(partition, producerId, producerEpoch, coordinatorEpoch, commit).exceptionally(e -> {
+                visible.add(write(store, replicas, partition, producerId, producerEpoch, coordinatorEpoch, commit).exceptionally(e -> {
                     failed.add(tp);
                     return null;
                 }));

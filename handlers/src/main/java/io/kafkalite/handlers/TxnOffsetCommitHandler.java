@@ -1,8 +1,7 @@
 package io.kafkalite.handlers;
 
 import io.kafkalite.groups.CommittedOffset;
-import io.kafkalite.groups.GroupCoordinator;
-import io.kafkalite.groups.TransactionCoordinator;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.Topic;
 import io.kafkalite.wire.KafkaRequest;
@@ -40,14 +39,12 @@ import org.apache.kafka.common.resource.ResourceType;
  */
 public final class TxnOffsetCommitHandler implements Handler<TxnOffsetCommitRequest> {
     private final LogStore store;
-    private final GroupCoordinator groups;
-    private final TransactionCoordinator transactions;
+    private final Coordinators coordinators;
     private final Authorization authorization;
 
-    public TxnOffsetCommitHandler(LogStore store, GroupCoordinator groups, TransactionCoordinator transactions, Authorization authorization) {
+    public TxnOffsetCommitHandler(LogStore store, Coordinators coordinators, Authorization authorization) {
         this.store = store;
-        this.groups = groups;
-        this.transactions = transactions;
+        this.coordinators = coordinators;
         this.authorization = authorization;
     }
 
@@ -83,9 +80,9 @@ public final class TxnOffsetCommitHandler implements Handler<TxnOffsetCommitRequ
         }
         var d = body.data();
         boolean v2 = body.version() > TxnOffsetCommitRequest.LAST_STABLE_VERSION_BEFORE_TRANSACTION_V2;
-        return transactions.<Map<TopicPartition, Errors>>commitOffsets(d.transactionalId(), d.producerId(), d.producerEpoch(), d.groupId(), v2,
+        return coordinators.transactions().<Map<TopicPartition, Errors>>commitOffsets(d.transactionalId(), d.producerId(), d.producerEpoch(), d.groupId(), v2,
                 error -> all(commits, error),
-                () -> groups.commitTransactionalOffsets(d.groupId(), d.producerId(), d.generationIdOrMemberEpoch(), d.memberId(),
+                () -> coordinators.groups().commitTransactionalOffsets(d.groupId(), d.producerId(), d.generationIdOrMemberEpoch(), d.memberId(),
                         d.groupInstanceId(), commits))
                 .thenApply(errors -> response(body, byId, errors, denied));
     }

@@ -1,5 +1,6 @@
 package io.kafkalite.handlers;
 
+import io.kafkalite.handlers.replication.ReplicaManager;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.PartitionLog;
 import io.kafkalite.wire.KafkaRequest;
@@ -33,10 +34,17 @@ public final class WriteTxnMarkersHandler implements Handler<WriteTxnMarkersRequ
 
     private final LogStore store;
     private final Authorization authorization;
+    private final ReplicaManager replicas;
 
     public WriteTxnMarkersHandler(LogStore store, Authorization authorization) {
+        this(store, authorization, null);
+    }
+
+    /** @param replicas cluster mode: a marker is answered once the ISR has it (as Kafka appends markers with acks=all) */
+    public WriteTxnMarkersHandler(LogStore store, Authorization authorization, ReplicaManager replicas) {
         this.store = store;
         this.authorization = authorization;
+        this.replicas = replicas;
     }
 
     @Override
@@ -63,9 +71,11 @@ public final class WriteTxnMarkersHandler implements Handler<WriteTxnMarkersRequ
                         continue;
                     }
                     try {
-                        writes.add(store.writeTxnMarker(partition, marker.producerId(), marker.producerEpoch(), marker.coordinatorEpoch(),
-                                marker.transactionResult()).handle((v, e) -> {
-                                    byPartition.put(tp, e == null ? Errors.NONE : Errors.KAFKA_STORAGE_ERROR);
+                        writes.add(TransactionMarkerWriter.write(store, replicas, partition, marker.producerId(), marker.producerEpoch(),
+                                marker.coordinatorEpoch(), marker.transactionResult()).handle((v, e) -> {
+                                    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+                                    byPartition.put(tp, cause == null ? Errors.NONE
+                                            : cause instanceof ApiException ? Errors.forException(cause) : Errors.KAFKA_STORAGE_ERROR);
                                     return null;
                                 }));
                     } catch (ApiException e) {

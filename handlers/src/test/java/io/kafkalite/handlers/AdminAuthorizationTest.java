@@ -107,7 +107,7 @@ class AdminAuthorizationTest {
                 Handlers.topicsView(store));
         DeleteTopicsRequestData data = new DeleteTopicsRequestData().setTopics(List.of(new DeleteTopicState().setName("mine").setTopicId(Uuid.ZERO_UUID),
                 new DeleteTopicState().setName("ghost").setTopicId(Uuid.ZERO_UUID), new DeleteTopicState().setName(null).setTopicId(hidden)));
-        DeleteTopicsResponse response = answer(new DeleteTopicsHandler(store, config.current(), groups, authorization),
+        DeleteTopicsResponse response = answer(new DeleteTopicsHandler(store, config.current(), io.kafkalite.groups.Coordinators.of(groups, null, store::newProducerId), authorization),
                 request(ApiKeys.DELETE_TOPICS, data, (short) 6), ALICE);
         groups.close();
         assertEquals(Errors.NONE.code(), response.data().responses().find("mine").errorCode());

@@ -6,7 +6,11 @@ import static io.kafkalite.handlers.HandlerCalls.request;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import io.kafkalite.cluster.MetadataRecord;
 import io.kafkalite.handlers.replication.ReplicationFixture;
+import io.kafkalite.wire.KafkaRequest;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -14,14 +18,20 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.DeleteRecordsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.DeleteRecordsResponse;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochResponse;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
@@ -102,6 +112,66 @@ class ClusterModeHandlersTest {
     }
 
     @Test
+    void aParkedConsumerFetchWaitsForTheHighWatermarkNotForAppends() throws Exception {
+        TopicPartition tp = cluster.createTopic("t", Map.of(), 1, 2);
+        ArrayDeque<Runnable> pool = new ArrayDeque<>();
+        FetchHandler consumerSide = new FetchHandler(cluster.store, pool::add, Authorization.NONE, 10, cluster.replicas);
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.freezeTime();
+        try {
+            FetchRequestData data = fetchRequest((short) 17, -1, tp, 0, 0).data().setMaxWaitMs(20_000);
+            FetchRequest body = request(ApiKeys.FETCH, data, (short) 17);
+            KafkaRequest context = HandlerCalls.context(body);
+            CompletableFuture<AbstractResponse> parked = consumerSide.handle(new KafkaRequest(context.context(), body,
+                    channel.eventLoop(), channel.closeFuture()), body);
+            answer(produce, produceRequest((short) 11, (short) 1, tp, "a", "b"));
+            runAll(pool);
+            assertFalse(parked.isDone(), "appended, but not below the high watermark yet");
+
+            answer(fetch, fetchRequest((short) 17, 2, tp, 2, 0)); // follower 2 has both: the high watermark moves
+            runAll(pool);
+            FetchResponseData.PartitionData pd = only((FetchResponse) parked.get(5, TimeUnit.SECONDS));
+            assertEquals(2, pd.highWatermark());
+            int records = 0;
+            for (var r : FetchResponse.recordsOrFail(pd).records()) {
+                records++;
+            }
+            assertEquals(2, records);
+        } finally {
+            channel.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void aParkedFetchIsAnsweredWhenLeadershipMoves() throws Exception {
+        TopicPartition tp = cluster.createTopic("t", Map.of(), 1, 2);
+        ArrayDeque<Runnable> pool = new ArrayDeque<>();
+        FetchHandler consumerSide = new FetchHandler(cluster.store, pool::add, Authorization.NONE, 10, cluster.replicas);
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.freezeTime();
+        try {
+            FetchRequest body = request(ApiKeys.FETCH, fetchRequest((short) 17, -1, tp, 0, 0).data().setMaxWaitMs(20_000), (short) 17);
+            CompletableFuture<AbstractResponse> parked = consumerSide.handle(new KafkaRequest(HandlerCalls.context(body).context(), body,
+                    channel.eventLoop(), channel.closeFuture()), body);
+            runAll(pool);
+            assertFalse(parked.isDone());
+            cluster.submit(new MetadataRecord.FenceBroker(1)); // 2 leads at epoch 1
+            runAll(pool);
+            FetchResponseData.PartitionData pd = only((FetchResponse) parked.get(5, TimeUnit.SECONDS));
+            assertEquals(Errors.FENCED_LEADER_EPOCH, Errors.forCode(pd.errorCode()), "it fetched at epoch 0: the epoch check comes first");
+            assertEquals(List.of(2, 1), List.of(pd.currentLeader().leaderId(), pd.currentLeader().leaderEpoch()));
+        } finally {
+            channel.finishAndReleaseAll();
+        }
+    }
+
+    private static void runAll(ArrayDeque<Runnable> pool) {
+        while (!pool.isEmpty()) {
+            pool.poll().run();
+        }
+    }
+
+    @Test
     void produceToAFollowerGetsTheLeaderHint() throws Exception {
         TopicPartition tp = cluster.createTopic("t", Map.of(), 2, 1);
         ProduceResponse v10 = answer(produce, produceRequest((short) 10, (short) 1, tp, "a"));
@@ -157,8 +227,57 @@ class ClusterModeHandlersTest {
         assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, Errors.forCode(latest(handler, followed).errorCode()));
     }
 
+    @Test
+    void aNewLeaderAnswersOffsetsOnlyOnceItsHighWatermarkReachedItsEpoch() throws Exception {
+        TopicPartition tp = cluster.createTopic("t", Map.of(), 2, 1, 3);
+        cluster.store.appendAsFollower(cluster.partition(tp), MemoryRecords.withRecords(0L, Compression.NONE, 0,
+                new SimpleRecord("a".getBytes()), new SimpleRecord("b".getBytes()), new SimpleRecord("c".getBytes())));
+        cluster.submit(new MetadataRecord.FenceBroker(2)); // node 1 leads at epoch 1 with ISR [1, 3]
+        assertEquals(List.of(1, 1), List.of(cluster.state(tp).leader(), cluster.state(tp).leaderEpoch()));
+        ListOffsetsHandler offsets = new ListOffsetsHandler(cluster.store, Authorization.NONE, cluster.replicas);
+        assertEquals(Errors.OFFSET_NOT_AVAILABLE, Errors.forCode(latest(offsets, tp).errorCode()), "3's log end is unknown");
+        assertEquals(3, latest(offsets, tp, 3).offset(), "a follower is told the log end");
+        OffsetForLeaderEpochHandler epochs = new OffsetForLeaderEpochHandler(cluster.store, Authorization.NONE, cluster.replicas);
+        assertEquals(List.of(0, 3L), epochEnd(epochs, tp, 1, 0));
+        assertEquals(List.of(1, 3L), epochEnd(epochs, tp, 1, 1));
+        assertEquals(List.of(-1, -1L), epochEnd(epochs, tp, 1, 2));
+        assertEquals(List.of((int) Errors.FENCED_LEADER_EPOCH.code()), epochEnd(epochs, tp, 0, 0));
+        DeleteRecordsHandler delete = new DeleteRecordsHandler(cluster.store, Authorization.NONE, cluster.replicas);
+        assertEquals(Errors.OFFSET_OUT_OF_RANGE, deleteBefore(delete, tp, 2), "beyond the high watermark");
+
+        answer(fetch, fetchRequest((short) 17, 3, tp, 3, 1));
+        assertEquals(3, latest(offsets, tp).offset());
+        assertEquals(1, latest(offsets, tp).leaderEpoch());
+        assertEquals(Errors.NONE, deleteBefore(delete, tp, 2));
+        assertEquals(2, cluster.partition(tp).logStartOffset());
+    }
+
+    /** OffsetForLeaderEpoch v4 of a consumer: [epoch, end offset], or [error code]. */
+    private List<Object> epochEnd(OffsetForLeaderEpochHandler handler, TopicPartition tp, int currentLeaderEpoch, int epoch) throws Exception {
+        OffsetForLeaderEpochRequestData data = new OffsetForLeaderEpochRequestData().setReplicaId(-1);
+        OffsetForLeaderEpochRequestData.OffsetForLeaderTopic t = new OffsetForLeaderEpochRequestData.OffsetForLeaderTopic().setTopic(tp.topic());
+        t.partitions().add(new OffsetForLeaderEpochRequestData.OffsetForLeaderPartition().setPartition(tp.partition())
+                .setCurrentLeaderEpoch(currentLeaderEpoch).setLeaderEpoch(epoch));
+        data.topics().add(t);
+        OffsetsForLeaderEpochResponse response = answer(handler, request(ApiKeys.OFFSET_FOR_LEADER_EPOCH, data, (short) 4));
+        var p = response.data().topics().iterator().next().partitions().get(0);
+        return p.errorCode() != 0 ? List.of((int) p.errorCode()) : List.of(p.leaderEpoch(), p.endOffset());
+    }
+
+    private Errors deleteBefore(DeleteRecordsHandler handler, TopicPartition tp, long offset) throws Exception {
+        DeleteRecordsRequestData data = new DeleteRecordsRequestData().setTimeoutMs(5000);
+        data.topics().add(new DeleteRecordsRequestData.DeleteRecordsTopic().setName(tp.topic()).setPartitions(List.of(
+                new DeleteRecordsRequestData.DeleteRecordsPartition().setPartitionIndex(tp.partition()).setOffset(offset))));
+        DeleteRecordsResponse response = answer(handler, request(ApiKeys.DELETE_RECORDS, data, (short) 2));
+        return Errors.forCode(response.data().topics().iterator().next().partitions().iterator().next().errorCode());
+    }
+
     private ListOffsetsPartitionResponse latest(ListOffsetsHandler handler, TopicPartition tp) throws Exception {
-        ListOffsetsRequestData data = new ListOffsetsRequestData().setReplicaId(-1);
+        return latest(handler, tp, -1);
+    }
+
+    private ListOffsetsPartitionResponse latest(ListOffsetsHandler handler, TopicPartition tp, int replicaId) throws Exception {
+        ListOffsetsRequestData data = new ListOffsetsRequestData().setReplicaId(replicaId);
         data.topics().add(new ListOffsetsRequestData.ListOffsetsTopic().setName(tp.topic()).setPartitions(List.of(
                 new ListOffsetsRequestData.ListOffsetsPartition().setPartitionIndex(tp.partition()).setTimestamp(ListOffsetsRequest.LATEST_TIMESTAMP))));
         ListOffsetsResponse response = answer(handler, request(ApiKeys.LIST_OFFSETS, data, (short) 8));

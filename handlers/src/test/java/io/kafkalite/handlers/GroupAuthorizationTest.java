@@ -54,6 +54,7 @@ class GroupAuthorizationTest {
     final LogStore store = LogStore.inMemory(Map.of());
     final GroupCoordinator groups = new GroupCoordinator(new InlineScheduler(), GroupConfig.defaults(), store.durableMap("offsets"),
             store.durableMap("groups"), Handlers.topicsView(store));
+    final io.kafkalite.groups.Coordinators coordinators = io.kafkalite.groups.Coordinators.of(groups, null, store::newProducerId);
     final FakeAuthorizer authorizer = new FakeAuthorizer();
     final Authorization authorization = new Authorization(authorizer);
 
@@ -78,7 +79,7 @@ class GroupAuthorizationTest {
 
     /** Groups with committed offsets, made without authorization. */
     void groupsExist(String... ids) throws Exception {
-        OffsetCommitHandler admin = new OffsetCommitHandler(store, groups, Authorization.NONE);
+        OffsetCommitHandler admin = new OffsetCommitHandler(store, coordinators, Authorization.NONE);
         for (String id : ids) {
             OffsetCommitResponse r = answer(admin, commit(id, "orders", "payments"));
             assertEquals(Errors.NONE.code(), r.data().topics().get(0).partitions().get(0).errorCode());
@@ -87,7 +88,7 @@ class GroupAuthorizationTest {
 
     @Test
     void joinGroupNeedsReadOnTheGroup() throws Exception {
-        JoinGroupHandler handler = new JoinGroupHandler(groups, authorization);
+        JoinGroupHandler handler = new JoinGroupHandler(coordinators, authorization);
         JoinGroupRequestProtocolCollection protocols = new JoinGroupRequestProtocolCollection();
         protocols.add(new JoinGroupRequestProtocol().setName("range").setMetadata(new byte[0]));
         JoinGroupRequestData data = new JoinGroupRequestData().setGroupId("g").setMemberId("").setProtocolType("consumer")
@@ -99,7 +100,7 @@ class GroupAuthorizationTest {
 
     @Test
     void offsetCommitNeedsReadOnTheGroupAndOnEachTopic() throws Exception {
-        OffsetCommitHandler handler = new OffsetCommitHandler(store, groups, authorization);
+        OffsetCommitHandler handler = new OffsetCommitHandler(store, coordinators, authorization);
         // without READ on the group: the whole request
         OffsetCommitResponse refused = answer(handler, commit("g", "orders"), ALICE);
         assertEquals(Errors.GROUP_AUTHORIZATION_FAILED.code(), refused.data().topics().get(0).partitions().get(0).errorCode());
@@ -117,7 +118,7 @@ class GroupAuthorizationTest {
     void offsetFetchNeedsDescribeOnTheGroupAndHidesTopicsThePrincipalMayNotDescribe() throws Exception {
         groupsExist("g", "other");
         authorizer.allow(ALICE_NAME, AclOperation.DESCRIBE, ResourceType.GROUP, "g").allow(ALICE_NAME, AclOperation.DESCRIBE, ResourceType.TOPIC, "orders");
-        OffsetFetchHandler handler = new OffsetFetchHandler(store, groups, authorization);
+        OffsetFetchHandler handler = new OffsetFetchHandler(store, coordinators, authorization);
         OffsetFetchRequestData all = new OffsetFetchRequestData().setGroups(List.of(
                 new OffsetFetchRequestGroup().setGroupId("g").setTopics(null),
                 new OffsetFetchRequestGroup().setGroupId("other").setTopics(null)));
@@ -141,7 +142,7 @@ class GroupAuthorizationTest {
     @Test
     void listGroupsShowsAllWithDescribeOnTheClusterElseOnlyDescribableGroups() throws Exception {
         groupsExist("g1", "g2", "g3");
-        ListGroupsHandler handler = new ListGroupsHandler(groups, authorization);
+        ListGroupsHandler handler = new ListGroupsHandler(coordinators, authorization);
         authorizer.allow(ALICE_NAME, AclOperation.DESCRIBE, ResourceType.GROUP, "g2");
         ListGroupsResponse some = answer(handler, request(ApiKeys.LIST_GROUPS, new ListGroupsRequestData(), (short) 4), ALICE);
         assertEquals(List.of("g2"), some.data().groups().stream().map(ListedGroup::groupId).toList());
@@ -156,7 +157,7 @@ class GroupAuthorizationTest {
     void describeGroupsNeedsDescribeAndAnswersThePrincipalsOperations() throws Exception {
         groupsExist("g1", "g2");
         authorizer.allow(ALICE_NAME, AclOperation.DESCRIBE, ResourceType.GROUP, "g1").allow(ALICE_NAME, AclOperation.DELETE, ResourceType.GROUP, "g1");
-        DescribeGroupsHandler handler = new DescribeGroupsHandler(groups, authorization);
+        DescribeGroupsHandler handler = new DescribeGroupsHandler(coordinators, authorization);
         DescribeGroupsResponse response = answer(handler, request(ApiKeys.DESCRIBE_GROUPS, new DescribeGroupsRequestData()
                 .setGroups(List.of("g1", "g2")).setIncludeAuthorizedOperations(true), (short) 5), ALICE);
         Map<String, Short> errors = new HashMap<>();
@@ -170,7 +171,7 @@ class GroupAuthorizationTest {
     void deleteGroupsNeedsDeleteOnEachGroup() throws Exception {
         groupsExist("g1", "g2");
         authorizer.allow(ALICE_NAME, AclOperation.DELETE, ResourceType.GROUP, "g1");
-        DeleteGroupsHandler handler = new DeleteGroupsHandler(groups, authorization);
+        DeleteGroupsHandler handler = new DeleteGroupsHandler(coordinators, authorization);
         DeleteGroupsResponse response = answer(handler, request(ApiKeys.DELETE_GROUPS, new DeleteGroupsRequestData()
                 .setGroupsNames(List.of("g1", "g2")), (short) 2), ALICE);
         assertEquals(Map.of("g1", Errors.NONE, "g2", Errors.GROUP_AUTHORIZATION_FAILED), response.errors());
@@ -179,7 +180,7 @@ class GroupAuthorizationTest {
 
     @Test
     void consumerGroupHeartbeatNeedsReadOnTheGroupAndDescribeOnEachSubscribedTopic() throws Exception {
-        ConsumerGroupHeartbeatHandler handler = new ConsumerGroupHeartbeatHandler(groups, authorization);
+        ConsumerGroupHeartbeatHandler handler = new ConsumerGroupHeartbeatHandler(coordinators, authorization);
         ConsumerGroupHeartbeatRequestData data = new ConsumerGroupHeartbeatRequestData().setGroupId("g").setMemberId(Uuid.randomUuid().toString())
                 .setMemberEpoch(0).setRebalanceTimeoutMs(10_000).setSubscribedTopicNames(List.of("orders", "payments")).setTopicPartitions(List.of());
         ConsumerGroupHeartbeatResponse noGroup = answer(handler, request(ApiKeys.CONSUMER_GROUP_HEARTBEAT, data, (short) 1), ALICE);
@@ -200,8 +201,8 @@ class GroupAuthorizationTest {
         // given: a consumer group assigned both topics, joined without authorization
         ConsumerGroupHeartbeatRequestData join = new ConsumerGroupHeartbeatRequestData().setGroupId("g").setMemberId(Uuid.randomUuid().toString())
                 .setMemberEpoch(0).setRebalanceTimeoutMs(10_000).setSubscribedTopicNames(List.of("orders", "payments")).setTopicPartitions(List.of());
-        answer(new ConsumerGroupHeartbeatHandler(groups, Authorization.NONE), request(ApiKeys.CONSUMER_GROUP_HEARTBEAT, join, (short) 1));
-        ConsumerGroupDescribeHandler handler = new ConsumerGroupDescribeHandler(groups, authorization);
+        answer(new ConsumerGroupHeartbeatHandler(coordinators, Authorization.NONE), request(ApiKeys.CONSUMER_GROUP_HEARTBEAT, join, (short) 1));
+        ConsumerGroupDescribeHandler handler = new ConsumerGroupDescribeHandler(coordinators, authorization);
         ConsumerGroupDescribeRequestData describe = new ConsumerGroupDescribeRequestData().setGroupIds(List.of("g", "h"))
                 .setIncludeAuthorizedOperations(true);
         authorizer.allow(ALICE_NAME, AclOperation.DESCRIBE, ResourceType.GROUP, "g").allow(ALICE_NAME, AclOperation.DESCRIBE, ResourceType.TOPIC, "orders");

@@ -54,6 +54,7 @@ class TransactionAuthorizationTest {
     final TransactionCoordinator transactions = new TransactionCoordinator(new InlineScheduler(), TransactionConfig.from(Map.of()),
             store.durableMap("transactions"), store::newProducerId, (pid, epoch, coordinatorEpoch, commit, partitions) ->
             CompletableFuture.completedFuture(Set.of()), groups);
+    final io.kafkalite.groups.Coordinators coordinators = io.kafkalite.groups.Coordinators.of(groups, transactions, store::newProducerId);
     final FakeAuthorizer authorizer = new FakeAuthorizer();
     final Authorization authorization = new Authorization(authorizer);
 
@@ -77,7 +78,7 @@ class TransactionAuthorizationTest {
 
     @Test
     void anIdempotentProducerNeedsIdempotentWriteOnTheClusterOrWriteOnSomeTopic() throws Exception {
-        InitProducerIdHandler handler = new InitProducerIdHandler(store, transactions, authorization);
+        InitProducerIdHandler handler = new InitProducerIdHandler(coordinators, authorization);
         InitProducerIdResponse refused = answer(handler, init(null), ALICE);
         assertEquals(Errors.CLUSTER_AUTHORIZATION_FAILED.code(), refused.data().errorCode());
 
@@ -91,13 +92,13 @@ class TransactionAuthorizationTest {
     @Test
     void idempotentWriteOnTheClusterIsEnoughForAnIdempotentProducer() throws Exception {
         authorizer.allow(ALICE_NAME, AclOperation.IDEMPOTENT_WRITE, ResourceType.CLUSTER, "kafka-cluster");
-        InitProducerIdResponse response = answer(new InitProducerIdHandler(store, transactions, authorization), init(null), ALICE);
+        InitProducerIdResponse response = answer(new InitProducerIdHandler(coordinators, authorization), init(null), ALICE);
         assertEquals(Errors.NONE.code(), response.data().errorCode());
     }
 
     @Test
     void aTransactionalProducerNeedsWriteOnItsTransactionalId() throws Exception {
-        InitProducerIdHandler handler = new InitProducerIdHandler(store, transactions, authorization);
+        InitProducerIdHandler handler = new InitProducerIdHandler(coordinators, authorization);
         authorizer.allow(ALICE_NAME, AclOperation.IDEMPOTENT_WRITE, ResourceType.CLUSTER, "kafka-cluster"); // not what a transactional id needs
         InitProducerIdResponse refused = answer(handler, init("tx"), ALICE);
         assertEquals(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code(), refused.data().errorCode());
@@ -109,7 +110,7 @@ class TransactionAuthorizationTest {
 
     @Test
     void endTxnNeedsWriteOnTheTransactionalId() throws Exception {
-        EndTxnResponse response = answer(new EndTxnHandler(transactions, authorization), request(ApiKeys.END_TXN,
+        EndTxnResponse response = answer(new EndTxnHandler(coordinators, authorization), request(ApiKeys.END_TXN,
                 new EndTxnRequestData().setTransactionalId("tx").setProducerId(1).setProducerEpoch((short) 0).setCommitted(true), (short) 4), ALICE);
         assertEquals(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code(), response.data().errorCode());
     }
@@ -125,7 +126,7 @@ class TransactionAuthorizationTest {
 
     @Test
     void addPartitionsToTxnNeedsWriteOnTheTransactionalIdAndOnEachTopic() throws Exception {
-        AddPartitionsToTxnHandler handler = new AddPartitionsToTxnHandler(store, transactions, authorization);
+        AddPartitionsToTxnHandler handler = new AddPartitionsToTxnHandler(store, coordinators, authorization);
         AddPartitionsToTxnResponse noId = answer(handler, request(ApiKeys.ADD_PARTITIONS_TO_TXN, addPartitions("tx", "orders"), (short) 3), ALICE);
         assertEquals(Map.of(new TopicPartition("orders", 0), Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED),
                 noId.errors().get(AddPartitionsToTxnResponse.V3_AND_BELOW_TXN_ID));
@@ -144,14 +145,14 @@ class TransactionAuthorizationTest {
                         new AddPartitionsToTxnRequestData.AddPartitionsToTxnTransaction().setTransactionalId("tx").setProducerId(1)
                                 .setProducerEpoch((short) 0).setVerifyOnly(true).setTopics(addPartitions("tx", "orders").v3AndBelowTopics()))
                         .iterator()));
-        AddPartitionsToTxnResponse response = answer(new AddPartitionsToTxnHandler(store, transactions, authorization),
+        AddPartitionsToTxnResponse response = answer(new AddPartitionsToTxnHandler(store, coordinators, authorization),
                 request(ApiKeys.ADD_PARTITIONS_TO_TXN, data, (short) 4), ALICE);
         assertEquals(Errors.CLUSTER_AUTHORIZATION_FAILED.code(), response.data().errorCode());
     }
 
     @Test
     void txnOffsetCommitNeedsWriteOnTheTransactionalIdThenReadOnTheGroup() throws Exception {
-        TxnOffsetCommitHandler handler = new TxnOffsetCommitHandler(store, groups, transactions, authorization);
+        TxnOffsetCommitHandler handler = new TxnOffsetCommitHandler(store, coordinators, authorization);
         TxnOffsetCommitRequestData data = new TxnOffsetCommitRequestData().setTransactionalId("tx").setGroupId("g").setProducerId(1)
                 .setProducerEpoch((short) 0).setTopics(List.of(new TxnOffsetCommitRequestTopic().setName("orders")
                         .setPartitions(List.of(new TxnOffsetCommitRequestPartition().setPartitionIndex(0).setCommittedOffset(3)))));
@@ -169,16 +170,16 @@ class TransactionAuthorizationTest {
 
     @Test
     void describeAndListTransactionsShowOnlyDescribableTransactionalIds() throws Exception {
-        InitProducerIdHandler init = new InitProducerIdHandler(store, transactions, Authorization.NONE);
+        InitProducerIdHandler init = new InitProducerIdHandler(coordinators, Authorization.NONE);
         answer(init, init("tx1"));
         answer(init, init("tx2"));
         authorizer.allow(ALICE_NAME, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, "tx1");
 
-        ListTransactionsResponse listed = answer(new ListTransactionsHandler(transactions, authorization),
+        ListTransactionsResponse listed = answer(new ListTransactionsHandler(coordinators, authorization),
                 request(ApiKeys.LIST_TRANSACTIONS, new ListTransactionsRequestData(), (short) 1), ALICE);
         assertEquals(List.of("tx1"), listed.data().transactionStates().stream().map(TransactionState::transactionalId).toList());
 
-        DescribeTransactionsResponse described = answer(new DescribeTransactionsHandler(transactions, authorization),
+        DescribeTransactionsResponse described = answer(new DescribeTransactionsHandler(coordinators, authorization),
                 request(ApiKeys.DESCRIBE_TRANSACTIONS, new DescribeTransactionsRequestData().setTransactionalIds(List.of("tx1", "tx2")), (short) 0), ALICE);
         Map<String, Short> errors = new HashMap<>();
         described.data().transactionStates().forEach(st -> errors.put(st.transactionalId(), st.errorCode()));

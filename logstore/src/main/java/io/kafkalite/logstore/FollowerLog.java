@@ -104,7 +104,7 @@ final class FollowerLog {
         }
         if (abortIndexed != null) {
             long closed = txnFirst;
-            abortIndexed.thenRun(() -> log.closeTxn(closed, storage.logEnd())); // the aborted records may come out of hiding
+            abortIndexed.thenRun(() -> log.abortVisible(closed)); // the aborted records may come out of hiding
         }
     }
 
@@ -114,8 +114,8 @@ final class FollowerLog {
      * point on top of it, and a row from past the files' end could close a transaction the files leave open.
      */
     void truncateTo(long offset, long fileDeleteDelayMs) throws IOException {
-        java.util.Iterator<? extends RecordBatch> holding = storage.read(offset, 1, true, storage.logEnd()).batches().iterator();
-        long end = holding.hasNext() ? Math.min(offset, holding.next().baseOffset()) : offset; // whole batches only
+        RecordBatch holding = batchHolding(storage, offset);
+        long end = holding == null ? offset : Math.min(offset, holding.baseOffset()); // whole batches only
         lowerHighWatermark(end, log.locate(end)); // readers stop there before any byte goes
         Set<Long> touched = new HashSet<>();
         producers.forEach((pid, e) -> {
@@ -141,17 +141,29 @@ final class FollowerLog {
     }
 
     /**
-     * The producers whose last write was truncated get the state the log below {@code end} gives them,
-     * by replaying it from the log start (the others did not change). Its cost grows with the log, but
-     * only batch headers are read, and truncations are rare (a leader change).
+     * The producers whose last write was truncated get the state the log below {@code end} gives them.
+     * Most need no read: when a producer's cached batches reach below {@code end} and none of its markers
+     * is past it, its epoch and transaction were settled before {@code end} and only the later batches go
+     * ({@link ProducerStateTable#before}). The others are replayed from the log start: its cost grows with
+     * the log (batch headers only), as Kafka's would without a producer snapshot.
      */
     private void rebuildProducers(Set<Long> touched, long end) throws IOException {
-        if (touched.isEmpty()) {
+        Set<Long> replay = new HashSet<>();
+        for (long pid : touched) {
+            ProducerStateTable.ProducerEntry earlier = ProducerStateTable.before(producers.get(pid), end);
+            if (earlier == null) {
+                replay.add(pid);
+            } else {
+                producers.put(pid, earlier);
+                storage.saveProducer(pid, ProducerStateTable.encode(earlier));
+            }
+        }
+        if (replay.isEmpty()) {
             return;
         }
         ProducerStateTable replayed = new ProducerStateTable();
         forEachBatch(storage, storage.logStartOffset(), end, b -> {
-            if (!b.hasProducerId() || !touched.contains(b.producerId())) {
+            if (!b.hasProducerId() || !replay.contains(b.producerId())) {
                 return;
             }
             if (!b.isControlBatch()) {
@@ -163,7 +175,7 @@ final class FollowerLog {
                         b.baseOffset(), b.maxTimestamp(), false));
             }
         });
-        for (long pid : touched) {
+        for (long pid : replay) {
             ProducerStateTable.ProducerEntry entry = replayed.get(pid);
             if (entry == null) {
                 producers.remove(pid);
@@ -184,6 +196,12 @@ final class FollowerLog {
         }
         LeaderEpochCache rebuilt = storage.newEpochCache();
         try {
+            RecordBatch first = batchHolding(storage, storage.logStartOffset());
+            RecordBatch last = batchHolding(storage, storage.logEndOffset() - 1);
+            if (first != null && last != null && first.partitionLeaderEpoch() == last.partitionLeaderEpoch()) {
+                rebuilt.assign(first.partitionLeaderEpoch(), first.baseOffset()); // epochs never go back: one epoch (a single broker's log)
+                return rebuilt;
+            }
             forEachBatch(storage, storage.logStartOffset(), storage.logEndOffset(), b -> {
                 if (b.partitionLeaderEpoch() > rebuilt.latestEpoch()) {
                     rebuilt.assign(b.partitionLeaderEpoch(), b.baseOffset());
@@ -193,6 +211,15 @@ final class FollowerLog {
             throw new org.apache.kafka.common.errors.KafkaStorageException("Rebuilding the leader epoch cache of " + log.topicPartition(), e);
         }
         return rebuilt;
+    }
+
+    /** The batch holding {@code offset} (or the first after it), null when there is none. */
+    static RecordBatch batchHolding(PartitionStorage storage, long offset) throws IOException {
+        if (offset < storage.logStartOffset() || offset >= storage.logEndOffset()) {
+            return null;
+        }
+        java.util.Iterator<? extends RecordBatch> it = storage.read(offset, 1, true, storage.logEnd()).batches().iterator();
+        return it.hasNext() ? it.next() : null;
     }
 
     /** Every batch holding offsets in [from, to), in order; reads whole batches up to the current log end. */

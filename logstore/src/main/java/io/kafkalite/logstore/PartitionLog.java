@@ -33,11 +33,13 @@ import org.apache.kafka.common.record.internal.Records;
  * is open); read_committed reads end there. It is published as one value ({@link #lastStable}) after
  * the data it covers, so a reader never sees a transactional batch without seeing its transaction open.
  *
- * <p>Replication: batches are stamped with the
- * {@link #leaderEpoch}, set by {@link #becomeLeader} / {@link #becomeFollower} (0 on a single broker,
- * where nobody calls them). When {@link #setReplicated replicated}, the high watermark is tracked
- * ({@link #updateHighWatermark}) instead of being the log end: consumer reads stop there, the last stable
- * offset never passes it, and {@link #readForReplica} reads to the log end.
+ * <p>Replication: batches are stamped with the {@link #leaderEpoch}, set by {@link #becomeLeader} /
+ * {@link #becomeFollower} (0 on a single broker, where nobody calls them), and the leader epoch cache
+ * ({@link LeaderEpochCache}) records where each epoch starts. When {@link #setReplicated replicated}, the
+ * high watermark is tracked ({@link #updateHighWatermark}) instead of being the log end: consumer reads
+ * stop there, the last stable offset never passes it, and {@link #readForReplica} reads to the log end.
+ * A follower appends the leader's batches with {@link #appendAsFollower} and truncates with
+ * {@link #truncateTo} / {@link #truncateFullyAndStartAt} (see {@link FollowerLog}).
  */
 public final class PartitionLog {
     /** The leader epoch of a single broker, which never changes leader; batches carry it so the field is set from day one. */
@@ -703,6 +705,17 @@ public final class PartitionLog {
         synchronized (stableLock) {
             openTxns.remove(first);
             publishStable(end);
+        }
+    }
+
+    /**
+     * The row of the transaction aborted at {@code first} is committed: it stops bounding the last stable
+     * offset, which is published up to the end published last (not the storage's: an append may be midway).
+     */
+    void abortVisible(long first) {
+        synchronized (stableLock) {
+            openTxns.remove(first);
+            publishStable(publishedEnd);
         }
     }
 

@@ -214,6 +214,24 @@ public final class ProducerStateTable {
         return changed;
     }
 
+    /**
+     * The entry as it was when the log ended at {@code end}, when the entry alone tells it: its cached
+     * batches reach below {@code end} (an epoch change past it would have emptied the cache) and its last
+     * marker is below {@code end}. The batches from {@code end} on go, and a transaction opened there.
+     * Null when the log must be read instead.
+     */
+    static ProducerEntry before(ProducerEntry entry, long end) {
+        if (entry.lastMarkerOffset >= end || entry.batches.isEmpty() || entry.batches.peekFirst().baseOffset() >= end) {
+            return null;
+        }
+        ProducerEntry earlier = entry.copy(entry.epoch);
+        earlier.batches.removeIf(m -> m.baseOffset() >= end);
+        if (earlier.currentTxnFirstOffset >= end) {
+            earlier.currentTxnFirstOffset = -1;
+        }
+        return earlier;
+    }
+
     void remove(long producerId) {
         producers.remove(producerId);
     }

@@ -217,6 +217,8 @@ abstract class ReplicationContract {
         followerStore.truncateTo(follower(), 1);
         assertEquals(1, follower().lastStableOffset(), "no transaction is open any more");
         assertFalse(follower().producers().containsKey(9L));
+        assertEquals(0, follower().producers().get(7L).lastSequence(), "its batches below the truncation stay (no read needed)");
+        assertEquals(1, followerStore.append(follower(), batch(7L, (short) 0, 1, now, "b"), now).baseOffset(), "sequence 1 is new again");
     }
 
     @Test

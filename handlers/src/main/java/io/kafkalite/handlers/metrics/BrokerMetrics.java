@@ -1,6 +1,6 @@
 package io.kafkalite.handlers.metrics;
 
-import io.kafkalite.groups.GroupCoordinator;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.PartitionLog;
 import io.kafkalite.logstore.Topic;
@@ -52,7 +52,7 @@ public final class BrokerMetrics implements AutoCloseable {
     private ScheduledExecutorService thread;
 
     /** @param groups null for no consumer lag */
-    public BrokerMetrics(LogStore store, GroupCoordinator groups, int lagMaxPartitions) {
+    public BrokerMetrics(LogStore store, Coordinators groups, int lagMaxPartitions) {
         this.store = store;
         this.topics = new TopicStats(store);
         this.lag = groups == null ? null : new ConsumerLag(groups, store, lagMaxPartitions);

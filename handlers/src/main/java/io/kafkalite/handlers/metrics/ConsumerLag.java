@@ -1,6 +1,7 @@
 package io.kafkalite.handlers.metrics;
 
 import io.kafkalite.groups.CommittedOffset;
+import io.kafkalite.groups.Coordinators;
 import io.kafkalite.groups.GroupCoordinator;
 import io.kafkalite.groups.GroupCoordinator.OffsetRequest;
 import io.kafkalite.logstore.LogStore;
@@ -27,15 +28,15 @@ final class ConsumerLag {
     private static final Logger log = LoggerFactory.getLogger(ConsumerLag.class);
     private static final String TYPE = "GroupMetrics";
 
-    private final GroupCoordinator groups;
+    private final Coordinators coordinators;
     private final LogStore store;
     private final int maxPartitions;
     private final AtomicBoolean refreshing = new AtomicBoolean();
     private volatile Map<MetricName, Gauge> gauges = Map.of();
     private boolean warned;
 
-    ConsumerLag(GroupCoordinator groups, LogStore store, int maxPartitions) {
-        this.groups = groups;
+    ConsumerLag(Coordinators coordinators, LogStore store, int maxPartitions) {
+        this.coordinators = coordinators;
         this.store = store;
         this.maxPartitions = maxPartitions;
     }
@@ -43,6 +44,14 @@ final class ConsumerLag {
     /** Starts a refresh unless one is running; its result is applied on {@code executor} (the metrics thread). */
     void refresh(Executor executor) {
         if (!refreshing.compareAndSet(false, true)) {
+            return;
+        }
+        GroupCoordinator groups = coordinators.groupsIfActive();
+        if (groups == null) { // a cluster broker that does not coordinate now: no groups here
+            executor.execute(() -> {
+                update(Map.of());
+                refreshing.set(false);
+            });
             return;
         }
         try {

@@ -50,17 +50,26 @@ public final class ClientQuotaStore {
     ClientQuotaStore(DurableMap table, int maxEntities) {
         this.table = table;
         this.maxEntities = maxEntities;
+        reload();
+        log.debug("Loaded the quotas of {} client quota entities", quotas.size());
+    }
+
+    /** Re-reads every stored quota: in a cluster, after a change made on another node was applied to this node's table. */
+    public synchronized void reload() {
+        Map<ClientQuotaEntity, Map<String, Double>> stored = new HashMap<>();
         table.forEach((key, value) -> {
             try {
                 ClientQuotaDescriptor.Entry e = ClientQuotaDescriptor.decode(value);
-                quotas.put(e.entity(), Map.copyOf(e.quotas()));
+                stored.put(e.entity(), Map.copyOf(e.quotas()));
             } catch (IllegalArgumentException e) {
                 log.error("Skipping an unreadable client quota in the store", e);
             }
         });
-        staged.putAll(quotas);
+        quotas.keySet().retainAll(stored.keySet());
+        quotas.putAll(stored);
+        staged.clear();
+        staged.putAll(stored);
         refreshKeysInUse();
-        log.debug("Loaded the quotas of {} client quota entities", quotas.size());
     }
 
     /** Every entity with at least one quota, and its quotas. */

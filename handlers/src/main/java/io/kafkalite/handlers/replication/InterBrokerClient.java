@@ -1,5 +1,6 @@
 package io.kafkalite.handlers.replication;
 
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -60,7 +61,7 @@ final class InterBrokerClient implements AutoCloseable {
             s.setKeepAlive(true);
             s.connect(address, config.connectTimeoutMs());
             s.setSoTimeout(config.socketTimeoutMs());
-            in = new DataInputStream(s.getInputStream());
+            in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 64 * 1024)); // one read for a small answer
             out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 64 * 1024));
             versions.clear();
             ApiVersionsResponse answer = exchange(new ApiVersionsRequest.Builder().build(ApiKeys.API_VERSIONS.latestVersion()));

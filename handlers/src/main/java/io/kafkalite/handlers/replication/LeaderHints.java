@@ -34,10 +34,10 @@ public final class LeaderHints {
             }
         }
         for (int id : leaders) {
-            BrokerRegistration.HostPort hp = endpoint(replicas, id, listener);
+            BrokerRegistration b = replicas.broker(id);
+            BrokerRegistration.HostPort hp = b == null ? null : b.endpoints().get(listener.value());
             if (hp != null) {
-                data.nodeEndpoints().add(new ProduceResponseData.NodeEndpoint().setNodeId(id).setHost(hp.host()).setPort(hp.port())
-                        .setRack(replicas.broker(id).rack()));
+                data.nodeEndpoints().add(new ProduceResponseData.NodeEndpoint().setNodeId(id).setHost(hp.host()).setPort(hp.port()).setRack(b.rack()));
             }
         }
     }
@@ -62,17 +62,12 @@ public final class LeaderHints {
             return;
         }
         for (int id : leaders) {
-            BrokerRegistration.HostPort hp = endpoint(replicas, id, listener);
+            BrokerRegistration b = replicas.broker(id);
+            BrokerRegistration.HostPort hp = b == null ? null : b.endpoints().get(listener.value());
             if (hp != null) {
-                data.nodeEndpoints().add(new FetchResponseData.NodeEndpoint().setNodeId(id).setHost(hp.host()).setPort(hp.port())
-                        .setRack(replicas.broker(id).rack()));
+                data.nodeEndpoints().add(new FetchResponseData.NodeEndpoint().setNodeId(id).setHost(hp.host()).setPort(hp.port()).setRack(b.rack()));
             }
         }
-    }
-
-    private static BrokerRegistration.HostPort endpoint(ReplicaManager replicas, int id, ListenerName listener) {
-        BrokerRegistration b = replicas.broker(id);
-        return b == null ? null : b.endpoints().get(listener.value());
     }
 
     /** Whether a response names its topic (else, v13+, by id). */

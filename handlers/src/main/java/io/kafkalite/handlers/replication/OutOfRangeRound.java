@@ -56,19 +56,17 @@ final class OutOfRangeRound {
                 long leaderStart = startAnswers.get(tp).offset();
                 try {
                     long ownEnd = s.log().logEndOffset();
-                    long next;
                     if (leaderEnd < ownEnd) {
                         log.warn("{}: {} ends at {} here but at {} on the leader: truncating to the leader's end", thread.getName(), tp, ownEnd, leaderEnd);
                         store.truncateTo(s.log(), leaderEnd);
-                        next = leaderEnd;
                     } else if (leaderStart > ownEnd) {
                         log.warn("{}: {} ends at {} here, before the leader's log start {}: starting over there", thread.getName(), tp, ownEnd, leaderStart);
                         store.truncateFullyAndStartAt(s.log(), leaderStart);
-                        next = leaderStart;
-                    } else {
-                        next = ownEnd;
                     }
-                    thread.states().put(tp, s.fetchingAt(next));
+                    long next = s.log().logEndOffset(); // a truncation cuts whole batches: it may end below the leader's end
+                    PartitionFetchState fetching = s.fetchingAt(next);
+                    // the same offset again (the leader's offsets moved meanwhile): not at once, never a hot loop
+                    thread.states().put(tp, next == s.fetchOffset() ? fetching.delayedUntil(thread.backoffDeadline()) : fetching);
                 } catch (IOException | RuntimeException ex) {
                     thread.failed(tp, s, "resetting its fetch offset", ex);
                 }

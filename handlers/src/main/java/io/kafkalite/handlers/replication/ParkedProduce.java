@@ -2,6 +2,7 @@ package io.kafkalite.handlers.replication;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
@@ -13,11 +14,15 @@ final class ParkedProduce {
     final long requiredOffset;
     final int minIsr;
     final CompletableFuture<Errors> future = new CompletableFuture<>();
+    private final AtomicBoolean done = new AtomicBoolean();
+    private final Runnable onDone;
     private volatile ScheduledFuture<?> timeout;
 
-    ParkedProduce(long requiredOffset, int minIsr) {
+    /** @param onDone runs once, before the future completes (the manager's count of parked produces) */
+    ParkedProduce(long requiredOffset, int minIsr, Runnable onDone) {
         this.requiredOffset = requiredOffset;
         this.minIsr = minIsr;
+        this.onDone = onDone;
     }
 
     void timeout(ScheduledFuture<?> t) {
@@ -29,13 +34,15 @@ final class ParkedProduce {
 
     /** Completes with {@code error}; false if it was already complete. */
     boolean complete(Errors error) {
-        if (!future.complete(error)) {
+        if (!done.compareAndSet(false, true)) {
             return false;
         }
         ScheduledFuture<?> t = timeout;
         if (t != null) {
             t.cancel(false);
         }
+        onDone.run();
+        future.complete(error);
         return true;
     }
 }

@@ -236,9 +236,9 @@ final class PartitionReplication {
         }
     }
 
-    /** Parks an acks=all produce; false (not parked) when this node no longer leads. */
-    synchronized boolean park(ParkedProduce p) {
-        if (leaderId != nodeId) {
+    /** Parks an acks=all produce appended at {@code epoch}; false (not parked) when this node no longer leads at it. */
+    synchronized boolean park(ParkedProduce p, int epoch) {
+        if (leaderId != nodeId || leaderEpoch != epoch) {
             return false;
         }
         parked.add(p);

@@ -213,7 +213,7 @@ final class ReplicaFetcherThread extends Thread {
             states.put(tp, s.paused());
         } else {
             log.debug("{}: {} for {} from broker {}: retrying in {} ms", getName(), error, tp, leaderId, config.backoffMs());
-            states.put(tp, s.delayedUntil(System.currentTimeMillis() + config.backoffMs()));
+            states.put(tp, s.delayedUntil(backoffDeadline()));
         }
     }
 
@@ -223,10 +223,15 @@ final class ReplicaFetcherThread extends Thread {
         states.put(tp, s.paused());
     }
 
+    /** When a partition backing off now may be fetched again. */
+    long backoffDeadline() {
+        return System.currentTimeMillis() + config.backoffMs();
+    }
+
     private void delayAll() {
         lock.lock();
         try {
-            long until = System.currentTimeMillis() + config.backoffMs();
+            long until = backoffDeadline();
             states.replaceAll((tp, s) -> s.phase() == Phase.PAUSED ? s : s.delayedUntil(until));
         } finally {
             lock.unlock();

@@ -16,11 +16,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -60,9 +61,9 @@ public final class ReplicaManager implements AutoCloseable {
     private final long maxLagMs;
     private final Fetchers fetchers;
     private final LongSupplier clock;
-    private final int maxParked;
-    private final AtomicInteger parkedCount = new AtomicInteger();
+    private final DelayedProduces produces;
     private final Map<TopicPartition, PartitionReplication> partitions = new ConcurrentHashMap<>();
+    private final List<Consumer<TopicPartition>> roleListeners = new CopyOnWriteArrayList<>();
     private final AtomicReference<MetadataImage> nextImage = new AtomicReference<>();
     private final ScheduledThreadPoolExecutor stateThread;
     /** The last image reconciled (replica-state thread only). */
@@ -98,18 +99,26 @@ public final class ReplicaManager implements AutoCloseable {
         this.maxLagMs = maxLagMs;
         this.fetchers = fetchers;
         this.clock = clock;
-        this.maxParked = maxParked;
         this.stateThread = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "replica-state");
             t.setDaemon(true);
             return t;
         });
         stateThread.setRemoveOnCancelPolicy(true); // timeouts of completed produces leave the queue at once
+        this.produces = new DelayedProduces(stateThread, maxParked);
     }
 
     private static long lagTimeMaxMs(BrokerConfig config) {
         Object v = config.value(REPLICA_LAG_TIME_MAX_MS);
         return v == null ? 30_000L : ((Number) v).longValue();
+    }
+
+    /**
+     * {@code listener} hears of each partition whose role or leader epoch changed here (on the replica-state thread), so
+     * fetches parked on it are answered at once (Kafka's DelayedFetch cases A and E).
+     */
+    public void addRoleListener(Consumer<TopicPartition> listener) {
+        roleListeners.add(listener);
     }
 
     public void start() {
@@ -216,10 +225,12 @@ public final class ReplicaManager implements AutoCloseable {
             r.becameLeader(ps, plog.logEndOffset(), now);
             log.info("{}: leader at epoch {}, ISR {}", tp, ps.leaderEpoch(), ps.isr());
             maybeAdvanceHighWatermark(r);
+            roleListeners.forEach(l -> l.accept(tp));
         } else if (r.becomesFollower(ps)) {
             plog.becomeFollower(ps.leaderEpoch());
             r.becameFollower(ps);
             failParked(r, Errors.NOT_LEADER_OR_FOLLOWER);
+            roleListeners.forEach(l -> l.accept(tp));
             if (ps.hasLeader()) {
                 log.info("{}: follower of {} at epoch {}", tp, ps.leader(), ps.leaderEpoch());
                 fetchers.follow(tp, t.id(), plog, ps.leader(), ps.leaderEpoch());
@@ -240,6 +251,7 @@ public final class ReplicaManager implements AutoCloseable {
         fetchers.stopFollowing(tp);
         if (r != null) {
             failParked(r, Errors.NOT_LEADER_OR_FOLLOWER);
+            roleListeners.forEach(l -> l.accept(tp));
         }
     }
 
@@ -255,19 +267,11 @@ public final class ReplicaManager implements AutoCloseable {
     }
 
     private void completeReached(PartitionReplication r) {
-        for (Map.Entry<ParkedProduce, Errors> done : r.reached(r.log.highWatermark())) {
-            if (done.getKey().complete(done.getValue())) {
-                parkedCount.decrementAndGet();
-            }
-        }
+        produces.completeReached(r, r.log.highWatermark());
     }
 
     private void failParked(PartitionReplication r, Errors error) {
-        for (ParkedProduce p : r.drainParked()) {
-            if (p.complete(error)) {
-                parkedCount.decrementAndGet();
-            }
-        }
+        produces.failAll(r, error);
     }
 
     private boolean eligibleForIsr(int brokerId) {
@@ -290,7 +294,7 @@ public final class ReplicaManager implements AutoCloseable {
         }
         result.whenComplete((applied, e) -> {
             if (e != null || applied.error() != Errors.NONE) {
-                log.info("{}: ISR change to {} not applied: {}", r.tp, next, e != null ? e.toString() : applied.error());
+                log.debug("{}: ISR change to {} not applied: {}", r.tp, next, e != null ? e.toString() : applied.error());
                 runOnStateThread(() -> r.proposalFailed(next)); // after the images already handed over
             }
         });
@@ -324,20 +328,18 @@ public final class ReplicaManager implements AutoCloseable {
         return r == null ? -1 : r.leaderEpoch();
     }
 
-    /** The partition's leader and epoch in the latest image (KIP-951 hints); null if the image does not know it. */
-    public PartitionState partitionState(TopicPartition tp) {
-        return quorum.image().partition(tp.topic(), tp.partition());
-    }
-
-    /** As {@link #partitionState(TopicPartition)}, for a topic named by name or (when the name is empty) by id. */
-    public PartitionState partitionState(String topic, Uuid id, int partition) {
+    /**
+     * A partition's state in the latest image (KIP-951 hints: its leader and epoch), its topic named by name or, when
+     * the name is empty, by id; null if the image does not know it.
+     */
+    PartitionState partitionState(String topic, Uuid id, int partition) {
         MetadataImage image = quorum.image();
         TopicImage t = LeaderHints.named(topic) ? image.topic(topic) : image.topic(id);
         return t == null ? null : t.partition(partition);
     }
 
     /** A broker's registration in the latest image, null if unknown. */
-    public BrokerRegistration broker(int id) {
+    BrokerRegistration broker(int id) {
         return quorum.image().broker(id);
     }
 
@@ -367,39 +369,16 @@ public final class ReplicaManager implements AutoCloseable {
 
     /**
      * acks=all: completes with NONE once the high watermark passes {@code lastOffset} (NOT_ENOUGH_REPLICAS_AFTER_APPEND
-     * if the ISR then has fewer than min.insync.replicas members), NOT_LEADER_OR_FOLLOWER when leadership is lost,
-     * REQUEST_TIMED_OUT after {@code timeoutMs} or when too many produces wait already.
+     * if the ISR then has fewer than min.insync.replicas members), NOT_LEADER_OR_FOLLOWER when leadership is lost (or
+     * this node no longer leads at {@code epoch}, the leader epoch of the append: another leader may have replaced
+     * those offsets meanwhile), REQUEST_TIMED_OUT after {@code timeoutMs} or when too many produces wait already.
      */
-    public CompletableFuture<Errors> awaitReplication(PartitionLog plog, long lastOffset, long timeoutMs) {
+    public CompletableFuture<Errors> awaitReplication(PartitionLog plog, int epoch, long lastOffset, long timeoutMs) {
         PartitionReplication r = partitions.get(plog.topicPartition());
         if (r == null) {
             return CompletableFuture.completedFuture(Errors.NOT_LEADER_OR_FOLLOWER);
         }
-        if (parkedCount.incrementAndGet() > maxParked) {
-            parkedCount.decrementAndGet();
-            log.warn("{} acks=all produces wait already: answering REQUEST_TIMED_OUT for {}", maxParked, plog.topicPartition());
-            return CompletableFuture.completedFuture(Errors.REQUEST_TIMED_OUT);
-        }
-        ParkedProduce p = new ParkedProduce(lastOffset + 1, minIsr(plog));
-        if (!r.park(p)) {
-            parkedCount.decrementAndGet();
-            return CompletableFuture.completedFuture(Errors.NOT_LEADER_OR_FOLLOWER);
-        }
-        try {
-            p.timeout(stateThread.schedule(() -> {
-                r.unpark(p);
-                if (p.complete(Errors.REQUEST_TIMED_OUT)) {
-                    parkedCount.decrementAndGet();
-                }
-            }, Math.max(0, timeoutMs), TimeUnit.MILLISECONDS));
-        } catch (RejectedExecutionException e) { // shutting down
-            r.unpark(p);
-            if (p.complete(Errors.NOT_LEADER_OR_FOLLOWER)) {
-                parkedCount.decrementAndGet();
-            }
-        }
-        completeReached(r); // the high watermark may have passed it already
-        return p.future;
+        return produces.await(r, epoch, lastOffset + 1, minIsr(plog), timeoutMs, plog.highWatermark());
     }
 
     /**
@@ -413,7 +392,7 @@ public final class ReplicaManager implements AutoCloseable {
 
     /** Parked acks=all produces right now. */
     int parkedProduces() {
-        return parkedCount.get();
+        return produces.parked();
     }
 
     /** NONE if {@code replicaId} is a follower of {@code tp} that this node leads, else NOT_LEADER_OR_FOLLOWER. */

@@ -94,7 +94,8 @@ final class TruncationRound {
             if (decision.offset() < s.log().logEndOffset()) {
                 store.truncateTo(s.log(), decision.offset());
             }
-            thread.states().put(tp, decision.completed() ? s.fetchingAt(decision.offset()) : s.truncatingAt(decision.offset()));
+            long end = s.log().logEndOffset(); // whole batches go: it may end below the offset asked
+            thread.states().put(tp, decision.completed() ? s.fetchingAt(end) : s.truncatingAt(end));
         } catch (IOException | RuntimeException e) {
             thread.failed(tp, s, "truncating to " + decision.offset(), e);
         }

@@ -79,10 +79,11 @@ class PartitionReplicationTest {
     @Test
     void parkedProducesCompleteInOffsetOrderAndSeeTheIsrSize() {
         PartitionReplication r = leader(List.of(1, 2, 3), 0, 0);
-        ParkedProduce late = new ParkedProduce(10, 2);
-        ParkedProduce early = new ParkedProduce(5, 3);
-        assertTrue(r.park(late));
-        assertTrue(r.park(early));
+        ParkedProduce late = new ParkedProduce(10, 2, () -> { });
+        ParkedProduce early = new ParkedProduce(5, 3, () -> { });
+        assertFalse(r.park(new ParkedProduce(1, 1, () -> { }), 2), "appended under an earlier leadership of this node");
+        assertTrue(r.park(late, 3));
+        assertTrue(r.park(early, 3));
         assertEquals(List.of(), r.reached(4));
         var done = r.reached(5);
         assertEquals(1, done.size());
@@ -100,7 +101,7 @@ class PartitionReplicationTest {
         assertTrue(r.becomesLeader(state(1, 4, List.of(1, 2), 6)), "a new epoch is");
         assertTrue(r.becomesFollower(state(2, 4, List.of(2, 3), 6)));
         r.becameFollower(state(2, 4, List.of(2, 3), 6));
-        assertFalse(r.park(new ParkedProduce(1, 1)), "a follower parks nothing");
+        assertFalse(r.park(new ParkedProduce(1, 1, () -> { }), 4), "a follower parks nothing");
         assertFalse(r.becomesFollower(state(2, 4, List.of(2), 7)));
         assertTrue(r.becomesFollower(state(3, 5, List.of(3), 8)));
         assertEquals(Errors.FENCED_LEADER_EPOCH, r.leaderError(3));

@@ -58,7 +58,7 @@ class ReplicaManagerTest {
         long last = append(tp, 3);
         assertEquals(2, last);
         assertEquals(0, log.highWatermark(), "the followers' log ends are unknown");
-        CompletableFuture<Errors> acked = cluster.replicas.awaitReplication(log, last, 30_000);
+        CompletableFuture<Errors> acked = cluster.replicas.awaitReplication(log, 0, last, 30_000);
         cluster.replicas.followerFetched(log, 2, 3);
         assertEquals(0, log.highWatermark(), "follower 3 has not fetched yet");
         cluster.replicas.followerFetched(log, 3, 1);
@@ -70,7 +70,7 @@ class ReplicaManagerTest {
         assertEquals(0, cluster.replicas.parkedProduces());
 
         // a produce already below the high watermark completes at once
-        assertEquals(Errors.NONE, cluster.replicas.awaitReplication(log, 1, 30_000).getNow(null));
+        assertEquals(Errors.NONE, cluster.replicas.awaitReplication(log, 0, 1, 30_000).getNow(null));
         // a fetch by a broker that is not a replica changes nothing
         cluster.replicas.followerFetched(log, 4, 0);
         assertEquals(3, log.highWatermark());
@@ -84,7 +84,7 @@ class ReplicaManagerTest {
         TopicPartition tp = cluster.createTopic("t", Map.of(), 1);
         long last = append(tp, 4);
         assertEquals(4, cluster.partition(tp).highWatermark());
-        assertEquals(Errors.NONE, cluster.replicas.awaitReplication(cluster.partition(tp), last, 30_000).getNow(null));
+        assertEquals(Errors.NONE, cluster.replicas.awaitReplication(cluster.partition(tp), 0, last, 30_000).getNow(null));
     }
 
     @Test
@@ -124,7 +124,7 @@ class ReplicaManagerTest {
         PartitionLog log = cluster.partition(tp);
         assertEquals(Errors.NONE, cluster.replicas.enoughReplicas(log));
         long last = append(tp, 2);
-        CompletableFuture<Errors> acked = cluster.replicas.awaitReplication(log, last, 30_000);
+        CompletableFuture<Errors> acked = cluster.replicas.awaitReplication(log, 0, last, 30_000);
         cluster.replicas.followerFetched(log, 2, 2);
         cluster.clock.addAndGet(31_000);
         cluster.replicas.followerFetched(log, 2, 2);
@@ -139,7 +139,7 @@ class ReplicaManagerTest {
         cluster = new ReplicationFixture();
         TopicPartition tp = cluster.createTopic("t", Map.of(), 1, 2, 3);
         PartitionLog log = cluster.partition(tp);
-        CompletableFuture<Errors> acked = cluster.replicas.awaitReplication(log, append(tp, 1), 30_000);
+        CompletableFuture<Errors> acked = cluster.replicas.awaitReplication(log, 0, append(tp, 1), 30_000);
         cluster.submit(new MetadataRecord.FenceBroker(1));
         assertEquals(2, cluster.state(tp).leader());
         assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, acked.get(5, TimeUnit.SECONDS));
@@ -149,7 +149,7 @@ class ReplicaManagerTest {
         assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, cluster.replicas.leaderError(tp, -1));
         assertEquals(Errors.FENCED_LEADER_EPOCH, cluster.replicas.leaderError(tp, 0));
         assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, cluster.replicas.leaderError(tp, 1));
-        assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, cluster.replicas.awaitReplication(log, 5, 30_000).getNow(null));
+        assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, cluster.replicas.awaitReplication(log, 0, 5, 30_000).getNow(null));
         assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, cluster.replicas.enoughReplicas(log));
     }
 
@@ -159,13 +159,13 @@ class ReplicaManagerTest {
         TopicPartition tp = cluster.createTopic("t", Map.of(), 1, 2);
         PartitionLog log = cluster.partition(tp);
         long last = append(tp, 1);
-        CompletableFuture<Errors> first = cluster.replicas.awaitReplication(log, last, 30_000);
-        CompletableFuture<Errors> second = cluster.replicas.awaitReplication(log, last, 50);
-        assertEquals(Errors.REQUEST_TIMED_OUT, cluster.replicas.awaitReplication(log, last, 30_000).getNow(null), "over the cap");
+        CompletableFuture<Errors> first = cluster.replicas.awaitReplication(log, 0, last, 30_000);
+        CompletableFuture<Errors> second = cluster.replicas.awaitReplication(log, 0, last, 50);
+        assertEquals(Errors.REQUEST_TIMED_OUT, cluster.replicas.awaitReplication(log, 0, last, 30_000).getNow(null), "over the cap");
         assertEquals(Errors.REQUEST_TIMED_OUT, second.get(5, TimeUnit.SECONDS));
         assertFalse(first.isDone());
         assertEquals(1, cluster.replicas.parkedProduces());
-        CompletableFuture<Errors> third = cluster.replicas.awaitReplication(log, last, 30_000); // room again
+        CompletableFuture<Errors> third = cluster.replicas.awaitReplication(log, 0, last, 30_000); // room again
         cluster.replicas.followerFetched(log, 2, last + 1);
         assertEquals(Errors.NONE, first.get(5, TimeUnit.SECONDS));
         assertEquals(Errors.NONE, third.get(5, TimeUnit.SECONDS));
@@ -182,7 +182,7 @@ class ReplicaManagerTest {
         TopicPartition tp = cluster.createTopic("t", Map.of(), 2, 1);
         assertEquals("follow t-0 leader 2 epoch 0", cluster.fetchers.calls().get(cluster.fetchers.calls().size() - 1));
         assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, cluster.replicas.leaderError(tp, 0));
-        CompletableFuture<Errors> notLeader = cluster.replicas.awaitReplication(cluster.partition(tp), 0, 30_000);
+        CompletableFuture<Errors> notLeader = cluster.replicas.awaitReplication(cluster.partition(tp), 0, 0, 30_000);
         assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, notLeader.getNow(null));
 
         cluster.submit(new MetadataRecord.DeleteTopic(cluster.topicId(tp)));

@@ -1,0 +1,189 @@
+package io.kafkalite.broker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.kafkalite.cluster.LocalQuorum;
+import io.kafkalite.cluster.MetadataQuorum;
+import io.kafkalite.cluster.MetadataRecord;
+import io.kafkalite.cluster.PartitionState;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Data replication across three in-JVM brokers sharing a {@link LocalQuorum}, with stock clients: acks=all waits for
+ * the ISR, survives the leader's loss with every acknowledged record at its offset, and min.insync.replicas refuses
+ * writes when the ISR is too small.
+ */
+@Timeout(60)
+class ReplicationTest {
+    private final LocalQuorum.Log log = new LocalQuorum.Log();
+    private final List<Broker> brokers = new ArrayList<>();
+    private final List<MetadataQuorum> quorums = new ArrayList<>();
+    private Admin admin;
+
+    @BeforeEach
+    void startCluster() throws Exception {
+        for (int id = 1; id <= 3; id++) {
+            brokers.add(startBroker(id));
+        }
+        admin = Admin.create(Map.of("bootstrap.servers", bootstrap()));
+        await(() -> log.image().brokers().values().stream().filter(b -> !b.fenced()).count() == 3, "3 unfenced brokers");
+    }
+
+    @AfterEach
+    void stopCluster() {
+        admin.close();
+        brokers.stream().filter(java.util.Objects::nonNull).forEach(Broker::close);
+        log.close();
+    }
+
+    private Broker startBroker(int id) throws Exception {
+        return Broker.builder()
+                .config("process.roles", "broker,controller")
+                .config("node.id", String.valueOf(id))
+                .config("controller.quorum.voters", "1@localhost:19291,2@localhost:19292,3@localhost:19293")
+                .config("controller.listener.names", "CONTROLLER")
+                .config("listeners", "PLAINTEXT://localhost:0,CONTROLLER://localhost:1929" + id)
+                .config("replica.fetch.wait.max.ms", "100")
+                .config("replica.lag.time.max.ms", "1000")
+                .quorum(LocalQuorumStarter.of(log, quorums))
+                .start();
+    }
+
+    private String bootstrap() {
+        return brokers.stream().filter(java.util.Objects::nonNull).map(Broker::bootstrapServers).collect(Collectors.joining(","));
+    }
+
+    @Test
+    void acksAllRecordsSurviveTheLeadersLoss() throws Exception {
+        admin.createTopics(List.of(new NewTopic("orders", 1, (short) 3).configs(Map.of("min.insync.replicas", "2")))).all().get();
+        try (KafkaProducer<String, String> producer = producer(Map.of())) {
+            send(producer, "orders", 0, 100);
+            int leader = state("orders").leader();
+            brokers.get(leader - 1).close(); // gone without telling anyone: the quorum fences it
+            quorums.get(leader == 1 ? 1 : 0).submit(new MetadataRecord.FenceBroker(leader)).get(5, TimeUnit.SECONDS);
+            assertNotEquals(leader, state("orders").leader());
+            assertEquals(2, state("orders").isr().size());
+            send(producer, "orders", 100, 100);
+        }
+        List<ConsumerRecord<String, String>> read = readAll("orders", 200);
+        for (int i = 0; i < 200; i++) {
+            assertEquals(i, read.get(i).offset());
+            assertEquals("v" + i, read.get(i).value());
+        }
+    }
+
+    @Test
+    void minInsyncReplicasRefusesAcksAllWhenTheIsrIsTooSmall() throws Exception {
+        admin.createTopics(List.of(new NewTopic("strict", Map.of(0, List.of(1, 2, 3))).configs(Map.of("min.insync.replicas", "3"))))
+                .all().get();
+        try (KafkaProducer<String, String> producer = producer(Map.of())) {
+            send(producer, "strict", 0, 10);
+        }
+        quorums.get(0).submit(new MetadataRecord.FenceBroker(3)).get(5, TimeUnit.SECONDS); // 3 fetches on, but may not rejoin
+        assertEquals(List.of(1, 2), state("strict").isr());
+        try (KafkaProducer<String, String> producer = producer(Map.of("enable.idempotence", "false", "retries", "0"))) {
+            ExecutionException refused = assertThrows(ExecutionException.class,
+                    () -> producer.send(new ProducerRecord<>("strict", "k", "refused")).get(10, TimeUnit.SECONDS));
+            assertInstanceOf(NotEnoughReplicasException.class, refused.getCause());
+        }
+        try (KafkaProducer<String, String> producer = producer(Map.of("acks", "1"))) {
+            assertEquals(10, producer.send(new ProducerRecord<>("strict", "k", "v10")).get(10, TimeUnit.SECONDS).offset(),
+                    "acks=1 is not bound by min.insync.replicas");
+        }
+        Thread.sleep(300); // broker 3 keeps fetching: still no ISR member while fenced
+        assertEquals(List.of(1, 2), state("strict").isr());
+        assertEquals(11, readAll("strict", 11).size());
+    }
+
+    @Test
+    void aSilentFollowerLeavesTheIsrAfterTheLagTimeAndRejoinsOnceCaughtUp() throws Exception {
+        admin.createTopics(List.of(new NewTopic("events", Map.of(0, List.of(1, 2, 3))))).all().get();
+        try (KafkaProducer<String, String> producer = producer(Map.of())) {
+            send(producer, "events", 0, 50);
+            brokers.get(2).close(); // nobody fences it here: only its silence tells
+            brokers.set(2, null);
+            // caught up with an idle leader, it stays in sync (Kafka's rule); new records make it lag: acks=all waits
+            // until the leader drops it from the ISR, replica.lag.time.max.ms later
+            send(producer, "events", 50, 50);
+            assertEquals(List.of(1, 2), state("events").isr());
+            brokers.set(2, startBroker(3)); // an empty log: it catches up from the leader
+            await(() -> state("events").isr().equals(List.of(1, 2, 3)), "3 back in the ISR");
+        }
+        assertEquals(100, readAll("events", 100).size());
+    }
+
+    private KafkaProducer<String, String> producer(Map<String, String> overrides) {
+        Map<String, Object> props = new java.util.HashMap<>(Map.of("bootstrap.servers", bootstrap(), "acks", "all",
+                "key.serializer", StringSerializer.class.getName(), "value.serializer", StringSerializer.class.getName(),
+                "delivery.timeout.ms", "30000", "request.timeout.ms", "10000", "max.block.ms", "20000"));
+        props.putAll(overrides);
+        return new KafkaProducer<>(props);
+    }
+
+    /** Sends v{from}..v{from+count-1} and checks each got the offset of its number. */
+    private static void send(KafkaProducer<String, String> producer, String topic, int from, int count) throws Exception {
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        for (int i = from; i < from + count; i++) {
+            sent.add(producer.send(new ProducerRecord<>(topic, 0, "k", "v" + i)));
+        }
+        for (int i = 0; i < count; i++) {
+            assertEquals(from + i, sent.get(i).get(30, TimeUnit.SECONDS).offset());
+        }
+    }
+
+    private List<ConsumerRecord<String, String>> readAll(String topic, int expected) {
+        List<ConsumerRecord<String, String>> all = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap(),
+                "key.deserializer", StringDeserializer.class.getName(), "value.deserializer", StringDeserializer.class.getName(),
+                "auto.offset.reset", "earliest"))) {
+            consumer.assign(List.of(new TopicPartition(topic, 0)));
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (all.size() < expected && System.currentTimeMillis() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(all::add);
+            }
+        }
+        assertEquals(expected, all.size());
+        return all;
+    }
+
+    private PartitionState state(String topic) {
+        return log.image().partition(topic, 0);
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 15_000;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                fail("timed out waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+}
