@@ -51,7 +51,7 @@ public final class TransactionMarkerWriter implements TransactionMarkers {
                 throw notLeader.exception("This broker does not lead " + partition.topicPartition());
             }
         }
-        int epoch = partition.leaderEpoch(); // a later epoch at the append makes the wait answer NOT_LEADER_OR_FOLLOWER: retried
+        int epoch = partition.leaderEpoch(); // the marker's; another leader may replace it after a change
         CompletableFuture<Void> visible = store.writeTxnMarker(partition, producerId, producerEpoch, coordinatorEpoch, commit);
         if (replicas == null) {
             return visible;
