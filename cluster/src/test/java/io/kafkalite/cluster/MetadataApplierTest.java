@@ -129,15 +129,16 @@ class MetadataApplierTest {
         threeBrokers();
         assertEquals(Errors.NONE, apply(new MetadataRecord.CoordinatorEpoch(2)).error());
         assertEquals(Errors.NONE, apply(write("group_offsets", 2)).error(), "the current coordinator writes");
-        MetadataImage before = image;
         assertEquals(Errors.NONE, apply(new MetadataRecord.CoordinatorEpoch(3)).error(), "a new leader takes over");
         assertEquals(3, image.coordinatorEpoch());
+        MetadataImage before = image;
         assertEquals(Errors.NOT_COORDINATOR, apply(write("group_offsets", 2)).error(), "the deposed coordinator's late write");
+        assertTrue(before.topics() == image.topics() && before.brokers() == image.brokers(), "writes do not copy the image");
+        assertEquals(before.withAppliedIndex(index), image);
         assertEquals(Errors.NOT_COORDINATOR, apply(new MetadataRecord.CoordinatorEpoch(2)).error(), "a deposed leader's late takeover");
         assertEquals(3, image.coordinatorEpoch());
         assertEquals(Errors.NONE, apply(write("transactions", 3)).error());
         assertEquals(Errors.NONE, apply(write("acls", -1)).error(), "other tables are not fenced");
         assertEquals(index, image.appliedIndex());
-        assertTrue(before.topics() == image.topics() && before.brokers() == image.brokers(), "writes do not copy the image");
     }
 }
