@@ -270,7 +270,8 @@ class ClusterCoordinatorsTest {
         assertTrue(java.util.Arrays.equals(credential.storedKey(), n2.scram.credential("alice", ScramMechanism.SCRAM_SHA_256).storedKey()));
         await(() -> Map.of("producer_byte_rate", 1024.0).equals(n2.quotas.all().get(client)), "node 2 has the quota");
         await(() -> "12345".equals(n2.brokerConfig.current().originals().get("log.retention.ms")), "node 2 has the cluster default");
-        assertEquals(List.of(12345L), retention, "its subscribers were told");
+        await(() -> !retention.isEmpty(), "node 2's subscribers were told"); // after current() changed, on the listener thread
+        assertEquals(List.of(12345L), retention, "its subscribers were told once");
 
         get(n2.scram.alter(List.of(ScramCredentialStore.Change.delete("alice", ScramMechanism.SCRAM_SHA_256))));
         await(() -> n1.scram.credential("alice", ScramMechanism.SCRAM_SHA_256) == null, "the deletion reaches node 1");
