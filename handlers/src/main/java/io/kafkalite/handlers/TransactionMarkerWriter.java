@@ -44,13 +44,13 @@ public final class TransactionMarkerWriter implements TransactionMarkers {
      */
     public static CompletableFuture<Void> write(LogStore store, ReplicaManager replicas, PartitionLog partition, long producerId,
                                                 short producerEpoch, int coordinatorEpoch, boolean commit) {
-        int leaderEpoch = partition.leaderEpoch(); // before the append: a leadership change meanwhile fails the wait
+        int epoch = partition.leaderEpoch(); // the marker's; another leader may replace it after a change
         CompletableFuture<Void> visible = store.writeTxnMarker(partition, producerId, producerEpoch, coordinatorEpoch, commit);
         if (replicas == null) {
             return visible;
         }
         long marker = partition.logEndOffset() - 1; // the marker's offset, or a later one: waiting for it is never too short
-        return visible.thenCompose(v -> replicas.awaitReplication(partition, leaderEpoch, marker, REPLICATION_TIMEOUT_MS)).thenAccept(error -> {
+        return visible.thenCompose(v -> replicas.awaitReplication(partition, epoch, marker, REPLICATION_TIMEOUT_MS)).thenAccept(error -> {
             if (error != org.apache.kafka.common.protocol.Errors.NONE) {
                 throw error.exception("The marker was not replicated: " + error);
             }
