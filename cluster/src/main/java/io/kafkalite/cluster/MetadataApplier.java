@@ -5,6 +5,7 @@ import io.kafkalite.cluster.MetadataRecord.AllocateProducerIds;
 import io.kafkalite.cluster.MetadataRecord.AlterPartition;
 import io.kafkalite.cluster.MetadataRecord.AlterTopicConfigs;
 import io.kafkalite.cluster.MetadataRecord.ControlledShutdown;
+import io.kafkalite.cluster.MetadataRecord.CoordinatorEpoch;
 import io.kafkalite.cluster.MetadataRecord.CreatePartitions;
 import io.kafkalite.cluster.MetadataRecord.CreateTopic;
 import io.kafkalite.cluster.MetadataRecord.DeleteTopic;
@@ -37,6 +38,9 @@ public final class MetadataApplier {
     public record Applied(MetadataImage image, ApplyResult result) { }
 
     public static Applied apply(MetadataImage image, long index, MetadataRecord record) {
+        if (record instanceof DurableMapWrite w) { // frequent (every offset commit): no copy of the image's maps
+            return new Applied(image.withAppliedIndex(index), durableMapWrite(image, index, w));
+        }
         Builder b = new Builder(image, index);
         ApplyResult result;
         if (record instanceof InitCluster r) {
@@ -65,12 +69,24 @@ public final class MetadataApplier {
             result = b.reassign(r);
         } else if (record instanceof AllocateProducerIds r) {
             result = b.allocateProducerIds(r);
-        } else if (record instanceof DurableMapWrite) {
-            result = ApplyResult.ok(index); // applied to each node's own table by the state machine
+        } else if (record instanceof CoordinatorEpoch r) {
+            result = b.coordinatorEpoch(r);
         } else {
             throw new IllegalArgumentException("Unknown record " + record);
         }
         return new Applied(b.build(), result);
+    }
+
+    /**
+     * Each node's state machine applies an accepted write to its own table; a coordinator's write of an epoch older
+     * than the current coordinators' is refused, so no table gets what the current coordinators did not load.
+     */
+    private static ApplyResult durableMapWrite(MetadataImage image, long index, DurableMapWrite w) {
+        if (w.coordinatorEpoch() != -1 && w.coordinatorEpoch() < image.coordinatorEpoch()) {
+            return new ApplyResult(Errors.NOT_COORDINATOR, "Write of coordinator epoch " + w.coordinatorEpoch()
+                    + " to " + w.map() + ": the coordinators moved on to epoch " + image.coordinatorEpoch(), index, -1);
+        }
+        return ApplyResult.ok(index);
     }
 
     /** Collects the changes of one record on copies of the image's maps. */
@@ -81,6 +97,7 @@ public final class MetadataApplier {
         private final Map<String, TopicImage> topics;
         private final Map<Uuid, String> topicNames;
         private long nextProducerId;
+        private long coordinatorEpoch;
         /** A broker that may lead and join ISRs: registered, unfenced, not shutting down. */
         private final IntPredicate eligible = this::isEligible;
 
@@ -91,6 +108,7 @@ public final class MetadataApplier {
             this.topics = new HashMap<>(image.topics());
             this.topicNames = new HashMap<>(image.topicNames());
             this.nextProducerId = image.nextProducerId();
+            this.coordinatorEpoch = image.coordinatorEpoch();
         }
 
         private boolean isEligible(int id) {
@@ -99,7 +117,7 @@ public final class MetadataApplier {
         }
 
         MetadataImage build() {
-            return new MetadataImage(index, clusterId, brokers, topics, topicNames, nextProducerId);
+            return new MetadataImage(index, clusterId, brokers, topics, topicNames, nextProducerId, coordinatorEpoch);
         }
 
         private ApplyResult ok() {
@@ -348,6 +366,15 @@ public final class MetadataApplier {
             long start = nextProducerId;
             nextProducerId += r.count();
             return new ApplyResult(Errors.NONE, null, index, start);
+        }
+
+        /** Equal: the same coordinator again (idempotent); lower: a deposed leader's late takeover. */
+        ApplyResult coordinatorEpoch(CoordinatorEpoch r) {
+            if (r.epoch() < coordinatorEpoch) {
+                return error(Errors.NOT_COORDINATOR, "Coordinator epoch " + r.epoch() + " is older than " + coordinatorEpoch);
+            }
+            coordinatorEpoch = r.epoch();
+            return ok();
         }
 
         private TopicImage topicById(Uuid id) {

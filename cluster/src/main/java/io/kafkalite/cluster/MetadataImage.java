@@ -12,15 +12,29 @@ import org.apache.kafka.common.Uuid;
  * @param appliedIndex   the Ratis log index of the last record applied
  * @param clusterId      agreed by the first record of the log
  * @param nextProducerId the first producer id of the next block {@link MetadataRecord.AllocateProducerIds} hands out
+ * @param coordinatorEpoch the epoch of the current coordinators ({@link MetadataRecord.CoordinatorEpoch}), -1 before any:
+ *                         coordinator table writes of an older epoch are refused
  */
 public record MetadataImage(long appliedIndex, String clusterId, Map<Integer, BrokerRegistration> brokers,
-                            Map<String, TopicImage> topics, Map<Uuid, String> topicNames, long nextProducerId) {
+                            Map<String, TopicImage> topics, Map<Uuid, String> topicNames, long nextProducerId,
+                            long coordinatorEpoch) {
     public static final MetadataImage EMPTY = new MetadataImage(-1, null, Map.of(), Map.of(), Map.of(), 0);
 
     public MetadataImage {
-        brokers = Map.copyOf(brokers);
+        brokers = Map.copyOf(brokers); // the same instance when already immutable: an unchanged map costs nothing
         topics = Map.copyOf(topics);
         topicNames = Map.copyOf(topicNames);
+    }
+
+    /** An image before any coordinator epoch. */
+    public MetadataImage(long appliedIndex, String clusterId, Map<Integer, BrokerRegistration> brokers,
+                         Map<String, TopicImage> topics, Map<Uuid, String> topicNames, long nextProducerId) {
+        this(appliedIndex, clusterId, brokers, topics, topicNames, nextProducerId, -1);
+    }
+
+    /** The same state at a later log index (a record that changed nothing here). */
+    public MetadataImage withAppliedIndex(long index) {
+        return new MetadataImage(index, clusterId, brokers, topics, topicNames, nextProducerId, coordinatorEpoch);
     }
 
     public TopicImage topic(String name) {

@@ -11,7 +11,8 @@ import org.apache.kafka.common.Uuid;
 
 /** A {@link MetadataImage} as snapshot bytes (a format version, then every field; see {@link MetadataSnapshot}). */
 final class MetadataImageCodec {
-    static final byte VERSION = 1;
+    /** 2 added the coordinator epoch (a version 1 snapshot has none: -1). */
+    static final byte VERSION = 2;
 
     private MetadataImageCodec() { }
 
@@ -51,11 +52,12 @@ final class MetadataImageCodec {
             CodecIo.writeString(out, e.getValue());
         }
         out.writeLong(image.nextProducerId());
+        out.writeLong(image.coordinatorEpoch());
     }
 
     static MetadataImage read(DataInputStream in) throws IOException {
         byte version = in.readByte();
-        if (version != VERSION) {
+        if (version != 1 && version != VERSION) {
             throw new IOException("Unknown metadata image format version " + version);
         }
         long appliedIndex = in.readLong();
@@ -83,6 +85,8 @@ final class MetadataImageCodec {
         for (int i = CodecIo.readCount(in); i > 0; i--) {
             topicNames.put(CodecIo.readUuid(in), CodecIo.readString(in));
         }
-        return new MetadataImage(appliedIndex, clusterId, brokers, topics, topicNames, in.readLong());
+        long nextProducerId = in.readLong();
+        long coordinatorEpoch = version == 1 ? -1 : in.readLong();
+        return new MetadataImage(appliedIndex, clusterId, brokers, topics, topicNames, nextProducerId, coordinatorEpoch);
     }
 }

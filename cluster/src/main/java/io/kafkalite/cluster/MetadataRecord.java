@@ -66,8 +66,24 @@ public sealed interface MetadataRecord {
      * A write to a replicated durable map (group offsets and metadata, transactions, ACLs, SCRAM credentials,
      * quotas, dynamic broker configs): every node applies it to its own LMDB table of that name, so whichever
      * node becomes coordinator finds the state. {@code value} null deletes.
+     *
+     * @param coordinatorEpoch for the coordinators' tables, the {@link CoordinatorEpoch} the proposing coordinator was
+     *                         loaded at: the write is refused (NOT_COORDINATOR, no table changed) once a newer coordinator
+     *                         raised the epoch, so a write proposed just before a failover cannot land behind the new
+     *                         coordinator's back; -1 for the other tables (ACLs, credentials, quotas, configs): never fenced
      */
-    record DurableMapWrite(String map, List<Map.Entry<byte[], byte[]>> changes) implements MetadataRecord { }
+    record DurableMapWrite(String map, List<Map.Entry<byte[], byte[]>> changes, long coordinatorEpoch) implements MetadataRecord {
+        /** An unfenced write (not a coordinator's table). */
+        public DurableMapWrite(String map, List<Map.Entry<byte[], byte[]>> changes) {
+            this(map, changes, -1);
+        }
+    }
+
+    /**
+     * A new quorum leader takes over the coordinators: raises the image's coordinator epoch to {@code epoch} (its Raft
+     * term) before it loads them from its tables. Refused (NOT_COORDINATOR) if a newer coordinator raised it beyond already.
+     */
+    record CoordinatorEpoch(long epoch) implements MetadataRecord { }
 
     /** Reserves the next block of producer ids for a broker's InitProducerId. */
     record AllocateProducerIds(int brokerId, int count) implements MetadataRecord { }

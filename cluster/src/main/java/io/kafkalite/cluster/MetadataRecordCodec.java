@@ -4,6 +4,7 @@ import io.kafkalite.cluster.MetadataRecord.AllocateProducerIds;
 import io.kafkalite.cluster.MetadataRecord.AlterPartition;
 import io.kafkalite.cluster.MetadataRecord.AlterTopicConfigs;
 import io.kafkalite.cluster.MetadataRecord.ControlledShutdown;
+import io.kafkalite.cluster.MetadataRecord.CoordinatorEpoch;
 import io.kafkalite.cluster.MetadataRecord.CreatePartitions;
 import io.kafkalite.cluster.MetadataRecord.CreateTopic;
 import io.kafkalite.cluster.MetadataRecord.DeleteTopic;
@@ -123,7 +124,10 @@ public final class MetadataRecordCodec {
             out.writeInt(r.partition());
             CodecIo.writeInts(out, r.target());
         } else if (record instanceof DurableMapWrite r) {
-            out.writeByte(13);
+            out.writeByte(r.coordinatorEpoch() == -1 ? 13 : 15); // 13: unfenced, as written before epochs existed
+            if (r.coordinatorEpoch() != -1) {
+                out.writeLong(r.coordinatorEpoch());
+            }
             CodecIo.writeString(out, r.map());
             out.writeInt(r.changes().size());
             for (Map.Entry<byte[], byte[]> e : r.changes()) {
@@ -134,6 +138,9 @@ public final class MetadataRecordCodec {
             out.writeByte(14);
             out.writeInt(r.brokerId());
             out.writeInt(r.count());
+        } else if (record instanceof CoordinatorEpoch r) {
+            out.writeByte(16);
+            out.writeLong(r.epoch());
         } else {
             throw new IllegalArgumentException("No encoding for " + record.getClass().getSimpleName());
         }
@@ -162,16 +169,18 @@ public final class MetadataRecordCodec {
                 yield new ElectLeaders(preferred, partitions);
             }
             case 12 -> new Reassign(CodecIo.readUuid(in), in.readInt(), CodecIo.readInts(in));
-            case 13 -> {
+            case 13, 15 -> {
+                long epoch = type == 15 ? in.readLong() : -1;
                 String map = CodecIo.readString(in);
                 int n = CodecIo.readCount(in);
                 List<Map.Entry<byte[], byte[]>> changes = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
                     changes.add(new AbstractMap.SimpleImmutableEntry<>(CodecIo.readBytes(in), CodecIo.readBytes(in)));
                 }
-                yield new DurableMapWrite(map, changes);
+                yield new DurableMapWrite(map, changes, epoch);
             }
             case 14 -> new AllocateProducerIds(in.readInt(), in.readInt());
+            case 16 -> new CoordinatorEpoch(in.readLong());
             default -> throw new IllegalArgumentException("Unknown metadata record type " + type);
         };
     }

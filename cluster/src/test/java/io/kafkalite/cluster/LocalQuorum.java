@@ -10,6 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import io.kafkalite.logstore.DurableMap;
+import org.apache.kafka.common.protocol.Errors;
 
 /**
  * For tests: several brokers in one JVM share one metadata log, applied in order on one thread (as Ratis' apply
@@ -28,6 +29,8 @@ public final class LocalQuorum {
         private volatile MetadataImage image = MetadataImage.EMPTY;
         private long index;
         private volatile int leader = -1;
+        /** The Raft term: one more at each leadership change. */
+        private volatile long term;
 
         /** A node whose durable-map writes go to {@code localMaps} (null: none kept). */
         public MetadataQuorum node(int id, Function<String, DurableMap> localMaps) {
@@ -47,6 +50,9 @@ public final class LocalQuorum {
         public void setLeader(int id) {
             applier.submit(() -> {
                 int before = leader;
+                if (before != id) {
+                    term++;
+                }
                 leader = id;
                 for (Node n : nodes) {
                     if (n.id == before && before != id) {
@@ -66,7 +72,7 @@ public final class LocalQuorum {
         CompletableFuture<ApplyResult> append(MetadataRecord record) {
             return CompletableFuture.supplyAsync(() -> {
                 MetadataApplier.Applied applied = MetadataApplier.apply(image, ++index, record);
-                if (record instanceof MetadataRecord.DurableMapWrite w) {
+                if (record instanceof MetadataRecord.DurableMapWrite w && applied.result().error() == Errors.NONE) {
                     for (Node n : nodes) {
                         if (n.localMaps != null) {
                             n.localMaps.apply(w.map()).write(w.changes()).join();
@@ -139,7 +145,7 @@ public final class LocalQuorum {
             for (Node n : log.nodes) {
                 voters.add(new ReplicaProgress(n.id, log.image.appliedIndex(), 0, 0));
             }
-            return new QuorumInfo(log.leader, 1, log.image.appliedIndex(), voters, List.of());
+            return new QuorumInfo(log.leader, log.term, log.image.appliedIndex(), voters, List.of());
         }
 
         @Override

@@ -119,4 +119,26 @@ class MetadataApplierTest {
         assertEquals(0, apply(new AllocateProducerIds(1, 1000)).producerIdStart());
         assertEquals(1000, apply(new AllocateProducerIds(2, 1000)).producerIdStart());
     }
+
+    private static MetadataRecord.DurableMapWrite write(String map, long coordinatorEpoch) {
+        return new MetadataRecord.DurableMapWrite(map, List.of(Map.entry(new byte[] {1}, new byte[] {2})), coordinatorEpoch);
+    }
+
+    @Test
+    void coordinatorWritesOfAnOlderEpochAreRefused() {
+        threeBrokers();
+        assertEquals(Errors.NONE, apply(new MetadataRecord.CoordinatorEpoch(2)).error());
+        assertEquals(Errors.NONE, apply(write("group_offsets", 2)).error(), "the current coordinator writes");
+        assertEquals(Errors.NONE, apply(new MetadataRecord.CoordinatorEpoch(3)).error(), "a new leader takes over");
+        assertEquals(3, image.coordinatorEpoch());
+        MetadataImage before = image;
+        assertEquals(Errors.NOT_COORDINATOR, apply(write("group_offsets", 2)).error(), "the deposed coordinator's late write");
+        assertTrue(before.topics() == image.topics() && before.brokers() == image.brokers(), "writes do not copy the image");
+        assertEquals(before.withAppliedIndex(index), image);
+        assertEquals(Errors.NOT_COORDINATOR, apply(new MetadataRecord.CoordinatorEpoch(2)).error(), "a deposed leader's late takeover");
+        assertEquals(3, image.coordinatorEpoch());
+        assertEquals(Errors.NONE, apply(write("transactions", 3)).error());
+        assertEquals(Errors.NONE, apply(write("acls", -1)).error(), "other tables are not fenced");
+        assertEquals(index, image.appliedIndex());
+    }
 }

@@ -40,7 +40,8 @@ class MetadataRecordCodecTest {
                 new MetadataRecord.ElectLeaders(true, Map.of(TOPIC, List.of(0, 1))),
                 new MetadataRecord.Reassign(TOPIC, 0, List.of(2, 3)),
                 new MetadataRecord.Reassign(TOPIC, 0, null),
-                new MetadataRecord.AllocateProducerIds(1, 1000));
+                new MetadataRecord.AllocateProducerIds(1, 1000),
+                new MetadataRecord.CoordinatorEpoch(7));
         for (MetadataRecord r : records) {
             assertEquals(r, MetadataRecordCodec.decode(MetadataRecordCodec.encode(r)));
         }
@@ -60,6 +61,9 @@ class MetadataRecordCodecTest {
         assertArrayEquals(new byte[] {3}, back.changes().get(0).getValue());
         assertArrayEquals(new byte[] {4}, back.changes().get(1).getKey());
         assertNull(back.changes().get(1).getValue());
+        assertEquals(-1, back.coordinatorEpoch());
+        var fenced = new MetadataRecord.DurableMapWrite("transactions", List.of(new AbstractMap.SimpleImmutableEntry<>(new byte[] {5}, null)), 3);
+        assertEquals(3, ((MetadataRecord.DurableMapWrite) MetadataRecordCodec.decode(MetadataRecordCodec.encode(fenced))).coordinatorEpoch());
     }
 
     @Test
@@ -87,7 +91,7 @@ class MetadataRecordCodecTest {
                 Map.of("t", new TopicImage("t", TOPIC, Map.of("k", "v"), List.of(
                         new PartitionState(List.of(1, 2), 1, 3, List.of(1), List.of(2), 7, List.of(2), List.of()),
                         PartitionState.initial(List.of(2, 1))))),
-                Map.of(TOPIC, "t"), 9000);
+                Map.of(TOPIC, "t"), 9000, 4);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             MetadataImageCodec.write(out, image);

@@ -63,6 +63,17 @@ class RatisMetadataQuorumTest {
             assertEquals(Errors.KAFKA_STORAGE_ERROR, leader.submit(refused).get(10, TimeUnit.SECONDS).error());
             assertEquals(Errors.NONE, follower.submit(write("group_offsets", 3, 33)).get(10, TimeUnit.SECONDS).error());
 
+            // a coordinator write of an older coordinator epoch: refused, no table changed (the state machine skips it)
+            assertEquals(Errors.NONE, leader.submit(new MetadataRecord.CoordinatorEpoch(5)).get(10, TimeUnit.SECONDS).error());
+            var stale = new MetadataRecord.DurableMapWrite("group_offsets", List.of(new AbstractMap.SimpleImmutableEntry<>(new byte[] {4}, new byte[] {44})), 4);
+            assertEquals(Errors.NOT_COORDINATOR, follower.submit(stale).get(10, TimeUnit.SECONDS).error());
+            var current = new MetadataRecord.DurableMapWrite("group_offsets", List.of(new AbstractMap.SimpleImmutableEntry<>(new byte[] {5}, new byte[] {55})), 5);
+            assertEquals(Errors.NONE, follower.submit(current).get(10, TimeUnit.SECONDS).error());
+            await("epoch-5 write on every node", 5000, () -> cluster.tables.values().stream()
+                    .allMatch(t -> t.apply("group_offsets").entries.containsKey(new byte[] {5})));
+            assertTrue(cluster.tables.values().stream().noneMatch(t -> t.apply("group_offsets").entries.containsKey(new byte[] {4})),
+                    "the stale write is in no table");
+
             // latency and throughput of proposals from a follower (numbers in the log: offset commits take this path)
             long t0 = System.nanoTime();
             for (int i = 0; i < 100; i++) {

@@ -76,7 +76,12 @@ class ClusterCoordinatorsTest {
         final DynamicBrokerConfig brokerConfig;
 
         ClusterNode(int id) {
-            quorum = log.node(id, tables::local);
+            this(id, q -> q);
+        }
+
+        /** @param wrap what this node's components see of its quorum node */
+        ClusterNode(int id, java.util.function.UnaryOperator<MetadataQuorum> wrap) {
+            quorum = wrap.apply(log.node(id, tables::local));
             coordination = ClusterCoordination.start(quorum, tables, store, null, Map.of("group.initial.rebalance.delay.ms", "0"),
                     new ClusterInfo(id, "cluster", "host" + id, 9090 + id), "PLAINTEXT");
             coordinators = coordination.coordinators();
@@ -265,7 +270,8 @@ class ClusterCoordinatorsTest {
         assertTrue(java.util.Arrays.equals(credential.storedKey(), n2.scram.credential("alice", ScramMechanism.SCRAM_SHA_256).storedKey()));
         await(() -> Map.of("producer_byte_rate", 1024.0).equals(n2.quotas.all().get(client)), "node 2 has the quota");
         await(() -> "12345".equals(n2.brokerConfig.current().originals().get("log.retention.ms")), "node 2 has the cluster default");
-        assertEquals(List.of(12345L), retention, "its subscribers were told");
+        await(() -> !retention.isEmpty(), "node 2's subscribers were told"); // after current() changed, on the listener thread
+        assertEquals(List.of(12345L), retention, "its subscribers were told once");
 
         get(n2.scram.alter(List.of(ScramCredentialStore.Change.delete("alice", ScramMechanism.SCRAM_SHA_256))));
         await(() -> n1.scram.credential("alice", ScramMechanism.SCRAM_SHA_256) == null, "the deletion reaches node 1");
@@ -305,5 +311,106 @@ class ClusterCoordinatorsTest {
         await(n1.coordinators::isActive, "node 1 coordinates again");
         assertEquals(null, cluster.coordinator(new ListenerName("SSL")), "the leader has no such listener");
         assertNotEquals(null, cluster.self(new ListenerName("PLAINTEXT")));
+    }
+
+    /**
+     * The race of a failover: node 1 coordinates and proposes an offset commit, which reaches the log only after node 2
+     * took over (Ratis forwards the old leader's proposal to the new one). The write is refused on every node: node 2's
+     * coordinator (which loaded without it) and the tables agree, and node 1's client is not told success.
+     */
+    @Test
+    void aWriteOfTheOldCoordinatorCommittedAfterAFailoverIsRefused() throws Exception {
+        DelayedWrites delayed = new DelayedWrites();
+        ClusterNode n1 = new ClusterNode(1, delayed::wrap);
+        ClusterNode n2 = new ClusterNode(2);
+        await(n1.coordinators::isActive, "node 1 coordinates");
+        get(n1.coordinators.groups().commitOffsets("g", -1, "", null, Map.of(TP, new CommittedOffset(10, -1, "", 1000))));
+
+        delayed.hold = true;
+        CompletableFuture<Map<TopicPartition, Errors>> late = n1.coordinators.groups().commitOffsets("g", -1, "", null,
+                Map.of(TP, new CommittedOffset(42, -1, "", 2000)));
+        await(() -> !delayed.held.isEmpty(), "node 1 proposed the commit");
+        failover(n1, n2);
+        assertEquals(10, committed(n2.coordinators.groups(), "g").get(TP).offset());
+        long epoch = log.image().coordinatorEpoch();
+
+        delayed.release();
+        Map<TopicPartition, Errors> answer;
+        try {
+            answer = get(late);
+        } catch (java.util.concurrent.ExecutionException e) {
+            answer = Map.of(TP, Errors.forException(e.getCause()));
+        }
+        assertEquals(Map.of(TP, Errors.NOT_COORDINATOR), answer, "the old coordinator's client is not told success");
+        assertEquals(epoch, log.image().coordinatorEpoch());
+        assertEquals(10, committed(n2.coordinators.groups(), "g").get(TP).offset(), "the new coordinator's view");
+        failover(n2, n1);
+        assertEquals(10, committed(n1.coordinators.groups(), "g").get(TP).offset(), "the tables never got it either");
+    }
+
+    /** A quorum node whose durable-map writes are held back (while {@link #hold}) until {@link #release}. */
+    private static final class DelayedWrites {
+        volatile boolean hold;
+        final List<Runnable> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        MetadataQuorum wrap(MetadataQuorum q) {
+            return new MetadataQuorum() {
+                @Override
+                public io.kafkalite.cluster.MetadataImage image() {
+                    return q.image();
+                }
+
+                @Override
+                public CompletableFuture<ApplyResult> submit(MetadataRecord record) {
+                    if (!hold || !(record instanceof MetadataRecord.DurableMapWrite)) {
+                        return q.submit(record);
+                    }
+                    CompletableFuture<ApplyResult> result = new CompletableFuture<>();
+                    held.add(() -> q.submit(record).whenComplete((r, e) -> {
+                        if (e != null) {
+                            result.completeExceptionally(e);
+                        } else {
+                            result.complete(r);
+                        }
+                    }));
+                    return result;
+                }
+
+                @Override
+                public void subscribe(java.util.function.Consumer<io.kafkalite.cluster.MetadataImage> listener) {
+                    q.subscribe(listener);
+                }
+
+                @Override
+                public void onLeadership(java.util.function.Consumer<Boolean> listener) {
+                    q.onLeadership(listener);
+                }
+
+                @Override
+                public int leaderId() {
+                    return q.leaderId();
+                }
+
+                @Override
+                public int nodeId() {
+                    return q.nodeId();
+                }
+
+                @Override
+                public QuorumInfo describe() {
+                    return q.describe();
+                }
+
+                @Override
+                public void close() {
+                    q.close();
+                }
+            };
+        }
+
+        void release() {
+            hold = false;
+            held.forEach(Runnable::run);
+        }
     }
 }

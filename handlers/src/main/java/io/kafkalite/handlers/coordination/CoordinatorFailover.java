@@ -1,6 +1,7 @@
 package io.kafkalite.handlers.coordination;
 
 import io.kafkalite.cluster.MetadataQuorum;
+import io.kafkalite.cluster.MetadataRecord;
 import io.kafkalite.groups.CoordinatorThread;
 import io.kafkalite.groups.Coordinators;
 import io.kafkalite.groups.GroupConfig;
@@ -9,11 +10,13 @@ import io.kafkalite.groups.TopicsView;
 import io.kafkalite.groups.TransactionConfig;
 import io.kafkalite.groups.TransactionCoordinator;
 import io.kafkalite.groups.TransactionMarkers;
-import io.kafkalite.logstore.DurableMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
+import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * them (groups with members come back at their generation, prepared transaction ends are finished, open transactions
  * are aborted at their timeout), and starts serving; when it loses the leadership it closes them without writing
  * anything (calls in flight answer NOT_COORDINATOR). Loading runs on a thread of its own, never on the quorum's.
+ *
+ * <p>Before loading, the new leader raises the coordinator epoch through the quorum ({@link MetadataRecord.CoordinatorEpoch},
+ * its Raft term) and its coordinators write with that epoch: a write the previous coordinator proposed just before the
+ * leadership moved, committed only after the raise, is refused at apply time on every node (its client is told
+ * NOT_COORDINATOR), so no table holds what the new coordinators did not load.
  */
 public final class CoordinatorFailover implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CoordinatorFailover.class);
@@ -35,12 +43,14 @@ public final class CoordinatorFailover implements AutoCloseable {
     /** What a coordinator is built from; the same for every load. */
     public record Settings(GroupConfig groups, TransactionConfig transactions, TopicsView topics, TransactionMarkers markers) { }
 
+    /** How long one attempt to raise the coordinator epoch may take, and the pause before the next. */
+    private static final long RAISE_TIMEOUT_MS = 10_000;
+    private static final long RAISE_RETRY_MS = 500;
+
     private final MetadataQuorum quorum;
+    private final ReplicatedTables tables;
     private final Coordinators coordinators;
     private final Settings settings;
-    private final DurableMap offsets;
-    private final DurableMap groupMetadata;
-    private final DurableMap transactions;
     private final LongSupplier producerIds;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "coordinator-failover");
@@ -51,12 +61,10 @@ public final class CoordinatorFailover implements AutoCloseable {
     private CoordinatorFailover(MetadataQuorum quorum, ReplicatedTables tables, Coordinators coordinators, Settings settings,
                                 LongSupplier producerIds) {
         this.quorum = quorum;
+        this.tables = tables;
         this.coordinators = coordinators;
         this.settings = settings;
         this.producerIds = producerIds;
-        this.offsets = tables.coordinatorMap(GROUP_OFFSETS);
-        this.groupMetadata = tables.coordinatorMap(GROUP_METADATA);
-        this.transactions = tables.coordinatorMap(TRANSACTIONS);
     }
 
     /**
@@ -87,12 +95,17 @@ public final class CoordinatorFailover implements AutoCloseable {
         long start = System.nanoTime();
         coordinators.deactivate();
         coordinators.loading(true);
-        int epoch = (int) Math.min(Integer.MAX_VALUE, quorum.describe().leaderEpoch());
+        long term = quorum.describe().leaderEpoch();
+        int epoch = (int) Math.min(Integer.MAX_VALUE, term);
         GroupCoordinator groups = null;
         try {
-            groups = new GroupCoordinator(new CoordinatorThread(), settings.groups(), offsets, groupMetadata, settings.topics());
+            if (!raiseCoordinatorEpoch(term)) {
+                return;
+            }
+            groups = new GroupCoordinator(new CoordinatorThread(), settings.groups(), tables.coordinatorMap(GROUP_OFFSETS, term),
+                    tables.coordinatorMap(GROUP_METADATA, term), settings.topics());
             TransactionCoordinator txns = new TransactionCoordinator(new CoordinatorThread("transaction-coordinator"),
-                    settings.transactions(), transactions, producerIds, settings.markers(), groups, epoch);
+                    settings.transactions(), tables.coordinatorMap(TRANSACTIONS, term), producerIds, settings.markers(), groups, epoch);
             coordinators.activate(groups, txns);
             log.info("This node leads the metadata quorum (epoch {}): coordinating groups and transactions, loaded in {} ms",
                     epoch, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
@@ -104,6 +117,37 @@ public final class CoordinatorFailover implements AutoCloseable {
         } finally {
             coordinators.loading(false);
         }
+    }
+
+    /**
+     * Proposes the coordinator epoch {@code term} and waits until it is applied here (then every earlier write is in
+     * the local tables, and every later one of an older epoch is refused). Retried while this node leads; false when it
+     * no longer does, or a newer leader raised the epoch beyond already.
+     */
+    private boolean raiseCoordinatorEpoch(long term) {
+        while (quorum.isLeader()) {
+            try {
+                MetadataQuorum.ApplyResult result = quorum.submit(new MetadataRecord.CoordinatorEpoch(term))
+                        .get(RAISE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                if (result.error() == Errors.NONE) {
+                    return true;
+                }
+                log.info("Not loading the coordinators: {}", result.message());
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (ExecutionException | TimeoutException e) {
+                log.warn("Raising the coordinator epoch to {} failed; retrying while this node leads", term, e);
+                try {
+                    Thread.sleep(RAISE_RETRY_MS);
+                } catch (InterruptedException stop) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+        }
+        return false;
     }
 
     private void stop() {

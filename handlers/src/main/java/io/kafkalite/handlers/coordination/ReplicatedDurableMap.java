@@ -35,6 +35,7 @@ public final class ReplicatedDurableMap implements DurableMap {
     private final DurableMap local;
     private final Function<Throwable, RuntimeException> failure;
     private final boolean leaderOnly;
+    private final long coordinatorEpoch;
 
     /**
      * @param local   this node's table of that name, which the quorum's state machine writes into
@@ -42,28 +43,33 @@ public final class ReplicatedDurableMap implements DurableMap {
      *                the coordinator again and retry)
      */
     ReplicatedDurableMap(String name, Supplier<MetadataQuorum> quorum, DurableMap local, Function<Throwable, RuntimeException> failure,
-                         boolean leaderOnly) {
+                         boolean leaderOnly, long coordinatorEpoch) {
         this.name = name;
         this.quorum = quorum;
         this.local = local;
         this.failure = failure;
         this.leaderOnly = leaderOnly;
+        this.coordinatorEpoch = coordinatorEpoch;
     }
 
     /**
      * For the group and transaction coordinators' tables: a failed write answers NOT_COORDINATOR, and a node that does
-     * not lead the quorum (any more) proposes nothing, so a coordinator that lost the leadership cannot overwrite what
-     * its successor loaded.
+     * not lead the quorum (any more) proposes nothing. Its records carry {@code coordinatorEpoch}, so one proposed just
+     * before the leadership moved is refused when it comes after the successor raised the epoch: a coordinator that
+     * lost the leadership cannot write what its successor did not load.
+     *
+     * @param coordinatorEpoch the {@link MetadataRecord.CoordinatorEpoch} the coordinator using this map was loaded at
      */
-    public static ReplicatedDurableMap forCoordinator(String name, Supplier<MetadataQuorum> quorum, DurableMap local) {
+    public static ReplicatedDurableMap forCoordinator(String name, Supplier<MetadataQuorum> quorum, DurableMap local, long coordinatorEpoch) {
         return new ReplicatedDurableMap(name, quorum, local,
-                e -> new NotCoordinatorException("The coordinator's state could not be replicated: " + e.getMessage(), e), true);
+                e -> new NotCoordinatorException("The coordinator's state could not be replicated: " + e.getMessage(), e), true,
+                coordinatorEpoch);
     }
 
     /** Fails writes with the quorum's own error when it is a Kafka error (NOT_CONTROLLER, REQUEST_TIMED_OUT, ...). */
     public static ReplicatedDurableMap forMetadata(String name, Supplier<MetadataQuorum> quorum, DurableMap local) {
         return new ReplicatedDurableMap(name, quorum, local, e -> e instanceof ApiException api ? api
-                : new org.apache.kafka.common.errors.UnknownServerException("The change could not be replicated: " + e, e), false);
+                : new org.apache.kafka.common.errors.UnknownServerException("The change could not be replicated: " + e, e), false, -1);
     }
 
     @Override
@@ -98,7 +104,7 @@ public final class ReplicatedDurableMap implements DurableMap {
         CompletableFuture<Void> done = new CompletableFuture<>();
         CompletableFuture<MetadataQuorum.ApplyResult> submitted;
         try {
-            submitted = quorum.submit(new MetadataRecord.DurableMapWrite(name, part));
+            submitted = quorum.submit(new MetadataRecord.DurableMapWrite(name, part, coordinatorEpoch));
         } catch (RuntimeException e) {
             submitted = CompletableFuture.failedFuture(e);
         }

@@ -53,9 +53,12 @@ public final class ReplicatedTables implements AutoCloseable {
         this.quorum = quorum;
     }
 
-    /** A coordinator's table (group offsets and metadata, transactions): failed writes answer NOT_COORDINATOR. */
-    public DurableMap coordinatorMap(String name) {
-        return ReplicatedDurableMap.forCoordinator(name, () -> quorum, local(name));
+    /**
+     * A coordinator's table (group offsets and metadata, transactions) for coordinators loaded at {@code coordinatorEpoch}:
+     * failed writes, and writes after newer coordinators took over, answer NOT_COORDINATOR.
+     */
+    public DurableMap coordinatorMap(String name, long coordinatorEpoch) {
+        return ReplicatedDurableMap.forCoordinator(name, () -> quorum, local(name), coordinatorEpoch);
     }
 
     /** Any other replicated table (ACLs, SCRAM credentials, quotas, broker configs). */
