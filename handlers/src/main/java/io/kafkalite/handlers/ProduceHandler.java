@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.ApiException;
@@ -114,6 +115,33 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
 
     @Override
     public CompletableFuture<AbstractResponse> handle(KafkaRequest request, ProduceRequest body) {
+        CompletableFuture<Void> roles = replicas == null ? null : replicas.awaitLeaderRoles(partitions(body));
+        if (roles == null) {
+            return handleNow(request, body);
+        }
+        // cluster mode: this node leads a partition in the latest image but has not taken that role yet
+        return roles.thenComposeAsync(taken -> handleNow(request, body), this::onRequestHandler);
+    }
+
+    private static List<TopicIdPartition> partitions(ProduceRequest body) {
+        List<TopicIdPartition> all = new ArrayList<>();
+        for (TopicProduceData td : body.data().topicData()) {
+            for (PartitionProduceData pd : td.partitionData()) {
+                all.add(new TopicIdPartition(td.topicId(), pd.index(), td.name()));
+            }
+        }
+        return all;
+    }
+
+    private void onRequestHandler(Runnable runnable) {
+        try {
+            requestHandlers.execute(runnable);
+        } catch (java.util.concurrent.RejectedExecutionException full) {
+            runnable.run(); // the pool is full: go on on the completing thread rather than lose the request
+        }
+    }
+
+    private CompletableFuture<AbstractResponse> handleNow(KafkaRequest request, ProduceRequest body) {
         short acks = body.acks();
         ProduceResponseData response = new ProduceResponseData();
         long now = System.currentTimeMillis();
@@ -183,13 +211,7 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
                 return replicated(request, body, response, replicating);
             }
             return CompletableFuture.completedFuture(respond(response, acks));
-        }, runnable -> {
-            try {
-                requestHandlers.execute(runnable);
-            } catch (java.util.concurrent.RejectedExecutionException full) {
-                runnable.run(); // the pool is full: append on the coordinator's callback rather than lose the request
-            }
-        });
+        }, this::onRequestHandler); // the pool full: append on the coordinator's callback rather than lose the request
     }
 
     /**

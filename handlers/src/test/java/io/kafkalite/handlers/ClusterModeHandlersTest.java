@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
@@ -81,6 +82,35 @@ class ClusterModeHandlersTest {
 
     private static FetchResponseData.PartitionData only(FetchResponse response) {
         return response.data().responses().get(0).partitions().get(0);
+    }
+
+    /**
+     * The image names node 1 the leader (other nodes already tell producers so) before node 1 took the role: a
+     * produce waits for the role. Answered NOT_LEADER_OR_FOLLOWER, an idempotent producer's next pipelined batch could
+     * be appended first and its first batch retried as OUT_OF_ORDER_SEQUENCE_NUMBER until delivery.timeout.ms.
+     */
+    @Test
+    void aProduceBeforeThisNodeTookItsLeaderRoleWaitsForTheRole() throws Exception {
+        cluster.close();
+        AtomicBoolean registered = new AtomicBoolean();
+        cluster = new ReplicationFixture(30_000, 50_000, image -> registered.get());
+        produce = new ProduceHandler(cluster.store, null, Runnable::run, Authorization.NONE, cluster.replicas);
+        TopicPartition led = cluster.createTopic("led", Map.of(), 1, 2);
+        TopicPartition followed = cluster.createTopic("followed", Map.of(), 2, 1);
+        assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, cluster.replicas.leaderError(led, -1), "no role taken yet");
+
+        CompletableFuture<AbstractResponse> first = handle(produce, produceRequest((short) 11, (short) 1, led, "a"));
+        assertFalse(first.isDone(), "waits for the leader role the image gives this node");
+        ProduceResponse notLed = answer(produce, produceRequest((short) 11, (short) 1, followed, "x"));
+        assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, Errors.forCode(ProduceHandlerTest.only(notLed).errorCode()), "led by 2: no wait");
+
+        registered.set(true);
+        cluster.replicas.registrationChanged();
+        ProduceResponseData.PartitionProduceResponse p = ProduceHandlerTest.only((ProduceResponse) first.get(5, TimeUnit.SECONDS));
+        assertEquals(Errors.NONE, Errors.forCode(p.errorCode()));
+        assertEquals(0, p.baseOffset());
+        ProduceResponse next = answer(produce, produceRequest((short) 13, (short) 1, led, "b"));
+        assertEquals(1, ProduceHandlerTest.only(next).baseOffset(), "roles taken: no wait (by topic id too)");
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.kafkalite.handlers.BrokerConfig;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.PartitionLog;
 import io.kafkalite.logstore.Topic;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
+import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.Errors;
@@ -60,6 +62,8 @@ public final class ReplicaManager implements AutoCloseable {
     /** Parked acks=all produces at most (each connection has at most one request in flight, so this is a safety net). */
     static final int MAX_PARKED_PRODUCES = 50_000;
     private static final long MISSING_LOG_RETRY_MS = 200;
+    /** How long a produce waits for this node to take a leader role the latest image gives it. */
+    static final long ROLE_WAIT_MS = 3_000;
 
     private final LogStore store;
     private final MetadataQuorum quorum;
@@ -72,6 +76,7 @@ public final class ReplicaManager implements AutoCloseable {
     private final Map<TopicPartition, PartitionReplication> partitions = new ConcurrentHashMap<>();
     private final List<Consumer<TopicPartition>> roleListeners = new CopyOnWriteArrayList<>();
     private final AtomicReference<MetadataImage> nextImage = new AtomicReference<>();
+    private final RoleWaits roleWaits = new RoleWaits();
     private final ScheduledThreadPoolExecutor stateThread;
     /** The last image reconciled (replica-state thread only). */
     private MetadataImage reconciled = MetadataImage.EMPTY;
@@ -151,6 +156,7 @@ public final class ReplicaManager implements AutoCloseable {
         closed = true;
         stateThread.shutdownNow();
         partitions.values().forEach(r -> failParked(r, Errors.NOT_LEADER_OR_FOLLOWER));
+        roleWaits.close();
     }
 
     // ---- roles, from the images (replica-state thread) ----
@@ -230,6 +236,8 @@ public final class ReplicaManager implements AutoCloseable {
                     reconcileNext();
                 }
             }, MISSING_LOG_RETRY_MS, TimeUnit.MILLISECONDS);
+        } else {
+            roleWaits.rolesTaken(image.appliedIndex());
         }
     }
 
@@ -345,6 +353,32 @@ public final class ReplicaManager implements AutoCloseable {
     public Errors leaderError(TopicPartition tp, int currentLeaderEpoch) {
         PartitionReplication r = partitions.get(tp);
         return r == null ? Errors.NOT_LEADER_OR_FOLLOWER : r.leaderError(currentLeaderEpoch);
+    }
+
+    /**
+     * A produce's partitions (each by topic name, or by id when the name is empty), before their append: a future that completes once this node took the leader roles the latest image gives it for any of
+     * them (at most {@link #ROLE_WAIT_MS}), or null if none is pending. Answering NOT_LEADER_OR_FOLLOWER in that
+     * window (the image is applied, the replica-state thread has not reconciled it yet, while other nodes already
+     * name this one the leader) lets an idempotent producer's next pipelined batch be appended first, as the first
+     * batch of an unknown producer: its retried first batch is then out of sequence for good. The connection answers
+     * one request at a time, so its later requests wait behind this one.
+     */
+    public CompletableFuture<Void> awaitLeaderRoles(Collection<TopicIdPartition> produced) {
+        MetadataImage image = quorum.image();
+        if (roleWaits.taken(image.appliedIndex())) {
+            return null;
+        }
+        for (TopicIdPartition tip : produced) {
+            TopicImage t = LeaderHints.named(tip.topic()) ? image.topic(tip.topic()) : image.topic(tip.topicId());
+            PartitionState ps = t == null ? null : t.partition(tip.partition());
+            if (ps != null && ps.leader() == nodeId) {
+                PartitionReplication r = partitions.get(new TopicPartition(t.name(), tip.partition()));
+                if (r == null || !r.isLeader() || r.leaderEpoch() < ps.leaderEpoch()) {
+                    return roleWaits.await(image.appliedIndex(), ROLE_WAIT_MS);
+                }
+            }
+        }
+        return null;
     }
 
     /** The leader epoch this node knows for {@code tp}, -1 if it holds no replica. */
