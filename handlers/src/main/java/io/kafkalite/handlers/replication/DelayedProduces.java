@@ -27,11 +27,11 @@ final class DelayedProduces {
     }
 
     /**
-     * Parks a wait until {@code r}'s high watermark reaches {@code requiredOffset} ({@code hw} is the current one):
+     * Parks a wait until {@code r}'s high watermark reaches {@code requiredOffset}:
      * REQUEST_TIMED_OUT after {@code timeoutMs} or at once beyond the cap; NOT_LEADER_OR_FOLLOWER unless this node
      * still leads at {@code epoch}.
      */
-    CompletableFuture<Errors> await(PartitionReplication r, int epoch, long requiredOffset, int minIsr, long timeoutMs, long hw) {
+    CompletableFuture<Errors> await(PartitionReplication r, int epoch, long requiredOffset, int minIsr, long timeoutMs) {
         if (parked.incrementAndGet() > max) {
             parked.decrementAndGet();
             log.warn("{} acks=all produces wait already: answering REQUEST_TIMED_OUT for {}", max, r.tp);
@@ -51,7 +51,8 @@ final class DelayedProduces {
             r.unpark(p);
             p.complete(Errors.NOT_LEADER_OR_FOLLOWER);
         }
-        completeReached(r, hw); // the high watermark may have passed it already
+        // read after parking: a move just before it completed what was parked then, not this one
+        completeReached(r, r.log.highWatermark());
         return p.future;
     }
 

@@ -437,7 +437,7 @@ public final class ReplicaManager implements AutoCloseable {
         if (r == null) {
             return CompletableFuture.completedFuture(Errors.NOT_LEADER_OR_FOLLOWER);
         }
-        return produces.await(r, epoch, lastOffset + 1, minIsr(plog), timeoutMs, plog.highWatermark());
+        return produces.await(r, epoch, lastOffset + 1, minIsr(plog), timeoutMs);
     }
 
     /**
