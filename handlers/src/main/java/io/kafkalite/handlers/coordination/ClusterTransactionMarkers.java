@@ -5,6 +5,7 @@ import io.kafkalite.cluster.MetadataImage;
 import io.kafkalite.cluster.MetadataQuorum;
 import io.kafkalite.cluster.PartitionState;
 import io.kafkalite.groups.TransactionMarkers;
+import io.kafkalite.handlers.replication.InterBrokerClient;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -46,7 +47,7 @@ public final class ClusterTransactionMarkers implements TransactionMarkers, Auto
     private final String listener;
     private final Map<Integer, ThreadPoolExecutor> senders = new ConcurrentHashMap<>();
     /** One connection per sender thread, used on that thread only. */
-    private final Map<Integer, BrokerChannel> channels = new ConcurrentHashMap<>();
+    private final Map<Integer, InterBrokerClient> channels = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /**
@@ -108,7 +109,7 @@ public final class ClusterTransactionMarkers implements TransactionMarkers, Auto
             throw new RejectedExecutionException("closed");
         }
         return senders.computeIfAbsent(broker, id -> {
-            channels.put(id, new BrokerChannel("txn-markers-" + quorum.nodeId()));
+            channels.put(id, new InterBrokerClient("txn-markers-" + quorum.nodeId(), InterBrokerClient.Limits.REQUESTS));
             return new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUE_PER_BROKER), r -> {
                 Thread t = new Thread(r, "txn-markers-to-" + id);
                 t.setDaemon(true);
@@ -154,6 +155,6 @@ public final class ClusterTransactionMarkers implements TransactionMarkers, Auto
     public void close() {
         closed = true;
         senders.values().forEach(ThreadPoolExecutor::shutdownNow);
-        channels.values().forEach(BrokerChannel::close);
+        channels.values().forEach(InterBrokerClient::close);
     }
 }

@@ -3,6 +3,7 @@ package io.kafkalite.handlers.coordination;
 import io.kafkalite.cluster.BrokerRegistration;
 import io.kafkalite.cluster.MetadataQuorum;
 import io.kafkalite.groups.Coordinators;
+import io.kafkalite.handlers.replication.InterBrokerClient;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
@@ -37,7 +38,7 @@ public final class RemoteTransactionCoordinator implements Coordinators.RemoteTr
 
     private final MetadataQuorum quorum;
     private final String listener;
-    private final BrokerChannel channel;
+    private final InterBrokerClient channel;
     private final ThreadPoolExecutor sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
         Thread t = new Thread(r, "txn-verification");
         t.setDaemon(true);
@@ -48,7 +49,7 @@ public final class RemoteTransactionCoordinator implements Coordinators.RemoteTr
     public RemoteTransactionCoordinator(MetadataQuorum quorum, String listener) {
         this.quorum = quorum;
         this.listener = listener.toUpperCase(Locale.ROOT);
-        this.channel = new BrokerChannel("txn-verification-" + quorum.nodeId());
+        this.channel = new InterBrokerClient("txn-verification-" + quorum.nodeId(), InterBrokerClient.Limits.REQUESTS);
     }
 
     @Override

@@ -22,23 +22,34 @@ import org.apache.kafka.common.requests.ApiVersionsResponse;
 import org.apache.kafka.common.requests.RequestHeader;
 
 /**
- * One blocking connection to another broker's inter-broker listener (PLAINTEXT), used by one fetcher thread
- * only: a request is written, then its response read, one at a time. Each new connection starts with
- * ApiVersions, and every request then goes out at the newest version both sides have.
+ * One blocking connection to another broker's inter-broker listener, used by one thread only (a replica fetcher,
+ * a transaction marker sender, ...): a request is written, then its response read, one at a time. Each new
+ * connection starts with ApiVersions, and every request then goes out at the newest version both sides have.
  */
-final class InterBrokerClient implements AutoCloseable {
+public final class InterBrokerClient implements AutoCloseable {
+    /**
+     * The connection's limits.
+     * @param receiveBufferBytes the socket's receive buffer, or -1 for the OS default
+     * @param maxResponseBytes   a larger response frame breaks the connection
+     */
+    public record Limits(int connectTimeoutMs, int socketTimeoutMs, int receiveBufferBytes, int maxResponseBytes) {
+        /** For request/response traffic besides fetching (markers, verifications): Kafka's 30 s request timeout. */
+        public static final Limits REQUESTS = new Limits(10_000, 30_000, -1, 100 * 1024 * 1024);
+    }
+
     private final String clientId;
-    private final ReplicaFetchConfig config;
+    private final Limits limits;
     private final Map<ApiKeys, Short> versions = new EnumMap<>(ApiKeys.class);
     private volatile Socket socket;
     private volatile boolean shutdown;
+    private InetSocketAddress connectedTo;
     private DataInputStream in;
     private DataOutputStream out;
     private int correlationId;
 
-    InterBrokerClient(String clientId, ReplicaFetchConfig config) {
+    public InterBrokerClient(String clientId, Limits limits) {
         this.clientId = clientId;
-        this.config = config;
+        this.limits = limits;
     }
 
     boolean isConnected() {
@@ -54,13 +65,13 @@ final class InterBrokerClient implements AutoCloseable {
             if (shutdown) {
                 throw new IOException("Shut down");
             }
-            if (config.receiveBufferBytes() > 0) {
-                s.setReceiveBufferSize(config.receiveBufferBytes());
+            if (limits.receiveBufferBytes() > 0) {
+                s.setReceiveBufferSize(limits.receiveBufferBytes());
             }
             s.setTcpNoDelay(true);
             s.setKeepAlive(true);
-            s.connect(address, config.connectTimeoutMs());
-            s.setSoTimeout(config.socketTimeoutMs());
+            s.connect(address, limits.connectTimeoutMs());
+            s.setSoTimeout(limits.socketTimeoutMs());
             in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 64 * 1024)); // one read for a small answer
             out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 64 * 1024));
             versions.clear();
@@ -74,10 +85,19 @@ final class InterBrokerClient implements AutoCloseable {
                     versions.put(key, (short) Math.min(v.maxVersion(), key.latestVersion()));
                 }
             }
+            connectedTo = address;
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
         }
+    }
+
+    /** {@link #send(AbstractRequest.Builder)} to {@code address}, (re)connecting first unless connected to it. */
+    public <R extends AbstractResponse> R send(InetSocketAddress address, AbstractRequest.Builder<?> builder) throws IOException {
+        if (socket == null || !address.equals(connectedTo)) {
+            connect(address);
+        }
+        return send(builder);
     }
 
     /**
@@ -121,7 +141,7 @@ final class InterBrokerClient implements AutoCloseable {
         out.write(frame.array(), frame.arrayOffset() + frame.position(), frame.remaining());
         out.flush();
         int size = in.readInt();
-        if (size < 0 || size > config.maxResponseFrameBytes()) {
+        if (size < 0 || size > limits.maxResponseBytes()) {
             throw new IOException("Response of " + size + " bytes to " + request.apiKey() + " is beyond socket.request.max.bytes");
         }
         byte[] body = new byte[size];
@@ -144,6 +164,7 @@ final class InterBrokerClient implements AutoCloseable {
     public void close() {
         Socket s = socket;
         socket = null;
+        connectedTo = null;
         if (s != null) {
             try {
                 s.close();

@@ -47,7 +47,7 @@ final class ReplicaFetcherThread extends Thread {
         this.leaderId = leaderId;
         this.leaderAddress = leaderAddress;
         this.config = config;
-        this.client = new InterBrokerClient("broker-" + nodeId + "-fetcher-" + index, config);
+        this.client = new InterBrokerClient("broker-" + nodeId + "-fetcher-" + index, config.clientLimits());
         this.truncationRound = new TruncationRound(this, nodeId, client, store);
         this.fetchRound = new FetchRound(this, nodeId, config, client, store, new OutOfRangeRound(this, nodeId, client, store));
     }
