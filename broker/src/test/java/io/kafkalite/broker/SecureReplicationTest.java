@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Future;
@@ -39,8 +40,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Replication between three in-JVM brokers (a {@link LocalQuorum}) whose inter-broker listener is SSL or
- * SASL_PLAINTEXT, with an authorizer that lets only {@code super.users} (the brokers' principal) replicate: acks=all
+ * Replication between three in-JVM brokers (a {@link LocalQuorum}) whose inter-broker listener is SSL, SASL_SSL
+ * (SCRAM) or SASL_PLAINTEXT (PLAIN), with an authorizer that lets only {@code super.users} (the brokers' principal) replicate: acks=all
  * produces reach every follower, the followers hold the records once the leader is gone, and a broker logging in
  * with a wrong password replicates nothing but keeps running.
  */
@@ -65,10 +66,7 @@ class SecureReplicationTest {
 
     @Test
     void replicatesOverMutualTls() throws Exception {
-        TestCertificates certs = TestCertificates.get();
-        Map<String, String> tls = Map.of("ssl.keystore.location", certs.brokerKeystore("PKCS12").toString(),
-                "ssl.keystore.password", TestCertificates.PASSWORD, "ssl.key.password", TestCertificates.PASSWORD,
-                "ssl.truststore.location", certs.truststore("PKCS12").toString(), "ssl.truststore.password", TestCertificates.PASSWORD);
+        Map<String, String> tls = tls();
         Map<String, String> broker = new HashMap<>(tls);
         broker.putAll(Map.of("listeners", "SSL://localhost:0,CONTROLLER://localhost:1939%d", "security.inter.broker.protocol", "SSL",
                 "ssl.client.auth", "required", "super.users", "User:" + TestCertificates.BROKER_DN));
@@ -79,8 +77,10 @@ class SecureReplicationTest {
     }
 
     @Test
-    void replicatesWithScramLogins() throws Exception {
-        Map<String, String> broker = sasl("SCRAM-SHA-256", ADMIN_PASSWORD);
+    void replicatesWithScramLoginsOverTls() throws Exception {
+        Map<String, String> broker = new HashMap<>(sasl("SASL_SSL", "SCRAM-SHA-256", ADMIN_PASSWORD));
+        broker.putAll(tls());
+        client.putAll(tls());
         startCluster(id -> broker);
         try (Admin admin = Admin.create(client)) { // created before any partition: the fetchers' first login succeeds
             admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion("admin",
@@ -91,7 +91,7 @@ class SecureReplicationTest {
 
     @Test
     void aWrongInterBrokerPasswordReplicatesNothingButTheBrokerRuns() throws Exception {
-        startCluster(id -> sasl("PLAIN", id == 3 ? "wrong" : ADMIN_PASSWORD));
+        startCluster(id -> sasl("SASL_PLAINTEXT", "PLAIN", id == 3 ? "wrong" : ADMIN_PASSWORD));
         try (Admin admin = Admin.create(client)) {
             admin.createTopics(List.of(new NewTopic(TP.topic(), Map.of(0, List.of(1, 2, 3))))).all().get(30, TimeUnit.SECONDS);
             try (KafkaProducer<String, String> producer = producer()) {
@@ -109,17 +109,26 @@ class SecureReplicationTest {
         }
     }
 
-    /** SASL_PLAINTEXT between brokers and for clients, as admin, the only super user. */
-    private Map<String, String> sasl(String interBrokerMechanism, String brokerPassword) {
+    /** SASL (SASL_PLAINTEXT or SASL_SSL) between brokers and for clients, as admin, the only super user. */
+    private Map<String, String> sasl(String protocol, String interBrokerMechanism, String brokerPassword) {
         String login = " required username=\"admin\" password=\"" + brokerPassword + "\"";
-        client = new HashMap<>(Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN",
+        String prefix = "listener.name." + protocol.toLowerCase(Locale.ROOT) + ".";
+        client = new HashMap<>(Map.of("security.protocol", protocol, "sasl.mechanism", "PLAIN",
                 "sasl.jaas.config", PLAIN + " required username=\"admin\" password=\"" + ADMIN_PASSWORD + "\";"));
-        return Map.of("listeners", "SASL_PLAINTEXT://localhost:0,CONTROLLER://localhost:1939%d",
-                "security.inter.broker.protocol", "SASL_PLAINTEXT", "sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-256",
+        return Map.of("listeners", protocol + "://localhost:0,CONTROLLER://localhost:1939%d",
+                "security.inter.broker.protocol", protocol, "sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-256",
                 "sasl.mechanism.inter.broker.protocol", interBrokerMechanism,
-                "listener.name.sasl_plaintext.plain.sasl.jaas.config", PLAIN + login + " user_admin=\"" + ADMIN_PASSWORD + "\";",
-                "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config", SCRAM + login + ";",
+                prefix + "plain.sasl.jaas.config", PLAIN + login + " user_admin=\"" + ADMIN_PASSWORD + "\";",
+                prefix + "scram-sha-256.sasl.jaas.config", SCRAM + login + ";",
                 "super.users", "User:admin");
+    }
+
+    /** The brokers' key (a certificate for localhost) and the trust store that verifies it. */
+    private static Map<String, String> tls() {
+        TestCertificates certs = TestCertificates.get();
+        return Map.of("ssl.keystore.location", certs.brokerKeystore("PKCS12").toString(),
+                "ssl.keystore.password", TestCertificates.PASSWORD, "ssl.key.password", TestCertificates.PASSWORD,
+                "ssl.truststore.location", certs.truststore("PKCS12").toString(), "ssl.truststore.password", TestCertificates.PASSWORD);
     }
 
     private void startCluster(IntFunction<Map<String, String>> security) throws Exception {
