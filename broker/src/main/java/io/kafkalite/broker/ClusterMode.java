@@ -94,7 +94,7 @@ final class ClusterMode implements AutoCloseable {
         this.nodeId = nodeId;
         this.starter = starter;
         this.quorum = quorum;
-        this.reconciler = new TopicReconciler(store, quorum, this::caughtUp);
+        this.reconciler = new TopicReconciler(store, quorum, nodeId, this::caughtUp);
         this.elections = new BackgroundElections(quorum, store);
     }
 
