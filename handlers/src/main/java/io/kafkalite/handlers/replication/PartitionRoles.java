@@ -52,6 +52,9 @@ final class PartitionRoles {
     /** How long a produce waits for this node to take a leader role the latest image gives it. */
     static final long ROLE_WAIT_MS = 3_000;
 
+    /** An image to reconcile, and since when (System.nanoTime) images wait for it. */
+    private record Pending(MetadataImage image, long since) { }
+
     /** What taking a role asks of the follower side: {@link ReplicaFetcherManager} (a recording double in tests). */
     interface Fetchers {
         void follow(TopicPartition tp, Uuid topicId, PartitionLog log, int leaderId, int leaderEpoch);
@@ -71,12 +74,14 @@ final class PartitionRoles {
     private final ScheduledExecutorService timer;
     private final Map<TopicPartition, PartitionReplication> partitions = new ConcurrentHashMap<>();
     private final List<Consumer<TopicPartition>> roleListeners = new CopyOnWriteArrayList<>();
-    private final AtomicReference<MetadataImage> nextImage = new AtomicReference<>();
+    private final AtomicReference<Pending> nextImage = new AtomicReference<>();
     private final RoleWaits roleWaits = new RoleWaits();
     /** The last image reconciled (replica-state thread only). */
     private MetadataImage reconciled = MetadataImage.EMPTY;
     /** Whether an image held this run's registration unfenced (replica-state thread only; never goes back). */
     private boolean acting;
+    /** Since when a log was missing (replica-state thread only; -1: none). */
+    private long missingSince = -1;
 
     /**
      * @param registered  whether an image holds this run of the broker registered and unfenced
@@ -120,20 +125,21 @@ final class PartitionRoles {
 
     /** On the quorum's apply thread: keeps only the latest image and wakes the replica-state thread if needed. */
     void onImage(MetadataImage image) {
-        if (nextImage.getAndSet(image) == null) {
+        long now = System.nanoTime();
+        if (nextImage.getAndUpdate(p -> new Pending(image, p == null ? now : p.since())) == null) {
             stateThread.execute(this::reconcileNext);
         }
     }
 
     private void reconcileNext() {
-        MetadataImage image = nextImage.getAndSet(null);
-        if (image != null) {
-            reconcile(image);
+        Pending p = nextImage.getAndSet(null);
+        if (p != null) {
+            reconcile(p.image(), p.since());
         }
     }
 
-    /** Brings every partition's role in line with {@code image}. Package-private for tests (call on one thread). */
-    void reconcile(MetadataImage image) {
+    /** Brings every partition's role in line with {@code image}, handed over at {@code since}. */
+    private void reconcile(MetadataImage image, long since) {
         if (!acting) {
             if (!registered.test(image)) {
                 return; // maybe an old image replayed from this node's log: no role yet (registrationChanged retries)
@@ -167,7 +173,7 @@ final class PartitionRoles {
                     continue;
                 }
                 held.add(tp);
-                reconcile(tp, t, plog, ps, now);
+                reconcile(tp, t, plog, ps, now, since);
             }
         }
         for (TopicPartition tp : List.copyOf(partitions.keySet())) {
@@ -177,18 +183,20 @@ final class PartitionRoles {
         }
         if (missing) {
             reconciled = MetadataImage.EMPTY; // look at every partition again
+            missingSince = missingSince < 0 ? since : missingSince;
             timer.schedule(() -> {
                 // the latest image, never the one that missed the log: a newer one may have been reconciled since
-                if (nextImage.compareAndSet(null, quorum.image())) {
+                if (nextImage.compareAndSet(null, new Pending(quorum.image(), missingSince))) {
                     reconcileNext();
                 }
             }, MISSING_LOG_RETRY_MS, TimeUnit.MILLISECONDS);
         } else {
+            missingSince = -1;
             roleWaits.rolesTaken(image.appliedIndex());
         }
     }
 
-    private void reconcile(TopicPartition tp, TopicImage t, PartitionLog plog, PartitionState ps, long now) {
+    private void reconcile(TopicPartition tp, TopicImage t, PartitionLog plog, PartitionState ps, long now, long since) {
         PartitionReplication r = partitions.get(tp);
         if (r != null && r.log != plog) { // the topic was re-created under the same name
             stop(tp);
@@ -203,7 +211,8 @@ final class PartitionRoles {
             fetchers.stopFollowing(tp);
             plog.becomeLeader(ps.leaderEpoch());
             r.becameLeader(ps, plog.logEndOffset(), now);
-            log.info("{}: leader at epoch {}, ISR {}", tp, ps.leaderEpoch(), ps.isr());
+            log.info("{}: leader at epoch {}, ISR {} ({} ms after the image named it)", tp, ps.leaderEpoch(), ps.isr(),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since));
             leads.accept(r);
             roleListeners.forEach(l -> l.accept(tp));
         } else if (r.becomesFollower(ps)) {
