@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,7 @@ public final class TopicReconciler implements AutoCloseable {
     private final AtomicReference<MetadataImage> latest = new AtomicReference<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private volatile long reconciledIndex = -1;
+    private volatile Consumer<String> logsCreated = topic -> { };
 
     public TopicReconciler(LogStore store, MetadataQuorum quorum, BooleanSupplier caughtUp) {
         this.store = store;
@@ -53,6 +55,11 @@ public final class TopicReconciler implements AutoCloseable {
     public void start() {
         quorum.subscribe(this::offer);
         offer(quorum.image());
+    }
+
+    /** {@code listener} hears of each topic whose logs were just created, grown or replaced (the partition roles wait for them). */
+    public void onLogsCreated(Consumer<String> listener) {
+        logsCreated = listener;
     }
 
     /** Looks at the latest image again (this broker's registration changed, so it may now be current). */
@@ -103,10 +110,12 @@ public final class TopicReconciler implements AutoCloseable {
                 }
                 if (local == null) {
                     store.createTopic(t.name(), t.id(), t.partitions().size(), t.configs());
+                    logsCreated.accept(t.name());
                     continue;
                 }
                 if (local.partitions() < t.partitions().size()) {
                     store.createPartitions(t.name(), t.partitions().size());
+                    logsCreated.accept(t.name());
                 }
                 if (!local.configs().equals(t.configs())) {
                     store.alterConfigs(t.name(), t.configs());

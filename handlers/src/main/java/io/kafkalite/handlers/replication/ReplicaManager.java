@@ -59,17 +59,7 @@ public final class ReplicaManager implements AutoCloseable {
     /** @param registered whether an image holds this run of the broker registered and unfenced */
     public ReplicaManager(LogStore store, MetadataQuorum quorum, int nodeId, BrokerConfig config, ReplicaFetcherManager fetchers,
                           Predicate<MetadataImage> registered) {
-        this(store, quorum, nodeId, lagTimeMaxMs(config), new PartitionRoles.Fetchers() {
-            @Override
-            public void follow(TopicPartition tp, Uuid topicId, PartitionLog log, int leaderId, int leaderEpoch) {
-                fetchers.follow(tp, topicId, log, leaderId, leaderEpoch);
-            }
-
-            @Override
-            public void stopFollowing(TopicPartition tp) {
-                fetchers.stopFollowing(tp);
-            }
-        }, System::currentTimeMillis, MAX_PARKED_PRODUCES, registered);
+        this(store, quorum, nodeId, lagTimeMaxMs(config), fetchers, System::currentTimeMillis, MAX_PARKED_PRODUCES, registered);
     }
 
     ReplicaManager(LogStore store, MetadataQuorum quorum, int nodeId, long maxLagMs, PartitionRoles.Fetchers fetchers,
@@ -87,7 +77,7 @@ public final class ReplicaManager implements AutoCloseable {
         stateThread.setRemoveOnCancelPolicy(true); // timeouts of completed produces leave the queue at once
         this.produces = new DelayedProduces(stateThread, maxParked);
         this.roles = new PartitionRoles(store, quorum, nodeId, fetchers, clock, registered, this::maybeAdvanceHighWatermark,
-                r -> failParked(r, Errors.NOT_LEADER_OR_FOLLOWER), this::runOnStateThread, stateThread);
+                r -> failParked(r, Errors.NOT_LEADER_OR_FOLLOWER), this::runOnStateThread);
     }
 
     private static long lagTimeMaxMs(BrokerConfig config) {
@@ -114,6 +104,14 @@ public final class ReplicaManager implements AutoCloseable {
     /** This broker's registration changed (it registered): the latest image may now be one to act on. */
     public void registrationChanged() {
         roles.onImage(quorum.image());
+    }
+
+    /**
+     * The topic reconciler created (or grew, or replaced) {@code topic}'s logs: the roles that waited for them are
+     * taken now (any thread).
+     */
+    public void logsCreated(String topic) {
+        roles.logsCreated(topic);
     }
 
     @Override
