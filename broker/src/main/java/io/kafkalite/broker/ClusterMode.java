@@ -137,6 +137,7 @@ final class ClusterMode implements AutoCloseable {
             mode.fetchers = new ReplicaFetcherManager(config.nodeId(),
                     id -> InterBrokerListener.address(quorum.image(), id, interBroker.listener()), brokerConfig, interBroker, store);
             mode.replicas = new ReplicaManager(store, quorum, config.nodeId(), brokerConfig, mode.fetchers, mode::registeredIn);
+            mode.reconciler.onLogsCreated(mode.replicas::logsCreated);
             mode.replicas.start();
             mode.elections.start((Boolean) brokerConfig.value("auto.leader.rebalance.enable")
                     ? TimeUnit.SECONDS.toMillis((Long) brokerConfig.value("leader.imbalance.check.interval.seconds")) : -1,

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +53,7 @@ public final class TopicReconciler implements AutoCloseable {
     private final AtomicReference<MetadataImage> latest = new AtomicReference<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private volatile long reconciledIndex = -1;
+    private volatile Consumer<String> logsCreated = topic -> { };
 
     public TopicReconciler(LogStore store, MetadataQuorum quorum, int nodeId, BooleanSupplier caughtUp) {
         this.store = store;
@@ -64,6 +66,11 @@ public final class TopicReconciler implements AutoCloseable {
     public void start() {
         quorum.subscribe(this::offer);
         offer(quorum.image());
+    }
+
+    /** {@code listener} hears of each topic whose logs were just created, grown or replaced (the partition roles wait for them). */
+    public void onLogsCreated(Consumer<String> listener) {
+        logsCreated = listener;
     }
 
     /** Looks at the latest image again (this broker's registration changed, so it may now be current). */
@@ -115,10 +122,12 @@ public final class TopicReconciler implements AutoCloseable {
                 Set<Integer> assigned = assignedHere(t);
                 if (local == null) {
                     store.createTopic(t.name(), t.id(), t.partitions().size(), t.configs(), assigned);
+                    logsCreated.accept(t.name());
                     continue;
                 }
                 if (local.partitions() < t.partitions().size()) {
                     store.createPartitions(t.name(), t.partitions().size(), assigned);
+                    logsCreated.accept(t.name());
                 }
                 if (!local.configs().equals(t.configs())) {
                     store.alterConfigs(t.name(), t.configs());
@@ -159,15 +168,20 @@ public final class TopicReconciler implements AutoCloseable {
      * {@code current}, deletes those of partitions no longer assigned here (a completed reassignment removed it).
      */
     private void placeLogs(TopicImage t, Set<Integer> assigned, boolean current) throws IOException {
+        boolean created = false;
         for (int p = 0; p < t.partitions().size(); p++) {
             TopicPartition tp = new TopicPartition(t.name(), p);
             boolean hasLog = store.partition(tp) != null;
             if (assigned.contains(p) && !hasLog) {
                 store.addLocalPartition(tp);
+                created = true;
             } else if (!assigned.contains(p) && hasLog && current) {
                 log.info("Deleting the log of {}: this node is no longer one of its replicas {}", tp, t.partitions().get(p).replicas());
                 store.deleteLocalPartition(tp);
             }
+        }
+        if (created) {
+            logsCreated.accept(t.name());
         }
     }
 

@@ -159,4 +159,17 @@ class TopicReconcilerTest {
         assertEquals(Set.of(0, 1), logsHere("t"));
         assertEquals(0, store.partition(new TopicPartition("t", 1)).logEndOffset());
     }
+
+    @Test
+    void theRolesHearOfEachTopicWhoseLogsWereCreatedOrGrown() {
+        List<String> created = new ArrayList<>();
+        reconciler.onLogsCreated(created::add);
+        Uuid a = Uuid.randomUuid();
+        reconciler.reconcile(image(1, topic("a", a, 1, Map.of())), true);
+        assertEquals(List.of("a"), created);
+        reconciler.reconcile(image(2, topic("a", a, 1, Map.of("retention.ms", "1000"))), true);
+        assertEquals(List.of("a"), created, "a config change creates no log");
+        reconciler.reconcile(image(3, topic("a", a, 2, Map.of("retention.ms", "1000"))), true);
+        assertEquals(List.of("a", "a"), created);
+    }
 }

@@ -20,7 +20,7 @@ import org.apache.kafka.common.utils.Utils;
  * so there are at most brokers x {@code num.replica.fetchers} of them. Called by the replica manager when the
  * metadata changes; never blocks on the network.
  */
-public final class ReplicaFetcherManager implements AutoCloseable {
+public final class ReplicaFetcherManager implements PartitionRoles.Fetchers, AutoCloseable {
     private record FetcherId(int leaderId, int index) { }
 
     private final int nodeId;
@@ -54,6 +54,7 @@ public final class ReplicaFetcherManager implements AutoCloseable {
      * changes nothing (but resumes a partition paused by the leader's FENCED_LEADER_EPOCH); a new leader or
      * epoch starts the partition over with truncation (OffsetForLeaderEpoch), from its high watermark.
      */
+    @Override
     public synchronized void follow(TopicPartition tp, Uuid topicId, PartitionLog log, int leaderId, int leaderEpoch) {
         if (closed) {
             return;
@@ -70,6 +71,7 @@ public final class ReplicaFetcherManager implements AutoCloseable {
     }
 
     /** Stops replicating {@code tp}; once this returns, no fetcher writes to its log any more. */
+    @Override
     public synchronized void stopFollowing(TopicPartition tp) {
         FetcherId id = assignment.remove(tp);
         if (id != null) {

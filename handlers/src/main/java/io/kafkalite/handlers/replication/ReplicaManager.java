@@ -9,19 +9,12 @@ import io.kafkalite.cluster.TopicImage;
 import io.kafkalite.handlers.BrokerConfig;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.PartitionLog;
-import io.kafkalite.logstore.Topic;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
@@ -33,19 +26,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The leader side of data replication in cluster mode (Kafka's ReplicaManager and Partition): each partition's
- * role from the cluster metadata, the followers' progress, the high watermark, ISR changes and acks=all produces.
+ * The leader side of data replication in cluster mode (Kafka's ReplicaManager and Partition): the followers' progress,
+ * the high watermark, ISR changes and acks=all produces, for the partitions whose roles {@link PartitionRoles} takes
+ * from the cluster metadata.
  * <ul>
- * <li>Roles: every image change is handed from the quorum's apply thread to the single {@code replica-state}
- *     thread (only the latest image is kept: the apply thread never waits), which reconciles every partition
- *     this node is a replica of: a new leader epoch for this node makes it leader (the log replicated, its epoch
- *     started, fetching stopped, the followers' state reset); another leader makes it a follower (the
- *     {@link ReplicaFetcherManager} fetches from it); a partition this node no longer holds is let go.</li>
- * <li>No role is taken before an image holds this run's registration unfenced ({@code registered}): after a restart
- *     the quorum replays this node's own log first, whose old images may make it leader at an epoch the cluster left
- *     long ago. Until then every partition answers NOT_LEADER_OR_FOLLOWER and nothing is fetched; from then on every
- *     image is safe, as the new registration removed this node from every leadership and ISR (Kafka fences a
- *     restarting broker until its metadata has caught up).</li>
  * <li>Follower fetches record the follower's log end ({@link #followerFetched}); the high watermark is the least
  *     log end of the ISR and moves the parked acks=all produces it passes; a follower that reaches it joins the
  *     ISR through an AlterPartition proposal (one in flight per partition; a refused one waits for the next
@@ -53,68 +37,37 @@ import org.slf4j.LoggerFactory;
  *     {@code replica.lag.time.max.ms} are proposed out.</li>
  * </ul>
  * Parked produces complete on the thread that moved the high watermark: a request-handler thread (a follower's
- * fetch, a leader's append), the transaction coordinator's (a marker's append), the replica-state thread (an ISR
- * change) or the timer; never a network thread.
+ * fetch, a leader's append), the transaction coordinator's (a marker's append), the replica-state thread (a role or
+ * ISR change) or the timer; never a network thread.
  */
 public final class ReplicaManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
     public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
     /** Parked acks=all produces at most (each connection has at most one request in flight, so this is a safety net). */
     static final int MAX_PARKED_PRODUCES = 50_000;
-    private static final long MISSING_LOG_RETRY_MS = 200;
-    /** How long a produce waits for this node to take a leader role the latest image gives it. */
-    static final long ROLE_WAIT_MS = 3_000;
 
     private final LogStore store;
     private final MetadataQuorum quorum;
     private final int nodeId;
     private final long maxLagMs;
-    private final Fetchers fetchers;
     private final LongSupplier clock;
-    private final Predicate<MetadataImage> registered;
     private final DelayedProduces produces;
-    private final Map<TopicPartition, PartitionReplication> partitions = new ConcurrentHashMap<>();
-    private final List<Consumer<TopicPartition>> roleListeners = new CopyOnWriteArrayList<>();
-    private final AtomicReference<MetadataImage> nextImage = new AtomicReference<>();
-    private final RoleWaits roleWaits = new RoleWaits();
     private final ScheduledThreadPoolExecutor stateThread;
-    /** The last image reconciled (replica-state thread only). */
-    private MetadataImage reconciled = MetadataImage.EMPTY;
-    /** Whether an image held this run's registration unfenced (replica-state thread only; never goes back). */
-    private boolean acting;
+    private final PartitionRoles roles;
     private volatile boolean closed;
-
-    /** What this manager asks of the follower side: {@link ReplicaFetcherManager} (a recording double in tests). */
-    interface Fetchers {
-        void follow(TopicPartition tp, Uuid topicId, PartitionLog log, int leaderId, int leaderEpoch);
-
-        void stopFollowing(TopicPartition tp);
-    }
 
     /** @param registered whether an image holds this run of the broker registered and unfenced */
     public ReplicaManager(LogStore store, MetadataQuorum quorum, int nodeId, BrokerConfig config, ReplicaFetcherManager fetchers,
                           Predicate<MetadataImage> registered) {
-        this(store, quorum, nodeId, lagTimeMaxMs(config), new Fetchers() {
-            @Override
-            public void follow(TopicPartition tp, Uuid topicId, PartitionLog log, int leaderId, int leaderEpoch) {
-                fetchers.follow(tp, topicId, log, leaderId, leaderEpoch);
-            }
-
-            @Override
-            public void stopFollowing(TopicPartition tp) {
-                fetchers.stopFollowing(tp);
-            }
-        }, System::currentTimeMillis, MAX_PARKED_PRODUCES, registered);
+        this(store, quorum, nodeId, lagTimeMaxMs(config), fetchers, System::currentTimeMillis, MAX_PARKED_PRODUCES, registered);
     }
 
-    ReplicaManager(LogStore store, MetadataQuorum quorum, int nodeId, long maxLagMs, Fetchers fetchers,
+    ReplicaManager(LogStore store, MetadataQuorum quorum, int nodeId, long maxLagMs, PartitionRoles.Fetchers fetchers,
                    LongSupplier clock, int maxParked, Predicate<MetadataImage> registered) {
         this.store = store;
-        this.registered = registered;
         this.quorum = quorum;
         this.nodeId = nodeId;
         this.maxLagMs = maxLagMs;
-        this.fetchers = fetchers;
         this.clock = clock;
         this.stateThread = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "replica-state");
@@ -123,6 +76,8 @@ public final class ReplicaManager implements AutoCloseable {
         });
         stateThread.setRemoveOnCancelPolicy(true); // timeouts of completed produces leave the queue at once
         this.produces = new DelayedProduces(stateThread, maxParked);
+        this.roles = new PartitionRoles(store, quorum, nodeId, fetchers, clock, registered, this::maybeAdvanceHighWatermark,
+                r -> failParked(r, Errors.NOT_LEADER_OR_FOLLOWER), this::runOnStateThread);
     }
 
     private static long lagTimeMaxMs(BrokerConfig config) {
@@ -135,37 +90,36 @@ public final class ReplicaManager implements AutoCloseable {
      * fetches parked on it are answered at once (Kafka's DelayedFetch cases A and E).
      */
     public void addRoleListener(Consumer<TopicPartition> listener) {
-        roleListeners.add(listener);
+        roles.addRoleListener(listener);
     }
 
     public void start() {
         store.addAppendListener(this::appended);
-        quorum.subscribe(this::onImage);
-        onImage(quorum.image());
+        quorum.subscribe(roles::onImage);
+        roles.onImage(quorum.image());
         long period = Math.max(1, maxLagMs / 2);
         stateThread.scheduleWithFixedDelay(this::shrinkLaggingIsrs, period, period, TimeUnit.MILLISECONDS);
     }
 
     /** This broker's registration changed (it registered): the latest image may now be one to act on. */
     public void registrationChanged() {
-        onImage(quorum.image());
+        roles.onImage(quorum.image());
+    }
+
+    /**
+     * The topic reconciler created (or grew, or replaced) {@code topic}'s logs: the roles that waited for them are
+     * taken now (any thread).
+     */
+    public void logsCreated(String topic) {
+        roles.logsCreated(topic);
     }
 
     @Override
     public void close() {
         closed = true;
         stateThread.shutdownNow();
-        partitions.values().forEach(r -> failParked(r, Errors.NOT_LEADER_OR_FOLLOWER));
-        roleWaits.close();
-    }
-
-    // ---- roles, from the images (replica-state thread) ----
-
-    /** On the quorum's apply thread: keeps only the latest image and wakes the replica-state thread if needed. */
-    private void onImage(MetadataImage image) {
-        if (nextImage.getAndSet(image) == null) {
-            runOnStateThread(this::reconcileNext);
-        }
+        roles.all().forEach(r -> failParked(r, Errors.NOT_LEADER_OR_FOLLOWER));
+        roles.close();
     }
 
     private void runOnStateThread(Runnable task) {
@@ -175,116 +129,6 @@ public final class ReplicaManager implements AutoCloseable {
             if (!closed) {
                 throw e;
             }
-        }
-    }
-
-    private void reconcileNext() {
-        MetadataImage image = nextImage.getAndSet(null);
-        if (image != null) {
-            reconcile(image);
-        }
-    }
-
-    /** Brings every partition's role in line with {@code image}. Package-private for tests (call on one thread). */
-    void reconcile(MetadataImage image) {
-        if (!acting) {
-            if (!registered.test(image)) {
-                return; // maybe an old image replayed from this node's log: no role yet (registrationChanged retries)
-            }
-            acting = true;
-            log.info("Taking partition roles from the cluster metadata at index {}: this broker is registered and unfenced",
-                    image.appliedIndex());
-        }
-        long now = clock.getAsLong();
-        MetadataImage previous = reconciled;
-        reconciled = image;
-        Set<TopicPartition> held = new HashSet<>();
-        boolean missing = false;
-        for (TopicImage t : image.topics().values()) {
-            boolean unchanged = previous.topics().get(t.name()) == t; // untouched topics keep their image object
-            for (int p = 0; p < t.partitions().size(); p++) {
-                PartitionState ps = t.partitions().get(p);
-                if (!ps.replicas().contains(nodeId)) {
-                    continue;
-                }
-                TopicPartition tp = new TopicPartition(t.name(), p);
-                PartitionReplication current = partitions.get(tp);
-                if (unchanged && current != null) {
-                    held.add(tp);
-                    continue;
-                }
-                Topic local = store.topic(t.name());
-                PartitionLog plog = local != null && t.id().equals(local.id()) ? store.partition(tp) : null;
-                if (plog == null) {
-                    missing = true; // the topic reconciler has not created it yet
-                    continue;
-                }
-                held.add(tp);
-                reconcile(tp, t, plog, ps, now);
-            }
-        }
-        for (TopicPartition tp : List.copyOf(partitions.keySet())) {
-            if (!held.contains(tp)) {
-                stop(tp);
-            }
-        }
-        if (missing) {
-            reconciled = MetadataImage.EMPTY; // look at every partition again
-            stateThread.schedule(() -> {
-                // the latest image, never the one that missed the log: a newer one may have been reconciled since
-                if (nextImage.compareAndSet(null, quorum.image())) {
-                    reconcileNext();
-                }
-            }, MISSING_LOG_RETRY_MS, TimeUnit.MILLISECONDS);
-        } else {
-            roleWaits.rolesTaken(image.appliedIndex());
-        }
-    }
-
-    private void reconcile(TopicPartition tp, TopicImage t, PartitionLog plog, PartitionState ps, long now) {
-        PartitionReplication r = partitions.get(tp);
-        if (r != null && r.log != plog) { // the topic was re-created under the same name
-            stop(tp);
-            r = null;
-        }
-        if (r == null) {
-            r = new PartitionReplication(tp, t.id(), plog, nodeId);
-            partitions.put(tp, r);
-            plog.setReplicated(true);
-        }
-        if (r.becomesLeader(ps)) {
-            fetchers.stopFollowing(tp);
-            plog.becomeLeader(ps.leaderEpoch());
-            r.becameLeader(ps, plog.logEndOffset(), now);
-            log.info("{}: leader at epoch {}, ISR {}", tp, ps.leaderEpoch(), ps.isr());
-            maybeAdvanceHighWatermark(r);
-            roleListeners.forEach(l -> l.accept(tp));
-        } else if (r.becomesFollower(ps)) {
-            plog.becomeFollower(ps.leaderEpoch());
-            r.becameFollower(ps);
-            failParked(r, Errors.NOT_LEADER_OR_FOLLOWER);
-            roleListeners.forEach(l -> l.accept(tp));
-            if (ps.hasLeader()) {
-                log.info("{}: follower of {} at epoch {}", tp, ps.leader(), ps.leaderEpoch());
-                fetchers.follow(tp, t.id(), plog, ps.leader(), ps.leaderEpoch());
-            } else {
-                log.info("{}: no leader at epoch {}", tp, ps.leaderEpoch());
-                fetchers.stopFollowing(tp);
-            }
-        } else {
-            r.update(ps, now);
-            if (r.isLeader()) {
-                maybeAdvanceHighWatermark(r); // a smaller ISR may let it move; parked produces see the new ISR
-            }
-        }
-    }
-
-    private void stop(TopicPartition tp) {
-        PartitionReplication r = partitions.remove(tp);
-        fetchers.stopFollowing(tp);
-        if (r != null) {
-            failParked(r, Errors.NOT_LEADER_OR_FOLLOWER);
-            roleListeners.forEach(l -> l.accept(tp));
         }
     }
 
@@ -336,7 +180,7 @@ public final class ReplicaManager implements AutoCloseable {
     /** Every replica.lag.time.max.ms / 2: followers that stopped catching up leave the ISR. */
     void shrinkLaggingIsrs() {
         long now = clock.getAsLong();
-        for (PartitionReplication r : partitions.values()) {
+        for (PartitionReplication r : roles.all()) {
             List<Integer> next = r.shrinkage(r.log.logEndOffset(), now, maxLagMs);
             if (next != null) {
                 proposeIsr(r, next);
@@ -351,39 +195,26 @@ public final class ReplicaManager implements AutoCloseable {
      * {@code currentLeaderEpoch} (-1: none) below / above ours, NOT_LEADER_OR_FOLLOWER unless this node leads.
      */
     public Errors leaderError(TopicPartition tp, int currentLeaderEpoch) {
-        PartitionReplication r = partitions.get(tp);
+        PartitionReplication r = roles.get(tp);
         return r == null ? Errors.NOT_LEADER_OR_FOLLOWER : r.leaderError(currentLeaderEpoch);
     }
 
     /**
-     * A produce's partitions (each by topic name, or by id when the name is empty), before their append: a future that completes once this node took the leader roles the latest image gives it for any of
-     * them (at most {@link #ROLE_WAIT_MS}), or null if none is pending. Answering NOT_LEADER_OR_FOLLOWER in that
+     * A produce's partitions (each by topic name, or by id when the name is empty), before their append: a future that
+     * completes once this node took the leader roles the latest image gives it for any of them (at most
+     * {@link PartitionRoles#ROLE_WAIT_MS}), or null if none is pending. Answering NOT_LEADER_OR_FOLLOWER in that
      * window (the image is applied, the replica-state thread has not reconciled it yet, while other nodes already
      * name this one the leader) lets an idempotent producer's next pipelined batch be appended first, as the first
      * batch of an unknown producer: its retried first batch is then out of sequence for good. The connection answers
      * one request at a time, so its later requests wait behind this one.
      */
     public CompletableFuture<Void> awaitLeaderRoles(Collection<TopicIdPartition> produced) {
-        MetadataImage image = quorum.image();
-        if (roleWaits.taken(image.appliedIndex())) {
-            return null;
-        }
-        for (TopicIdPartition tip : produced) {
-            TopicImage t = LeaderHints.named(tip.topic()) ? image.topic(tip.topic()) : image.topic(tip.topicId());
-            PartitionState ps = t == null ? null : t.partition(tip.partition());
-            if (ps != null && ps.leader() == nodeId) {
-                PartitionReplication r = partitions.get(new TopicPartition(t.name(), tip.partition()));
-                if (r == null || !r.isLeader() || r.leaderEpoch() < ps.leaderEpoch()) {
-                    return roleWaits.await(image.appliedIndex(), ROLE_WAIT_MS);
-                }
-            }
-        }
-        return null;
+        return roles.awaitLeaderRoles(produced);
     }
 
     /** The leader epoch this node knows for {@code tp}, -1 if it holds no replica. */
     public int leaderEpoch(TopicPartition tp) {
-        PartitionReplication r = partitions.get(tp);
+        PartitionReplication r = roles.get(tp);
         return r == null ? -1 : r.leaderEpoch();
     }
 
@@ -404,7 +235,7 @@ public final class ReplicaManager implements AutoCloseable {
 
     /** acks=all, before the append: NOT_ENOUGH_REPLICAS when the ISR is smaller than {@code min.insync.replicas}. */
     public Errors enoughReplicas(PartitionLog plog) {
-        PartitionReplication r = partitions.get(plog.topicPartition());
+        PartitionReplication r = roles.get(plog.topicPartition());
         if (r == null || !r.isLeader()) {
             return Errors.NOT_LEADER_OR_FOLLOWER;
         }
@@ -420,7 +251,7 @@ public final class ReplicaManager implements AutoCloseable {
      * the appending thread): with no follower behind (or none in the ISR) the high watermark moves.
      */
     private void appended(TopicPartition tp) {
-        PartitionReplication r = partitions.get(tp);
+        PartitionReplication r = roles.get(tp);
         if (r != null && r.isLeader()) {
             maybeAdvanceHighWatermark(r);
         }
@@ -433,7 +264,7 @@ public final class ReplicaManager implements AutoCloseable {
      * those offsets meanwhile), REQUEST_TIMED_OUT after {@code timeoutMs} or when too many produces wait already.
      */
     public CompletableFuture<Errors> awaitReplication(PartitionLog plog, int epoch, long lastOffset, long timeoutMs) {
-        PartitionReplication r = partitions.get(plog.topicPartition());
+        PartitionReplication r = roles.get(plog.topicPartition());
         if (r == null) {
             return CompletableFuture.completedFuture(Errors.NOT_LEADER_OR_FOLLOWER);
         }
@@ -445,7 +276,7 @@ public final class ReplicaManager implements AutoCloseable {
      * watermark is still below the start of its epoch.
      */
     public boolean offsetsAvailable(PartitionLog plog) {
-        PartitionReplication r = partitions.get(plog.topicPartition());
+        PartitionReplication r = roles.get(plog.topicPartition());
         return r == null || !r.isLeader() || r.leaderEpochStartOffset() <= plog.highWatermark();
     }
 
@@ -456,7 +287,7 @@ public final class ReplicaManager implements AutoCloseable {
 
     /** NONE if {@code replicaId} is a follower of {@code tp} that this node leads, else NOT_LEADER_OR_FOLLOWER. */
     public Errors followerError(TopicPartition tp, int replicaId, int currentLeaderEpoch) {
-        PartitionReplication r = partitions.get(tp);
+        PartitionReplication r = roles.get(tp);
         if (r == null) {
             return Errors.NOT_LEADER_OR_FOLLOWER;
         }
@@ -469,7 +300,7 @@ public final class ReplicaManager implements AutoCloseable {
      * offset; the high watermark may move (completing parked produces) and the follower may join the ISR.
      */
     public void followerFetched(PartitionLog plog, int replicaId, long fetchOffset) {
-        PartitionReplication r = partitions.get(plog.topicPartition());
+        PartitionReplication r = roles.get(plog.topicPartition());
         if (r == null || !r.followerFetched(replicaId, fetchOffset, plog.logEndOffset(), clock.getAsLong())) {
             return;
         }
@@ -487,6 +318,6 @@ public final class ReplicaManager implements AutoCloseable {
 
     /** Package-private for tests. */
     PartitionReplication replication(TopicPartition tp) {
-        return partitions.get(tp);
+        return roles.get(tp);
     }
 }

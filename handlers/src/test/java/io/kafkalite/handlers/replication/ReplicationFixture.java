@@ -38,7 +38,7 @@ public final class ReplicationFixture implements AutoCloseable {
     public final ReplicaManager replicas;
 
     /** What the manager asked of the follower side. */
-    public static final class RecordingFetchers implements ReplicaManager.Fetchers {
+    public static final class RecordingFetchers implements PartitionRoles.Fetchers {
         public final List<String> calls = new ArrayList<>();
 
         @Override
