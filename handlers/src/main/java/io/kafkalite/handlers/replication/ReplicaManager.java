@@ -29,6 +29,7 @@ import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.replica.ClientMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,6 +74,7 @@ public final class ReplicaManager implements AutoCloseable {
     private final LongSupplier clock;
     private final Predicate<MetadataImage> registered;
     private final DelayedProduces produces;
+    private final ReadReplicaSelection readReplicas;
     private final Map<TopicPartition, PartitionReplication> partitions = new ConcurrentHashMap<>();
     private final List<Consumer<TopicPartition>> roleListeners = new CopyOnWriteArrayList<>();
     private final AtomicReference<MetadataImage> nextImage = new AtomicReference<>();
@@ -104,12 +106,13 @@ public final class ReplicaManager implements AutoCloseable {
             public void stopFollowing(TopicPartition tp) {
                 fetchers.stopFollowing(tp);
             }
-        }, System::currentTimeMillis, MAX_PARKED_PRODUCES, registered);
+        }, System::currentTimeMillis, MAX_PARKED_PRODUCES, registered, ReadReplicaSelection.load(config));
     }
 
     ReplicaManager(LogStore store, MetadataQuorum quorum, int nodeId, long maxLagMs, Fetchers fetchers,
-                   LongSupplier clock, int maxParked, Predicate<MetadataImage> registered) {
+                   LongSupplier clock, int maxParked, Predicate<MetadataImage> registered, ReadReplicaSelection readReplicas) {
         this.store = store;
+        this.readReplicas = readReplicas;
         this.registered = registered;
         this.quorum = quorum;
         this.nodeId = nodeId;
@@ -157,6 +160,7 @@ public final class ReplicaManager implements AutoCloseable {
         stateThread.shutdownNow();
         partitions.values().forEach(r -> failParked(r, Errors.NOT_LEADER_OR_FOLLOWER));
         roleWaits.close();
+        readReplicas.close();
     }
 
     // ---- roles, from the images (replica-state thread) ----
@@ -478,6 +482,25 @@ public final class ReplicaManager implements AutoCloseable {
         if (next != null) {
             proposeIsr(r, next);
         }
+    }
+
+    /**
+     * KIP-392 on the leader: the follower {@code client} should fetch {@code plog} from at {@code fetchOffset}, as
+     * {@code replica.selector.class} chooses ({@link ReadReplicaSelection}); -1 to read here.
+     */
+    public int preferredReadReplica(PartitionLog plog, long fetchOffset, ClientMetadata client) {
+        PartitionReplication r = partitions.get(plog.topicPartition());
+        return r == null ? -1
+                : readReplicas.select(r, nodeId, quorum.image(), fetchOffset, plog.logStartOffset(), client, clock.getAsLong());
+    }
+
+    /**
+     * KIP-392: a consumer's fetch with client metadata (v11+) may read any replica this node holds, leader or follower
+     * (Kafka's fetchOnlyLeader is false for it): only the leader-epoch check, else NOT_LEADER_OR_FOLLOWER.
+     */
+    public Errors replicaError(TopicPartition tp, int currentLeaderEpoch) {
+        PartitionReplication r = partitions.get(tp);
+        return r == null ? Errors.NOT_LEADER_OR_FOLLOWER : r.epochError(currentLeaderEpoch);
     }
 
     /** For tests: returns once the replica-state thread has done what was handed to it before. */
