@@ -19,7 +19,6 @@ import io.kafkalite.handlers.Handlers;
 import io.kafkalite.handlers.TransactionMarkerWriter;
 import io.kafkalite.handlers.coordination.ClusterCoordination;
 import io.kafkalite.handlers.coordination.ReplicatedTables;
-import io.kafkalite.handlers.replication.InterBrokerListener;
 import io.kafkalite.handlers.metrics.BrokerMetrics;
 import io.kafkalite.handlers.quota.ClientQuotaStore;
 import io.kafkalite.cluster.QuorumConfig;
@@ -193,7 +192,7 @@ public final class Broker implements AutoCloseable {
                 clusterMode = ClusterMode.start(quorumConfig, quorumStarter, localMaps, store, cluster, config);
                 // the coordinators follow the quorum's leadership; their state and the security tables are replicated
                 coordination = ClusterCoordination.start(clusterMode.quorum(), tables, store, clusterMode.replicas(), config.originals(), cluster,
-                        InterBrokerListener.name(config));
+                        clusterMode.interBroker());
                 coordinators = coordination.coordinators();
             } else {
                 GroupCoordinator groups = new GroupCoordinator(new CoordinatorThread(), GroupConfig.from(config.originals()),
