@@ -81,9 +81,11 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
             stateMachine.onLeadership(leader -> {
                 if (leader) {
                     quorum.proposeClusterId();
+                    quorum.proposeMinInsyncDefault();
                 }
             });
             quorum.proposeClusterId(); // in case it became ready before the listener was there
+            quorum.proposeMinInsyncDefault();
             log.info("Node {} started the cluster metadata quorum on {}:{} with voters {}, storage {}", config.nodeId(),
                     config.controllerBind().host(), config.controllerBind().port(), config.voters(), config.metadataDir());
             return quorum;
@@ -102,6 +104,18 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
             if (e != null) {
                 log.warn("Could not agree on cluster id {} (trying again while this node leads): {}", config.clusterId(), e.toString());
                 proposeClusterId();
+            }
+        });
+    }
+
+    /** The leader makes its min.insync.replicas the cluster default (for the ELR rules) when the image holds another. */
+    private void proposeMinInsyncDefault() {
+        if (!stateMachine.isLeaderReady() || image().minInsyncReplicas() == config.minInsyncReplicas()) {
+            return;
+        }
+        submit(new MetadataRecord.MinInsyncReplicasDefault(config.minInsyncReplicas())).whenComplete((r, e) -> {
+            if (e != null) {
+                log.warn("Could not set the default min.insync.replicas to {}: {}", config.minInsyncReplicas(), e.toString());
             }
         });
     }
