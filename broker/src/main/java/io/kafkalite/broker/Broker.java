@@ -480,6 +480,11 @@ public final class Broker implements AutoCloseable {
         return new Faults(faults);
     }
 
+    /** This broker's own metrics (tests read them: several brokers of one JVM share the JMX names). */
+    BrokerMetrics metrics() {
+        return metrics;
+    }
+
     /** Shuts down cleanly; a second call does nothing. */
     @Override
     public void close() {

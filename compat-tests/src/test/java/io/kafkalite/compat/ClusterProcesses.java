@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,6 +92,7 @@ final class ClusterProcesses implements AutoCloseable {
         private final Path dataRoot;
         private int nodes = 3;
         private final Map<String, String> configs = new LinkedHashMap<>();
+        private final Map<Integer, Map<String, String>> nodeConfigs = new HashMap<>();
         private boolean isolatable;
         private String mainClass = BROKER_MAIN;
 
@@ -107,6 +109,12 @@ final class ClusterProcesses implements AutoCloseable {
         /** A broker property of every node, over the cluster defaults. */
         Builder config(String key, String value) {
             configs.put(key, value);
+            return this;
+        }
+
+        /** A broker property of node {@code id} only (its {@code broker.rack}, say), over every node's. */
+        Builder config(int id, String key, String value) {
+            nodeConfigs.computeIfAbsent(id, i -> new LinkedHashMap<>()).put(key, value);
             return this;
         }
 
@@ -127,7 +135,7 @@ final class ClusterProcesses implements AutoCloseable {
             ClusterProcesses cluster = new ClusterProcesses(name, mainClass, isolatable ? NetNamespaces.create(nodes) : null);
             OPEN.add(cluster);
             try {
-                cluster.configure(nodes, dataRoot, configs);
+                cluster.configure(nodes, dataRoot, configs, nodeConfigs);
                 for (Node n : cluster.nodes) {
                     cluster.launch(n); // all at once: a node may wait for a quorum of the others before it listens
                 }
@@ -142,7 +150,8 @@ final class ClusterProcesses implements AutoCloseable {
         }
     }
 
-    private void configure(int count, Path dataRoot, Map<String, String> extra) throws IOException {
+    private void configure(int count, Path dataRoot, Map<String, String> extra, Map<Integer, Map<String, String>> perNode)
+            throws IOException {
         Path logDir = Subprocess.moduleDir().resolve("target/cluster-logs").resolve(name);
         Files.createDirectories(logDir);
         List<Integer> ports = new ArrayList<>();
@@ -179,6 +188,7 @@ final class ClusterProcesses implements AutoCloseable {
             props.put("transaction.state.log.replication.factor", "3");
             props.put("num.network.threads", "2");
             props.putAll(extra);
+            props.putAll(perNode.getOrDefault(n.id, Map.of()));
             StringBuilder text = new StringBuilder("# node " + n.id + " of cluster " + name + "\n");
             props.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
             Files.writeString(n.config, text);

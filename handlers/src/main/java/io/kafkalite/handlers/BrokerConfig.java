@@ -189,6 +189,8 @@ public final class BrokerConfig {
                         + "sockets; -1 for the OS default.")
                 .define("socket.connection.setup.timeout.ms", Type.LONG, 10_000L, atLeast(0), MEDIUM, "Connect timeout of "
                         + "connections to other brokers.");
+        DEFINITION.define("replica.selector.class", Type.STRING, null, MEDIUM, "Cluster mode: the ReplicaSelector that chooses "
+                + "the replica a consumer fetches from (KIP-392); none: the leader.");
     }
 
     private final Map<String, String> originals;

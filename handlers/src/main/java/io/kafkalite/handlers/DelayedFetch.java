@@ -200,7 +200,7 @@ final class DelayedFetch {
         }
         FetchHandler.Result r;
         try {
-            r = handler.read(body, denied, request.context().listenerName);
+            r = handler.read(body, denied, request.context());
         } catch (RuntimeException e) {
             log.error("Fetch from {} failed", request.context().clientId(), e);
             fail(e);

@@ -29,10 +29,12 @@ import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.replica.ClientMetadata;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.FetchMetadata;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
+import org.apache.kafka.common.requests.RequestContext;
 import org.apache.kafka.common.resource.ResourceType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,6 +80,11 @@ import org.slf4j.LoggerFactory;
  *     reads to the log end, records its fetch offset as its log end (the high watermark may move, it may join the
  *     ISR), carries the high watermark, and gets DivergingEpoch when its last fetched epoch diverged; a consumer's
  *     read stops at the high watermark, and a parked one wakes when the high watermark moves.</li>
+ * <li>KIP-392 (cluster mode): a consumer's fetch v11+ carries client metadata (its rack); with a
+ *     {@code replica.selector.class}, the leader may answer a partition with a {@code preferred_read_replica} and no
+ *     records, and any replica serves such a fetch from its own log, up to its high watermark (the one it last learnt
+ *     from the leader; read_committed: its last stable offset), after the leader-epoch check. Older fetches, without
+ *     client metadata, read from the leader only.</li>
  * <li>Authorization (as Kafka): a consumer needs READ on each topic, else its partitions get
  *     TOPIC_AUTHORIZATION_FAILED (an unknown topic id stays UNKNOWN_TOPIC_ID); a follower needs CLUSTER_ACTION,
  *     else every partition gets TOPIC_AUTHORIZATION_FAILED. Decided once per request, all topics in one
@@ -168,7 +175,7 @@ public final class FetchHandler implements Handler<FetchRequest> {
         int minBytes = Math.min(body.minBytes(), body.maxBytes());
         long waitMs = Math.min(body.maxWait(), maxWaitCapMs);
         Predicate<String> denied = denied(request, body);
-        Result first = read(body, denied, request.context().listenerName);
+        Result first = read(body, denied, request.context());
         if (waitMs <= 0 || first.bytes >= minBytes || first.anyError || first.partitions.isEmpty()) {
             return CompletableFuture.completedFuture(context.respond(first.data));
         }
@@ -225,10 +232,15 @@ public final class FetchHandler implements Handler<FetchRequest> {
         return read(body, denied, null);
     }
 
-    /** As above; in cluster mode, partitions led elsewhere carry KIP-951's hints for clients of {@code listener}. */
-    Result read(FetchRequest body, Predicate<String> denied, ListenerName listener) {
+    /**
+     * As above; in cluster mode, partitions led elsewhere carry KIP-951's hints for clients of the request's listener, and
+     * a consumer's fetch with client metadata (v11+) may be sent to the closest replica (KIP-392).
+     */
+    Result read(FetchRequest body, Predicate<String> denied, RequestContext request) {
+        ListenerName listener = request == null ? null : request.listenerName;
         boolean byId = body.version() >= 13;
         boolean fromFollower = replicas != null && body.isFromFollower();
+        ClientMetadata client = clientMetadata(body, request);
         boolean readCommitted = body.isolationLevel() == IsolationLevel.READ_COMMITTED;
         int budget = body.maxBytes();
         boolean minOneMessage = true;
@@ -255,10 +267,12 @@ public final class FetchHandler implements Handler<FetchRequest> {
                     pd.setErrorCode((topic == null && byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
                 } else if (replicas == null && fp.currentLeaderEpoch() > PartitionLog.LEADER_EPOCH) {
                     pd.setErrorCode(Errors.UNKNOWN_LEADER_EPOCH.code());
-                } else if (replicas != null && notServed(body, fp, log.topicPartition(), pd)) {
+                } else if (replicas != null && notServed(body, client, fp, log.topicPartition(), pd)) {
                     anyError = true;
                 } else if (fromFollower && diverged(log, fp, pd)) {
                     anyError = true; // answered at once: the follower truncates first
+                } else if (client != null && sentElsewhere(log, fp, client, pd)) {
+                    anyError = true; // answered at once, as Kafka does
                 } else {
                     long appendedBefore = log.appendedBytes(); // before the read: appends racing it are counted twice, never missed
                     try {
@@ -305,16 +319,44 @@ public final class FetchHandler implements Handler<FetchRequest> {
     }
 
     /**
-     * Cluster mode: Kafka's leader checks of a fetch (the leader epoch, then leadership; a follower must be a replica).
+     * Cluster mode: Kafka's checks of a fetch (the leader epoch, then leadership; a follower must be a replica; a consumer
+     * with client metadata may read any replica here, KIP-392).
      * @return true when the partition is answered with an error (set on {@code pd}) and not read
      */
-    private boolean notServed(FetchRequest body, FetchPartition fp, TopicPartition tp, PartitionData pd) {
+    private boolean notServed(FetchRequest body, ClientMetadata client, FetchPartition fp, TopicPartition tp, PartitionData pd) {
         Errors error = body.isFromFollower() ? replicas.followerError(tp, body.replicaId(), fp.currentLeaderEpoch())
+                : client != null ? replicas.replicaError(tp, fp.currentLeaderEpoch())
                 : replicas.leaderError(tp, fp.currentLeaderEpoch());
         if (error == Errors.NONE) {
             return false;
         }
         pd.setErrorCode(error.code());
+        return true;
+    }
+
+    /**
+     * Cluster mode, a consumer's fetch v11+ (Kafka's KafkaApis): its rack, client id, address, principal and listener,
+     * for the replica selector; null otherwise (older fetches read from the leader only).
+     */
+    private ClientMetadata clientMetadata(FetchRequest body, RequestContext request) {
+        if (replicas == null || body.isFromFollower() || body.version() < 11 || request == null) {
+            return null;
+        }
+        return new ClientMetadata.DefaultClientMetadata(body.rackId(), request.clientId(), request.clientAddress, request.principal,
+                request.listenerName.value());
+    }
+
+    /**
+     * KIP-392 on the leader: when the selector prefers a follower, the partition gets it as preferred_read_replica with
+     * the leader's offsets and no records (Kafka skips the read), and the fetch is answered at once.
+     */
+    private boolean sentElsewhere(PartitionLog log, FetchPartition fp, ClientMetadata client, PartitionData pd) {
+        int preferred = replicas.preferredReadReplica(log, fp.fetchOffset(), client);
+        if (preferred < 0) {
+            return false;
+        }
+        pd.setErrorCode(Errors.NONE.code()).setHighWatermark(log.highWatermark()).setLastStableOffset(log.lastStableOffset())
+                .setLogStartOffset(log.logStartOffset()).setPreferredReadReplica(preferred);
         return true;
     }
 

@@ -172,7 +172,7 @@ final class FetchSession {
         c.highWatermark = pd.errorCode() == Errors.NONE.code() ? pd.highWatermark() : -1; // an error is told again next time
         c.lastStableOffset = pd.lastStableOffset();
         c.logStartOffset = pd.logStartOffset();
-        return changed || pd.errorCode() != Errors.NONE.code();
+        return changed || pd.errorCode() != Errors.NONE.code() || pd.preferredReadReplica() >= 0; // KIP-392: always told
     }
 
     @Override

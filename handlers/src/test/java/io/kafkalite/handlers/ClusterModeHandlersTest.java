@@ -228,13 +228,16 @@ class ClusterModeHandlersTest {
     }
 
     @Test
-    void consumerFetchesOnlyFromTheLeaderAtItsEpoch() throws Exception {
+    void consumerFetchesOnlyFromAReplicaAtItsEpoch() throws Exception {
         TopicPartition followed = cluster.createTopic("f", Map.of(), 2, 1);
-        FetchResponse notLeader = answer(fetch, fetchRequest((short) 16, -1, followed, 0, -1));
+        assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, Errors.forCode(only(answer(fetch, fetchRequest((short) 10, -1, followed, 0, -1))).errorCode()),
+                "without client metadata (before v11) only the leader serves");
+        TopicPartition elsewhere = cluster.createTopic("e", Map.of(), 2, 3);
+        FetchResponse notLeader = answer(fetch, fetchRequest((short) 16, -1, elsewhere, 0, -1));
         assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, Errors.forCode(only(notLeader).errorCode()));
         assertEquals(2, only(notLeader).currentLeader().leaderId());
         assertEquals(9092, notLeader.data().nodeEndpoints().find(2).port());
-        FetchResponse v15 = answer(fetch, fetchRequest((short) 15, -1, followed, 0, -1));
+        FetchResponse v15 = answer(fetch, fetchRequest((short) 15, -1, elsewhere, 0, -1));
         assertEquals(2, only(v15).currentLeader().leaderId());
         assertEquals(0, v15.data().nodeEndpoints().size(), "endpoints from v16");
 

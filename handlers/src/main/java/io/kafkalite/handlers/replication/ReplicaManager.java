@@ -22,6 +22,7 @@ import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.replica.ClientMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +53,7 @@ public final class ReplicaManager implements AutoCloseable {
     private final long maxLagMs;
     private final LongSupplier clock;
     private final DelayedProduces produces;
+    private final ReadReplicaSelection readReplicas;
     private final ScheduledThreadPoolExecutor stateThread;
     private final PartitionRoles roles;
     private volatile boolean closed;
@@ -59,12 +61,14 @@ public final class ReplicaManager implements AutoCloseable {
     /** @param registered whether an image holds this run of the broker registered and unfenced */
     public ReplicaManager(LogStore store, MetadataQuorum quorum, int nodeId, BrokerConfig config, ReplicaFetcherManager fetchers,
                           Predicate<MetadataImage> registered) {
-        this(store, quorum, nodeId, lagTimeMaxMs(config), fetchers, System::currentTimeMillis, MAX_PARKED_PRODUCES, registered);
+        this(store, quorum, nodeId, lagTimeMaxMs(config), fetchers, System::currentTimeMillis, MAX_PARKED_PRODUCES, registered,
+                ReadReplicaSelection.load(config));
     }
 
     ReplicaManager(LogStore store, MetadataQuorum quorum, int nodeId, long maxLagMs, PartitionRoles.Fetchers fetchers,
-                   LongSupplier clock, int maxParked, Predicate<MetadataImage> registered) {
+                   LongSupplier clock, int maxParked, Predicate<MetadataImage> registered, ReadReplicaSelection readReplicas) {
         this.store = store;
+        this.readReplicas = readReplicas;
         this.quorum = quorum;
         this.nodeId = nodeId;
         this.maxLagMs = maxLagMs;
@@ -120,6 +124,7 @@ public final class ReplicaManager implements AutoCloseable {
         stateThread.shutdownNow();
         roles.all().forEach(r -> failParked(r, Errors.NOT_LEADER_OR_FOLLOWER));
         roles.close();
+        readReplicas.close();
     }
 
     private void runOnStateThread(Runnable task) {
@@ -309,6 +314,25 @@ public final class ReplicaManager implements AutoCloseable {
         if (next != null) {
             proposeIsr(r, next);
         }
+    }
+
+    /**
+     * KIP-392 on the leader: the follower {@code client} should fetch {@code plog} from at {@code fetchOffset}, as
+     * {@code replica.selector.class} chooses ({@link ReadReplicaSelection}); -1 to read here.
+     */
+    public int preferredReadReplica(PartitionLog plog, long fetchOffset, ClientMetadata client) {
+        PartitionReplication r = roles.get(plog.topicPartition());
+        return r == null ? -1
+                : readReplicas.select(r, nodeId, quorum.image(), fetchOffset, plog.logStartOffset(), client, clock.getAsLong());
+    }
+
+    /**
+     * KIP-392: a consumer's fetch with client metadata (v11+) may read any replica this node holds, leader or follower
+     * (Kafka's fetchOnlyLeader is false for it): only the leader-epoch check, else NOT_LEADER_OR_FOLLOWER.
+     */
+    public Errors replicaError(TopicPartition tp, int currentLeaderEpoch) {
+        PartitionReplication r = roles.get(tp);
+        return r == null ? Errors.NOT_LEADER_OR_FOLLOWER : r.epochError(currentLeaderEpoch);
     }
 
     /** For tests: returns once the replica-state thread has done what was handed to it before. */

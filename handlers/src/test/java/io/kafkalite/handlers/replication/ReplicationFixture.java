@@ -23,11 +23,13 @@ import java.util.function.Predicate;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.replica.RackAwareReplicaSelector;
 
 /**
  * Node 1's {@link ReplicaManager} on an in-memory log store, in a three-broker cluster whose metadata is a
- * {@link LocalQuorum} (brokers 1-3 registered and unfenced, listener PLAINTEXT on localhost:9091-9093). Brokers 2
- * and 3 exist only in the metadata: tests play their fetches. The clock is the test's.
+ * {@link LocalQuorum} (brokers 1-3 registered and unfenced, listener PLAINTEXT on localhost:9091-9093, racks rack1-3).
+ * Brokers 2 and 3 exist only in the metadata: tests play their fetches. The clock is the test's. Consumers may fetch
+ * from the closest replica (KIP-392, Kafka's RackAwareReplicaSelector).
  */
 public final class ReplicationFixture implements AutoCloseable {
     public final LocalQuorum.Log log = new LocalQuorum.Log();
@@ -69,10 +71,11 @@ public final class ReplicationFixture implements AutoCloseable {
         quorum = log.node(1);
         for (int id = 1; id <= 3; id++) {
             quorum.submit(new MetadataRecord.RegisterBroker(id, 7, Map.of("PLAINTEXT", new BrokerRegistration.HostPort("localhost", 9090 + id)),
-                    null)).get(10, TimeUnit.SECONDS);
+                    "rack" + id)).get(10, TimeUnit.SECONDS);
             quorum.submit(new MetadataRecord.UnfenceBroker(id, 7)).get(10, TimeUnit.SECONDS);
         }
-        replicas = new ReplicaManager(store, quorum, 1, maxLagMs, fetchers, clock::get, maxParked, registered);
+        replicas = new ReplicaManager(store, quorum, 1, maxLagMs, fetchers, clock::get, maxParked, registered,
+                new ReadReplicaSelection(new RackAwareReplicaSelector()));
         replicas.start();
     }
 
