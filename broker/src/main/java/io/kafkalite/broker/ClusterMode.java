@@ -97,7 +97,7 @@ final class ClusterMode implements AutoCloseable {
         this.interBroker = interBroker;
         this.starter = starter;
         this.quorum = quorum;
-        this.reconciler = new TopicReconciler(store, quorum, this::caughtUp);
+        this.reconciler = new TopicReconciler(store, quorum, nodeId, this::caughtUp);
         this.elections = new BackgroundElections(quorum, store);
     }
 
