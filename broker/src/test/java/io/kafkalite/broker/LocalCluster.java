@@ -54,7 +54,12 @@ final class LocalCluster implements AutoCloseable {
                 .config("node.id", String.valueOf(id))
                 .config("controller.quorum.voters", voterList)
                 .config("controller.listener.names", "CONTROLLER")
-                .config("listeners", "PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:" + (CONTROLLER_PORT_BASE + id));
+                .config("listeners", "PLAINTEXT://localhost:" + port + "," + controllerListener(id));
+    }
+
+    /** Node {@code id}'s controller listener, as the voters name it (a test with other client listeners adds it). */
+    static String controllerListener(int id) {
+        return "CONTROLLER://localhost:" + (CONTROLLER_PORT_BASE + id);
     }
 
     /** Broker {@code id} of this cluster, with its settings and the shared quorum, not yet started. */
@@ -113,7 +118,7 @@ final class LocalCluster implements AutoCloseable {
     }
 
     static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 15_000;
+        long deadline = System.currentTimeMillis() + 20_000;
         while (!condition.getAsBoolean()) {
             if (System.currentTimeMillis() > deadline) {
                 throw new AssertionError("timed out waiting for " + what);
