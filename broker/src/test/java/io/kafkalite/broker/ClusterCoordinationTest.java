@@ -3,7 +3,6 @@ package io.kafkalite.broker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.kafkalite.cluster.LocalQuorum;
-import io.kafkalite.cluster.MetadataQuorum;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,68 +24,47 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Three in-JVM brokers in cluster mode sharing one {@link LocalQuorum}: stock clients' consumer groups and
- * transactions are coordinated by the quorum leader's broker and carry on when the leadership moves.
+ * Three in-JVM brokers in cluster mode sharing one {@link LocalQuorum} ({@link LocalCluster}): stock clients' consumer
+ * groups and transactions are coordinated by the quorum leader's broker and carry on when the leadership moves.
  */
 class ClusterCoordinationTest {
-    private final LocalQuorum.Log log = new LocalQuorum.Log();
-    private final List<Broker> brokers = new ArrayList<>();
-    private final List<MetadataQuorum> quorums = new ArrayList<>();
+    private final LocalCluster cluster = LocalCluster.of(3, Map.of("default.replication.factor", "3", "group.initial.rebalance.delay.ms", "0"));
 
     @BeforeEach
     void startCluster() throws Exception {
-        for (int id = 1; id <= 3; id++) {
-            brokers.add(Broker.builder()
-                    .config("process.roles", "broker,controller")
-                    .config("node.id", String.valueOf(id))
-                    .config("controller.quorum.voters", "1@localhost:19191,2@localhost:19192,3@localhost:19193")
-                    .config("controller.listener.names", "CONTROLLER")
-                    .config("listeners", "PLAINTEXT://localhost:0,CONTROLLER://localhost:1919" + id)
-                    .config("default.replication.factor", "3")
-                    .config("group.initial.rebalance.delay.ms", "0")
-                    .quorum(LocalQuorumStarter.of(log, quorums))
-                    .start());
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (log.image().brokers().values().stream().filter(b -> !b.fenced()).count() < 3) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("3 unfenced brokers");
-            }
-            Thread.sleep(20);
-        }
+        cluster.startAll();
     }
 
     @AfterEach
     void stopCluster() {
-        brokers.forEach(Broker::close);
-        log.close();
+        cluster.close();
     }
 
     @Test
     void groupsAndTransactionsCarryOnWhenTheQuorumLeadershipMoves() throws Exception {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", brokers.get(2).bootstrapServers()))) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", cluster.broker(3).bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic("in", 3, (short) 3))).all().get(30, TimeUnit.SECONDS);
         }
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers", brokers.get(2).bootstrapServers(),
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.broker(3).bootstrapServers(),
                 "transactional.id", "tx", "max.block.ms", "30000"), new StringSerializer(), new StringSerializer());
-             KafkaConsumer<String, String> consumer = consumer(brokers.get(1))) {
+             KafkaConsumer<String, String> consumer = consumer(cluster.broker(2))) {
             producer.initTransactions();
             transaction(producer, 0, 30, true);
             transaction(producer, 100, 5, false); // aborted: never read
             consumer.subscribe(List.of("in"));
             assertEquals(30, poll(consumer, 30).size());
             consumer.commitSync();
-            assertEquals(positions(consumer), committed(brokers.get(0)), "committed on the coordinator, broker 1");
+            assertEquals(positions(consumer), committed(cluster.broker(1)), "committed on the coordinator, broker 1");
 
-            log.setLeader(2); // broker 2 now coordinates, from its replicated tables
+            cluster.log().setLeader(2); // broker 2 now coordinates, from its replicated tables
 
             transaction(producer, 30, 10, true);
             assertEquals(10, poll(consumer, 10).size());
             consumer.commitSync(Duration.ofSeconds(30));
-            assertEquals(positions(consumer), committed(brokers.get(2)), "committed on the new coordinator");
+            assertEquals(positions(consumer), committed(cluster.broker(3)), "committed on the new coordinator");
         }
-        try (KafkaConsumer<String, String> again = consumer(brokers.get(0));
-             KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers", brokers.get(0).bootstrapServers(),
+        try (KafkaConsumer<String, String> again = consumer(cluster.broker(1));
+             KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.broker(1).bootstrapServers(),
                      "transactional.id", "tx", "max.block.ms", "30000"), new StringSerializer(), new StringSerializer())) {
             producer.initTransactions(); // the transactional id is known to the new coordinator: its epoch is bumped
             transaction(producer, 40, 5, true);

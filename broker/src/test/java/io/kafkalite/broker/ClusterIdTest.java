@@ -19,13 +19,7 @@ class ClusterIdTest {
     Path dir;
 
     private static BrokerBuilder clusterNode(LocalQuorum.Log log, List<MetadataQuorum> quorums) {
-        return Broker.builder()
-                .config("process.roles", "broker,controller")
-                .config("node.id", "1")
-                .config("controller.quorum.voters", "1@localhost:19191,2@localhost:19192,3@localhost:19193")
-                .config("controller.listener.names", "CONTROLLER")
-                .config("listeners", "PLAINTEXT://localhost:0,CONTROLLER://localhost:19191")
-                .quorum(LocalQuorumStarter.of(log, quorums));
+        return LocalCluster.node(1, 3, 0).quorum(LocalQuorumStarter.of(log, quorums));
     }
 
     @Test

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kafkalite.cluster.BrokerRegistration;
 import io.kafkalite.cluster.LocalQuorum;
-import io.kafkalite.cluster.MetadataQuorum;
 import io.kafkalite.cluster.MetadataRecord;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -18,7 +17,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
@@ -43,38 +41,27 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Three in-JVM brokers in cluster mode sharing one {@link LocalQuorum}: the topic and cluster APIs, with a stock admin client. */
+/**
+ * Three in-JVM brokers in cluster mode sharing one {@link LocalQuorum} ({@link LocalCluster}): the topic and cluster APIs,
+ * with a stock admin client.
+ */
 class ClusterModeTest {
-    private final LocalQuorum.Log log = new LocalQuorum.Log();
-    private final List<Broker> brokers = new ArrayList<>();
+    private final LocalCluster cluster = LocalCluster.of(3, Map.of("default.replication.factor", "3"));
     private final List<Admin> admins = new ArrayList<>();
-    private final List<MetadataQuorum> quorums = new ArrayList<>();
 
     @BeforeEach
     void startCluster() throws Exception {
         for (int id = 1; id <= 3; id++) {
-            brokers.add(Broker.builder()
-                    .config("process.roles", "broker,controller")
-                    .config("node.id", String.valueOf(id))
-                    .config("controller.quorum.voters", "1@localhost:19091,2@localhost:19092,3@localhost:19093")
-                    .config("controller.listener.names", "CONTROLLER")
-                    .config("listeners", "PLAINTEXT://localhost:0,CONTROLLER://localhost:1909" + id)
-                    .config("broker.rack", "rack" + id)
-                    .config("default.replication.factor", "3")
-                    .quorum(LocalQuorumStarter.of(log, quorums))
-                    .start());
+            cluster.put(id, cluster.builder(id, 0).config("broker.rack", "rack" + id).start());
+            admins.add(Admin.create(Map.of("bootstrap.servers", cluster.broker(id).bootstrapServers())));
         }
-        for (Broker b : brokers) {
-            admins.add(Admin.create(Map.of("bootstrap.servers", b.bootstrapServers())));
-        }
-        await(() -> log.image().brokers().values().stream().filter(b -> !b.fenced()).count() == 3, "3 unfenced brokers");
+        cluster.awaitUnfenced(3);
     }
 
     @AfterEach
     void stopCluster() {
         admins.forEach(Admin::close);
-        brokers.forEach(Broker::close);
-        log.close();
+        cluster.close();
     }
 
     @Test
@@ -84,10 +71,10 @@ class ClusterModeTest {
             assertEquals(Set.of(1, 2, 3), nodes.stream().map(Node::id).collect(Collectors.toSet()));
             assertEquals(Set.of("rack1", "rack2", "rack3"), nodes.stream().map(Node::rack).collect(Collectors.toSet()));
             assertEquals(1, admin.describeCluster().controller().get().id());
-            assertEquals(brokers.get(0).clusterId(), admin.describeCluster().clusterId().get());
+            assertEquals(cluster.broker(1).clusterId(), admin.describeCluster().clusterId().get());
         }
-        log.setLeader(2);
-        await(() -> controllerOf(admins.get(2)) == 2, "controller follows the quorum leader");
+        cluster.log().setLeader(2);
+        LocalCluster.await(() -> controllerOf(admins.get(2)) == 2, "controller follows the quorum leader");
     }
 
     @Test
@@ -106,7 +93,7 @@ class ClusterModeTest {
         // every broker's log store followed: the partitions are in its log directory
         for (int id = 1; id <= 3; id++) {
             int node = id;
-            await(() -> logDirPartitions(admins.get(node - 1), node) == 4, "local logs of the new topic");
+            LocalCluster.await(() -> logDirPartitions(admins.get(node - 1), node) == 4, "local logs of the new topic");
         }
         ExecutionException tooMany = assertThrows(ExecutionException.class,
                 () -> admins.get(1).createTopics(List.of(new NewTopic("wide", 1, (short) 4))).all().get());
@@ -120,13 +107,13 @@ class ClusterModeTest {
         ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, "orders");
         admins.get(0).incrementalAlterConfigs(Map.of(topic, List.of(new AlterConfigOp(new ConfigEntry("retention.ms", "12345"),
                 AlterConfigOp.OpType.SET)))).all().get();
-        await(() -> "12345".equals(config(admins.get(2), topic, "retention.ms")), "config on another broker");
+        LocalCluster.await(() -> "12345".equals(config(admins.get(2), topic, "retention.ms")), "config on another broker");
 
         admins.get(1).deleteTopics(List.of("orders")).all().get();
         for (int id = 1; id <= 3; id++) {
             int node = id;
             assertTrue(admins.get(id - 1).listTopics().names().get().isEmpty());
-            await(() -> logDirPartitions(admins.get(node - 1), node) == 0, "local logs deleted");
+            LocalCluster.await(() -> logDirPartitions(admins.get(node - 1), node) == 0, "local logs deleted");
         }
         ExecutionException gone = assertThrows(ExecutionException.class, () -> admins.get(0).deleteTopics(List.of("orders")).all().get());
         assertInstanceOf(UnknownTopicOrPartitionException.class, gone.getCause());
@@ -135,7 +122,7 @@ class ClusterModeTest {
     @Test
     void leaderElectionAfterFencingAndReassignment() throws Exception {
         admins.get(0).createTopics(List.of(new NewTopic("events", Map.of(0, List.of(2, 1, 3))))).all().get();
-        quorums.get(0).submit(new MetadataRecord.FenceBroker(2)).get(5, TimeUnit.SECONDS);
+        cluster.quorum(0).submit(new MetadataRecord.FenceBroker(2)).get(5, TimeUnit.SECONDS);
         TopicPartitionInfo fenced = partition(admins.get(0), "events", 0);
         assertEquals(1, fenced.leader().id(), "the next ISR replica leads");
         assertEquals(List.of(1, 3), ids(fenced.isr()));
@@ -143,11 +130,11 @@ class ClusterModeTest {
         Collection<Node> withFenced = admins.get(0).describeCluster(new DescribeClusterOptions().includeFencedBrokers(true)).nodes().get();
         assertEquals(Set.of(2), withFenced.stream().filter(Node::isFenced).map(Node::id).collect(Collectors.toSet()));
 
-        BrokerRegistration two = log.image().broker(2);
-        quorums.get(0).submit(new MetadataRecord.UnfenceBroker(2, two.incarnation())).get(5, TimeUnit.SECONDS);
+        BrokerRegistration two = cluster.image().broker(2);
+        cluster.quorum(0).submit(new MetadataRecord.UnfenceBroker(2, two.incarnation())).get(5, TimeUnit.SECONDS);
         TopicPartition tp = new TopicPartition("events", 0);
         // broker 2 fetches from the leader again, catches up and the leader takes it back into the ISR
-        await(() -> isr(admins.get(0), "events", 0).contains(2), "broker 2 back in the ISR");
+        LocalCluster.await(() -> isr(admins.get(0), "events", 0).contains(2), "broker 2 back in the ISR");
         assertEquals(Optional.empty(), admins.get(1).electLeaders(ElectionType.PREFERRED, Set.of(tp)).partitions().get().get(tp),
                 "preferred election succeeds");
         assertEquals(2, partition(admins.get(2), "events", 0).leader().id());
@@ -159,13 +146,13 @@ class ClusterModeTest {
 
     @Test
     void metadataAutoCreatesThroughTheQuorum() throws Exception {
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers", brokers.get(1).bootstrapServers(),
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.broker(2).bootstrapServers(),
                 "key.serializer", StringSerializer.class.getName(), "value.serializer", StringSerializer.class.getName()))) {
             List<PartitionInfo> partitions = producer.partitionsFor("auto-created");
             assertEquals(1, partitions.size());
             assertEquals(3, partitions.get(0).replicas().length);
         }
-        assertNotNull(log.image().topic("auto-created"));
+        assertNotNull(cluster.image().topic("auto-created"));
     }
 
     @Test
@@ -173,7 +160,7 @@ class ClusterModeTest {
         QuorumInfo info = admins.get(1).describeMetadataQuorum().quorumInfo().get();
         assertEquals(1, info.leaderId());
         assertEquals(Set.of(1, 2, 3), info.voters().stream().map(QuorumInfo.ReplicaState::replicaId).collect(Collectors.toSet()));
-        assertEquals(log.image().appliedIndex(), info.highWatermark());
+        assertEquals(cluster.image().appliedIndex(), info.highWatermark());
     }
 
     private static TopicPartitionInfo partition(Admin admin, String topic, int p) throws Exception {
@@ -216,16 +203,6 @@ class ClusterModeTest {
                     .flatMap(dirs -> dirs.values().stream()).mapToInt(d -> d.replicaInfos().size()).sum();
         } catch (Exception e) {
             return -1;
-        }
-    }
-
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("Timed out waiting for: " + what);
-            }
-            Thread.sleep(20);
         }
     }
 }

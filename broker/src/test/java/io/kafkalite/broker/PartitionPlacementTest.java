@@ -1,10 +1,8 @@
 package io.kafkalite.broker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.kafkalite.cluster.LocalQuorum;
-import io.kafkalite.cluster.MetadataQuorum;
 import io.kafkalite.cluster.PartitionState;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -20,7 +18,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
@@ -52,7 +49,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Three in-JVM brokers sharing a {@link LocalQuorum}, a topic of replication factor 2: each broker keeps the logs of
+ * Three in-JVM brokers sharing a {@link LocalQuorum} ({@link LocalCluster}), a topic of replication factor 2: each
+ * broker keeps the logs of
  * the partitions it is a replica of, and only those (in its log store and on disk); a reassignment moves a log.
  */
 @Timeout(60)
@@ -61,9 +59,7 @@ class PartitionPlacementTest {
     /** Partition p's replicas; the first leads. */
     private static final Map<Integer, List<Integer>> ASSIGNMENT = Map.of(0, List.of(1, 2), 1, List.of(2, 3), 2, List.of(3, 1));
 
-    private final LocalQuorum.Log log = new LocalQuorum.Log();
-    private final List<Broker> brokers = new ArrayList<>();
-    private final List<MetadataQuorum> quorums = new ArrayList<>();
+    private final LocalCluster cluster = LocalCluster.of(3, Map.of("replica.fetch.wait.max.ms", "100", "replica.lag.time.max.ms", "1000"));
     private Admin admin;
     @TempDir
     Path dataDirs;
@@ -71,28 +67,19 @@ class PartitionPlacementTest {
     @BeforeEach
     void startCluster() throws Exception {
         for (int id = 1; id <= 3; id++) {
-            brokers.add(Broker.builder()
-                    .dataDir(dataDir(id))
-                    .config("process.roles", "broker,controller")
-                    .config("node.id", String.valueOf(id))
-                    .config("controller.quorum.voters", "1@localhost:19491,2@localhost:19492,3@localhost:19493")
-                    .config("controller.listener.names", "CONTROLLER")
-                    .config("listeners", "PLAINTEXT://localhost:0,CONTROLLER://localhost:1949" + id)
-                    .config("replica.fetch.wait.max.ms", "100")
-                    .config("replica.lag.time.max.ms", "1000")
-                    .quorum(LocalQuorumStarter.of(log, quorums))
-                    .start());
+            cluster.put(id, cluster.builder(id, 0).dataDir(dataDir(id)).start());
         }
-        admin = Admin.create(Map.of("bootstrap.servers", bootstrap()));
-        await(() -> log.image().brokers().values().stream().filter(b -> !b.fenced()).count() == 3, "3 unfenced brokers");
+        admin = Admin.create(Map.of("bootstrap.servers", cluster.bootstrap()));
+        cluster.awaitUnfenced(3);
         admin.createTopics(List.of(new NewTopic(TOPIC, ASSIGNMENT))).all().get();
     }
 
     @AfterEach
     void stopCluster() {
-        admin.close();
-        brokers.forEach(Broker::close);
-        log.close();
+        if (admin != null) {
+            admin.close();
+        }
+        cluster.close();
     }
 
     private Path dataDir(int id) {
@@ -105,7 +92,7 @@ class PartitionPlacementTest {
             int node = id;
             Set<Integer> assigned = ASSIGNMENT.entrySet().stream().filter(e -> e.getValue().contains(node)).map(Map.Entry::getKey)
                     .collect(Collectors.toCollection(TreeSet::new));
-            await(() -> assigned.equals(logDirPartitions(node)), "broker " + node + " describes the logs of " + assigned);
+            LocalCluster.await(() -> assigned.equals(logDirPartitions(node)), "broker " + node + " describes the logs of " + assigned);
             assertEquals(assigned, partitionDirs(node), "broker " + node + "'s partition directories");
         }
 
@@ -129,7 +116,7 @@ class PartitionPlacementTest {
 
     @Test
     void aReassignmentCreatesTheNewReplicasLogWhichCatchesUpAndDeletesTheOldOne() throws Exception {
-        await(() -> Set.of(0, 2).equals(logDirPartitions(1)), "broker 1's logs");
+        LocalCluster.await(() -> Set.of(0, 2).equals(logDirPartitions(1)), "broker 1's logs");
         try (KafkaProducer<String, String> producer = producer()) {
             for (int i = 0; i < 50; i++) {
                 producer.send(new ProducerRecord<>(TOPIC, 0, "k", "v" + i));
@@ -139,14 +126,14 @@ class PartitionPlacementTest {
         TopicPartition tp = new TopicPartition(TOPIC, 0);
         // partition 0 moves from [1, 2] to [3, 2]: broker 3 gets its log and catches up, broker 1's is deleted
         admin.alterPartitionReassignments(Map.of(tp, Optional.of(new NewPartitionReassignment(List.of(3, 2))))).all().get();
-        await(() -> state(0).replicas().equals(List.of(3, 2)) && state(0).adding().isEmpty(), "the reassignment completed");
-        await(() -> Set.of(0, 1, 2).equals(logDirPartitions(3)), "broker 3 holds partition 0");
-        await(() -> Set.of(2).equals(logDirPartitions(1)), "broker 1 deleted partition 0");
-        await(() -> Set.of(2).equals(partitionDirs(1)), "broker 1's directory of partition 0 is gone");
+        LocalCluster.await(() -> state(0).replicas().equals(List.of(3, 2)) && state(0).adding().isEmpty(), "the reassignment completed");
+        LocalCluster.await(() -> Set.of(0, 1, 2).equals(logDirPartitions(3)), "broker 3 holds partition 0");
+        LocalCluster.await(() -> Set.of(2).equals(logDirPartitions(1)), "broker 1 deleted partition 0");
+        LocalCluster.await(() -> Set.of(2).equals(partitionDirs(1)), "broker 1's directory of partition 0 is gone");
         assertEquals(Set.of(0, 1, 2), partitionDirs(3));
 
         admin.electLeaders(ElectionType.PREFERRED, Set.of(tp)).partitions().get();
-        await(() -> state(0).leader() == 3, "broker 3 leads partition 0");
+        LocalCluster.await(() -> state(0).leader() == 3, "broker 3 leads partition 0");
         List<ConsumerRecord<String, String>> read = readAll(List.of(0), 50); // from broker 3, the leader now
         for (int i = 0; i < 50; i++) {
             assertEquals(i, read.get(i).offset());
@@ -156,7 +143,7 @@ class PartitionPlacementTest {
     }
 
     private PartitionState state(int partition) {
-        return log.image().partition(TOPIC, partition);
+        return cluster.image().partition(TOPIC, partition);
     }
 
     /** The partitions of the topic that {@code node} describes in its log directories (DescribeLogDirs). */
@@ -187,7 +174,7 @@ class PartitionPlacementTest {
                         .setRecords(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord("raw".getBytes())))));
         ProduceRequest request = new ProduceRequest(new ProduceRequestData().setAcks((short) 1).setTimeoutMs(5000)
                 .setTopicData(new ProduceRequestData.TopicProduceDataCollection(List.of(td).iterator())), (short) 11);
-        String address = brokers.get(node - 1).bootstrapServers();
+        String address = cluster.broker(node).bootstrapServers();
         try (Socket socket = new Socket("localhost", Integer.parseInt(address.substring(address.lastIndexOf(':') + 1)))) {
             socket.setSoTimeout(10_000);
             RequestHeader header = new RequestHeader(request.apiKey(), request.version(), "placement-test", 1);
@@ -205,14 +192,14 @@ class PartitionPlacementTest {
     }
 
     private KafkaProducer<String, String> producer() {
-        return new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap(), "acks", "all",
+        return new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrap(), "acks", "all",
                 "key.serializer", StringSerializer.class.getName(), "value.serializer", StringSerializer.class.getName(),
                 "delivery.timeout.ms", "30000", "request.timeout.ms", "10000", "max.block.ms", "20000"));
     }
 
     private List<ConsumerRecord<String, String>> readAll(List<Integer> partitions, int expected) {
         List<ConsumerRecord<String, String>> all = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap(),
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", cluster.bootstrap(),
                 "key.deserializer", StringDeserializer.class.getName(), "value.deserializer", StringDeserializer.class.getName(),
                 "auto.offset.reset", "earliest"))) {
             consumer.assign(partitions.stream().map(p -> new TopicPartition(TOPIC, p)).toList());
@@ -223,19 +210,5 @@ class PartitionPlacementTest {
         }
         assertEquals(expected, all.size());
         return all;
-    }
-
-    private String bootstrap() {
-        return brokers.stream().map(Broker::bootstrapServers).collect(Collectors.joining(","));
-    }
-
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 20_000;
-        while (!condition.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) {
-                fail("timed out waiting for " + what);
-            }
-            Thread.sleep(50);
-        }
     }
 }

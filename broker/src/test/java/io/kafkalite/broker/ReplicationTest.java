@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.kafkalite.cluster.LocalQuorum;
-import io.kafkalite.cluster.MetadataQuorum;
 import io.kafkalite.cluster.MetadataRecord;
 import io.kafkalite.cluster.PartitionState;
 import java.time.Duration;
@@ -17,8 +15,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -36,48 +32,27 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Data replication across three in-JVM brokers sharing a {@link LocalQuorum}, with stock clients: acks=all waits for
- * the ISR, survives the leader's loss with every acknowledged record at its offset, and min.insync.replicas refuses
- * writes when the ISR is too small.
+ * Data replication across three in-JVM brokers sharing a {@link LocalQuorum} ({@link LocalCluster}), with stock clients:
+ * acks=all waits for the ISR, survives the leader's loss with every acknowledged record at its offset, and
+ * min.insync.replicas refuses writes when the ISR is too small.
  */
 @Timeout(60)
 class ReplicationTest {
-    private final LocalQuorum.Log log = new LocalQuorum.Log();
-    private final List<Broker> brokers = new ArrayList<>();
-    private final List<MetadataQuorum> quorums = new ArrayList<>();
+    private final LocalCluster cluster = LocalCluster.of(3, Map.of("replica.fetch.wait.max.ms", "100", "replica.lag.time.max.ms", "1000"));
     private Admin admin;
 
     @BeforeEach
     void startCluster() throws Exception {
-        for (int id = 1; id <= 3; id++) {
-            brokers.add(startBroker(id));
-        }
-        admin = Admin.create(Map.of("bootstrap.servers", bootstrap()));
-        await(() -> log.image().brokers().values().stream().filter(b -> !b.fenced()).count() == 3, "3 unfenced brokers");
+        cluster.startAll();
+        admin = Admin.create(Map.of("bootstrap.servers", cluster.bootstrap()));
     }
 
     @AfterEach
     void stopCluster() {
-        admin.close();
-        brokers.stream().filter(java.util.Objects::nonNull).forEach(Broker::close);
-        log.close();
-    }
-
-    private Broker startBroker(int id) throws Exception {
-        return Broker.builder()
-                .config("process.roles", "broker,controller")
-                .config("node.id", String.valueOf(id))
-                .config("controller.quorum.voters", "1@localhost:19291,2@localhost:19292,3@localhost:19293")
-                .config("controller.listener.names", "CONTROLLER")
-                .config("listeners", "PLAINTEXT://localhost:0,CONTROLLER://localhost:1929" + id)
-                .config("replica.fetch.wait.max.ms", "100")
-                .config("replica.lag.time.max.ms", "1000")
-                .quorum(LocalQuorumStarter.of(log, quorums))
-                .start();
-    }
-
-    private String bootstrap() {
-        return brokers.stream().filter(java.util.Objects::nonNull).map(Broker::bootstrapServers).collect(Collectors.joining(","));
+        if (admin != null) {
+            admin.close();
+        }
+        cluster.close();
     }
 
     @Test
@@ -86,8 +61,8 @@ class ReplicationTest {
         try (KafkaProducer<String, String> producer = producer(Map.of())) {
             send(producer, "orders", 0, 100);
             int leader = state("orders").leader();
-            brokers.get(leader - 1).close(); // gone without telling anyone: the quorum fences it
-            quorums.get(leader == 1 ? 1 : 0).submit(new MetadataRecord.FenceBroker(leader)).get(5, TimeUnit.SECONDS);
+            cluster.stop(leader); // gone without telling anyone: the quorum fences it
+            cluster.quorum(leader == 1 ? 1 : 0).submit(new MetadataRecord.FenceBroker(leader)).get(5, TimeUnit.SECONDS);
             assertNotEquals(leader, state("orders").leader());
             assertEquals(2, state("orders").isr().size());
             send(producer, "orders", 100, 100);
@@ -106,7 +81,7 @@ class ReplicationTest {
         try (KafkaProducer<String, String> producer = producer(Map.of())) {
             send(producer, "strict", 0, 10);
         }
-        quorums.get(0).submit(new MetadataRecord.FenceBroker(3)).get(5, TimeUnit.SECONDS); // 3 fetches on, but may not rejoin
+        cluster.quorum(0).submit(new MetadataRecord.FenceBroker(3)).get(5, TimeUnit.SECONDS); // 3 fetches on, but may not rejoin
         assertEquals(List.of(1, 2), state("strict").isr());
         try (KafkaProducer<String, String> producer = producer(Map.of("enable.idempotence", "false", "retries", "0"))) {
             ExecutionException refused = assertThrows(ExecutionException.class,
@@ -127,20 +102,19 @@ class ReplicationTest {
         admin.createTopics(List.of(new NewTopic("events", Map.of(0, List.of(1, 2, 3))))).all().get();
         try (KafkaProducer<String, String> producer = producer(Map.of())) {
             send(producer, "events", 0, 50);
-            brokers.get(2).close(); // nobody fences it here: only its silence tells
-            brokers.set(2, null);
+            cluster.stop(3); // nobody fences it here: only its silence tells
             // caught up with an idle leader, it stays in sync (Kafka's rule); new records make it lag: acks=all waits
             // until the leader drops it from the ISR, replica.lag.time.max.ms later
             send(producer, "events", 50, 50);
             assertEquals(List.of(1, 2), state("events").isr());
-            brokers.set(2, startBroker(3)); // an empty log: it catches up from the leader
-            await(() -> state("events").isr().equals(List.of(1, 2, 3)), "3 back in the ISR");
+            cluster.start(3); // an empty log: it catches up from the leader
+            LocalCluster.await(() -> state("events").isr().equals(List.of(1, 2, 3)), "3 back in the ISR");
         }
         assertEquals(100, readAll("events", 100).size());
     }
 
     private KafkaProducer<String, String> producer(Map<String, String> overrides) {
-        Map<String, Object> props = new java.util.HashMap<>(Map.of("bootstrap.servers", bootstrap(), "acks", "all",
+        Map<String, Object> props = new java.util.HashMap<>(Map.of("bootstrap.servers", cluster.bootstrap(), "acks", "all",
                 "key.serializer", StringSerializer.class.getName(), "value.serializer", StringSerializer.class.getName(),
                 "delivery.timeout.ms", "30000", "request.timeout.ms", "10000", "max.block.ms", "20000"));
         props.putAll(overrides);
@@ -160,7 +134,7 @@ class ReplicationTest {
 
     private List<ConsumerRecord<String, String>> readAll(String topic, int expected) {
         List<ConsumerRecord<String, String>> all = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap(),
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", cluster.bootstrap(),
                 "key.deserializer", StringDeserializer.class.getName(), "value.deserializer", StringDeserializer.class.getName(),
                 "auto.offset.reset", "earliest"))) {
             consumer.assign(List.of(new TopicPartition(topic, 0)));
@@ -174,16 +148,6 @@ class ReplicationTest {
     }
 
     private PartitionState state(String topic) {
-        return log.image().partition(topic, 0);
-    }
-
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 15_000;
-        while (!condition.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) {
-                fail("timed out waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
+        return cluster.image().partition(topic, 0);
     }
 }

@@ -2,11 +2,9 @@ package io.kafkalite.broker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.kafkalite.acl.TestCertificates;
 import io.kafkalite.cluster.LocalQuorum;
-import io.kafkalite.cluster.MetadataQuorum;
 import io.kafkalite.cluster.MetadataRecord;
 import io.kafkalite.cluster.PartitionState;
 import java.time.Duration;
@@ -18,9 +16,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -40,7 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Replication between three in-JVM brokers (a {@link LocalQuorum}) whose inter-broker listener is SSL, SASL_SSL
+ * Replication between three in-JVM brokers (a {@link LocalQuorum}, {@link LocalCluster}) whose inter-broker listener is SSL, SASL_SSL
  * (SCRAM) or SASL_PLAINTEXT (PLAIN), with an authorizer that lets only {@code super.users} (the brokers' principal) replicate: acks=all
  * produces reach every follower, the followers hold the records once the leader is gone, and a broker logging in
  * with a wrong password replicates nothing but keeps running.
@@ -53,22 +49,20 @@ class SecureReplicationTest {
     private static final String ADMIN_PASSWORD = "admin-secret";
     private static final TopicPartition TP = new TopicPartition("secure", 0);
 
-    private final LocalQuorum.Log log = new LocalQuorum.Log();
-    private final List<Broker> brokers = new ArrayList<>();
-    private final List<MetadataQuorum> quorums = new ArrayList<>();
+    private final LocalCluster cluster = LocalCluster.of(3, Map.of("authorizer.class.name", AUTHORIZER, "replica.fetch.wait.max.ms", "100",
+            "replica.fetch.backoff.ms", "200", "replica.lag.time.max.ms", "1000"));
     private Map<String, Object> client;
 
     @AfterEach
     void stopCluster() {
-        brokers.stream().filter(Objects::nonNull).forEach(Broker::close);
-        log.close();
+        cluster.close();
     }
 
     @Test
     void replicatesOverMutualTls() throws Exception {
         Map<String, String> tls = tls();
         Map<String, String> broker = new HashMap<>(tls);
-        broker.putAll(Map.of("listeners", "SSL://localhost:0,CONTROLLER://localhost:1939%d", "security.inter.broker.protocol", "SSL",
+        broker.putAll(Map.of("listeners", "SSL://localhost:0", "security.inter.broker.protocol", "SSL",
                 "ssl.client.auth", "required", "super.users", "User:" + TestCertificates.BROKER_DN));
         client = new HashMap<>(tls);
         client.put("security.protocol", "SSL"); // the brokers' own certificate: a super user
@@ -98,12 +92,12 @@ class SecureReplicationTest {
                 send(producer, 50); // acks=all: the leader drops 3 from the ISR after replica.lag.time.max.ms
             }
             assertEquals(List.of(1, 2), state().isr());
-            await(() -> logSize(admin, 2) > 0, "broker 2 replicates");
+            LocalCluster.await(() -> logSize(admin, 2) > 0, "broker 2 replicates");
             Thread.sleep(500); // broker 3 keeps trying, and failing
             assertEquals(0, logSize(admin, 3), "broker 3 fetched nothing");
             assertEquals(3, admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size());
         }
-        client.put("bootstrap.servers", brokers.get(2).bootstrapServers());
+        client.put("bootstrap.servers", cluster.broker(3).bootstrapServers());
         try (Admin onlyThree = Admin.create(client)) {
             assertEquals(3, onlyThree.describeCluster().nodes().get(30, TimeUnit.SECONDS).size(), "broker 3 still serves");
         }
@@ -115,7 +109,7 @@ class SecureReplicationTest {
         String prefix = "listener.name." + protocol.toLowerCase(Locale.ROOT) + ".";
         client = new HashMap<>(Map.of("security.protocol", protocol, "sasl.mechanism", "PLAIN",
                 "sasl.jaas.config", PLAIN + " required username=\"admin\" password=\"" + ADMIN_PASSWORD + "\";"));
-        return Map.of("listeners", protocol + "://localhost:0,CONTROLLER://localhost:1939%d",
+        return Map.of("listeners", protocol + "://localhost:0",
                 "security.inter.broker.protocol", protocol, "sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-256",
                 "sasl.mechanism.inter.broker.protocol", interBrokerMechanism,
                 prefix + "plain.sasl.jaas.config", PLAIN + login + " user_admin=\"" + ADMIN_PASSWORD + "\";",
@@ -134,22 +128,11 @@ class SecureReplicationTest {
     private void startCluster(IntFunction<Map<String, String>> security) throws Exception {
         for (int id = 1; id <= 3; id++) {
             Map<String, String> settings = new HashMap<>(security.apply(id));
-            settings.put("listeners", String.format(settings.get("listeners"), id));
-            brokers.add(Broker.builder()
-                    .config("process.roles", "broker,controller")
-                    .config("node.id", String.valueOf(id))
-                    .config("controller.quorum.voters", "1@localhost:19391,2@localhost:19392,3@localhost:19393")
-                    .config("controller.listener.names", "CONTROLLER")
-                    .config("authorizer.class.name", AUTHORIZER)
-                    .config("replica.fetch.wait.max.ms", "100")
-                    .config("replica.fetch.backoff.ms", "200")
-                    .config("replica.lag.time.max.ms", "1000")
-                    .configs(settings)
-                    .quorum(LocalQuorumStarter.of(log, quorums))
-                    .start());
+            settings.put("listeners", settings.get("listeners") + "," + LocalCluster.controllerListener(id));
+            cluster.put(id, cluster.builder(id, 0).configs(settings).start());
         }
-        client.put("bootstrap.servers", brokers.stream().map(Broker::bootstrapServers).collect(Collectors.joining(",")));
-        await(() -> log.image().brokers().values().stream().filter(b -> !b.fenced()).count() == 3, "3 unfenced brokers");
+        client.put("bootstrap.servers", cluster.bootstrap());
+        cluster.awaitUnfenced(3);
     }
 
     /** acks=all to three replicas; each follower holds the records; with the leader gone a follower serves them all. */
@@ -164,13 +147,12 @@ class SecureReplicationTest {
             assertEquals(100, admin.listOffsets(Map.of(TP, OffsetSpec.latest())).partitionResult(TP).get(30, TimeUnit.SECONDS).offset(),
                     "the high watermark moved");
             long leaderSize = logSize(admin, 1);
-            await(() -> logSize(admin, 2) == leaderSize && logSize(admin, 3) == leaderSize, "the followers' logs match the leader's");
+            LocalCluster.await(() -> logSize(admin, 2) == leaderSize && logSize(admin, 3) == leaderSize, "the followers' logs match the leader's");
         }
-        brokers.get(0).close(); // the leader, 1
-        quorums.get(1).submit(new MetadataRecord.FenceBroker(1)).get(5, TimeUnit.SECONDS);
+        cluster.stop(1); // the leader, 1
+        cluster.quorum(1).submit(new MetadataRecord.FenceBroker(1)).get(5, TimeUnit.SECONDS);
         assertTrue(state().leader() == 2 || state().leader() == 3, "a follower leads: " + state());
-        brokers.set(0, null);
-        client.put("bootstrap.servers", brokers.get(1).bootstrapServers());
+        client.put("bootstrap.servers", cluster.broker(2).bootstrapServers());
         List<ConsumerRecord<String, String>> read = readAll(100);
         for (int i = 0; i < 100; i++) {
             assertEquals(i, read.get(i).offset());
@@ -212,7 +194,7 @@ class SecureReplicationTest {
     }
 
     private PartitionState state() {
-        return log.image().partition(TP.topic(), TP.partition());
+        return cluster.image().partition(TP.topic(), TP.partition());
     }
 
     /** The bytes of the partition's log on broker {@code node} (DescribeLogDirs), -1 if it cannot be read. */
@@ -222,16 +204,6 @@ class SecureReplicationTest {
                     .map(dir -> dir.replicaInfos().get(TP)).filter(Objects::nonNull).mapToLong(r -> r.size()).sum();
         } catch (Exception e) {
             return -1;
-        }
-    }
-
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 15_000;
-        while (!condition.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) {
-                fail("timed out waiting for " + what);
-            }
-            Thread.sleep(50);
         }
     }
 }

@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.kafkalite.cluster.BrokerRegistration;
-import io.kafkalite.cluster.LocalQuorum;
 import io.kafkalite.cluster.MetadataQuorum;
 import io.kafkalite.cluster.MetadataRecord;
 import io.kafkalite.cluster.PartitionState;
@@ -20,10 +18,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -46,16 +42,13 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 class StaleLeaderTest {
-    private final LocalQuorum.Log log = new LocalQuorum.Log();
-    private final List<MetadataQuorum> quorums = new ArrayList<>();
-    private final List<Broker> brokers = new ArrayList<>();
+    private final LocalCluster cluster = LocalCluster.of(2, Map.of("replica.fetch.wait.max.ms", "100"));
     /** Broker 1's client port, the same after its restart (its old registration in the image points there). */
     private int port1;
 
     @AfterEach
     void stop() {
-        brokers.stream().filter(Objects::nonNull).forEach(Broker::close);
-        log.close();
+        cluster.close();
     }
 
     @Test
@@ -63,23 +56,22 @@ class StaleLeaderTest {
         try (ServerSocket free = new ServerSocket(0)) {
             port1 = free.getLocalPort();
         }
-        brokers.add(startBroker(1, LocalQuorumStarter.of(log, quorums)));
-        brokers.add(startBroker(2, LocalQuorumStarter.of(log, quorums)));
-        await(() -> log.image().brokers().values().stream().filter(b -> !b.fenced()).count() == 2, "2 unfenced brokers");
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", brokers.get(1).bootstrapServers()))) {
+        cluster.put(1, cluster.builder(1, port1).start());
+        cluster.start(2);
+        cluster.awaitUnfenced(2);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", cluster.broker(2).bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic("orders", Map.of(0, List.of(1, 2))))).all().get();
         }
-        try (KafkaProducer<String, String> producer = producer(brokers.get(1).bootstrapServers(), "all", 10)) {
+        try (KafkaProducer<String, String> producer = producer(cluster.broker(2).bootstrapServers(), "all", 10)) {
             assertEquals(0, producer.send(new ProducerRecord<>("orders", 0, "k", "v0")).get(30, TimeUnit.SECONDS).offset());
         }
-        brokers.get(0).close(); // a crash: its registration stays unfenced, still leading at epoch 0
+        cluster.stop(1); // a crash: its registration stays unfenced, still leading at epoch 0
         PartitionState stale = state();
         assertEquals(1, stale.leader());
         assertEquals(0, stale.leaderEpoch());
 
-        HeldRegistration held = new HeldRegistration(LocalQuorumStarter.of(log, quorums));
-        Broker restarted = startBroker(1, held);
-        brokers.set(0, restarted);
+        HeldRegistration held = new HeldRegistration(cluster.starter());
+        Broker restarted = cluster.put(1, cluster.builder(1, port1).quorum(held).start());
         // its image says it leads: every produce must still be refused until its new registration is unfenced
         try (KafkaProducer<String, String> producer = producer(restarted.bootstrapServers(), "1", 0)) {
             long until = System.currentTimeMillis() + 1500;
@@ -96,7 +88,7 @@ class StaleLeaderTest {
         PartitionState moved = state();
         assertEquals(2, moved.leader());
         assertTrue(moved.leaderEpoch() > 0);
-        await(() -> state().isr().contains(1), "broker 1 back in the ISR");
+        LocalCluster.await(() -> state().isr().contains(1), "broker 1 back in the ISR");
         try (KafkaProducer<String, String> producer = producer(restarted.bootstrapServers(), "all", 10)) {
             assertEquals(1, producer.send(new ProducerRecord<>("orders", 0, "k", "v1")).get(30, TimeUnit.SECONDS).offset());
         }
@@ -147,18 +139,6 @@ class StaleLeaderTest {
         }
     }
 
-    private Broker startBroker(int id, ClusterMode.QuorumStarter starter) throws Exception {
-        return Broker.builder()
-                .config("process.roles", "broker,controller")
-                .config("node.id", String.valueOf(id))
-                .config("controller.quorum.voters", "1@localhost:19391,2@localhost:19392")
-                .config("controller.listener.names", "CONTROLLER")
-                .config("listeners", "PLAINTEXT://localhost:" + (id == 1 ? port1 : 0) + ",CONTROLLER://localhost:1939" + id)
-                .config("replica.fetch.wait.max.ms", "100")
-                .quorum(starter)
-                .start();
-    }
-
     private static KafkaProducer<String, String> producer(String bootstrap, String acks, int retries) {
         Map<String, Object> props = new HashMap<>(Map.of("bootstrap.servers", bootstrap, "acks", acks, "retries", String.valueOf(retries),
                 "enable.idempotence", "false", "key.serializer", StringSerializer.class.getName(),
@@ -181,16 +161,6 @@ class StaleLeaderTest {
     }
 
     private PartitionState state() {
-        return log.image().partition("orders", 0);
-    }
-
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 15_000;
-        while (!condition.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) {
-                fail("timed out waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
+        return cluster.image().partition("orders", 0);
     }
 }

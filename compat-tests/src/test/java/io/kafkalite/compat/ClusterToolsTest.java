@@ -49,25 +49,22 @@ class ClusterToolsTest {
 
     @TempDir
     static Path dir;
+    static FailoverCluster fixture;
     static ClusterProcesses cluster;
     static ClusterAdmin admin;
 
     @BeforeAll
     static void startCluster() throws Exception {
-        cluster = ClusterProcesses.builder("ClusterToolsTest", dir).config("broker.session.timeout.ms", "3000")
-                .config("broker.heartbeat.interval.ms", "500").config("replica.lag.time.max.ms", "5000")
-                .config("auto.leader.rebalance.enable", "false").start(); // test 5 elects the preferred leaders itself
-        admin = new ClusterAdmin(cluster);
-        admin.awaitReady(Duration.ofSeconds(90));
+        fixture = FailoverCluster.start(FailoverCluster.builder("ClusterToolsTest", dir)
+                .config("auto.leader.rebalance.enable", "false")); // test 5 elects the preferred leaders itself
+        cluster = fixture.processes();
+        admin = fixture.admin();
     }
 
     @AfterAll
     static void stopCluster() {
-        if (admin != null) {
-            admin.close();
-        }
-        if (cluster != null) {
-            cluster.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 

@@ -48,11 +48,10 @@ class JepsenQueueTest {
         Files.createDirectories(out);
         Files.deleteIfExists(out.resolve("history.txt")); // a previous run's
         Files.deleteIfExists(out.resolve("summary.txt"));
-        ClusterProcesses.Builder builder = ClusterProcesses.builder("JepsenQueueTest", dir).config("broker.session.timeout.ms", "3000")
-                .config("broker.heartbeat.interval.ms", "500").config("replica.lag.time.max.ms", "5000");
-        try (ClusterProcesses cluster = (partitions ? builder.isolatable() : builder).start();
-             ClusterAdmin admin = new ClusterAdmin(cluster)) {
-            admin.awaitReady(Duration.ofSeconds(90));
+        ClusterProcesses.Builder builder = FailoverCluster.builder("JepsenQueueTest", dir);
+        try (FailoverCluster fixture = FailoverCluster.start(partitions ? builder.isolatable() : builder)) {
+            ClusterProcesses cluster = fixture.processes();
+            ClusterAdmin admin = fixture.admin();
             admin.admin().createTopics(List.of(new NewTopic(QueueWorkload.TOPIC, QueueWorkload.PARTITIONS, (short) 3)
                     .configs(Map.of("min.insync.replicas", "2")))).all().get(30, TimeUnit.SECONDS);
             admin.awaitIsr(QueueWorkload.TOPIC, QueueWorkload.PARTITIONS, 3, Duration.ofSeconds(30));

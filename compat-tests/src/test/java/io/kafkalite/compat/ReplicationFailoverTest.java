@@ -53,24 +53,21 @@ class ReplicationFailoverTest {
 
     @TempDir
     static Path dir;
+    static FailoverCluster fixture;
     static ClusterProcesses cluster;
     static ClusterAdmin admin;
 
     @BeforeAll
     static void startCluster() throws Exception {
-        cluster = ClusterProcesses.builder("ReplicationFailoverTest", dir).config("broker.session.timeout.ms", "3000")
-                .config("broker.heartbeat.interval.ms", "500").config("replica.lag.time.max.ms", "5000").start();
-        admin = new ClusterAdmin(cluster);
-        admin.awaitReady(Duration.ofSeconds(90));
+        fixture = FailoverCluster.start(FailoverCluster.builder("ReplicationFailoverTest", dir));
+        cluster = fixture.processes();
+        admin = fixture.admin();
     }
 
     @AfterAll
     static void stopCluster() {
-        if (admin != null) {
-            admin.close();
-        }
-        if (cluster != null) {
-            cluster.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 

@@ -178,7 +178,7 @@ public final class TransactionCoordinator implements AutoCloseable {
                 // fence the producer of the open transaction and abort it; the caller retries and gets the next epoch
                 log.info("Transactional id {} re-initialized while its transaction was open: aborting it (producer {} epoch {} fenced)",
                         transactionalId, m.producerId, m.producerEpoch);
-                fence(m);
+                TransactionEndRules.fence(m);
                 return prepareEnd(m, false, now).thenApply(e -> ProducerIdAndEpoch.error(e == Errors.NONE ? Errors.CONCURRENT_TRANSACTIONS : e));
             }
             if (TransactionMetadata.isEpochExhausted(m.producerEpoch) && (!expected || expectedEpoch == m.producerEpoch)) {
@@ -304,9 +304,8 @@ public final class TransactionCoordinator implements AutoCloseable {
 
     /**
      * EndTxn: commits or aborts the producer's open transaction. {@code v2}: the request is EndTxn v5+, from a
-     * Transactions V2 producer, whose epoch is bumped by the end and returned; as in Kafka, the request's
-     * version (not the stored state) decides which rules apply. Retries of an end that already happened are
-     * answered as Kafka does: the same result; with V2 recognised by the bumped epoch.
+     * Transactions V2 producer, whose epoch is bumped by the end and returned. Which end is refused or a retry, and
+     * how the epoch moves: {@link TransactionEndRules}.
      */
     public CompletableFuture<ProducerIdAndEpoch> endTransaction(String transactionalId, long producerId, short epoch, boolean commit,
                                                                 boolean v2) {
@@ -315,7 +314,7 @@ public final class TransactionCoordinator implements AutoCloseable {
             if (m == null) {
                 return done(ProducerIdAndEpoch.error(Errors.INVALID_PRODUCER_ID_MAPPING));
             }
-            Errors refused = v2 ? refuseEndV2(m, producerId, epoch, commit) : refuseEndV1(m, producerId, epoch, commit);
+            Errors refused = TransactionEndRules.refuseEnd(m, producerId, epoch, commit, v2);
             if (refused == Errors.NONE) { // a retry of the end that happened
                 return done(new ProducerIdAndEpoch(Errors.NONE, m.producerId, m.producerEpoch));
             }
@@ -326,77 +325,13 @@ public final class TransactionCoordinator implements AutoCloseable {
         });
     }
 
-    /**
-     * Kafka's EndTxn rules before Transactions V2: the epoch must be the current one; a repeated end of a
-     * completed transaction is answered NONE (null: end the open transaction).
-     */
-    private static Errors refuseEndV1(TransactionMetadata m, long producerId, short epoch, boolean commit) {
-        if (m.producerId != producerId) {
-            return Errors.INVALID_PRODUCER_ID_MAPPING;
-        }
-        if (epoch != m.producerEpoch) {
-            return Errors.PRODUCER_FENCED;
-        }
-        if (m.completing) {
-            return Errors.CONCURRENT_TRANSACTIONS;
-        }
-        return switch (m.state) {
-            case ONGOING -> null;
-            case COMPLETE_COMMIT -> commit ? Errors.NONE : Errors.INVALID_TXN_STATE;
-            case COMPLETE_ABORT -> commit ? Errors.INVALID_TXN_STATE : Errors.NONE;
-            case PREPARE_COMMIT, PREPARE_ABORT -> Errors.CONCURRENT_TRANSACTIONS;
-            case EMPTY -> Errors.INVALID_TXN_STATE;
-        };
-    }
-
-    /**
-     * Kafka's EndTxn rules of Transactions V2 (KIP-890). A retry carries the epoch before the bump of the end
-     * it repeats (or the last epoch of the previous producer id, if that end rotated it) and gets NONE. The
-     * current epoch ends the open transaction (null), and, for an abort, also when no partition joined it:
-     * the producer may abort while its first produce is still in flight (the client does not wait for it),
-     * so the abort must bump the epoch to fence that produce, with no marker to write.
-     */
-    private static Errors refuseEndV2(TransactionMetadata m, long producerId, short epoch, boolean commit) {
-        boolean retryOnOverflow = m.previousProducerId == producerId && epoch == Short.MAX_VALUE - 1 && m.producerEpoch == 0;
-        boolean retryOnBump = m.producerEpoch == epoch + 1;
-        boolean validEpoch = switch (m.state) {
-            case ONGOING, EMPTY -> epoch == m.producerEpoch;
-            case PREPARE_COMMIT, PREPARE_ABORT -> retryOnBump;
-            case COMPLETE_COMMIT, COMPLETE_ABORT -> retryOnBump || retryOnOverflow || epoch == m.producerEpoch;
-        };
-        if (m.producerId != producerId && !retryOnOverflow) {
-            return Errors.INVALID_PRODUCER_ID_MAPPING;
-        }
-        if (!validEpoch) {
-            return Errors.PRODUCER_FENCED;
-        }
-        if (m.completing) {
-            return Errors.CONCURRENT_TRANSACTIONS;
-        }
-        boolean retry = retryOnBump || retryOnOverflow;
-        return switch (m.state) {
-            case ONGOING -> null;
-            case COMPLETE_COMMIT -> commit ? (retry ? Errors.NONE : Errors.INVALID_TXN_STATE) : (retry ? Errors.INVALID_TXN_STATE : null);
-            case COMPLETE_ABORT -> commit ? Errors.INVALID_TXN_STATE : (retry ? Errors.NONE : null);
-            case PREPARE_COMMIT, PREPARE_ABORT -> Errors.CONCURRENT_TRANSACTIONS;
-            case EMPTY -> commit ? Errors.INVALID_TXN_STATE : null;
-        };
-    }
-
     /** Ends the transaction (V2: with an epoch bump); answered with the producer id and epoch once the markers are in. */
     private CompletableFuture<ProducerIdAndEpoch> end(TransactionMetadata m, boolean commit, boolean v2) {
         long now = scheduler.now();
         if (m.state != TransactionState.ONGOING) { // a V2 abort of a transaction no partition joined
             m.startTimestamp = now;
         }
-        m.clientTransactionVersion = (byte) (v2 ? 2 : 0);
-        if (v2) {
-            if (TransactionMetadata.isEpochExhausted(m.producerEpoch)) {
-                m.nextProducerId = newProducerId.getAsLong();
-            }
-            m.lastProducerEpoch = m.producerEpoch;
-            m.producerEpoch++;
-        }
+        TransactionEndRules.endByProducer(m, v2, newProducerId);
         CompletableFuture<ProducerIdAndEpoch> answer = new CompletableFuture<>();
         prepareEnd(m, commit, now, () -> answer.complete(new ProducerIdAndEpoch(Errors.NONE, m.producerId, m.producerEpoch)))
                 .thenAccept(e -> {
@@ -483,13 +418,7 @@ public final class TransactionCoordinator implements AutoCloseable {
 
     private void finish(TransactionMetadata m, boolean commit) {
         m.state = commit ? TransactionState.COMPLETE_COMMIT : TransactionState.COMPLETE_ABORT;
-        if (m.nextProducerId != RecordBatch.NO_PRODUCER_ID) { // V2 exhausted the epoch: the next transaction takes a new producer id
-            m.previousProducerId = m.producerId;
-            m.producerId = m.nextProducerId;
-            m.nextProducerId = RecordBatch.NO_PRODUCER_ID;
-            m.lastProducerEpoch = m.producerEpoch;
-            m.producerEpoch = 0;
-        }
+        TransactionEndRules.afterMarkers(m);
         m.partitions.clear();
         m.lastUpdateTimestamp = scheduler.now();
         m.completing = false;
@@ -508,24 +437,11 @@ public final class TransactionCoordinator implements AutoCloseable {
             if (m.state == TransactionState.ONGOING && !m.completing && now - m.startTimestamp > m.timeoutMs) {
                 log.info("Aborting the transaction of {} (producer {} epoch {}): open for {} ms, longer than its timeout of {} ms",
                         m.transactionalId, m.producerId, m.producerEpoch, now - m.startTimestamp, m.timeoutMs);
-                fence(m);
+                TransactionEndRules.fence(m);
                 prepareEnd(m, false, now);
             }
         }
         scheduler.schedule(ABORT_TIMER, config.abortTimedOutCheckIntervalMs(), this::abortTimedOut);
-    }
-
-    /**
-     * Bumps the epoch of a producer whose open transaction the coordinator aborts. The abort of a Transactions V2
-     * transaction bumps it once more, as Kafka's does: the fenced producer's epoch is then never one below the
-     * current one, so its late EndTxn is refused (PRODUCER_FENCED) rather than taken for a retry of this abort.
-     */
-    private static void fence(TransactionMetadata m) {
-        int bumps = m.clientTransactionVersion >= 2 ? 2 : 1;
-        for (int i = 0; i < bumps && m.producerEpoch < Short.MAX_VALUE; i++) {
-            m.producerEpoch++;
-        }
-        m.lastProducerEpoch = RecordBatch.NO_PRODUCER_EPOCH;
     }
 
     /** transactional.id.expiration.ms: ids without an open transaction that were idle that long are forgotten. */

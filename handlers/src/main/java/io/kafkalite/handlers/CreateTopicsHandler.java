@@ -3,30 +3,23 @@ package io.kafkalite.handlers;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.Topic;
 import io.kafkalite.wire.KafkaRequest;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
 import org.apache.kafka.common.errors.InvalidRequestException;
-import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableReplicaAssignment;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
-import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopicConfig;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
-import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicConfigs;
 import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicResult;
-import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResourceResult;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.ApiError;
 import org.apache.kafka.common.requests.CreateTopicsRequest;
 import org.apache.kafka.common.requests.CreateTopicsResponse;
-import org.apache.kafka.common.resource.ResourceType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,42 +64,24 @@ public final class CreateTopicsHandler implements Handler.Immediate<CreateTopics
     @Override
     public AbstractResponse respond(KafkaRequest request, CreateTopicsRequest body) {
         CreateTopicsResponseData data = new CreateTopicsResponseData();
-        Set<String> duplicates = TopicCreator.duplicates(body.data().topics().stream().map(CreatableTopic::name));
-        Set<String> createDenied = Set.of();
-        Set<String> configsDenied = Set.of();
-        if (authorization.enabled()) {
-            List<String> names = body.data().topics().stream().map(CreatableTopic::name).filter(n -> !duplicates.contains(n)).toList();
-            createDenied = authorization.allowedOnCluster(request, AclOperation.CREATE, false) ? Set.of()
-                    : authorization.deniedNames(request, AclOperation.CREATE, ResourceType.TOPIC, names);
-            configsDenied = authorization.denied(request, AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC, names, n -> n, false);
-        }
+        CreateTopicsAnswers answers = new CreateTopicsAnswers(request, body, authorization, describer);
         for (CreatableTopic t : body.data().topics()) {
-            CreatableTopicResult result = new CreatableTopicResult().setName(t.name()).setTopicId(Uuid.ZERO_UUID)
-                    .setNumPartitions(-1).setReplicationFactor((short) -1);
+            CreatableTopicResult result = CreateTopicsAnswers.unanswered(t);
             try {
-                if (duplicates.contains(t.name())) {
-                    throw new InvalidRequestException("Create topics request from client contains duplicate topic " + t.name());
-                }
-                if (createDenied.contains(t.name())) {
-                    throw new TopicAuthorizationException("Authorization failed.");
-                }
-                create(t, body.data().validateOnly(), body.version(), result);
-                if (configsDenied.contains(t.name())) { // created, but its settings are not the principal's to see
-                    result.setNumPartitions(-1).setReplicationFactor((short) -1).setConfigs(List.of())
-                            .setTopicConfigErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
-                }
+                answers.checkRequest(t);
+                create(t, body.data().validateOnly(), answers, result);
             } catch (ApiException e) {
-                result.setErrorCode(Errors.forException(e).code()).setErrorMessage(e.getMessage()).setConfigs(null);
+                CreateTopicsAnswers.failed(result, new ApiError(Errors.forException(e), e.getMessage()));
             } catch (Exception e) {
                 log.error("Creating topic {} failed", t.name(), e);
-                result.setErrorCode(Errors.UNKNOWN_SERVER_ERROR.code()).setErrorMessage(e.toString()).setConfigs(null);
+                CreateTopicsAnswers.failed(result, new ApiError(Errors.UNKNOWN_SERVER_ERROR, e.toString()));
             }
             data.topics().add(result);
         }
         return new CreateTopicsResponse(data);
     }
 
-    private void create(CreatableTopic t, boolean validateOnly, short version, CreatableTopicResult result) throws Exception {
+    private void create(CreatableTopic t, boolean validateOnly, CreateTopicsAnswers answers, CreatableTopicResult result) throws Exception {
         TopicCreator.validateName(t.name());
         if (store.topic(t.name()) != null) {
             throw new TopicExistsException("Topic '" + t.name() + "' already exists.");
@@ -129,18 +104,9 @@ public final class CreateTopicsHandler implements Handler.Immediate<CreateTopics
             partitions = creator.resolvePartitions(t.numPartitions());
             rf = creator.resolveReplicationFactor(t.replicationFactor());
         }
-        Map<String, String> configs = new LinkedHashMap<>();
-        for (CreatableTopicConfig c : t.configs()) {
-            configs.put(c.name(), c.value());
-        }
+        Map<String, String> configs = CreateTopicsAnswers.configs(t);
         TopicCreator.validateConfigs(configs);
         Topic topic = validateOnly ? new Topic(t.name(), Uuid.ZERO_UUID, partitions, configs) : creator.create(t.name(), partitions, configs);
-        result.setErrorCode(Errors.NONE.code()).setTopicId(topic.id()).setNumPartitions(partitions).setReplicationFactor(rf);
-        if (version >= 5) {
-            for (DescribeConfigsResourceResult c : describer.topic(topic, false, false)) {
-                result.configs().add(new CreatableTopicConfigs().setName(c.name()).setValue(c.value()).setReadOnly(c.readOnly())
-                        .setConfigSource(c.configSource()).setIsSensitive(c.isSensitive()));
-            }
-        }
+        answers.created(result, topic, rf);
     }
 }

@@ -17,19 +17,11 @@ import org.slf4j.LoggerFactory;
  * replica): above the leader's log end (an unclean election) the follower truncates to it; below its log start
  * (the follower was away while the leader deleted) it starts over there; else it fetches on from its own end.
  */
-final class OutOfRangeRound {
+final class OutOfRangeRound extends LeaderQuestionRound {
     private static final Logger log = LoggerFactory.getLogger(OutOfRangeRound.class);
 
-    private final ReplicaFetcherThread thread;
-    private final int nodeId;
-    private final InterBrokerClient client;
-    private final LogStore store;
-
     OutOfRangeRound(ReplicaFetcherThread thread, int nodeId, InterBrokerClient client, LogStore store) {
-        this.thread = thread;
-        this.nodeId = nodeId;
-        this.client = client;
-        this.store = store;
+        super(thread, nodeId, client, store);
     }
 
     void run(Map<TopicPartition, PartitionFetchState> outOfRange) throws IOException {
@@ -39,40 +31,27 @@ final class OutOfRangeRound {
         ListOffsetsResponse starts = client.send(LeaderRequests.offsetsRequest(nodeId, epochs, ListOffsetsRequest.EARLIEST_TIMESTAMP));
         Map<TopicPartition, ListOffsetsPartitionResponse> endAnswers = LeaderRequests.offsetAnswers(ends);
         Map<TopicPartition, ListOffsetsPartitionResponse> startAnswers = LeaderRequests.offsetAnswers(starts);
-        thread.lock().lock();
+        takeAnswers(outOfRange, "ListOffsets", tp -> offsetsError(endAnswers.get(tp), startAnswers.get(tp)),
+                (tp, s) -> resetFetchOffset(tp, s, endAnswers.get(tp).offset(), startAnswers.get(tp).offset()));
+    }
+
+    /** Under the lock. */
+    private void resetFetchOffset(TopicPartition tp, PartitionFetchState s, long leaderEnd, long leaderStart) {
         try {
-            for (Map.Entry<TopicPartition, PartitionFetchState> e : outOfRange.entrySet()) {
-                TopicPartition tp = e.getKey();
-                PartitionFetchState s = e.getValue();
-                if (!s.equals(thread.states().get(tp))) {
-                    continue;
-                }
-                Errors error = offsetsError(endAnswers.get(tp), startAnswers.get(tp));
-                if (error != Errors.NONE) {
-                    thread.onPartitionError(tp, s, error, "ListOffsets");
-                    continue;
-                }
-                long leaderEnd = endAnswers.get(tp).offset();
-                long leaderStart = startAnswers.get(tp).offset();
-                try {
-                    long ownEnd = s.log().logEndOffset();
-                    if (leaderEnd < ownEnd) {
-                        log.warn("{}: {} ends at {} here but at {} on the leader: truncating to the leader's end", thread.getName(), tp, ownEnd, leaderEnd);
-                        store.truncateTo(s.log(), leaderEnd);
-                    } else if (leaderStart > ownEnd) {
-                        log.warn("{}: {} ends at {} here, before the leader's log start {}: starting over there", thread.getName(), tp, ownEnd, leaderStart);
-                        store.truncateFullyAndStartAt(s.log(), leaderStart);
-                    }
-                    long next = s.log().logEndOffset(); // a truncation cuts whole batches: it may end below the leader's end
-                    PartitionFetchState fetching = s.fetchingAt(next);
-                    // the same offset again (the leader's offsets moved meanwhile): not at once, never a hot loop
-                    thread.states().put(tp, next == s.fetchOffset() ? fetching.delayedUntil(thread.backoffDeadline()) : fetching);
-                } catch (IOException | RuntimeException ex) {
-                    thread.failed(tp, s, "resetting its fetch offset", ex);
-                }
+            long ownEnd = s.log().logEndOffset();
+            if (leaderEnd < ownEnd) {
+                log.warn("{}: {} ends at {} here but at {} on the leader: truncating to the leader's end", thread.getName(), tp, ownEnd, leaderEnd);
+                store.truncateTo(s.log(), leaderEnd);
+            } else if (leaderStart > ownEnd) {
+                log.warn("{}: {} ends at {} here, before the leader's log start {}: starting over there", thread.getName(), tp, ownEnd, leaderStart);
+                store.truncateFullyAndStartAt(s.log(), leaderStart);
             }
-        } finally {
-            thread.lock().unlock();
+            long next = s.log().logEndOffset(); // a truncation cuts whole batches: it may end below the leader's end
+            PartitionFetchState fetching = s.fetchingAt(next);
+            // the same offset again (the leader's offsets moved meanwhile): not at once, never a hot loop
+            thread.states().put(tp, next == s.fetchOffset() ? fetching.delayedUntil(thread.backoffDeadline()) : fetching);
+        } catch (IOException | RuntimeException ex) {
+            thread.failed(tp, s, "resetting its fetch offset", ex);
         }
     }
 

@@ -19,19 +19,11 @@ import org.slf4j.LoggerFactory;
  * with OffsetForLeaderEpoch, where its latest epoch ends there, and cuts its log by {@link Truncation}'s rule; a
  * log without epochs cuts at its high watermark without asking.
  */
-final class TruncationRound {
+final class TruncationRound extends LeaderQuestionRound {
     private static final Logger log = LoggerFactory.getLogger(TruncationRound.class);
 
-    private final ReplicaFetcherThread thread;
-    private final int nodeId;
-    private final InterBrokerClient client;
-    private final LogStore store;
-
     TruncationRound(ReplicaFetcherThread thread, int nodeId, InterBrokerClient client, LogStore store) {
-        this.thread = thread;
-        this.nodeId = nodeId;
-        this.client = client;
-        this.store = store;
+        super(thread, nodeId, client, store);
     }
 
     void run() throws IOException {
@@ -61,31 +53,20 @@ final class TruncationRound {
         }
         OffsetsForLeaderEpochResponse response = client.send(LeaderRequests.epochRequest(nodeId, questions));
         Map<TopicPartition, EpochEndOffset> answers = LeaderRequests.epochAnswers(response);
-        thread.lock().lock();
-        try {
-            for (Map.Entry<TopicPartition, PartitionFetchState> e : asked.entrySet()) {
-                TopicPartition tp = e.getKey();
-                PartitionFetchState s = e.getValue();
-                if (!s.equals(thread.states().get(tp))) {
-                    continue; // followed anew or removed while we asked
-                }
-                EpochEndOffset answer = answers.get(tp);
-                Errors error = answer == null ? Errors.UNKNOWN_SERVER_ERROR : Errors.forCode(answer.errorCode());
-                if (error == Errors.NONE) {
-                    LeaderEpochCache.EpochEnd own = s.log().endOffsetForEpoch(answer.leaderEpoch());
-                    Truncation.Decision decision = Truncation.truncationOffset(answer.leaderEpoch(), answer.endOffset(),
-                            own.epoch(), own.endOffset(), s.log().logEndOffset(), s.fetchOffset());
-                    log.info("{}: {} asked for epoch {}, the leader answered epoch {} ending at {}: truncating to {}{}", thread.getName(), tp,
-                            questions.get(tp).latestEpoch(), answer.leaderEpoch(), answer.endOffset(), decision.offset(),
-                            decision.completed() ? "" : ", then asking again");
-                    applyTruncation(tp, s, decision);
-                } else {
-                    thread.onPartitionError(tp, s, error, "OffsetForLeaderEpoch");
-                }
-            }
-        } finally {
-            thread.lock().unlock();
-        }
+        takeAnswers(asked, "OffsetForLeaderEpoch", tp -> {
+            EpochEndOffset answer = answers.get(tp);
+            return answer == null ? Errors.UNKNOWN_SERVER_ERROR : Errors.forCode(answer.errorCode());
+        }, (tp, s) -> truncateByAnswer(tp, s, questions.get(tp).latestEpoch(), answers.get(tp)));
+    }
+
+    /** Under the lock: cuts where the leader's answer for the partition's latest epoch says. */
+    private void truncateByAnswer(TopicPartition tp, PartitionFetchState s, int askedEpoch, EpochEndOffset answer) {
+        LeaderEpochCache.EpochEnd own = s.log().endOffsetForEpoch(answer.leaderEpoch());
+        Truncation.Decision decision = Truncation.truncationOffset(answer.leaderEpoch(), answer.endOffset(),
+                own.epoch(), own.endOffset(), s.log().logEndOffset(), s.fetchOffset());
+        log.info("{}: {} asked for epoch {}, the leader answered epoch {} ending at {}: truncating to {}{}", thread.getName(), tp,
+                askedEpoch, answer.leaderEpoch(), answer.endOffset(), decision.offset(), decision.completed() ? "" : ", then asking again");
+        applyTruncation(tp, s, decision);
     }
 
     /** Under the lock. */
