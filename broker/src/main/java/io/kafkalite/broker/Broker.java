@@ -18,6 +18,7 @@ import io.kafkalite.handlers.HandlerRegistry;
 import io.kafkalite.handlers.Handlers;
 import io.kafkalite.handlers.TransactionMarkerWriter;
 import io.kafkalite.handlers.coordination.ClusterCoordination;
+import io.kafkalite.handlers.coordination.CoordinatorSeat;
 import io.kafkalite.handlers.coordination.ReplicatedTables;
 import io.kafkalite.handlers.replication.InterBrokerListener;
 import io.kafkalite.handlers.metrics.BrokerMetrics;
@@ -192,8 +193,11 @@ public final class Broker implements AutoCloseable {
             if (quorumConfig != null) { // cluster mode: the quorum runs (and the log store follows it) before anything is served
                 clusterMode = ClusterMode.start(quorumConfig, quorumStarter, localMaps, store, cluster, config);
                 // the coordinators follow the quorum's leadership; their state and the security tables are replicated
-                coordination = ClusterCoordination.start(clusterMode.quorum(), tables, store, clusterMode.replicas(), config.originals(), cluster,
-                        InterBrokerListener.name(config));
+                // on combined nodes they follow the quorum's leadership; a broker-only node computes their broker from its image
+                CoordinatorSeat seat = quorumConfig.isVoter() ? CoordinatorSeat.quorumLeader(clusterMode.quorum())
+                        : CoordinatorSeat.fromImage(clusterMode.quorum());
+                coordination = ClusterCoordination.start(clusterMode.quorum(), seat, tables, store, clusterMode.replicas(),
+                        config.originals(), cluster, InterBrokerListener.name(config));
                 coordinators = coordination.coordinators();
             } else {
                 GroupCoordinator groups = new GroupCoordinator(new CoordinatorThread(), GroupConfig.from(config.originals()),

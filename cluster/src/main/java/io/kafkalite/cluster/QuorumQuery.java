@@ -40,10 +40,13 @@ final class QuorumQuery {
     }
 
     static byte[] encodeInfo(QuorumInfo info) {
-        ByteBuffer b = ByteBuffer.allocate(24 + 4 + info.voters().size() * 28);
-        b.putInt(info.leaderId()).putLong(info.leaderEpoch()).putLong(info.highWatermark()).putInt(info.voters().size());
-        for (ReplicaProgress v : info.voters()) {
-            b.putInt(v.nodeId()).putLong(v.logEndOffset()).putLong(v.lastFetchMs()).putLong(v.lastCaughtUpMs());
+        ByteBuffer b = ByteBuffer.allocate(20 + 8 + (info.voters().size() + info.observers().size()) * 28);
+        b.putInt(info.leaderId()).putLong(info.leaderEpoch()).putLong(info.highWatermark());
+        for (List<ReplicaProgress> replicas : List.of(info.voters(), info.observers())) {
+            b.putInt(replicas.size());
+            for (ReplicaProgress v : replicas) {
+                b.putInt(v.nodeId()).putLong(v.logEndOffset()).putLong(v.lastFetchMs()).putLong(v.lastCaughtUpMs());
+            }
         }
         return b.array();
     }
@@ -53,11 +56,16 @@ final class QuorumQuery {
         int leader = b.getInt();
         long epoch = b.getLong();
         long hw = b.getLong();
+        List<ReplicaProgress> voters = decodeProgress(b);
+        return new QuorumInfo(leader, epoch, hw, voters, decodeProgress(b));
+    }
+
+    private static List<ReplicaProgress> decodeProgress(ByteBuffer b) {
         int n = b.getInt();
-        List<ReplicaProgress> voters = new ArrayList<>(n);
+        List<ReplicaProgress> replicas = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            voters.add(new ReplicaProgress(b.getInt(), b.getLong(), b.getLong(), b.getLong()));
+            replicas.add(new ReplicaProgress(b.getInt(), b.getLong(), b.getLong(), b.getLong()));
         }
-        return new QuorumInfo(leader, epoch, hw, voters, List.of());
+        return replicas;
     }
 }
