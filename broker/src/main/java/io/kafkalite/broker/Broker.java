@@ -195,7 +195,7 @@ public final class Broker implements AutoCloseable {
                 // the coordinators follow the quorum's leadership; their state and the security tables are replicated
                 // on combined nodes they follow the quorum's leadership; a broker-only node computes their broker from its image
                 CoordinatorSeat seat = quorumConfig.isVoter() ? CoordinatorSeat.quorumLeader(clusterMode.quorum())
-                        : CoordinatorSeat.fromImage(clusterMode.quorum());
+                        : CoordinatorSeat.fromImage(clusterMode.quorum(), quorumConfig.voters().keySet());
                 coordination = ClusterCoordination.start(clusterMode.quorum(), seat, tables, store, clusterMode.replicas(),
                         config.originals(), cluster, InterBrokerListener.name(config));
                 coordinators = coordination.coordinators();

@@ -45,13 +45,11 @@ public final class ClusterCoordination implements AutoCloseable {
     private final RemoteTransactionCoordinator remote;
     private final ClusterTransactionMarkers markers;
     private final CoordinatorFailover failover;
-    private final CoordinatorSeat seat;
     private Set<String> topics = Set.of(); // on the quorum's apply thread only
 
     private ClusterCoordination(MetadataQuorum quorum, CoordinatorSeat seat, ReplicatedTables tables, LogStore store, ReplicaManager replicas,
                                 Map<String, String> props, ClusterInfo cluster, String interBrokerListener) {
         this.quorum = quorum;
-        this.seat = seat;
         this.tables = tables;
         tables.attach(quorum, seat::isHere);
         QuorumProducerIds producerIds = new QuorumProducerIds(quorum, PRODUCER_ID_TIMEOUT_MS);
@@ -128,7 +126,6 @@ public final class ClusterCoordination implements AutoCloseable {
 
     @Override
     public void close() {
-        seat.close();
         failover.close();
         markers.close();
         remote.close();

@@ -1,5 +1,6 @@
 package io.kafkalite.handlers.coordination;
 
+import io.kafkalite.cluster.MetadataImage;
 import io.kafkalite.cluster.MetadataQuorum;
 import io.kafkalite.cluster.MetadataRecord;
 import io.kafkalite.groups.CoordinatorThread;
@@ -53,6 +54,8 @@ public final class CoordinatorFailover implements AutoCloseable {
     private final Coordinators coordinators;
     private final Settings settings;
     private final LongSupplier producerIds;
+    /** The epoch the active coordinators loaded at; -1 while none are. */
+    private volatile long loadedEpoch = -1;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "coordinator-failover");
         t.setDaemon(true);
@@ -79,6 +82,9 @@ public final class CoordinatorFailover implements AutoCloseable {
                                             Settings settings, LongSupplier producerIds) {
         CoordinatorFailover failover = new CoordinatorFailover(quorum, seat, tables, coordinators, settings, producerIds);
         seat.onChange(failover::leadershipChanged);
+        if (seat.retakesWhenPassed()) {
+            quorum.subscribe(failover::retakeWhenPassed);
+        }
         return failover;
     }
 
@@ -87,6 +93,16 @@ public final class CoordinatorFailover implements AutoCloseable {
             thread.execute(leader ? this::load : this::stop); // in order, so a quick loss after a win ends inactive
         } catch (java.util.concurrent.RejectedExecutionException closed) {
             log.debug("Leadership change after close ignored");
+        }
+    }
+
+    /** A leader whose coordinator epoch another node passed loads again above it (on the apply thread: only queues). */
+    private void retakeWhenPassed(MetadataImage image) {
+        long loaded = loadedEpoch;
+        if (loaded >= 0 && image.coordinatorEpoch() > loaded && seat.isHere()) {
+            loadedEpoch = -1;
+            log.info("Coordinator epoch {} passed by {} while this node holds the seat: loading again", loaded, image.coordinatorEpoch());
+            leadershipChanged(true);
         }
     }
 
@@ -109,6 +125,7 @@ public final class CoordinatorFailover implements AutoCloseable {
             TransactionCoordinator txns = new TransactionCoordinator(new CoordinatorThread("transaction-coordinator"),
                     settings.transactions(), tables.coordinatorMap(TRANSACTIONS, raised), producerIds, settings.markers(), groups, epoch);
             coordinators.activate(groups, txns);
+            loadedEpoch = raised;
             log.info("This node holds the coordinator seat (epoch {}): coordinating groups and transactions, loaded in {} ms",
                     epoch, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
         } catch (RuntimeException e) {
@@ -124,20 +141,19 @@ public final class CoordinatorFailover implements AutoCloseable {
     /**
      * Proposes the coordinator epoch {@code epoch} and waits until it is applied here (then every earlier write is in
      * the local tables, and every later one of an older epoch is refused). Retried while this node holds the seat;
-     * returns the epoch raised to, or -1 when the seat moved on, or a newer leader raised the epoch beyond already.
+     * one refused (another node raised it meanwhile) is retried above the current. Returns the epoch raised to, or -1
+     * when the seat moved on.
      */
     private long raiseCoordinatorEpoch(long epoch) {
         while (seat.isHere()) {
             try {
                 MetadataQuorum.ApplyResult result = quorum.submit(new MetadataRecord.CoordinatorEpoch(epoch))
                         .get(RAISE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-                if (result.error() == Errors.NONE || seat.alreadyTaken(epoch)) {
+                if (result.error() == Errors.NONE) {
                     return epoch;
                 }
-                if (!seat.retriesRefusal()) {
-                    log.info("Not loading the coordinators: {}", result.message());
-                    return -1;
-                }
+                log.info("Coordinator epoch {} refused ({}); trying above the current one while this node holds the seat",
+                        epoch, result.message());
                 epoch = seat.takeoverEpoch();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -156,6 +172,7 @@ public final class CoordinatorFailover implements AutoCloseable {
     }
 
     private void stop() {
+        loadedEpoch = -1;
         if (coordinators.isActive()) {
             coordinators.deactivate();
             log.info("This node no longer holds the coordinator seat: it stopped coordinating groups and transactions");

@@ -5,10 +5,8 @@ import io.kafkalite.cluster.MetadataImage;
 import io.kafkalite.cluster.MetadataQuorum;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -16,61 +14,56 @@ import java.util.function.Consumer;
  * produces are verified), and the coordinator epoch a node takes them over with.
  * <ul>
  * <li>{@link #quorumLeader}: on the voters of a cluster of combined nodes ({@code process.roles=broker,controller}),
- * the quorum's leader, which takes over with its Raft term, as ever.</li>
- * <li>{@link #fromImage}: on broker-only nodes ({@code process.roles=broker}). The quorum's leader while it is a
- * registered unfenced broker (combined voters: the same node as above); when it is not (a controller-only node
- * leads), the unfenced broker of the lowest id. Every broker computes this from its image and the leader it knows;
- * the holder takes over with the image's coordinator epoch + 1, which the quorum accepts only above the current one,
- * so of two brokers that both believed they held the seat (views a few records apart) the later one fences the other.</li>
+ * the quorum's leader, as ever.</li>
+ * <li>{@link #fromImage}: on broker-only nodes ({@code process.roles=broker}). While a voter is registered as a broker
+ * (combined voters), the quorum's leader: such a node never coordinates. Otherwise (controller-only voters, which serve
+ * no clients) the unfenced broker of the lowest id. Every broker computes this from its image.</li>
  * </ul>
+ * A holder takes over with an epoch above the image's (a leader: at least its Raft term), which the quorum accepts
+ * only above the current one: of two nodes that both believed they held the seat (views a few records apart), the
+ * later one fences the other's writes. A leader whose epoch was passed while it still leads takes over again
+ * ({@link #retakesWhenPassed}): at a cluster's first start, a broker-only node may take the seat before any combined
+ * voter registered.
  * A cluster mixing combined and controller-only voters is not supported: while a controller-only voter leads, the
  * combined nodes coordinate nothing.
  */
-public final class CoordinatorSeat implements AutoCloseable {
-    /** How often a broker looks at the leader again (leader changes are not in the image). */
-    private static final long RECHECK_MS = 500;
-
+public final class CoordinatorSeat {
     private final MetadataQuorum quorum;
     private final boolean followsLeader;
+    private final Set<Integer> voters;
     private final List<Consumer<Boolean>> listeners = new CopyOnWriteArrayList<>();
-    private final ScheduledExecutorService recheck;
     private boolean here; // guarded by this
 
-    private CoordinatorSeat(MetadataQuorum quorum, boolean followsLeader) {
+    private CoordinatorSeat(MetadataQuorum quorum, boolean followsLeader, Set<Integer> voters) {
         this.quorum = quorum;
         this.followsLeader = followsLeader;
+        this.voters = Set.copyOf(voters);
         if (followsLeader) {
-            recheck = null;
             quorum.onLeadership(leader -> listeners.forEach(l -> l.accept(leader)));
-        } else {
-            recheck = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "coordinator-seat");
-                t.setDaemon(true);
-                return t;
-            });
+        } else { // a broker-only node never leads: whether it holds the seat depends on the image alone
             quorum.subscribe(image -> recheck());
-            recheck.scheduleWithFixedDelay(this::recheck, RECHECK_MS, RECHECK_MS, TimeUnit.MILLISECONDS);
         }
     }
 
     /** The coordinators follow the quorum's leadership (a node of a cluster of combined voters). */
     public static CoordinatorSeat quorumLeader(MetadataQuorum quorum) {
-        return new CoordinatorSeat(quorum, true);
+        return new CoordinatorSeat(quorum, true, Set.of());
     }
 
-    /** The coordinators are on the broker {@link #holder(MetadataImage, int)} names (a broker-only node). */
-    public static CoordinatorSeat fromImage(MetadataQuorum quorum) {
-        return new CoordinatorSeat(quorum, false);
+    /** The coordinators are on the node {@link #holder(MetadataImage, int, Set)} names (a broker-only node). */
+    public static CoordinatorSeat fromImage(MetadataQuorum quorum, Set<Integer> voters) {
+        return new CoordinatorSeat(quorum, false, voters);
     }
 
     /**
-     * The quorum's leader if it is a registered unfenced broker, else the unfenced broker of the lowest id; -1 when
-     * there is none.
+     * The quorum's leader while a voter is a registered broker (combined voters), else the unfenced broker of the
+     * lowest id; -1 when there is none.
      */
-    static int holder(MetadataImage image, int leaderId) {
-        BrokerRegistration leader = leaderId < 0 ? null : image.broker(leaderId);
-        if (leader != null && !leader.fenced()) {
-            return leaderId;
+    static int holder(MetadataImage image, int leaderId, Set<Integer> voters) {
+        for (int voter : voters) {
+            if (image.broker(voter) != null) {
+                return leaderId;
+            }
         }
         int lowest = -1;
         for (Map.Entry<Integer, BrokerRegistration> b : image.brokers().entrySet()) {
@@ -83,7 +76,7 @@ public final class CoordinatorSeat implements AutoCloseable {
 
     /** The node id of the coordinators, -1 while there is none. */
     public int holder() {
-        return followsLeader ? quorum.leaderId() : holder(quorum.image(), quorum.leaderId());
+        return followsLeader ? quorum.leaderId() : holder(quorum.image(), quorum.leaderId(), voters);
     }
 
     /** Whether the coordinators belong on this node now. */
@@ -96,36 +89,23 @@ public final class CoordinatorSeat implements AutoCloseable {
         listeners.add(listener);
     }
 
-    /** The coordinator epoch to take over with: the leader's Raft term, or one above the image's. */
+    /** The coordinator epoch to take over with: one above the image's, and for a leader at least its Raft term. */
     long takeoverEpoch() {
-        return followsLeader ? quorum.describe().leaderEpoch() : quorum.image().coordinatorEpoch() + 1;
+        long next = quorum.image().coordinatorEpoch() + 1;
+        return followsLeader ? Math.max(next, quorum.describe().leaderEpoch()) : next;
     }
 
-    /**
-     * Whether {@code epoch}, refused as not above the current one, was this node's own already: a leader's term is its
-     * own, so an equal current epoch means an earlier attempt (one that timed out) applied.
-     */
-    boolean alreadyTaken(long epoch) {
-        return followsLeader && quorum.image().coordinatorEpoch() == epoch;
+    /** Whether a holder whose epoch another node passed takes over again (a leader), or stays fenced until it leaves. */
+    boolean retakesWhenPassed() {
+        return followsLeader;
     }
 
-    /** Whether a refused takeover is tried again with a new epoch (a broker still holding the seat), not given up (a deposed leader). */
-    boolean retriesRefusal() {
-        return !followsLeader;
-    }
-
+    /** On the apply thread, after each record. */
     private synchronized void recheck() {
         boolean now = isHere();
         if (now != here) {
             here = now;
             listeners.forEach(l -> l.accept(now));
-        }
-    }
-
-    @Override
-    public void close() {
-        if (recheck != null) {
-            recheck.shutdownNow();
         }
     }
 }
