@@ -26,8 +26,6 @@ final class ListenerJoin implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private volatile boolean joined;
-
     private ListenerJoin() { }
 
     static ListenerJoin start(Proposer proposer, RaftPeer self) {
@@ -44,11 +42,10 @@ final class ListenerJoin implements AutoCloseable {
             try {
                 RaftClientReply reply = proposer.client().admin().setConfiguration(add);
                 if (reply.isSuccess()) {
-                    joined = true;
                     log.info("Node {} is a listener of the metadata quorum at {}", self.getId(), self.getAddress());
                     return;
                 }
-                log.info("Joining the metadata quorum as a listener not done yet (retrying): {}", reply.getException().toString());
+                log.info("Joining the metadata quorum as a listener not done yet (retrying): {}", reply.getException());
             } catch (IOException | RuntimeException e) {
                 log.info("Joining the metadata quorum as a listener not done yet (retrying): {}", e.toString());
             }
@@ -58,11 +55,6 @@ final class ListenerJoin implements AutoCloseable {
                 return;
             }
         }
-    }
-
-    /** Whether the leader added this node (in this run). */
-    boolean joined() {
-        return joined;
     }
 
     @Override
