@@ -38,9 +38,7 @@ public final class CoordinatorSeat {
         this.quorum = quorum;
         this.followsLeader = followsLeader;
         this.voters = Set.copyOf(voters);
-        if (followsLeader) {
-            quorum.onLeadership(leader -> listeners.forEach(l -> l.accept(leader)));
-        } else { // a broker-only node never leads: whether it holds the seat depends on the image alone
+        if (!followsLeader) { // a broker-only node never leads: whether it holds the seat depends on the image alone
             quorum.subscribe(image -> recheck());
         }
     }
@@ -84,9 +82,22 @@ public final class CoordinatorSeat {
         return followsLeader ? quorum.isLeader() : holder() == quorum.nodeId();
     }
 
-    /** Told true when the seat came to this node, false when it left (on a quorum or the seat's thread: keep it short). */
+    /**
+     * Told true when the seat came to this node (at once if it holds it now), false when it left; on a quorum thread:
+     * keep it short.
+     */
     public void onChange(Consumer<Boolean> listener) {
-        listeners.add(listener);
+        if (followsLeader) {
+            quorum.onLeadership(listener);
+            return;
+        }
+        synchronized (this) {
+            listeners.add(listener);
+            if (here) {
+                listener.accept(true);
+            }
+        }
+        recheck();
     }
 
     /** The coordinator epoch to take over with: one above the image's, and for a leader at least its Raft term. */
