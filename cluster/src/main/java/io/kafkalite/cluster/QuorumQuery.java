@@ -9,11 +9,13 @@ import java.util.List;
 /**
  * The read-only messages the quorum leader's state machine answers (no log entry): a broker's heartbeat (answered with
  * the index the leader's image has applied: the broker counts as caught up once its own image got there), and
- * DescribeQuorum from a node that does not lead (answered with the leader's view of every voter).
+ * DescribeQuorum from a node that does not lead (answered with the leader's view of every voter), and the listeners of
+ * the group's configuration (asked by a broker-only node that joins).
  */
 final class QuorumQuery {
     static final byte HEARTBEAT = 'H';
     static final byte DESCRIBE = 'D';
+    static final byte LISTENERS = 'L';
 
     private QuorumQuery() { }
 
@@ -29,6 +31,27 @@ final class QuorumQuery {
 
     static byte[] describe() {
         return new byte[] {DESCRIBE};
+    }
+
+    static byte[] listeners() {
+        return new byte[] {LISTENERS};
+    }
+
+    /** {@code id@host:port,...}: Ratis peers by id and address. */
+    static String encodePeers(java.util.Collection<org.apache.ratis.protocol.RaftPeer> peers) {
+        return String.join(",", peers.stream().map(p -> p.getId() + "@" + p.getAddress()).toList());
+    }
+
+    static List<org.apache.ratis.protocol.RaftPeer> decodePeers(String text, org.apache.ratis.proto.RaftProtos.RaftPeerRole role) {
+        List<org.apache.ratis.protocol.RaftPeer> peers = new ArrayList<>();
+        for (String peer : text.split(",")) {
+            int at = peer.indexOf('@');
+            if (at > 0) {
+                peers.add(org.apache.ratis.protocol.RaftPeer.newBuilder().setId(peer.substring(0, at)).setAddress(peer.substring(at + 1))
+                        .setStartupRole(role).build());
+            }
+        }
+        return peers;
     }
 
     static byte[] encodeLong(long value) {

@@ -93,6 +93,7 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
             server.start();
             RatisMetadataQuorum quorum = new RatisMetadataQuorum(config, server, group, stateMachine);
             stateMachine.setDescriber(quorum::describeLocally);
+            stateMachine.setListenerPeers(() -> QuorumQuery.encodePeers(quorum.division.getRaftConf().getAllPeers(RaftPeerRole.LISTENER)));
             stateMachine.onLeadership(leader -> {
                 if (leader) {
                     quorum.proposeClusterId();
@@ -100,7 +101,7 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
             });
             quorum.proposeClusterId(); // in case it became ready before the listener was there
             if (self != null) {
-                quorum.joiner = ListenerJoin.start(quorum.proposer, self);
+                quorum.joiner = ListenerJoin.start(quorum.proposer, group, self);
             }
             log.info("Node {} started the cluster metadata quorum on {}:{} as a {} of voters {}, storage {}", config.nodeId(),
                     config.controllerBind().host(), port, self == null ? "voter" : "listener", config.voters(), config.metadataDir());

@@ -38,9 +38,15 @@ class RatisListenerTest {
             await("DescribeQuorum, asked of the listener, lists it as an observer", 10_000,
                     () -> listener.describe().observers().stream().anyMatch(o -> o.nodeId() == 4 && o.logEndOffset() > 0));
 
-            // it proposes through the leader; its future completes once its own image shows the record
+            // a second listener joins without pushing the first out of the group's configuration
+            RatisMetadataQuorum second = cluster.startListener(5);
+            await("both listeners are observers", 20_000, () -> second.describe().observers().stream()
+                    .map(MetadataQuorum.ReplicaProgress::nodeId).toList().containsAll(List.of(4, 5)));
+
+            // a listener proposes through the leader; its future completes once its own image shows the record
             assertEquals(Errors.NONE, listener.submit(register(8)).get(10, TimeUnit.SECONDS).error());
             assertTrue(listener.image().broker(8) != null);
+            await("the other listener applied it too", 10_000, () -> second.image().broker(8) != null);
 
             // the leader goes: the two other voters elect one of them, and the listener follows the new leader
             cluster.stop(leader.nodeId());
@@ -48,6 +54,7 @@ class RatisListenerTest {
             assertNotEquals(4, next.nodeId());
             assertEquals(Errors.NONE, listener.submit(register(9)).get(20, TimeUnit.SECONDS).error());
             assertTrue(listener.isListener());
+            await("the second listener follows the new leader too", 10_000, () -> second.image().broker(9) != null);
 
             // restarted, it listens on the port it had and catches up on what it missed
             Path portFile = dir.resolve("node4").resolve(QuorumConfig.METADATA_DIR_NAME).resolve(QuorumConfig.LISTENER_PORT_FILE);
