@@ -185,14 +185,27 @@ public final class SaslMechanisms implements AutoCloseable {
         }
     }
 
-    private AuthenticateCallbackHandler callbackHandler(String mechanism, ScramCredentialStore scram, DelegationTokenCache noTokens) {
-        JaasContext jaas;
+    /**
+     * The listener's JAAS configuration of one mechanism as a Kafka broker reads it, for the server side of its
+     * listener and for the client side of its own inter-broker connections alike:
+     * {@code listener.name.<l>.<mechanism>.sasl.jaas.config}, else the static JAAS file.
+     * @throws ConfigException when there is none
+     */
+    public static JaasContext jaasContext(Map<String, String> brokerProps, ListenerName listener, String mechanism) {
+        return jaasContext(listener, mechanism, typedConfigs(ListenerSecurityConfigs.parse(brokerProps, listener)));
+    }
+
+    private static JaasContext jaasContext(ListenerName listener, String mechanism, Map<String, Object> configs) {
         try {
-            jaas = JaasContext.loadServerContext(listener, mechanism, configs);
+            return JaasContext.loadServerContext(listener, mechanism, configs);
         } catch (RuntimeException e) {
             throw new ConfigException("Listener " + listener.value() + ", SASL mechanism " + mechanism + ": no usable JAAS configuration ("
                     + e.getMessage() + "); set " + listener.saslMechanismConfigPrefix(mechanism) + SaslConfigs.SASL_JAAS_CONFIG);
         }
+    }
+
+    private AuthenticateCallbackHandler callbackHandler(String mechanism, ScramCredentialStore scram, DelegationTokenCache noTokens) {
+        JaasContext jaas = jaasContext(listener, mechanism, configs);
         String key = ListenerName.saslMechanismPrefix(mechanism) + BrokerSecurityConfigs.SASL_SERVER_CALLBACK_HANDLER_CLASS_CONFIG;
         Object custom = configs.get(key);
         AuthenticateCallbackHandler handler;

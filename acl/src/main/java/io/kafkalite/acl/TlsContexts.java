@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
  *       defaults; Netty's secure list rather than every suite the JDK enables);</li>
  *   <li>{@code ssl.protocol}, {@code ssl.provider}, {@code ssl.secure.random.implementation} are checked;
  *       a named {@code ssl.provider} forces the JDK engine;</li>
- *   <li>{@code ssl.endpoint.identification.algorithm} is accepted and ignored: it is a client setting, used by
- *       a Kafka broker only on its own outgoing inter-broker connections.</li>
+ *   <li>{@code ssl.endpoint.identification.algorithm} is a client setting: the broker's own inter-broker
+ *       connections use it ({@link TlsClientSockets}).</li>
  * </ul>
  * The engine is OpenSSL when netty-tcnative is on the classpath, else the JDK's; both take the same key and
  * trust manager factories. Anything wrong stops start-up with a {@link ConfigException} naming the listener
@@ -150,7 +150,7 @@ public final class TlsContexts {
     }
 
     /** Kafka's pluggable {@code ssl.engine.factory.class} hands out JDK engines we cannot build a Netty context from. */
-    private static void checkEngineFactory(String listener, Map<String, Object> configs) {
+    static void checkEngineFactory(String listener, Map<String, Object> configs) {
         Object factory = configs.get(SslConfigs.SSL_ENGINE_FACTORY_CLASS_CONFIG);
         if (factory != null && factory != DefaultSslEngineFactory.class) {
             throw TlsStores.fail(listener, SslConfigs.SSL_ENGINE_FACTORY_CLASS_CONFIG + "=" + ((Class<?>) factory).getName(),
@@ -159,7 +159,7 @@ public final class TlsContexts {
     }
 
     /** Checks {@code ssl.protocol} (and {@code ssl.provider}) as Kafka would when creating its SSLContext. */
-    private static Provider jcaProvider(String listener, Map<String, Object> configs) {
+    static Provider jcaProvider(String listener, Map<String, Object> configs) {
         String protocol = (String) configs.get(SslConfigs.SSL_PROTOCOL_CONFIG);
         String providerName = (String) configs.get(SslConfigs.SSL_PROVIDER_CONFIG);
         Provider provider = providerName == null ? null : Security.getProvider(providerName);
@@ -179,7 +179,7 @@ public final class TlsContexts {
         return provider;
     }
 
-    private static SecureRandom secureRandom(String listener, Map<String, Object> configs) {
+    static SecureRandom secureRandom(String listener, Map<String, Object> configs) {
         String algorithm = (String) configs.get(SslConfigs.SSL_SECURE_RANDOM_IMPLEMENTATION_CONFIG);
         try {
             return algorithm == null ? null : SecureRandom.getInstance(algorithm);
@@ -205,7 +205,7 @@ public final class TlsContexts {
     }
 
     @SuppressWarnings("unchecked")
-    private static List<String> strings(Map<String, Object> configs, String key) {
+    static List<String> strings(Map<String, Object> configs, String key) {
         Object value = configs.get(key);
         return value == null ? List.of() : (List<String>) value;
     }

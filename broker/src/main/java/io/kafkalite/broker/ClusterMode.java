@@ -13,6 +13,7 @@ import io.kafkalite.handlers.BackgroundElections;
 import io.kafkalite.handlers.ReplicaPlacer;
 import io.kafkalite.handlers.TopicReconciler;
 import io.kafkalite.handlers.replication.InterBrokerListener;
+import io.kafkalite.handlers.replication.InterBrokerSecurity;
 import io.kafkalite.handlers.replication.ReplicaFetcherManager;
 import io.kafkalite.handlers.replication.ReplicaManager;
 import io.kafkalite.logstore.DurableMap;
@@ -86,15 +87,17 @@ final class ClusterMode implements AutoCloseable {
     private final MetadataQuorum quorum;
     private final TopicReconciler reconciler;
     private final BackgroundElections elections;
+    private final InterBrokerSecurity interBroker;
     private ReplicaFetcherManager fetchers;
     private ReplicaManager replicas;
     private volatile Registration registration;
 
-    private ClusterMode(int nodeId, QuorumStarter starter, MetadataQuorum quorum, LogStore store) {
+    private ClusterMode(int nodeId, QuorumStarter starter, MetadataQuorum quorum, LogStore store, InterBrokerSecurity interBroker) {
         this.nodeId = nodeId;
+        this.interBroker = interBroker;
         this.starter = starter;
         this.quorum = quorum;
-        this.reconciler = new TopicReconciler(store, quorum, this::caughtUp);
+        this.reconciler = new TopicReconciler(store, quorum, nodeId, this::caughtUp);
         this.elections = new BackgroundElections(quorum, store);
     }
 
@@ -108,14 +111,14 @@ final class ClusterMode implements AutoCloseable {
     }
 
     /**
-     * Starts the quorum, the reconciler and replication; the listeners are not serving yet. The inter-broker listener
-     * must be PLAINTEXT (the replica fetchers speak nothing else yet).
+     * Starts the quorum, the reconciler and replication; the listeners are not serving yet. The inter-broker
+     * listener's client side is set up first, so settings it cannot honour stop the start before anything runs.
      */
     static ClusterMode start(QuorumConfig config, QuorumStarter starter, Function<String, DurableMap> localMaps, LogStore store,
                              ClusterInfo cluster, BrokerConfig brokerConfig) throws Exception {
-        String interBroker = InterBrokerListener.requirePlaintext(brokerConfig);
+        InterBrokerSecurity interBroker = InterBrokerSecurity.of(brokerConfig);
         MetadataQuorum quorum = starter.start(config, localMaps);
-        ClusterMode mode = new ClusterMode(config.nodeId(), starter, quorum, store);
+        ClusterMode mode = new ClusterMode(config.nodeId(), starter, quorum, store, interBroker);
         try {
             String expected = store.clusterId();
             String agreed = quorum.image().clusterId();
@@ -132,7 +135,7 @@ final class ClusterMode implements AutoCloseable {
             cluster.voters(config.controllerListener(), config.voters());
             mode.reconciler.start();
             mode.fetchers = new ReplicaFetcherManager(config.nodeId(),
-                    id -> InterBrokerListener.address(quorum.image(), id, interBroker), brokerConfig, store);
+                    id -> InterBrokerListener.address(quorum.image(), id, interBroker.listener()), brokerConfig, interBroker, store);
             mode.replicas = new ReplicaManager(store, quorum, config.nodeId(), brokerConfig, mode.fetchers, mode::registeredIn);
             mode.replicas.start();
             mode.elections.start((Boolean) brokerConfig.value("auto.leader.rebalance.enable")
@@ -151,6 +154,11 @@ final class ClusterMode implements AutoCloseable {
 
     ReplicaManager replicas() {
         return replicas;
+    }
+
+    /** How this broker's connections to other brokers are secured. */
+    InterBrokerSecurity interBroker() {
+        return interBroker;
     }
 
     /** Registers this broker with its advertised client endpoints and rack, once the listeners are bound; then heartbeats. */

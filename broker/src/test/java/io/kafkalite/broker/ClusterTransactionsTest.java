@@ -8,8 +8,10 @@ import io.kafkalite.cluster.MetadataQuorum;
 import io.kafkalite.cluster.MetadataRecord;
 import io.kafkalite.cluster.PartitionState;
 import io.kafkalite.cluster.TopicImage;
+import io.kafkalite.handlers.BrokerConfig;
 import io.kafkalite.handlers.coordination.ClusterTransactionMarkers;
 import io.kafkalite.handlers.coordination.RemoteTransactionCoordinator;
+import io.kafkalite.handlers.replication.InterBrokerSecurity;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.protocol.Errors;
@@ -48,7 +50,7 @@ class ClusterTransactionsTest {
                 assertEquals(Set.of(HERE), tps, "only the partition this node leads is written here");
                 localWrite.complete(tps);
                 return CompletableFuture.completedFuture(Set.of());
-            }, "plaintext")) {
+            }, InterBrokerSecurity.of(new BrokerConfig(Map.of())))) {
                 Set<TopicPartition> retry = markers.write(7L, (short) 0, 1, true, Set.of(LED_ELSEWHERE, LEADERLESS, HERE, DELETED))
                         .get(30, TimeUnit.SECONDS);
                 assertEquals(Set.of(LEADERLESS), retry, "a partition without leader is retried; a deleted one is done");
@@ -73,7 +75,7 @@ class ClusterTransactionsTest {
             MetadataImage image = new MetadataImage(10, "c",
                     Map.of(2, new BrokerRegistration(2, 1, Map.of("PLAINTEXT", new BrokerRegistration.HostPort("localhost", coordinator.port())),
                             null, false, false)), Map.of(), Map.of(), 0);
-            try (RemoteTransactionCoordinator remote = new RemoteTransactionCoordinator(quorum(1, 2, image), "PLAINTEXT")) {
+            try (RemoteTransactionCoordinator remote = new RemoteTransactionCoordinator(quorum(1, 2, image), InterBrokerSecurity.of(new BrokerConfig(Map.of())))) {
                 TopicPartition t0 = new TopicPartition("t", 0);
                 short epoch = (short) tx.producerEpoch();
                 assertEquals(Map.of(t0, Errors.TRANSACTION_ABORTABLE), remote.addPartitions("tx", tx.producerId(), epoch, Set.of(t0), true)
@@ -85,7 +87,7 @@ class ClusterTransactionsTest {
                 assertEquals(Map.of(t0, Errors.PRODUCER_FENCED), remote.addPartitions("tx", tx.producerId(), (short) (epoch - 1), Set.of(t0), true)
                         .get(30, TimeUnit.SECONDS));
             }
-            try (RemoteTransactionCoordinator noLeader = new RemoteTransactionCoordinator(quorum(1, -1, image), "PLAINTEXT")) {
+            try (RemoteTransactionCoordinator noLeader = new RemoteTransactionCoordinator(quorum(1, -1, image), InterBrokerSecurity.of(new BrokerConfig(Map.of())))) {
                 TopicPartition t1 = new TopicPartition("t", 1);
                 assertEquals(Map.of(t1, Errors.COORDINATOR_NOT_AVAILABLE), noLeader.addPartitions("tx", tx.producerId(),
                         (short) tx.producerEpoch(), Set.of(t1), true).get(30, TimeUnit.SECONDS));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kafkalite.handlers.BrokerConfig;
+import io.kafkalite.handlers.replication.InterBrokerSecurity;
 import io.kafkalite.handlers.replication.ReplicaFetcherManager;
 import io.kafkalite.logstore.LogStore;
 import io.kafkalite.logstore.PartitionLog;
@@ -81,7 +82,7 @@ class ReplicaFetcherTest {
         BrokerConfig config = new BrokerConfig(Map.of("node.id", String.valueOf(FOLLOWER), "replica.fetch.backoff.ms", "100",
                 "replica.fetch.wait.max.ms", "100"));
         fetchers = new ReplicaFetcherManager(FOLLOWER, id -> id == LEADER ? new InetSocketAddress("localhost", leader.port()) : null,
-                config, followerStore);
+                config, InterBrokerSecurity.of(config), followerStore);
     }
 
     @AfterEach
@@ -210,7 +211,7 @@ class ReplicaFetcherTest {
         AtomicReference<InetSocketAddress> address = new AtomicReference<>();
         BrokerConfig config = new BrokerConfig(Map.of("node.id", String.valueOf(FOLLOWER), "num.replica.fetchers", "2",
                 "replica.fetch.backoff.ms", "100"));
-        ReplicaFetcherManager two = new ReplicaFetcherManager(FOLLOWER, id -> address.get(), config, followerStore);
+        ReplicaFetcherManager two = new ReplicaFetcherManager(FOLLOWER, id -> address.get(), config, InterBrokerSecurity.of(config), followerStore);
         try {
             Uuid id = topicId(topic);
             followerStore.createTopic(topic, id, 4, Map.of());
@@ -251,7 +252,7 @@ class ReplicaFetcherTest {
                 id = a.describeTopics(List.of("restarted")).allTopicNames().get().get("restarted").topicId();
             }
             BrokerConfig config = new BrokerConfig(Map.of("node.id", String.valueOf(FOLLOWER), "replica.fetch.backoff.ms", "100"));
-            own = new ReplicaFetcherManager(FOLLOWER, n -> new InetSocketAddress("localhost", port), config, followerStore);
+            own = new ReplicaFetcherManager(FOLLOWER, n -> new InetSocketAddress("localhost", port), config, InterBrokerSecurity.of(config), followerStore);
             TopicPartition tp = new TopicPartition("restarted", 0);
             followerStore.createTopic("restarted", id, 1, Map.of());
             PartitionLog log = followerStore.partition(tp);

@@ -13,6 +13,7 @@ import io.kafkalite.cluster.MetadataRecord.DurableMapWrite;
 import io.kafkalite.cluster.MetadataRecord.ElectLeaders;
 import io.kafkalite.cluster.MetadataRecord.FenceBroker;
 import io.kafkalite.cluster.MetadataRecord.InitCluster;
+import io.kafkalite.cluster.MetadataRecord.MinInsyncReplicasDefault;
 import io.kafkalite.cluster.MetadataRecord.Reassign;
 import io.kafkalite.cluster.MetadataRecord.RegisterBroker;
 import io.kafkalite.cluster.MetadataRecord.UnfenceBroker;
@@ -21,8 +22,8 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.IntPredicate;
-import java.util.function.UnaryOperator;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.Errors;
 
@@ -32,6 +33,8 @@ import org.apache.kafka.common.protocol.Errors;
  * image as it was (but for the applied index) and reports Kafka's error to its proposer.
  */
 public final class MetadataApplier {
+    private static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
+
     private MetadataApplier() { }
 
     /** The image after {@code record} at log index {@code index}, and the outcome to report to its proposer. */
@@ -71,6 +74,8 @@ public final class MetadataApplier {
             result = b.allocateProducerIds(r);
         } else if (record instanceof CoordinatorEpoch r) {
             result = b.coordinatorEpoch(r);
+        } else if (record instanceof MinInsyncReplicasDefault r) {
+            result = b.minInsyncReplicasDefault(r);
         } else {
             throw new IllegalArgumentException("Unknown record " + record);
         }
@@ -98,6 +103,7 @@ public final class MetadataApplier {
         private final Map<Uuid, String> topicNames;
         private long nextProducerId;
         private long coordinatorEpoch;
+        private int minInsyncReplicas;
         /** A broker that may lead and join ISRs: registered, unfenced, not shutting down. */
         private final IntPredicate eligible = this::isEligible;
 
@@ -109,6 +115,7 @@ public final class MetadataApplier {
             this.topicNames = new HashMap<>(image.topicNames());
             this.nextProducerId = image.nextProducerId();
             this.coordinatorEpoch = image.coordinatorEpoch();
+            this.minInsyncReplicas = image.minInsyncReplicas();
         }
 
         private boolean isEligible(int id) {
@@ -117,7 +124,8 @@ public final class MetadataApplier {
         }
 
         MetadataImage build() {
-            return new MetadataImage(index, clusterId, brokers, topics, topicNames, nextProducerId, coordinatorEpoch);
+            return new MetadataImage(index, clusterId, brokers, topics, topicNames, nextProducerId, coordinatorEpoch,
+                    minInsyncReplicas);
         }
 
         private ApplyResult ok() {
@@ -136,12 +144,17 @@ public final class MetadataApplier {
             return ok();
         }
 
-        /** A (re)registration: a restarted broker comes back fenced and leaves its ISRs, as after a fencing. */
+        /**
+         * A (re)registration: a restarted broker comes back fenced and leaves its ISRs, as after a fencing. A new
+         * incarnation whose previous run did not end in a controlled shutdown is Kafka's unclean shutdown (no clean
+         * shutdown epoch to show): it may have lost records, so it leaves the ELRs too.
+         */
         ApplyResult register(RegisterBroker r) {
             BrokerRegistration before = brokers.get(r.brokerId());
             brokers.put(r.brokerId(), new BrokerRegistration(r.brokerId(), r.incarnation(), r.endpoints(), r.rack(), true, false));
             if (before != null) {
-                forEachPartition(p -> PartitionChanges.withoutBroker(p, r.brokerId(), eligible));
+                boolean unclean = before.incarnation() != r.incarnation() && !before.shuttingDown();
+                forEachPartition((minIsr, p) -> PartitionChanges.withoutBroker(p, r.brokerId(), unclean, minIsr, eligible));
             }
             return ok();
         }
@@ -156,7 +169,7 @@ public final class MetadataApplier {
                 return error(Errors.STALE_BROKER_EPOCH, "Broker " + id + " registered again since");
             }
             brokers.put(id, b.withFenced(true).withShuttingDown(shuttingDown));
-            forEachPartition(p -> PartitionChanges.withoutBroker(p, id, eligible));
+            forEachPartition((minIsr, p) -> PartitionChanges.withoutBroker(p, id, false, minIsr, eligible));
             return ok();
         }
 
@@ -169,7 +182,7 @@ public final class MetadataApplier {
                 return error(Errors.STALE_BROKER_EPOCH, "Broker " + r.brokerId() + " registered again since");
             }
             brokers.put(r.brokerId(), b.withFenced(false).withShuttingDown(false));
-            forEachPartition(p -> PartitionChanges.withBrokerBack(p, eligible));
+            forEachPartition((minIsr, p) -> PartitionChanges.withBrokerBack(p, eligible));
             return ok();
         }
 
@@ -244,6 +257,7 @@ public final class MetadataApplier {
                 return error(Errors.UNKNOWN_TOPIC_ID, "Unknown topic id " + r.id());
             }
             topics.put(t.name(), new TopicImage(t.name(), t.id(), r.configs(), t.partitions()));
+            forEachPartition(topics.get(t.name()), (minIsr, p) -> PartitionChanges.withMinIsr(p, minIsr, eligible));
             return ok();
         }
 
@@ -272,7 +286,7 @@ public final class MetadataApplier {
                     return error(Errors.INELIGIBLE_REPLICA, "Replica " + id + " is fenced or shutting down");
                 }
             }
-            PartitionState changed = PartitionChanges.change(p, p.leader(), r.newIsr());
+            PartitionState changed = PartitionChanges.withIsr(p, r.newIsr(), minIsr(t, p), eligible);
             putPartition(t, r.partition(), PartitionChanges.maybeCompleteReassignment(changed, eligible));
             return ok();
         }
@@ -289,32 +303,12 @@ public final class MetadataApplier {
                     if (p == null) {
                         continue;
                     }
-                    putPartition(t, partition, r.preferred() ? electPreferred(p) : electUnclean(p));
+                    putPartition(t, partition, r.preferred() ? PartitionChanges.electPreferred(p, eligible)
+                            : PartitionChanges.electUnclean(p, eligible));
                     t = topics.get(t.name());
                 }
             }
             return ok();
-        }
-
-        private PartitionState electPreferred(PartitionState p) {
-            int preferred = p.replicas().get(0);
-            if (p.leader() == preferred || !p.isr().contains(preferred) || !eligible.test(preferred)) {
-                return p;
-            }
-            return PartitionChanges.change(p, preferred, p.isr());
-        }
-
-        /** Unclean election: an eligible ISR member if there is one, else any eligible replica, alone in the new ISR. */
-        private PartitionState electUnclean(PartitionState p) {
-            if (p.hasLeader()) {
-                return p;
-            }
-            int leader = PartitionChanges.electFromIsr(p.replicas(), p.isr(), eligible);
-            if (leader != PartitionState.NO_LEADER) {
-                return PartitionChanges.change(p, leader, p.isr());
-            }
-            leader = PartitionChanges.electFromIsr(p.replicas(), p.replicas(), eligible);
-            return leader == PartitionState.NO_LEADER ? p : PartitionChanges.change(p, leader, List.of(leader));
         }
 
         ApplyResult reassign(Reassign r) {
@@ -380,6 +374,38 @@ public final class MetadataApplier {
             return ok();
         }
 
+        /** A new cluster default: partitions of topics without their own min.insync.replicas get their ELR re-evaluated. */
+        ApplyResult minInsyncReplicasDefault(MinInsyncReplicasDefault r) {
+            if (r.minInsyncReplicas() < 1) {
+                return error(Errors.INVALID_CONFIG, "min.insync.replicas must be at least 1: " + r.minInsyncReplicas());
+            }
+            minInsyncReplicas = r.minInsyncReplicas();
+            forEachPartition((minIsr, p) -> PartitionChanges.withMinIsr(p, minIsr, eligible));
+            return ok();
+        }
+
+        /** Kafka's effective min ISR of a partition: its topic's min.insync.replicas at most its replica count. */
+        private int minIsr(TopicImage t, PartitionState p) {
+            return minIsr(minInsync(t), p);
+        }
+
+        private static int minIsr(int topicMinInsync, PartitionState p) {
+            return Math.max(1, Math.min(topicMinInsync, p.replicas().size()));
+        }
+
+        /** The topic's min.insync.replicas, else the cluster default (an unparsable one too: it was validated when set). */
+        private int minInsync(TopicImage t) {
+            String own = t.configs().get(MIN_INSYNC_REPLICAS);
+            if (own != null) {
+                try {
+                    return Integer.parseInt(own.trim());
+                } catch (NumberFormatException e) {
+                    return minInsyncReplicas;
+                }
+            }
+            return minInsyncReplicas;
+        }
+
         private TopicImage topicById(Uuid id) {
             String name = topicNames.get(id);
             return name == null ? null : topics.get(name);
@@ -394,23 +420,31 @@ public final class MetadataApplier {
             topics.put(t.name(), new TopicImage(t.name(), t.id(), t.configs(), partitions));
         }
 
-        /** Replaces every partition by {@code change} of it; topics with no changed partition are kept as they are. */
-        private void forEachPartition(UnaryOperator<PartitionState> change) {
+        /**
+         * Replaces every partition by {@code change} of (its min ISR, it); topics with no changed partition are kept as
+         * they are.
+         */
+        private void forEachPartition(BiFunction<Integer, PartitionState, PartitionState> change) {
             for (TopicImage t : List.copyOf(topics.values())) {
-                List<PartitionState> partitions = null;
-                for (int i = 0; i < t.partitions().size(); i++) {
-                    PartitionState before = t.partitions().get(i);
-                    PartitionState after = change.apply(before);
-                    if (after != before) {
-                        if (partitions == null) {
-                            partitions = new ArrayList<>(t.partitions());
-                        }
-                        partitions.set(i, after);
+                forEachPartition(t, change);
+            }
+        }
+
+        private void forEachPartition(TopicImage t, BiFunction<Integer, PartitionState, PartitionState> change) {
+            List<PartitionState> partitions = null;
+            int topicMinInsync = minInsync(t);
+            for (int i = 0; i < t.partitions().size(); i++) {
+                PartitionState before = t.partitions().get(i);
+                PartitionState after = change.apply(minIsr(topicMinInsync, before), before);
+                if (after != before) {
+                    if (partitions == null) {
+                        partitions = new ArrayList<>(t.partitions());
                     }
+                    partitions.set(i, after);
                 }
-                if (partitions != null) {
-                    topics.put(t.name(), new TopicImage(t.name(), t.id(), t.configs(), partitions));
-                }
+            }
+            if (partitions != null) {
+                topics.put(t.name(), new TopicImage(t.name(), t.id(), t.configs(), partitions));
             }
         }
     }

@@ -14,16 +14,25 @@ import org.apache.kafka.common.Uuid;
  * @param nextProducerId the first producer id of the next block {@link MetadataRecord.AllocateProducerIds} hands out
  * @param coordinatorEpoch the epoch of the current coordinators ({@link MetadataRecord.CoordinatorEpoch}), -1 before any:
  *                         coordinator table writes of an older epoch are refused
+ * @param minInsyncReplicas the cluster's default {@code min.insync.replicas} (the quorum leader's broker setting,
+ *                          {@link MetadataRecord.MinInsyncReplicasDefault}) for the ELR rules of topics without their own
  */
 public record MetadataImage(long appliedIndex, String clusterId, Map<Integer, BrokerRegistration> brokers,
                             Map<String, TopicImage> topics, Map<Uuid, String> topicNames, long nextProducerId,
-                            long coordinatorEpoch) {
+                            long coordinatorEpoch, int minInsyncReplicas) {
     public static final MetadataImage EMPTY = new MetadataImage(-1, null, Map.of(), Map.of(), Map.of(), 0);
 
     public MetadataImage {
         brokers = Map.copyOf(brokers); // the same instance when already immutable: an unchanged map costs nothing
         topics = Map.copyOf(topics);
         topicNames = Map.copyOf(topicNames);
+    }
+
+    /** An image with Kafka's default min.insync.replicas (1). */
+    public MetadataImage(long appliedIndex, String clusterId, Map<Integer, BrokerRegistration> brokers,
+                         Map<String, TopicImage> topics, Map<Uuid, String> topicNames, long nextProducerId,
+                         long coordinatorEpoch) {
+        this(appliedIndex, clusterId, brokers, topics, topicNames, nextProducerId, coordinatorEpoch, 1);
     }
 
     /** An image before any coordinator epoch. */
@@ -34,7 +43,8 @@ public record MetadataImage(long appliedIndex, String clusterId, Map<Integer, Br
 
     /** The same state at a later log index (a record that changed nothing here). */
     public MetadataImage withAppliedIndex(long index) {
-        return new MetadataImage(index, clusterId, brokers, topics, topicNames, nextProducerId, coordinatorEpoch);
+        return new MetadataImage(index, clusterId, brokers, topics, topicNames, nextProducerId, coordinatorEpoch,
+                minInsyncReplicas);
     }
 
     public TopicImage topic(String name) {

@@ -11,8 +11,11 @@ import org.apache.kafka.common.Uuid;
 
 /** A {@link MetadataImage} as snapshot bytes (a format version, then every field; see {@link MetadataSnapshot}). */
 final class MetadataImageCodec {
-    /** 2 added the coordinator epoch (a version 1 snapshot has none: -1). */
-    static final byte VERSION = 2;
+    /**
+     * 2 added the coordinator epoch (a version 1 snapshot has none: -1); 3 each partition's last known ELR and the
+     * default min.insync.replicas (older snapshots: none, and 1).
+     */
+    static final byte VERSION = 3;
 
     private MetadataImageCodec() { }
 
@@ -44,6 +47,7 @@ final class MetadataImageCodec {
                 out.writeInt(p.partitionEpoch());
                 CodecIo.writeInts(out, p.adding());
                 CodecIo.writeInts(out, p.removing());
+                CodecIo.writeInts(out, p.lastKnownElr());
             }
         }
         out.writeInt(image.topicNames().size());
@@ -53,11 +57,12 @@ final class MetadataImageCodec {
         }
         out.writeLong(image.nextProducerId());
         out.writeLong(image.coordinatorEpoch());
+        out.writeInt(image.minInsyncReplicas());
     }
 
     static MetadataImage read(DataInputStream in) throws IOException {
         byte version = in.readByte();
-        if (version != 1 && version != VERSION) {
+        if (version < 1 || version > VERSION) {
             throw new IOException("Unknown metadata image format version " + version);
         }
         long appliedIndex = in.readLong();
@@ -77,7 +82,8 @@ final class MetadataImageCodec {
             List<PartitionState> partitions = new ArrayList<>(n);
             for (int p = 0; p < n; p++) {
                 partitions.add(new PartitionState(CodecIo.readInts(in), in.readInt(), in.readInt(), CodecIo.readInts(in),
-                        CodecIo.readInts(in), in.readInt(), CodecIo.readInts(in), CodecIo.readInts(in)));
+                        CodecIo.readInts(in), in.readInt(), CodecIo.readInts(in), CodecIo.readInts(in),
+                        version < 3 ? List.of() : CodecIo.readInts(in)));
             }
             topics.put(name, new TopicImage(name, id, configs, partitions));
         }
@@ -87,6 +93,8 @@ final class MetadataImageCodec {
         }
         long nextProducerId = in.readLong();
         long coordinatorEpoch = version == 1 ? -1 : in.readLong();
-        return new MetadataImage(appliedIndex, clusterId, brokers, topics, topicNames, nextProducerId, coordinatorEpoch);
+        int minInsyncReplicas = version < 3 ? 1 : in.readInt();
+        return new MetadataImage(appliedIndex, clusterId, brokers, topics, topicNames, nextProducerId, coordinatorEpoch,
+                minInsyncReplicas);
     }
 }

@@ -21,9 +21,10 @@ public sealed interface MetadataRecord {
             implements MetadataRecord { }
 
     /**
-     * The broker stopped heartbeating (or is restarting): it leaves every ISR it is in (unless it is the last member:
-     * then the partition stays without leader, its ISR kept, as Kafka does with unclean election off) and every
-     * partition it led gets a new leader from the remaining ISR, with the leader epoch bumped.
+     * The broker stopped heartbeating (or is restarting): it leaves every ISR it is in, even as the last member
+     * (KIP-966: while the ISR is below min.insync.replicas the members that left it are eligible leader replicas) and
+     * every partition it led gets a new leader from the remaining ISR (or, the ISR empty, from the ELR), the leader
+     * epoch bumped.
      */
     record FenceBroker(int brokerId) implements MetadataRecord { }
 
@@ -84,6 +85,12 @@ public sealed interface MetadataRecord {
      * term) before it loads them from its tables. Refused (NOT_COORDINATOR) if a newer coordinator raised it beyond already.
      */
     record CoordinatorEpoch(long epoch) implements MetadataRecord { }
+
+    /**
+     * The cluster's default min.insync.replicas, for the ELR rules of topics without their own: the quorum leader
+     * proposes its broker setting when the image holds another (as Kafka's active controller uses its own).
+     */
+    record MinInsyncReplicasDefault(int minInsyncReplicas) implements MetadataRecord { }
 
     /** Reserves the next block of producer ids for a broker's InitProducerId. */
     record AllocateProducerIds(int brokerId, int count) implements MetadataRecord { }

@@ -12,6 +12,7 @@ import io.kafkalite.cluster.MetadataRecord.DurableMapWrite;
 import io.kafkalite.cluster.MetadataRecord.ElectLeaders;
 import io.kafkalite.cluster.MetadataRecord.FenceBroker;
 import io.kafkalite.cluster.MetadataRecord.InitCluster;
+import io.kafkalite.cluster.MetadataRecord.MinInsyncReplicasDefault;
 import io.kafkalite.cluster.MetadataRecord.Reassign;
 import io.kafkalite.cluster.MetadataRecord.RegisterBroker;
 import io.kafkalite.cluster.MetadataRecord.UnfenceBroker;
@@ -141,6 +142,9 @@ public final class MetadataRecordCodec {
         } else if (record instanceof CoordinatorEpoch r) {
             out.writeByte(16);
             out.writeLong(r.epoch());
+        } else if (record instanceof MinInsyncReplicasDefault r) {
+            out.writeByte(17);
+            out.writeInt(r.minInsyncReplicas());
         } else {
             throw new IllegalArgumentException("No encoding for " + record.getClass().getSimpleName());
         }
@@ -181,6 +185,7 @@ public final class MetadataRecordCodec {
             }
             case 14 -> new AllocateProducerIds(in.readInt(), in.readInt());
             case 16 -> new CoordinatorEpoch(in.readLong());
+            case 17 -> new MinInsyncReplicasDefault(in.readInt());
             default -> throw new IllegalArgumentException("Unknown metadata record type " + type);
         };
     }

@@ -2,28 +2,37 @@ package io.kafkalite.cluster;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeSet;
 import java.util.function.IntPredicate;
 
 /**
- * The leader and ISR rules of Kafka's controller, as pure functions of a partition's state. Only ISR members become
- * leader (clean election); the leader epoch moves when the leader changes, the partition epoch on every change.
+ * The leader, ISR and ELR rules of Kafka's controller (its PartitionChangeBuilder with eligible leader replicas on, as
+ * Kafka 4.1+ runs new clusters), as pure functions of a partition's state. A leader comes from the ISR, or from the
+ * ELR (KIP-966) when the ISR is empty (both clean elections); the leader epoch moves when the leader changes, the
+ * partition epoch on every change.
  */
 final class PartitionChanges {
+    /** No broker shut down uncleanly. */
+    static final int NONE = -1;
+
     private PartitionChanges() { }
 
-    /** The same partition with a new ISR and leader: epochs bumped as Kafka bumps them; unchanged if nothing changed. */
-    static PartitionState change(PartitionState p, List<Integer> replicas, int leader, List<Integer> isr,
-                                 List<Integer> adding, List<Integer> removing) {
-        if (p.replicas().equals(replicas) && p.leader() == leader && p.isr().equals(isr) && p.adding().equals(adding)
-                && p.removing().equals(removing)) {
+    /** The same partition with these fields: epochs bumped as Kafka bumps them; unchanged if nothing changed. */
+    static PartitionState change(PartitionState p, List<Integer> replicas, int leader, List<Integer> isr, List<Integer> elr,
+                                 List<Integer> lastKnownElr, List<Integer> adding, List<Integer> removing) {
+        List<Integer> assignedElr = elr.stream().filter(replicas::contains).toList();
+        if (p.replicas().equals(replicas) && p.leader() == leader && p.isr().equals(isr) && p.elr().equals(assignedElr)
+                && p.lastKnownElr().equals(lastKnownElr) && p.adding().equals(adding) && p.removing().equals(removing)) {
             return p;
         }
         int leaderEpoch = leader != p.leader() ? p.leaderEpoch() + 1 : p.leaderEpoch();
-        return new PartitionState(replicas, leader, leaderEpoch, isr, p.elr(), p.partitionEpoch() + 1, adding, removing);
+        return new PartitionState(replicas, leader, leaderEpoch, isr, assignedElr, p.partitionEpoch() + 1, adding, removing,
+                lastKnownElr);
     }
 
-    static PartitionState change(PartitionState p, int leader, List<Integer> isr) {
-        return change(p, p.replicas(), leader, isr, p.adding(), p.removing());
+    static PartitionState change(PartitionState p, List<Integer> replicas, int leader, List<Integer> isr,
+                                 List<Integer> adding, List<Integer> removing) {
+        return change(p, replicas, leader, isr, p.elr(), p.lastKnownElr(), adding, removing);
     }
 
     /** The first replica, in assignment order, that is in {@code isr} and eligible; -1 when there is none. */
@@ -37,31 +46,110 @@ final class PartitionChanges {
     }
 
     /**
-     * A broker that leaves (fenced, restarted or shutting down): it leaves the ISR unless it is its last member (then
-     * the partition keeps it, leaderless, waiting for it: unclean election is off); if it led, the first eligible ISR
-     * member takes over.
+     * The ELR once the ISR becomes {@code isr}: empty when the ISR holds at least {@code minIsr} members; else the
+     * former ELR and ISR members not in the new ISR, but for a broker that shut down uncleanly (it may have lost
+     * records). Sorted, so every node computes the same list.
      */
-    static PartitionState withoutBroker(PartitionState p, int broker, IntPredicate eligible) {
+    static List<Integer> nextElr(PartitionState p, List<Integer> isr, int minIsr, int uncleanBroker) {
+        if (isr.size() >= minIsr) {
+            return List.of();
+        }
+        TreeSet<Integer> elr = new TreeSet<>(p.elr());
+        elr.addAll(p.isr());
+        elr.removeAll(isr);
+        elr.remove(uncleanBroker);
+        return List.copyOf(elr);
+    }
+
+    /** A clean leader: a member of the ISR, or of the ELR when the ISR is empty, that is acceptable. */
+    private static boolean validLeader(int id, List<Integer> isr, List<Integer> elr, IntPredicate acceptable) {
+        return (isr.contains(id) || (isr.isEmpty() && elr.contains(id))) && acceptable.test(id);
+    }
+
+    /**
+     * The partition with ISR {@code isr} and ELR {@code elr}, led by its leader if still valid, else by the first valid
+     * replica: one from the ELR becomes the sole ISR member. With ISR and ELR both empty the last known leader leads
+     * again once acceptable (Kafka's balanced recovery; an unclean election: it alone forms the ISR). The last known
+     * leader is recorded when the ISR empties and forgotten once the partition has a leader.
+     */
+    static PartitionState elect(PartitionState p, List<Integer> isr, List<Integer> elr, IntPredicate acceptable) {
+        int leader = validLeader(p.leader(), isr, elr, acceptable) ? p.leader() : PartitionState.NO_LEADER;
+        for (int i = 0; i < p.replicas().size() && leader == PartitionState.NO_LEADER; i++) {
+            if (validLeader(p.replicas().get(i), isr, elr, acceptable)) {
+                leader = p.replicas().get(i);
+            }
+        }
+        List<Integer> lastKnown = p.lastKnownElr();
+        if (leader == PartitionState.NO_LEADER && isr.isEmpty() && elr.isEmpty() && lastKnown.size() == 1
+                && acceptable.test(lastKnown.get(0))) {
+            leader = lastKnown.get(0);
+            isr = List.of(leader);
+        } else if (leader != PartitionState.NO_LEADER && !isr.contains(leader)) {
+            isr = List.of(leader);
+            elr = without(elr, leader);
+        }
+        if (leader != PartitionState.NO_LEADER) {
+            lastKnown = List.of();
+        } else if (isr.isEmpty() && !p.isr().isEmpty()) {
+            // already leaderless (an image from before KIP-966 kept the last ISR member): that member
+            lastKnown = List.of(p.hasLeader() ? p.leader() : p.isr().get(0));
+        }
+        return change(p, p.replicas(), leader, isr, elr, lastKnown, p.adding(), p.removing());
+    }
+
+    /**
+     * A broker that leaves (fenced, restarted or shutting down): it leaves the ISR, even as its last member; while the
+     * ISR is below {@code minIsr} the members that left it form the ELR, but for a broker that shut down uncleanly
+     * (which also leaves the ELR). If it led, the next valid replica takes over.
+     */
+    static PartitionState withoutBroker(PartitionState p, int broker, boolean unclean, int minIsr, IntPredicate eligible) {
         if (!p.replicas().contains(broker)) {
             return p;
         }
-        List<Integer> isr = p.isr();
-        if (isr.contains(broker) && isr.size() > 1) {
-            isr = without(isr, broker);
-        }
-        int leader = p.leader();
-        if (leader == broker || (leader != PartitionState.NO_LEADER && !eligible.test(leader))) {
-            leader = electFromIsr(p.replicas(), isr, b -> b != broker && eligible.test(b));
-        }
-        return change(p, leader, isr);
+        List<Integer> isr = without(p.isr(), broker);
+        List<Integer> elr = nextElr(p, isr, minIsr, unclean ? broker : NONE);
+        return elect(p, isr, elr, b -> b != broker && eligible.test(b));
     }
 
-    /** A broker back in service: a leaderless partition whose ISR holds it gets it as leader. */
+    /** A broker back in service: a leaderless partition gets it as leader if it is a valid one. */
     static PartitionState withBrokerBack(PartitionState p, IntPredicate eligible) {
+        return p.hasLeader() ? p : elect(p, p.isr(), p.elr(), eligible);
+    }
+
+    /** The leader's AlterPartition: the new ISR, and the ELR it implies. */
+    static PartitionState withIsr(PartitionState p, List<Integer> isr, int minIsr, IntPredicate eligible) {
+        return elect(p, isr, nextElr(p, isr, minIsr, NONE), b -> b == p.leader() || eligible.test(b));
+    }
+
+    /** A new min.insync.replicas: an ISR that reaches it clears the ELR. */
+    static PartitionState withMinIsr(PartitionState p, int minIsr, IntPredicate eligible) {
+        return elect(p, p.isr(), nextElr(p, p.isr(), minIsr, NONE), eligible);
+    }
+
+    /** Preferred election: the first replica, if it is a valid leader and does not lead yet. */
+    static PartitionState electPreferred(PartitionState p, IntPredicate eligible) {
+        int preferred = p.replicas().get(0);
+        if (p.leader() == preferred || !validLeader(preferred, p.isr(), p.elr(), eligible)) {
+            return p;
+        }
+        return elect(p, p.isr(), p.elr(), b -> b == preferred);
+    }
+
+    /**
+     * Unclean election of a leaderless partition: a clean leader if there is one, else any eligible replica, alone in
+     * the new ISR, ELR and last known ELR cleared (it may lack committed records).
+     */
+    static PartitionState electUnclean(PartitionState p, IntPredicate eligible) {
         if (p.hasLeader()) {
             return p;
         }
-        return change(p, electFromIsr(p.replicas(), p.isr(), eligible), p.isr());
+        PartitionState clean = elect(p, p.isr(), p.elr(), eligible);
+        if (clean.hasLeader()) {
+            return clean;
+        }
+        int leader = electFromIsr(p.replicas(), p.replicas(), eligible);
+        return leader == PartitionState.NO_LEADER ? p
+                : change(p, p.replicas(), leader, List.of(leader), List.of(), List.of(), p.adding(), p.removing());
     }
 
     /** A new partition on these replicas: the eligible ones form the ISR, the first of them leads. */
@@ -75,7 +163,7 @@ final class PartitionChanges {
 
     /**
      * Finishes a reassignment whose target replicas are all in the ISR: the replicas become exactly the target, the
-     * removed ones leave the ISR, and leadership moves if the leader was removed. Unchanged otherwise.
+     * removed ones leave the ISR (and the ELR), and leadership moves if the leader was removed. Unchanged otherwise.
      */
     static PartitionState maybeCompleteReassignment(PartitionState p, IntPredicate eligible) {
         if (p.adding().isEmpty() && p.removing().isEmpty()) {

@@ -8,11 +8,15 @@ import java.util.List;
  * its epoch, the in-sync replicas, the eligible leader replicas (KIP-966), and the partition epoch, bumped
  * on every change (AlterPartition's optimistic-concurrency check).
  *
- * @param adding   replicas being added by a reassignment (already in {@code replicas})
- * @param removing replicas being removed by a reassignment (still in {@code replicas})
+ * @param elr          KIP-966 eligible leader replicas: members that left the ISR while it was below
+ *                     min.insync.replicas (so they hold every committed record); leaders-to-be when the ISR is empty
+ * @param adding       replicas being added by a reassignment (already in {@code replicas})
+ * @param removing     replicas being removed by a reassignment (still in {@code replicas})
+ * @param lastKnownElr the leader when the ISR became empty (Kafka's "last known leader" use of the field); cleared
+ *                     once the partition has a leader again
  */
 public record PartitionState(List<Integer> replicas, int leader, int leaderEpoch, List<Integer> isr, List<Integer> elr,
-                             int partitionEpoch, List<Integer> adding, List<Integer> removing) {
+                             int partitionEpoch, List<Integer> adding, List<Integer> removing, List<Integer> lastKnownElr) {
     public static final int NO_LEADER = -1;
 
     public PartitionState {
@@ -21,6 +25,13 @@ public record PartitionState(List<Integer> replicas, int leader, int leaderEpoch
         elr = List.copyOf(elr);
         adding = List.copyOf(adding);
         removing = List.copyOf(removing);
+        lastKnownElr = List.copyOf(lastKnownElr);
+    }
+
+    /** A partition with no last known ELR. */
+    public PartitionState(List<Integer> replicas, int leader, int leaderEpoch, List<Integer> isr, List<Integer> elr,
+                          int partitionEpoch, List<Integer> adding, List<Integer> removing) {
+        this(replicas, leader, leaderEpoch, isr, elr, partitionEpoch, adding, removing, List.of());
     }
 
     /** A new partition: the first replica leads at epoch 0, every replica in sync. */

@@ -28,11 +28,19 @@ import org.apache.kafka.common.config.ConfigException;
  * @param clusterId   the id the quorum's first record gives the cluster: {@code cluster.id}, else the one
  *                    {@code kafka-storage format} wrote to meta.properties, else derived from the voter list (so
  *                    every node proposes the same one)
+ * @param minInsyncReplicas this node's {@code min.insync.replicas}: the cluster default it proposes while it leads
  */
 public record QuorumConfig(int nodeId, Set<String> roles, Map<Integer, BrokerRegistration.HostPort> voters,
                            String controllerListener, BrokerRegistration.HostPort controllerBind, Path metadataDir,
-                           String clusterId) {
+                           String clusterId, int minInsyncReplicas) {
     public static final String METADATA_DIR_NAME = "__cluster_metadata-0";
+
+    /** Settings with Kafka's default min.insync.replicas (1). */
+    public QuorumConfig(int nodeId, Set<String> roles, Map<Integer, BrokerRegistration.HostPort> voters,
+                        String controllerListener, BrokerRegistration.HostPort controllerBind, Path metadataDir,
+                        String clusterId) {
+        this(nodeId, roles, voters, controllerListener, controllerBind, metadataDir, clusterId, 1);
+    }
 
     /**
      * The quorum settings of these broker properties, or null for a one-node setup (no {@code process.roles}, or a
@@ -99,7 +107,7 @@ public record QuorumConfig(int nodeId, Set<String> roles, Map<Integer, BrokerReg
                     + bind.port() + " but controller.quorum.voters gives node " + nodeId + " port " + self.port());
         }
         return new QuorumConfig(nodeId, roles, voters, listener, bind, metadataParent(props).resolve(METADATA_DIR_NAME),
-                clusterId(props, voters));
+                clusterId(props, voters), minInsyncReplicas(props.get("min.insync.replicas")));
     }
 
     /**
@@ -279,5 +287,20 @@ public record QuorumConfig(int nodeId, Set<String> roles, Map<Integer, BrokerReg
             Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).forEach(items::add);
         }
         return items;
+    }
+
+    private static int minInsyncReplicas(String value) {
+        if (value == null || value.isBlank()) {
+            return 1;
+        }
+        try {
+            int n = Integer.parseInt(value.trim());
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new ConfigException("min.insync.replicas", value, "must be an integer of at least 1");
     }
 }

@@ -97,9 +97,11 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
             stateMachine.onLeadership(leader -> {
                 if (leader) {
                     quorum.proposeClusterId();
+                    quorum.proposeMinInsyncDefault();
                 }
             });
             quorum.proposeClusterId(); // in case it became ready before the listener was there
+            quorum.proposeMinInsyncDefault();
             if (self != null) {
                 quorum.joiner = ListenerJoin.start(quorum.proposer, group, self);
             }
@@ -121,6 +123,18 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
             if (e != null) {
                 log.warn("Could not agree on cluster id {} (trying again while this node leads): {}", config.clusterId(), e.toString());
                 proposeClusterId();
+            }
+        });
+    }
+
+    /** The leader makes its min.insync.replicas the cluster default (for the ELR rules) when the image holds another. */
+    private void proposeMinInsyncDefault() {
+        if (!stateMachine.isLeaderReady() || image().minInsyncReplicas() == config.minInsyncReplicas()) {
+            return;
+        }
+        submit(new MetadataRecord.MinInsyncReplicasDefault(config.minInsyncReplicas())).whenComplete((r, e) -> {
+            if (e != null) {
+                log.warn("Could not set the default min.insync.replicas to {}: {}", config.minInsyncReplicas(), e.toString());
             }
         });
     }

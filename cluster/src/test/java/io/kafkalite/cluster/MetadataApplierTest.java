@@ -61,11 +61,16 @@ class MetadataApplierTest {
         apply(new FenceBroker(2));
         apply(new FenceBroker(3));
         assertEquals(PartitionState.NO_LEADER, p0().leader());
-        assertEquals(List.of(3), p0().isr(), "the last ISR member stays: unclean election is off");
-        apply(new UnfenceBroker(1, 101)); // not in the ISR: stays leaderless
+        assertEquals(List.of(), p0().isr(), "KIP-966: the ISR may empty");
+        assertEquals(List.of(3), p0().elr(), "its last member is eligible (min.insync.replicas 1)");
+        assertEquals(List.of(3), p0().lastKnownElr(), "the last leader");
+        apply(new UnfenceBroker(1, 101)); // neither in the ISR nor in the ELR: stays leaderless
         assertEquals(PartitionState.NO_LEADER, p0().leader());
         apply(new UnfenceBroker(3, 103));
         assertEquals(3, p0().leader());
+        assertEquals(List.of(3), p0().isr());
+        assertEquals(List.of(), p0().elr());
+        assertEquals(List.of(), p0().lastKnownElr());
         assertEquals(Errors.STALE_BROKER_EPOCH, apply(new UnfenceBroker(2, 999)).error());
     }
 
@@ -141,5 +146,157 @@ class MetadataApplierTest {
         assertEquals(Errors.NONE, apply(write("transactions", 3)).error());
         assertEquals(Errors.NONE, apply(write("acls", -1)).error(), "other tables are not fenced");
         assertEquals(index, image.appliedIndex());
+    }
+
+    // KIP-966 eligible leader replicas
+
+    private final Uuid elrTopicId = Uuid.randomUuid();
+
+    /** Topic "e": one partition on 1, 2, 3 led by 1, min.insync.replicas 2; its ISR shrunk to [1] by the leader. */
+    private void shrunkToLeader() {
+        threeBrokers();
+        assertEquals(Errors.NONE, apply(new CreateTopic("e", elrTopicId, Map.of("min.insync.replicas", "2"),
+                List.of(List.of(1, 2, 3)))).error());
+        assertEquals(Errors.NONE, apply(new AlterPartition(elrTopicId, 0, 1, 0, 0, List.of(1))).error());
+    }
+
+    private PartitionState e0() {
+        return image.partition("e", 0);
+    }
+
+    @Test
+    void isrShrinkingBelowMinIsrMovesItsFormerMembersToTheElrAndGrowingBackClearsIt() {
+        threeBrokers();
+        assertEquals(Errors.NONE, apply(new CreateTopic("e", elrTopicId, Map.of("min.insync.replicas", "2"),
+                List.of(List.of(1, 2, 3)))).error());
+        apply(new AlterPartition(elrTopicId, 0, 1, 0, 0, List.of(1, 2)));
+        assertEquals(List.of(), e0().elr(), "still at min.insync.replicas");
+        apply(new AlterPartition(elrTopicId, 0, 1, 0, 1, List.of(1)));
+        assertEquals(List.of(1), e0().isr(), "the ISR keeps shrinking");
+        assertEquals(List.of(2), e0().elr(), "3 left while the ISR was at min.insync.replicas: it may lack records since");
+        assertEquals(1, e0().leader());
+        assertEquals(0, e0().leaderEpoch(), "no leader change, no leader epoch bump");
+        assertEquals(2, e0().partitionEpoch());
+        apply(new AlterPartition(elrTopicId, 0, 1, 0, 2, List.of(1, 3)));
+        assertEquals(List.of(1, 3), e0().isr());
+        assertEquals(List.of(), e0().elr(), "the ISR reached min.insync.replicas again");
+        assertEquals(List.of(), p0().elr(), "topic t: min.insync.replicas 1, no ELR");
+    }
+
+    @Test
+    void theEffectiveMinIsrIsAtMostTheReplicationFactor() {
+        threeBrokers();
+        apply(new CreateTopic("e", elrTopicId, Map.of("min.insync.replicas", "3"), List.of(List.of(1, 2))));
+        apply(new AlterPartition(elrTopicId, 0, 1, 0, 0, List.of(1)));
+        assertEquals(List.of(2), e0().elr());
+        apply(new AlterPartition(elrTopicId, 0, 1, 0, 1, List.of(1, 2)));
+        assertEquals(List.of(), e0().elr(), "min(3, 2 replicas) reached");
+    }
+
+    @Test
+    void withTheIsrEmptyAnElrMemberIsElectedAndBecomesTheIsr() {
+        shrunkToLeader();
+        apply(new FenceBroker(2));
+        apply(new FenceBroker(3));
+        assertEquals(List.of(2, 3), e0().elr(), "fenced ELR members stay eligible");
+        apply(new FenceBroker(1));
+        assertEquals(PartitionState.NO_LEADER, e0().leader());
+        assertEquals(List.of(), e0().isr());
+        assertEquals(List.of(1, 2, 3), e0().elr());
+        assertEquals(List.of(1), e0().lastKnownElr());
+        int epoch = e0().leaderEpoch();
+        apply(new UnfenceBroker(3, 103));
+        assertEquals(3, e0().leader(), "clean election from the ELR");
+        assertEquals(epoch + 1, e0().leaderEpoch());
+        assertEquals(List.of(3), e0().isr());
+        assertEquals(List.of(1, 2), e0().elr(), "still below min.insync.replicas: the others stay eligible");
+        assertEquals(List.of(), e0().lastKnownElr(), "cleared once the partition has a leader");
+    }
+
+    @Test
+    void anUncleanRestartLeavesTheElrAControlledShutdownDoesNot() {
+        shrunkToLeader();
+        apply(new ControlledShutdown(2, 102));
+        apply(new FenceBroker(3));
+        apply(new FenceBroker(1));
+        assertEquals(List.of(1, 2, 3), e0().elr());
+        int partitionEpoch = e0().partitionEpoch();
+        int leaderEpoch = e0().leaderEpoch();
+        apply(new RegisterBroker(3, 203, Map.of(), null)); // fenced, never shut down: it may have lost records
+        assertEquals(List.of(1, 2), e0().elr());
+        assertEquals(partitionEpoch + 1, e0().partitionEpoch());
+        assertEquals(leaderEpoch, e0().leaderEpoch(), "an ELR change alone keeps the leader epoch");
+        apply(new UnfenceBroker(3, 203));
+        assertEquals(PartitionState.NO_LEADER, e0().leader(), "3 is no longer eligible");
+        apply(new RegisterBroker(2, 202, Map.of(), null)); // after its controlled shutdown: clean
+        assertEquals(List.of(1, 2), e0().elr());
+        apply(new UnfenceBroker(2, 202));
+        assertEquals(2, e0().leader());
+        assertEquals(List.of(2), e0().isr());
+        assertEquals(List.of(1), e0().elr());
+    }
+
+    @Test
+    void withIsrAndElrEmptyTheLastKnownLeaderLeadsOnceBack() {
+        shrunkToLeader();
+        apply(new FenceBroker(2));
+        apply(new FenceBroker(3));
+        apply(new FenceBroker(1));
+        for (int id = 1; id <= 3; id++) {
+            apply(new RegisterBroker(id, 200 + id, Map.of(), null)); // every one restarted uncleanly
+        }
+        assertEquals(List.of(), e0().isr());
+        assertEquals(List.of(), e0().elr());
+        assertEquals(List.of(1), e0().lastKnownElr());
+        apply(new UnfenceBroker(2, 202));
+        assertEquals(PartitionState.NO_LEADER, e0().leader(), "only the last known leader may lead");
+        apply(new UnfenceBroker(1, 201));
+        assertEquals(1, e0().leader());
+        assertEquals(List.of(1), e0().isr());
+        assertEquals(List.of(), e0().lastKnownElr());
+    }
+
+    @Test
+    void aLowerMinInsyncReplicasClearsTheElr() {
+        shrunkToLeader();
+        assertEquals(List.of(2, 3), e0().elr());
+        apply(new MetadataRecord.AlterTopicConfigs(elrTopicId, Map.of("min.insync.replicas", "3")));
+        assertEquals(List.of(2, 3), e0().elr());
+        apply(new MetadataRecord.AlterTopicConfigs(elrTopicId, Map.of()));
+        assertEquals(List.of(), e0().elr(), "the cluster default (1) is reached");
+        int partitionEpoch = e0().partitionEpoch();
+        assertEquals(Errors.NONE, apply(new MetadataRecord.MinInsyncReplicasDefault(2)).error());
+        assertEquals(2, image.minInsyncReplicas());
+        assertEquals(List.of(), e0().elr(), "a higher default does not refill it");
+        assertEquals(partitionEpoch, e0().partitionEpoch());
+        apply(new AlterPartition(topicId, 0, 1, 0, 0, List.of(1)));
+        assertEquals(List.of(2, 3), p0().elr(), "topic t now follows the default of 2");
+        assertEquals(Errors.INVALID_CONFIG, apply(new MetadataRecord.MinInsyncReplicasDefault(0)).error());
+    }
+
+    @Test
+    void theLeadersLossElectsAnElrMemberAndUncleanElectionClearsTheElr() {
+        shrunkToLeader();
+        apply(new FenceBroker(1));
+        assertEquals(2, e0().leader(), "the ISR emptied: the first live ELR member leads");
+        assertEquals(List.of(2), e0().isr());
+        assertEquals(List.of(1, 3), e0().elr());
+        apply(new UnfenceBroker(1, 101));
+        apply(new ElectLeaders(true, Map.of(elrTopicId, List.of(0))));
+        assertEquals(2, e0().leader(), "the preferred replica is only eligible while the ISR is empty");
+        apply(new FenceBroker(1));
+        apply(new FenceBroker(3));
+        apply(new FenceBroker(2));
+        assertEquals(PartitionState.NO_LEADER, e0().leader());
+        assertEquals(List.of(1, 2, 3), e0().elr());
+        assertEquals(List.of(2), e0().lastKnownElr());
+        apply(new RegisterBroker(3, 203, Map.of(), null));
+        apply(new UnfenceBroker(3, 203));
+        assertEquals(PartitionState.NO_LEADER, e0().leader(), "3 restarted uncleanly: not eligible");
+        apply(new ElectLeaders(false, Map.of(elrTopicId, List.of(0))));
+        assertEquals(3, e0().leader(), "unclean election");
+        assertEquals(List.of(3), e0().isr());
+        assertEquals(List.of(), e0().elr(), "it may lack records the ELR has: nobody else is eligible");
+        assertEquals(List.of(), e0().lastKnownElr());
     }
 }

@@ -41,7 +41,8 @@ class MetadataRecordCodecTest {
                 new MetadataRecord.Reassign(TOPIC, 0, List.of(2, 3)),
                 new MetadataRecord.Reassign(TOPIC, 0, null),
                 new MetadataRecord.AllocateProducerIds(1, 1000),
-                new MetadataRecord.CoordinatorEpoch(7));
+                new MetadataRecord.CoordinatorEpoch(7),
+                new MetadataRecord.MinInsyncReplicasDefault(2));
         for (MetadataRecord r : records) {
             assertEquals(r, MetadataRecordCodec.decode(MetadataRecordCodec.encode(r)));
         }
@@ -90,8 +91,9 @@ class MetadataRecordCodecTest {
                 Map.of(1, new BrokerRegistration(1, 5, Map.of("PLAINTEXT", new BrokerRegistration.HostPort("a", 1)), null, false, true)),
                 Map.of("t", new TopicImage("t", TOPIC, Map.of("k", "v"), List.of(
                         new PartitionState(List.of(1, 2), 1, 3, List.of(1), List.of(2), 7, List.of(2), List.of()),
+                        new PartitionState(List.of(2, 1), -1, 4, List.of(), List.of(1), 9, List.of(), List.of(), List.of(2)),
                         PartitionState.initial(List.of(2, 1))))),
-                Map.of(TOPIC, "t"), 9000, 4);
+                Map.of(TOPIC, "t"), 9000, 4, 2);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             MetadataImageCodec.write(out, image);
@@ -102,5 +104,39 @@ class MetadataRecordCodecTest {
             MetadataImageCodec.write(out, MetadataImage.EMPTY);
         }
         assertEquals(MetadataImage.EMPTY, MetadataImageCodec.read(new DataInputStream(new ByteArrayInputStream(empty.toByteArray()))));
+    }
+
+    /** A snapshot image written before the last known ELR and the default min.insync.replicas (format version 2). */
+    @Test
+    void aVersion2ImageIsRead() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(2);
+            out.writeLong(42);
+            CodecIo.writeString(out, "cid");
+            out.writeInt(0); // brokers
+            out.writeInt(1);
+            CodecIo.writeString(out, "t");
+            CodecIo.writeUuid(out, TOPIC);
+            CodecIo.writeStringMap(out, Map.of("k", "v"));
+            out.writeInt(1);
+            CodecIo.writeInts(out, List.of(1, 2));
+            out.writeInt(1);
+            out.writeInt(3);
+            CodecIo.writeInts(out, List.of(1));
+            CodecIo.writeInts(out, List.of());
+            out.writeInt(7);
+            CodecIo.writeInts(out, List.of());
+            CodecIo.writeInts(out, List.of());
+            out.writeInt(1);
+            CodecIo.writeUuid(out, TOPIC);
+            CodecIo.writeString(out, "t");
+            out.writeLong(9000);
+            out.writeLong(4);
+        }
+        MetadataImage read = MetadataImageCodec.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        assertEquals(new MetadataImage(42, "cid", Map.of(), Map.of("t", new TopicImage("t", TOPIC, Map.of("k", "v"),
+                List.of(new PartitionState(List.of(1, 2), 1, 3, List.of(1), List.of(), 7, List.of(), List.of())))),
+                Map.of(TOPIC, "t"), 9000, 4, 1), read);
     }
 }

@@ -41,6 +41,16 @@ class QuorumConfigTest {
         // derived from the voters: every node gets the same one, and it is a Kafka cluster id (a base64 Uuid)
         assertEquals(c.clusterId(), QuorumConfig.parse(combined(1, 9093)).clusterId());
         assertEquals(22, c.clusterId().length());
+        assertEquals(1, c.minInsyncReplicas(), "Kafka's default");
+    }
+
+    @Test
+    void minInsyncReplicasIsTheDefaultThisNodeProposes() {
+        Map<String, String> p = combined(1, 9093);
+        p.put("min.insync.replicas", " 2");
+        assertEquals(2, QuorumConfig.parse(p).minInsyncReplicas());
+        p.put("min.insync.replicas", "0");
+        assertThrows(ConfigException.class, () -> QuorumConfig.parse(p));
     }
 
     @Test

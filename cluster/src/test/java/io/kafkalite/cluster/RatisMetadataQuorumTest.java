@@ -41,6 +41,9 @@ class RatisMetadataQuorumTest {
             log.info("MEASURED: 3 nodes started, leader {} ready after {} ms", leader.nodeId(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
             // the leader proposed InitCluster with the configured id; every node applies it
             await("cluster id on every node", 10_000, () -> cluster.nodes.values().stream().allMatch(q -> "test-cluster-id".equals(q.image().clusterId())));
+            // and its min.insync.replicas as the cluster default of the ELR rules
+            await("default min.insync.replicas on every node", 10_000,
+                    () -> cluster.nodes.values().stream().allMatch(q -> q.image().minInsyncReplicas() == 2));
             assertEquals(leader.nodeId(), cluster.nodes.get(1).leaderId());
 
             // a follower proposes: its future completes once its own image shows the record

@@ -28,7 +28,7 @@ final class RatisTestCluster implements AutoCloseable {
 
     QuorumConfig config(int id) {
         return new QuorumConfig(id, Set.of("broker", "controller"), voters, "CONTROLLER", voters.get(id),
-                dir.resolve("node" + id).resolve(QuorumConfig.METADATA_DIR_NAME), "test-cluster-id");
+                dir.resolve("node" + id).resolve(QuorumConfig.METADATA_DIR_NAME), "test-cluster-id", 2);
     }
 
     RatisMetadataQuorum start(int id) throws IOException {

@@ -133,6 +133,31 @@ class LocalClusterToolsTest {
         }
     }
 
+    /** KIP-966: kafka-topics --describe prints the eligible leader replicas once the ISR is below min.insync.replicas. */
+    @Test
+    void describeShowsEligibleLeaderReplicas() throws Exception {
+        tool("org.apache.kafka.tools.TopicCommand", "--bootstrap-server", bootstrap(1), "--create", "--topic", "eligible",
+                "--replica-assignment", "1:2:3", "--config", "min.insync.replicas=2");
+        QUORUMS.get(0).submit(new MetadataRecord.FenceBroker(3)).get(5, TimeUnit.SECONDS);
+        QUORUMS.get(0).submit(new MetadataRecord.FenceBroker(2)).get(5, TimeUnit.SECONDS);
+        try {
+            String described = tool("org.apache.kafka.tools.TopicCommand", "--bootstrap-server", bootstrap(1), "--describe",
+                    "--topic", "eligible");
+            assertTrue(described.contains("Leader: 1\tReplicas: 1,2,3\tIsr: 1\tElr: 2\tLastKnownElr: "), described);
+        } finally {
+            for (int id = 2; id <= 3; id++) {
+                long incarnation = LOG.image().broker(id).incarnation();
+                QUORUMS.get(0).submit(new MetadataRecord.UnfenceBroker(id, incarnation)).get(5, TimeUnit.SECONDS);
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (LOG.image().partition("eligible", 0).isr().size() < 3) {
+            assertTrue(System.nanoTime() < deadline, "brokers 2 and 3 did not rejoin: " + LOG.image().partition("eligible", 0));
+            Thread.sleep(20);
+        }
+        assertTrue(LOG.image().partition("eligible", 0).elr().isEmpty());
+    }
+
     @Test
     void reassignPartitions() throws Exception {
         tool("org.apache.kafka.tools.TopicCommand", "--bootstrap-server", bootstrap(1), "--create", "--topic", "moving",

@@ -92,7 +92,7 @@ public final class AddPartitionsToTxnHandler implements Handler<AddPartitionsToT
         for (TopicPartition tp : partitions) {
             if (denied.contains(tp.topic())) {
                 unknown.put(tp, Errors.TOPIC_AUTHORIZATION_FAILED);
-            } else if (store.partition(tp) == null) {
+            } else if (!store.exists(tp)) { // in cluster mode, a partition of other brokers is as good
                 unknown.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
             }
         }

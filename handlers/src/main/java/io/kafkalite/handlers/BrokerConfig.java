@@ -131,8 +131,8 @@ public final class BrokerConfig {
                     + "close are held back, to slow down password guessing.")
             .define(MAX_REQUEST_PARTITION_SIZE_LIMIT, Type.INT, 2000, atLeast(1), MEDIUM, "The maximum number of partitions "
                     + "served in one request (DescribeTopicPartitions pages beyond it).")
-            .define("security.inter.broker.protocol", Type.STRING, "PLAINTEXT", LOW, "Accepted for compatibility (one broker).")
-            .define("sasl.mechanism.inter.broker.protocol", Type.STRING, "GSSAPI", LOW, "Accepted for compatibility (one broker).")
+            .define("security.inter.broker.protocol", Type.STRING, "PLAINTEXT", LOW, "Names the inter-broker listener when inter.broker.listener.name is not set.")
+            .define("sasl.mechanism.inter.broker.protocol", Type.STRING, "GSSAPI", LOW, "SASL mechanism brokers log in to each other with (PLAIN, SCRAM-SHA-256/512).")
             .define("quota.window.num", Type.INT, 11, atLeast(1), LOW, "Samples a client quota's rate is measured over.")
             .define("quota.window.size.seconds", Type.INT, 1, atLeast(1), LOW, "Length of each client quota sample.")
             .define(MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS, Type.INT, 1000, atLeast(0), MEDIUM, "Most incremental fetch sessions "

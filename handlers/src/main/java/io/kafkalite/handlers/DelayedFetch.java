@@ -2,6 +2,7 @@ package io.kafkalite.handlers;
 
 import io.kafkalite.logstore.PartitionLog;
 import io.kafkalite.wire.KafkaRequest;
+import io.kafkalite.wire.RequestHandlerPool;
 import io.netty.channel.ChannelFuture;
 import io.netty.util.concurrent.GenericFutureListener;
 import java.util.ArrayList;
@@ -19,9 +20,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A fetch parked until {@code min_bytes} could be there, as Kafka's DelayedFetch. Appends (on the
- * appending thread) only add to counters; a real read runs on the handler's {@code ioPool}, one at a
- * time, when the counters say the bytes could be there, when a partition changed under the fetch, or
- * when the wait ends. The timer runs on the connection's event loop. Completes exactly once: with a
+ * appending thread) only add to counters; a real read runs one at a time, when the counters say the
+ * bytes could be there, when a partition changed under the fetch, or when the wait ends: on the
+ * request-handler thread that appended, once its request is done (Kafka's action queue), else on the
+ * handler's {@code ioPool}. The timer runs on the connection's event loop. Completes exactly once: with a
  * response, or with null when its connection closed (nothing is written then).
  */
 final class DelayedFetch {
@@ -158,10 +160,16 @@ final class DelayedFetch {
         return available >= minBytes;
     }
 
-    /** Starts a read on the pool unless one is under way (that one re-checks when it ends). */
+    /**
+     * Starts a read unless one is under way (that one re-checks when it ends): on a request-handler thread right
+     * after its current task (the append that woke us), elsewhere on the pool.
+     */
     private void readSoon() {
         if (!completed.get() && reading.compareAndSet(false, true)) {
-            submit(() -> attempt(false));
+            Runnable read = () -> attempt(false);
+            if (!RequestHandlerPool.runAfterCurrentTask(read)) {
+                submit(read);
+            }
         }
     }
 

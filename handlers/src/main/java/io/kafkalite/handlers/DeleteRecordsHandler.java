@@ -64,12 +64,13 @@ public final class DeleteRecordsHandler implements Handler.Immediate<DeleteRecor
             DeleteRecordsTopicResult tr = new DeleteRecordsTopicResult().setName(t.name());
             for (DeleteRecordsPartition p : t.partitions()) {
                 DeleteRecordsPartitionResult pr = new DeleteRecordsPartitionResult().setPartitionIndex(p.partitionIndex()).setLowWatermark(-1);
-                PartitionLog partition = store.partition(new TopicPartition(t.name(), p.partitionIndex()));
+                TopicPartition tp = new TopicPartition(t.name(), p.partitionIndex());
+                PartitionLog partition = store.partition(tp);
                 try {
                     if (denied.contains(t.name())) {
                         pr.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
                     } else if (partition == null) {
-                        pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                        pr.setErrorCode(MissingPartition.error(store, tp).code());
                     } else if (replicas != null && replicas.leaderError(partition.topicPartition(), -1) != Errors.NONE) {
                         pr.setErrorCode(replicas.leaderError(partition.topicPartition(), -1).code());
                     } else if (replicas != null && p.offset() > partition.highWatermark()) {

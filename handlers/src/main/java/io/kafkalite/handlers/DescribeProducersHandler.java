@@ -46,11 +46,12 @@ public final class DescribeProducersHandler implements Handler.Immediate<Describ
             TopicResponse tr = new TopicResponse().setName(t.name());
             for (int p : t.partitionIndexes()) {
                 PartitionResponse pr = new PartitionResponse().setPartitionIndex(p);
-                PartitionLog partition = store.partition(new TopicPartition(t.name(), p));
+                TopicPartition tp = new TopicPartition(t.name(), p);
+                PartitionLog partition = store.partition(tp);
                 if (denied.contains(t.name())) {
                     pr.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()).setErrorMessage(Errors.TOPIC_AUTHORIZATION_FAILED.message());
                 } else if (partition == null) {
-                    pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                    pr.setErrorCode(MissingPartition.error(store, tp).code());
                 } else {
                     pr.setErrorCode(Errors.NONE.code());
                     partition.producers().forEach((pid, e) -> pr.activeProducers().add(new ProducerState().setProducerId(pid)

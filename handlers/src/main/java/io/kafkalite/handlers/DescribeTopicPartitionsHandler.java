@@ -35,7 +35,8 @@ import org.apache.kafka.common.resource.ResourceType;
  * <li>At most min({@code max.request.partition.size.limit}, the request's limit) partitions (at least 1); when
  *     partitions remain, {@code next_cursor} names the first one left out.</li>
  * <li>This broker leads every partition (epoch 0) and is its only replica, in sync; no eligible leader replicas. Cluster
- *     mode: topics and partitions (leader, epoch, replicas, ISR, ELR, offline replicas) from the cluster metadata.</li>
+ *     mode: topics and partitions (leader, epoch, replicas, ISR, ELR, last known ELR, offline replicas) from the
+ *     cluster metadata.</li>
  * <li>Named topics that do not exist: UNKNOWN_TOPIC_OR_PARTITION (INVALID_TOPIC_EXCEPTION for an invalid name);
  *     in an all-topics answer there are none.</li>
  * <li>Each topic needs DESCRIBE: refused named topics are answered TOPIC_AUTHORIZATION_FAILED after the others
@@ -142,7 +143,7 @@ public final class DescribeTopicPartitionsHandler implements Handler.Immediate<D
         PartitionAnswers a = PartitionAnswers.of(image, state);
         return new DescribeTopicPartitionsResponsePartition().setPartitionIndex(index).setErrorCode(a.error().code())
                 .setLeaderId(a.leader()).setLeaderEpoch(a.leaderEpoch()).setReplicaNodes(a.replicas()).setIsrNodes(a.isr())
-                .setEligibleLeaderReplicas(a.elr()).setLastKnownElr(List.of()).setOfflineReplicas(a.offline());
+                .setEligibleLeaderReplicas(a.elr()).setLastKnownElr(state.lastKnownElr()).setOfflineReplicas(a.offline());
     }
 
     private static DescribeTopicPartitionsResponseTopic topic(String name, Uuid id, Errors error) {

@@ -248,6 +248,9 @@ public final class FetchHandler implements Handler<FetchRequest> {
                 if (denied == EVERYTHING || (!(topic == null && byId) && denied.test(topic == null ? ft.topic() : topic.name()))) {
                     tr.partitions().add(pd.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())); // not an error that ends a wait
                     continue;
+                } else if (log == null && topic != null && store.exists(new TopicPartition(topic.name(), fp.partition()))) {
+                    pd.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code()); // another broker's replica (MissingPartition)
+                    anyError = true;
                 } else if (log == null) {
                     pd.setErrorCode((topic == null && byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
                 } else if (replicas == null && fp.currentLeaderEpoch() > PartitionLog.LEADER_EPOCH) {

@@ -98,7 +98,7 @@ public final class ListOffsetsHandler implements Handler.Immediate<ListOffsetsRe
     private ListOffsetsPartitionResponse answerAsLeader(TopicPartition tp, ListOffsetsPartition p, boolean readCommitted, int replicaId) {
         PartitionLog partition = store.partition(tp);
         boolean debugging = replicaId == ListOffsetsRequest.DEBUGGING_REPLICA_ID;
-        Errors error = partition == null ? Errors.UNKNOWN_TOPIC_OR_PARTITION : debugging ? Errors.NONE : replicas.leaderError(tp, p.currentLeaderEpoch());
+        Errors error = partition == null ? MissingPartition.error(store, tp) : debugging ? Errors.NONE : replicas.leaderError(tp, p.currentLeaderEpoch());
         ListOffsetsPartitionResponse r = error != Errors.NONE ? null : answer(tp, p, readCommitted, replicas.leaderEpoch(tp));
         if (r != null && replicaId >= 0) { // a follower (no isolation level in Kafka): "latest" is the log end
             if (p.timestamp() == ListOffsetsRequest.LATEST_TIMESTAMP && r.errorCode() == Errors.NONE.code()) {

@@ -87,7 +87,7 @@ public final class OffsetForLeaderEpochHandler implements Handler.Immediate<Offs
     private void endOffsetAsLeader(EpochEndOffset answer, TopicPartition tp, OffsetForLeaderPartition p) {
         PartitionLog partition = store.partition(tp);
         if (partition == null) {
-            answer.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+            answer.setErrorCode(MissingPartition.error(store, tp).code());
             return;
         }
         Errors error = replicas.leaderError(tp, p.currentLeaderEpoch());

@@ -321,9 +321,10 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
 
     private void append(ProduceRequest body, Topic topic, PartitionProduceData pd, short acks, long now, PartitionProduceResponse pr,
                         List<Unverified> unverified, List<Replicating> replicating) throws java.io.IOException {
-        PartitionLog partition = store.partition(new TopicPartition(topic.name(), pd.index()));
+        TopicPartition tp = new TopicPartition(topic.name(), pd.index());
+        PartitionLog partition = store.partition(tp);
         if (partition == null) {
-            pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+            pr.setErrorCode(MissingPartition.error(store, tp).code());
             return;
         }
         if (replicas != null) {

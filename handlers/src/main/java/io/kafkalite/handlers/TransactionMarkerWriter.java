@@ -72,7 +72,10 @@ public final class TransactionMarkerWriter implements TransactionMarkers {
         for (TopicPartition tp : partitions) {
             PartitionLog partition = store.partition(tp);
             if (partition == null) {
-                continue; // deleted with its topic: nothing left to close
+                if (store.exists(tp)) {
+                    failed.add(tp); // its log is not here (yet): retried, as Kafka's marker to a broker without the replica
+                }
+                continue; // else deleted with its topic: nothing left to close
             }
             try {
                 visible.add(write(store, replicas, partition, producerId, producerEpoch, coordinatorEpoch, commit).exceptionally(e -> {

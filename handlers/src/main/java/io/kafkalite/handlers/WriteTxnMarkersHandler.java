@@ -67,7 +67,7 @@ public final class WriteTxnMarkersHandler implements Handler<WriteTxnMarkersRequ
                     TopicPartition tp = new TopicPartition(t.name(), p);
                     PartitionLog partition = store.partition(tp);
                     if (partition == null) {
-                        byPartition.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
+                        byPartition.put(tp, MissingPartition.error(store, tp));
                         continue;
                     }
                     try {

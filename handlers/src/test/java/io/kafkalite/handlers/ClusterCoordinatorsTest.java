@@ -19,6 +19,7 @@ import io.kafkalite.acl.ScramCredentialStore;
 import io.kafkalite.handlers.coordination.ClusterCoordination;
 import io.kafkalite.handlers.coordination.ReplicatedTables;
 import io.kafkalite.handlers.quota.ClientQuotaStore;
+import io.kafkalite.handlers.replication.InterBrokerSecurity;
 import org.apache.kafka.common.quota.ClientQuotaAlteration;
 import org.apache.kafka.common.quota.ClientQuotaEntity;
 import org.apache.kafka.common.security.scram.ScramCredential;
@@ -83,7 +84,7 @@ class ClusterCoordinatorsTest {
         ClusterNode(int id, java.util.function.UnaryOperator<MetadataQuorum> wrap) {
             quorum = wrap.apply(log.node(id, tables::local));
             coordination = ClusterCoordination.start(quorum, tables, store, null, Map.of("group.initial.rebalance.delay.ms", "0"),
-                    new ClusterInfo(id, "cluster", "host" + id, 9090 + id), "PLAINTEXT");
+                    new ClusterInfo(id, "cluster", "host" + id, 9090 + id), InterBrokerSecurity.of(new BrokerConfig(Map.of())));
             coordinators = coordination.coordinators();
             authorizer = new AclAuthorizer(coordination.table("acls"));
             scram = new ScramCredentialStore(coordination.table("scram_credentials"));

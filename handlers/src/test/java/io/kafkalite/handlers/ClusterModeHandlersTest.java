@@ -13,6 +13,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -280,6 +281,33 @@ class ClusterModeHandlersTest {
         assertEquals(1, latest(offsets, tp).leaderEpoch());
         assertEquals(Errors.NONE, deleteBefore(delete, tp, 2));
         assertEquals(2, cluster.partition(tp).logStartOffset());
+    }
+
+    /**
+     * A partition of brokers 2 and 3 has no log on node 1, which knows it from the image: NOT_LEADER_OR_FOLLOWER, as
+     * Kafka answers (the client refreshes its metadata), and UNKNOWN_TOPIC_OR_PARTITION only for a partition no one has.
+     */
+    @Test
+    void aPartitionWhoseLogIsOnOtherBrokersIsNotLeaderOrFollower() throws Exception {
+        Uuid id = Uuid.randomUuid();
+        cluster.store.createTopic("elsewhere", id, 2, Map.of(), Set.of()); // as the topic reconciler creates it on node 1
+        cluster.submit(new MetadataRecord.CreateTopic("elsewhere", id, Map.of(), List.of(List.of(2, 3), List.of(3, 2))));
+        TopicPartition tp = new TopicPartition("elsewhere", 0);
+        TopicPartition unknown = new TopicPartition("elsewhere", 2);
+        assertEquals(Errors.NOT_LEADER_OR_FOLLOWER,
+                Errors.forCode(ProduceHandlerTest.only(answer(produce, produceRequest((short) 11, (short) 1, tp, "a"))).errorCode()));
+        assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, Errors.forCode(only(answer(fetch, fetchRequest((short) 17, -1, tp, 0, -1))).errorCode()));
+        ListOffsetsHandler offsets = new ListOffsetsHandler(cluster.store, Authorization.NONE, cluster.replicas);
+        assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, Errors.forCode(latest(offsets, tp).errorCode()));
+        OffsetForLeaderEpochHandler epochs = new OffsetForLeaderEpochHandler(cluster.store, Authorization.NONE, cluster.replicas);
+        assertEquals(List.of((int) Errors.NOT_LEADER_OR_FOLLOWER.code()), epochEnd(epochs, tp, -1, 0));
+        DeleteRecordsHandler delete = new DeleteRecordsHandler(cluster.store, Authorization.NONE, cluster.replicas);
+        assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, deleteBefore(delete, tp, 0));
+
+        assertEquals(Errors.UNKNOWN_TOPIC_OR_PARTITION,
+                Errors.forCode(ProduceHandlerTest.only(answer(produce, produceRequest((short) 11, (short) 1, unknown, "a"))).errorCode()));
+        assertEquals(Errors.UNKNOWN_TOPIC_OR_PARTITION, Errors.forCode(latest(offsets, unknown).errorCode()));
+        assertEquals(Errors.UNKNOWN_TOPIC_OR_PARTITION, deleteBefore(delete, unknown, 0));
     }
 
     /** OffsetForLeaderEpoch v4 of a consumer: [epoch, end offset], or [error code]. */

@@ -1,14 +1,15 @@
 package io.kafkalite.logstore;
 
 import java.io.IOException;
+import java.util.BitSet;
 import java.util.List;
 
 /** What the log store persists besides records: topics, producer id blocks, the cluster id. */
 interface Backend extends AutoCloseable {
-    List<Topic> loadTopics();
+    List<StoredTopic> loadTopics();
 
-    /** Stores a new or changed topic durably before returning. */
-    void saveTopic(Topic topic);
+    /** Stores a new or changed topic, with the partitions that have a log here, durably before returning. */
+    void saveTopic(Topic topic, BitSet local);
 
     void deleteTopic(Topic topic);
 

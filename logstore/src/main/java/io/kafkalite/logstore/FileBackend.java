@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -128,14 +129,15 @@ final class FileBackend implements Backend {
     }
 
     @Override
-    public List<Topic> loadTopics() {
+    public List<StoredTopic> loadTopics() {
         return metadata.loadTopics();
     }
 
     @Override
-    public void saveTopic(Topic topic) {
+    public void saveTopic(Topic topic, BitSet local) {
         dirs.get(0).health().check();
-        metadata.enqueue((s, txn) -> s.put(txn, s.topics, StoreLayout.utf8(topic.name()), StoreLayout.encodeTopic(topic)));
+        byte[] row = StoreLayout.encodeTopic(topic, local);
+        metadata.enqueue((s, txn) -> s.put(txn, s.topics, StoreLayout.utf8(topic.name()), row));
         metadata.sync();
     }
 

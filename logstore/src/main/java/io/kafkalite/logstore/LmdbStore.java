@@ -383,8 +383,8 @@ final class LmdbStore implements AutoCloseable {
     }
 
     /** All topics, decoded. */
-    List<Topic> loadTopics() {
-        List<Topic> result = new ArrayList<>();
+    List<StoredTopic> loadTopics() {
+        List<StoredTopic> result = new ArrayList<>();
         try (Txn<ByteBuffer> txn = env.txnRead(); Cursor<ByteBuffer> c = topics.openCursor(txn)) {
             boolean more = c.first();
             while (more) {

@@ -6,10 +6,14 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Collection;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -44,8 +48,21 @@ public final class LogStore implements AutoCloseable {
      */
     public static final String CLUSTER_ID_CONFIG = "cluster.id";
 
-    /** A topic with its effective config and open partitions. */
-    private record TopicState(Topic topic, LogConfig config, PartitionLog[] partitions) { }
+    /**
+     * A topic with its effective config and the logs of its partitions, by index: null for a partition whose log is not
+     * kept here (cluster mode: another broker's). {@code logs} are the non-null ones.
+     */
+    private record TopicState(Topic topic, LogConfig config, PartitionLog[] partitions, List<PartitionLog> logs) {
+        TopicState(Topic topic, LogConfig config, PartitionLog[] partitions) {
+            this(topic, config, partitions, Arrays.stream(partitions).filter(Objects::nonNull).toList());
+        }
+
+        BitSet local() {
+            BitSet local = new BitSet(partitions.length);
+            logs.forEach(p -> local.set(p.topicPartition().partition()));
+            return local;
+        }
+    }
 
     private static final long HW_CHECKPOINT_SECONDS = 5;
 
@@ -63,8 +80,8 @@ public final class LogStore implements AutoCloseable {
     private LogStore(Backend backend, Map<String, String> brokerProps) throws IOException {
         this.backend = backend;
         this.brokerDefaults = LogConfig.brokerDefaults(brokerProps);
-        for (Topic t : backend.loadTopics()) {
-            register(t);
+        for (StoredTopic t : backend.loadTopics()) {
+            register(t.topic(), t.local());
         }
         backend.opened();
         backend.sync(); // what recovery dropped from the index is gone before anything is served
@@ -132,16 +149,18 @@ public final class LogStore implements AutoCloseable {
         return configured;
     }
 
-    private TopicState register(Topic t) throws IOException {
+    private void register(Topic t, BitSet local) throws IOException {
         LogConfig config = new LogConfig(brokerDefaults, t.configs());
         PartitionLog[] logs = new PartitionLog[t.partitions()];
-        for (int p = 0; p < logs.length; p++) {
+        for (int p = local.nextSetBit(0); p >= 0 && p < logs.length; p = local.nextSetBit(p + 1)) {
             logs[p] = new PartitionLog(new TopicPartition(t.name(), p), backend.openPartition(t, p), config);
         }
-        TopicState state = new TopicState(t, config, logs);
-        byName.put(t.name(), state);
-        byId.put(t.id(), state);
-        return state;
+        put(new TopicState(t, config, logs));
+    }
+
+    private void put(TopicState state) {
+        byName.put(state.topic().name(), state);
+        byId.put(state.topic().id(), state);
     }
 
     // ---------------------------------------------------------------- topics
@@ -160,20 +179,49 @@ public final class LogStore implements AutoCloseable {
      * @throws TopicExistsException if the name is taken
      * @throws org.apache.kafka.common.config.ConfigException for an unknown or invalid config
      */
-    public synchronized Topic createTopic(String name, Uuid id, int partitions, Map<String, String> configs) throws IOException {
+    public Topic createTopic(String name, Uuid id, int partitions, Map<String, String> configs) throws IOException {
+        return create(name, id, partitions, configs, StoredTopic.all(partitions));
+    }
+
+    /**
+     * Creates a topic of which only the partitions in {@code local} have a log here (cluster mode: those assigned to
+     * this broker); the others exist ({@link #exists}) but have none ({@link #partition} is null).
+     * @throws TopicExistsException if the name is taken
+     * @throws org.apache.kafka.common.config.ConfigException for an unknown or invalid config
+     */
+    public Topic createTopic(String name, Uuid id, int partitions, Map<String, String> configs, Set<Integer> local) throws IOException {
+        return create(name, id, partitions, configs, bits(local, 0, partitions));
+    }
+
+    private synchronized Topic create(String name, Uuid id, int partitions, Map<String, String> configs, BitSet here) throws IOException {
         if (byName.containsKey(name)) {
             throw new TopicExistsException("Topic '" + name + "' already exists.");
         }
         LogConfig.validate(configs);
         Topic topic = new Topic(name, id, partitions, configs);
-        backend.saveTopic(topic);
-        register(topic);
-        log.info("Created topic {} with {} partitions, id {}, configs {}", name, partitions, topic.id(), configs);
+        backend.saveTopic(topic, here);
+        register(topic, here);
+        log.info("Created topic {} with {} partitions ({} here), id {}, configs {}", name, partitions, here.cardinality(), topic.id(), configs);
         return topic;
     }
 
+    private static BitSet bits(Set<Integer> partitions, int from, int to) {
+        BitSet bits = new BitSet(to);
+        partitions.stream().filter(p -> p >= from && p < to).forEach(bits::set);
+        return bits;
+    }
+
     /** Grows a topic to {@code total} partitions. */
-    public synchronized Topic createPartitions(String name, int total) throws IOException {
+    public Topic createPartitions(String name, int total) throws IOException {
+        return grow(name, total, StoredTopic.all(total));
+    }
+
+    /** Grows a topic to {@code total} partitions, of which the new ones in {@code local} get a log here. */
+    public Topic createPartitions(String name, int total, Set<Integer> local) throws IOException {
+        return grow(name, total, bits(local, 0, total));
+    }
+
+    private synchronized Topic grow(String name, int total, BitSet local) throws IOException {
         TopicState state = existing(name);
         int current = state.topic().partitions();
         if (total <= current) {
@@ -181,16 +229,63 @@ public final class LogStore implements AutoCloseable {
                     + " equal to the requested " + total + ".");
         }
         Topic grown = state.topic().withPartitions(total);
-        backend.saveTopic(grown);
-        PartitionLog[] logs = java.util.Arrays.copyOf(state.partitions(), total);
-        for (int p = current; p < total; p++) {
+        BitSet added = local.get(0, total);
+        added.clear(0, current);
+        BitSet here = state.local();
+        here.or(added);
+        backend.saveTopic(grown, here);
+        PartitionLog[] logs = Arrays.copyOf(state.partitions(), total);
+        for (int p = added.nextSetBit(0); p >= 0; p = added.nextSetBit(p + 1)) {
             logs[p] = new PartitionLog(new TopicPartition(name, p), backend.openPartition(grown, p), state.config());
         }
-        TopicState next = new TopicState(grown, state.config(), logs);
-        byName.put(name, next);
-        byId.put(grown.id(), next);
-        log.info("Topic {} now has {} partitions", name, total);
+        put(new TopicState(grown, state.config(), logs));
+        log.info("Topic {} now has {} partitions ({} new here)", name, total, added.cardinality());
         return grown;
+    }
+
+    /**
+     * Opens a log here for a partition of an existing topic that had none (cluster mode: a reassignment added this
+     * broker to its replicas; the log starts empty and catches up from the leader). Returns the log, also one already open.
+     * @throws UnknownTopicOrPartitionException if the topic does not have the partition
+     */
+    public synchronized PartitionLog addLocalPartition(TopicPartition tp) throws IOException {
+        TopicState state = existing(tp.topic());
+        if (!exists(tp)) {
+            throw new UnknownTopicOrPartitionException("Topic '" + tp.topic() + "' has no partition " + tp.partition());
+        }
+        PartitionLog present = state.partitions()[tp.partition()];
+        if (present != null) {
+            return present;
+        }
+        BitSet here = state.local();
+        here.set(tp.partition());
+        backend.saveTopic(state.topic(), here); // first: a crash before the log is open opens it at the next start
+        PartitionLog[] logs = state.partitions().clone();
+        logs[tp.partition()] = new PartitionLog(tp, backend.openPartition(state.topic(), tp.partition()), state.config());
+        put(new TopicState(state.topic(), state.config(), logs));
+        log.info("Created the log of {} here (topic id {})", tp, state.topic().id());
+        return logs[tp.partition()];
+    }
+
+    /**
+     * Deletes the log of one partition; the topic keeps the partition (cluster mode: a reassignment removed this broker
+     * from its replicas, Kafka's StopReplica with delete). Nothing happens when it has no log here.
+     */
+    public synchronized void deleteLocalPartition(TopicPartition tp) throws IOException {
+        TopicState state = byName.get(tp.topic());
+        PartitionLog plog = partition(tp);
+        if (plog == null) {
+            return;
+        }
+        PartitionLog[] logs = state.partitions().clone();
+        logs[tp.partition()] = null;
+        TopicState next = new TopicState(state.topic(), state.config(), logs);
+        put(next);
+        backend.partitionDeleted(plog.storage());
+        plog.delete(); // first: a crash before the topic row is saved opens an empty log again, which is deleted again
+        backend.saveTopic(state.topic(), next.local());
+        changed(tp);
+        log.info("Deleted the log of {} here (topic id {})", tp, state.topic().id());
     }
 
     /** Replaces a topic's config overrides. */
@@ -199,13 +294,11 @@ public final class LogStore implements AutoCloseable {
         LogConfig.validate(configs);
         Topic altered = state.topic().withConfigs(configs);
         LogConfig config = new LogConfig(brokerDefaults, configs);
-        backend.saveTopic(altered);
-        for (PartitionLog p : state.partitions()) {
+        backend.saveTopic(altered, state.local());
+        for (PartitionLog p : state.logs()) {
             p.updateConfig(config);
         }
-        TopicState next = new TopicState(altered, config, state.partitions());
-        byName.put(name, next);
-        byId.put(altered.id(), next);
+        put(new TopicState(altered, config, state.partitions()));
         return altered;
     }
 
@@ -214,7 +307,7 @@ public final class LogStore implements AutoCloseable {
         byName.remove(name);
         byId.remove(state.topic().id());
         backend.deleteTopic(state.topic());
-        for (PartitionLog p : state.partitions()) {
+        for (PartitionLog p : state.logs()) {
             backend.partitionDeleted(p.storage());
             p.delete();
             changed(p.topicPartition());
@@ -228,6 +321,12 @@ public final class LogStore implements AutoCloseable {
             throw new UnknownTopicOrPartitionException("Topic '" + name + "' does not exist.");
         }
         return state;
+    }
+
+    /** Whether the topic exists and has the partition, whether or not the partition's log is kept here. */
+    public boolean exists(TopicPartition tp) {
+        TopicState s = byName.get(tp.topic());
+        return s != null && tp.partition() >= 0 && tp.partition() < s.partitions().length;
     }
 
     public Topic topic(String name) {
@@ -271,12 +370,10 @@ public final class LogStore implements AutoCloseable {
         brokerDefaults = defaults;
         for (TopicState state : byName.values()) {
             LogConfig config = new LogConfig(defaults, state.topic().configs());
-            for (PartitionLog p : state.partitions()) {
+            for (PartitionLog p : state.logs()) {
                 p.updateConfig(config);
             }
-            TopicState next = new TopicState(state.topic(), config, state.partitions());
-            byName.put(state.topic().name(), next);
-            byId.put(state.topic().id(), next);
+            put(new TopicState(state.topic(), config, state.partitions()));
         }
         log.info("Topic config defaults from broker configs are now {}", defaults);
     }
@@ -301,7 +398,7 @@ public final class LogStore implements AutoCloseable {
     public List<LogDirDescription> describeLogDirs(Predicate<TopicPartition> wanted) {
         Map<LogDirHealth, List<PartitionLog>> byDir = new IdentityHashMap<>();
         for (TopicState s : byName.values()) {
-            for (PartitionLog p : s.partitions()) {
+            for (PartitionLog p : s.logs()) {
                 if (wanted.test(p.topicPartition())) {
                     byDir.computeIfAbsent(p.storage().logDir(), d -> new ArrayList<>()).add(p);
                 }
@@ -329,7 +426,7 @@ public final class LogStore implements AutoCloseable {
 
     // ---------------------------------------------------------------- data path
 
-    /** The partition's log, or null when the topic or partition does not exist. */
+    /** The partition's log, or null when the topic or partition does not exist or has no log here (see {@link #exists}). */
     public PartitionLog partition(TopicPartition tp) {
         TopicState s = byName.get(tp.topic());
         if (s == null || tp.partition() < 0 || tp.partition() >= s.partitions().length) {
@@ -432,7 +529,7 @@ public final class LogStore implements AutoCloseable {
         backend.reportCapacity(false);
         long now = System.currentTimeMillis();
         for (TopicState s : byName.values()) {
-            for (PartitionLog p : s.partitions()) {
+            for (PartitionLog p : s.logs()) {
                 try {
                     long deleted = p.enforceRetention(now);
                     if (deleted > 0) {
@@ -449,7 +546,7 @@ public final class LogStore implements AutoCloseable {
     private Iterable<PartitionLog> allPartitions() {
         List<PartitionLog> all = new ArrayList<>();
         for (TopicState s : byName.values()) {
-            all.addAll(java.util.Arrays.asList(s.partitions()));
+            all.addAll(s.logs());
         }
         return all;
     }
@@ -459,7 +556,7 @@ public final class LogStore implements AutoCloseable {
         long now = System.currentTimeMillis();
         int expired = 0;
         for (TopicState s : byName.values()) {
-            for (PartitionLog p : s.partitions()) {
+            for (PartitionLog p : s.logs()) {
                 expired += p.expireProducers(now, expirationMs);
             }
         }
@@ -471,7 +568,7 @@ public final class LogStore implements AutoCloseable {
     private void flushDue() {
         long now = System.currentTimeMillis();
         for (TopicState s : byName.values()) {
-            for (PartitionLog p : s.partitions()) {
+            for (PartitionLog p : s.logs()) {
                 try {
                     p.maybeFlush(now);
                 } catch (RuntimeException e) {
@@ -484,7 +581,7 @@ public final class LogStore implements AutoCloseable {
     /** Persists the high watermarks of replicated partitions (Kafka's replica.high.watermark.checkpoint.interval.ms is 5 s). */
     private void checkpointHighWatermarks() {
         for (TopicState s : byName.values()) {
-            for (PartitionLog p : s.partitions()) {
+            for (PartitionLog p : s.logs()) {
                 try {
                     p.checkpointHighWatermark();
                 } catch (RuntimeException e) {
@@ -518,7 +615,7 @@ public final class LogStore implements AutoCloseable {
 
     private synchronized void closePartitions() {
         for (TopicState s : byName.values()) {
-            for (PartitionLog p : s.partitions()) {
+            for (PartitionLog p : s.logs()) {
                 try {
                     p.close();
                 } catch (IOException | RuntimeException e) {

@@ -1,5 +1,6 @@
 package io.kafkalite.logstore;
 
+import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -13,12 +14,12 @@ final class MemoryBackend implements Backend {
     }
 
     @Override
-    public List<Topic> loadTopics() {
+    public List<StoredTopic> loadTopics() {
         return List.of();
     }
 
     @Override
-    public void saveTopic(Topic topic) { }
+    public void saveTopic(Topic topic, BitSet local) { }
 
     @Override
     public void deleteTopic(Topic topic) { }

@@ -2,6 +2,7 @@ package io.kafkalite.logstore;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.kafka.common.Uuid;
@@ -38,6 +39,9 @@ import org.apache.kafka.common.Uuid;
  *                                                      [8 high watermark]    only for replicated partitions (checkpointed
  *                                                                            every 5 s and at close; absent otherwise)
  *   db "topics"     key topic name (UTF-8)     value [16 id][4 partitions][4 n]{[2 len][key][4 len][value]}
+ *                                                      [4 m]{[4 partition]}  the partitions with a log here, only when
+ *                                                                            not all (cluster mode: the ones assigned
+ *                                                                            to this broker; absent: every partition)
  *   db "meta"       key name (UTF-8)           value: "cluster.id" UTF-8 (every directory: they must agree);
  *                                                     "producer.id.block" [8 next free id]
  * </pre>
@@ -86,9 +90,10 @@ final class StoreLayout {
         return true;
     }
 
-    static byte[] encodeTopic(Topic t) {
+    static byte[] encodeTopic(Topic t, BitSet local) {
         Map<String, String> configs = t.configs();
-        int size = 24;
+        boolean all = local.nextClearBit(0) >= t.partitions();
+        int size = 24 + (all ? 0 : 4 + 4 * local.cardinality());
         for (Map.Entry<String, String> e : configs.entrySet()) {
             size += 6 + utf8(e.getKey()).length + utf8(e.getValue()).length;
         }
@@ -100,10 +105,14 @@ final class StoreLayout {
             byte[] v = utf8(e.getValue());
             buf.putShort((short) k.length).put(k).putInt(v.length).put(v);
         }
+        if (!all) {
+            buf.putInt(local.cardinality());
+            local.stream().forEach(buf::putInt);
+        }
         return buf.array();
     }
 
-    static Topic decodeTopic(String name, ByteBuffer buf) {
+    static StoredTopic decodeTopic(String name, ByteBuffer buf) {
         Uuid id = new Uuid(buf.getLong(), buf.getLong());
         int partitions = buf.getInt();
         int n = buf.getInt();
@@ -115,7 +124,11 @@ final class StoreLayout {
             buf.get(v);
             configs.put(new String(k, StandardCharsets.UTF_8), new String(v, StandardCharsets.UTF_8));
         }
-        return new Topic(name, id, partitions, configs);
+        BitSet local = buf.hasRemaining() ? new BitSet(partitions) : StoredTopic.all(partitions);
+        for (int m = buf.hasRemaining() ? buf.getInt() : 0; m > 0; m--) {
+            local.set(buf.getInt());
+        }
+        return new StoredTopic(new Topic(name, id, partitions, configs), local);
     }
 
     static byte[] utf8(String s) {

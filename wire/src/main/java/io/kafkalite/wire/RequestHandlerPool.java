@@ -1,5 +1,6 @@
 package io.kafkalite.wire;
 
+import java.util.ArrayDeque;
 import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -33,7 +34,7 @@ public final class RequestHandlerPool implements Executor, AutoCloseable {
     public RequestHandlerPool(int threads, int queueSize) {
         AtomicInteger n = new AtomicInteger();
         ThreadFactory factory = r -> {
-            Thread t = new Thread(r, "request-handler-" + n.getAndIncrement());
+            Thread t = new HandlerThread(r, "request-handler-" + n.getAndIncrement());
             t.setDaemon(true);
             return t;
         };
@@ -42,7 +43,47 @@ public final class RequestHandlerPool implements Executor, AutoCloseable {
             protected void beforeExecute(Thread t, Runnable r) {
                 wakeSlotWaiters(); // a task left the queue: one slot is free
             }
+
+            @Override
+            protected void afterExecute(Runnable r, Throwable t) {
+                ((HandlerThread) Thread.currentThread()).runAfterTask();
+            }
         };
+    }
+
+    /**
+     * Runs {@code action} on this request-handler thread as soon as its current task has returned, as Kafka's
+     * action queue completes delayed requests after a handler's appends: a parked fetch woken by an append is
+     * read here, not handed to another thread (a hand-off costs a scheduling delay, which shows in latency
+     * tails on busy cores), and only once the whole request's appends are done.
+     * @return false when the caller is not a request-handler thread (it must hand the action over itself)
+     */
+    public static boolean runAfterCurrentTask(Runnable action) {
+        if (Thread.currentThread() instanceof HandlerThread t) {
+            t.afterTask.add(action);
+            return true;
+        }
+        return false;
+    }
+
+    /** A pool thread with the actions its current task left for after it (at most one per parked fetch). */
+    private static final class HandlerThread extends Thread {
+        private final ArrayDeque<Runnable> afterTask = new ArrayDeque<>();
+
+        HandlerThread(Runnable r, String name) {
+            super(r, name);
+        }
+
+        void runAfterTask() {
+            Runnable action;
+            while ((action = afterTask.poll()) != null) { // an action may add more (a read that moves a high watermark)
+                try {
+                    action.run();
+                } catch (RuntimeException e) {
+                    log.error("An action left for after a request failed", e);
+                }
+            }
+        }
     }
 
     /** @throws RejectedExecutionException when {@code queued.max.requests} tasks are already waiting, or after {@link #close} */

@@ -1,9 +1,12 @@
 package io.kafkalite.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +37,29 @@ class RequestHandlerPoolTest {
             assertTrue(woken.await(5, TimeUnit.SECONDS));
             pool.execute(() -> { });
         }
+    }
+
+    @Test
+    void actionsLeftByATaskRunOnItsThreadAfterItReturnsAndMayLeaveMore() throws Exception {
+        try (RequestHandlerPool pool = new RequestHandlerPool(1, 10)) {
+            List<String> order = new CopyOnWriteArrayList<>();
+            CountDownLatch done = new CountDownLatch(1);
+            pool.execute(() -> {
+                Thread task = Thread.currentThread();
+                assertTrue(RequestHandlerPool.runAfterCurrentTask(() -> {
+                    order.add("action on the task's thread: " + (Thread.currentThread() == task));
+                    RequestHandlerPool.runAfterCurrentTask(() -> {
+                        order.add("nested");
+                        throw new IllegalStateException("logged, not fatal");
+                    });
+                }));
+                order.add("task");
+            });
+            pool.execute(done::countDown); // the thread survives a failing action
+            assertTrue(done.await(5, TimeUnit.SECONDS));
+            assertEquals(List.of("task", "action on the task's thread: true", "nested"), order);
+        }
+        assertFalse(RequestHandlerPool.runAfterCurrentTask(() -> { }), "not a request-handler thread");
     }
 
     @Test

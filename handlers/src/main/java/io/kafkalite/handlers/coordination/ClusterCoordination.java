@@ -13,6 +13,7 @@ import io.kafkalite.handlers.DynamicBrokerConfig;
 import io.kafkalite.handlers.Handlers;
 import io.kafkalite.handlers.TransactionMarkerWriter;
 import io.kafkalite.handlers.quota.ClientQuotaStore;
+import io.kafkalite.handlers.replication.InterBrokerSecurity;
 import io.kafkalite.handlers.replication.ReplicaManager;
 import io.kafkalite.logstore.DurableMap;
 import io.kafkalite.logstore.LogStore;
@@ -31,7 +32,7 @@ import org.apache.kafka.server.authorizer.Authorizer;
  * ReplicatedTables tables = new ReplicatedTables(store::durableMap);   // tables::local goes to the quorum's state machine
  * DynamicBrokerConfig.load(config, tables.metadataMap("broker_configs")); ...     // loaded before the quorum runs
  * MetadataQuorum quorum = ...start(config, tables::local);
- * ClusterCoordination coordination = ClusterCoordination.start(quorum, tables, store, replicas, props, cluster, interBrokerListener);
+ * ClusterCoordination coordination = ClusterCoordination.start(quorum, tables, store, replicas, props, cluster, interBroker);
  * ... coordination.coordinators() to Handlers.create; coordination.follow(authorizer, scram, quotas, dynamicConfig);
  * </pre>
  */
@@ -48,15 +49,15 @@ public final class ClusterCoordination implements AutoCloseable {
     private Set<String> topics = Set.of(); // on the quorum's apply thread only
 
     private ClusterCoordination(MetadataQuorum quorum, CoordinatorSeat seat, ReplicatedTables tables, LogStore store, ReplicaManager replicas,
-                                Map<String, String> props, ClusterInfo cluster, String interBrokerListener) {
+                                Map<String, String> props, ClusterInfo cluster, InterBrokerSecurity interBroker) {
         this.quorum = quorum;
         this.tables = tables;
         tables.attach(quorum, seat::isHere);
         QuorumProducerIds producerIds = new QuorumProducerIds(quorum, PRODUCER_ID_TIMEOUT_MS);
         this.coordinators = new Coordinators(producerIds);
-        this.remote = new RemoteTransactionCoordinator(quorum, seat::holder, interBrokerListener);
+        this.remote = new RemoteTransactionCoordinator(quorum, seat::holder, interBroker);
         coordinators.remote(remote);
-        this.markers = new ClusterTransactionMarkers(quorum, new TransactionMarkerWriter(store, replicas), interBrokerListener);
+        this.markers = new ClusterTransactionMarkers(quorum, new TransactionMarkerWriter(store, replicas), interBroker);
         cluster.followQuorum(quorum);
         cluster.coordinatorAt(seat::holder); // FindCoordinator answers the seat holder's broker
         this.failover = CoordinatorFailover.start(quorum, seat, tables, coordinators, new CoordinatorFailover.Settings(GroupConfig.from(props),
@@ -68,17 +69,18 @@ public final class ClusterCoordination implements AutoCloseable {
      * @param tables              the node's tables, whose {@link ReplicatedTables#local} the quorum's state machine applies to
      * @param replicas            the leader side of replication: markers written here wait for the ISR (null: they do not)
      * @param props               the broker's properties (group and transaction settings)
-     * @param interBrokerListener {@code inter.broker.listener.name}: where markers and verifications reach other brokers
+     * @param interBroker         the inter-broker listener, where markers and verifications reach other brokers
      */
     public static ClusterCoordination start(MetadataQuorum quorum, ReplicatedTables tables, LogStore store, ReplicaManager replicas,
-                                            Map<String, String> props, ClusterInfo cluster, String interBrokerListener) {
-        return start(quorum, CoordinatorSeat.quorumLeader(quorum), tables, store, replicas, props, cluster, interBrokerListener);
+                                            Map<String, String> props, ClusterInfo cluster, InterBrokerSecurity interBroker) {
+        return start(quorum, CoordinatorSeat.quorumLeader(quorum), tables, store, replicas, props, cluster, interBroker);
     }
 
     /** @param seat where the coordinators run: {@link CoordinatorSeat#fromImage} on a broker-only node */
     public static ClusterCoordination start(MetadataQuorum quorum, CoordinatorSeat seat, ReplicatedTables tables, LogStore store,
-                                            ReplicaManager replicas, Map<String, String> props, ClusterInfo cluster, String interBrokerListener) {
-        return new ClusterCoordination(quorum, seat, tables, store, replicas, props, cluster, interBrokerListener);
+                                            ReplicaManager replicas, Map<String, String> props, ClusterInfo cluster,
+                                            InterBrokerSecurity interBroker) {
+        return new ClusterCoordination(quorum, seat, tables, store, replicas, props, cluster, interBroker);
     }
 
     /** What the handlers call; active while this node leads the quorum. */

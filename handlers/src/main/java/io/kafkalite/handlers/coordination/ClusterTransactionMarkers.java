@@ -5,13 +5,14 @@ import io.kafkalite.cluster.MetadataImage;
 import io.kafkalite.cluster.MetadataQuorum;
 import io.kafkalite.cluster.PartitionState;
 import io.kafkalite.groups.TransactionMarkers;
+import io.kafkalite.handlers.replication.InterBrokerClient;
+import io.kafkalite.handlers.replication.InterBrokerSecurity;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -43,20 +44,22 @@ public final class ClusterTransactionMarkers implements TransactionMarkers, Auto
 
     private final MetadataQuorum quorum;
     private final TransactionMarkers local;
+    private final InterBrokerSecurity interBroker;
     private final String listener;
     private final Map<Integer, ThreadPoolExecutor> senders = new ConcurrentHashMap<>();
     /** One connection per sender thread, used on that thread only. */
-    private final Map<Integer, BrokerChannel> channels = new ConcurrentHashMap<>();
+    private final Map<Integer, InterBrokerClient> channels = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /**
      * @param local    writes the markers of the partitions this broker leads
-     * @param listener the inter-broker listener's name ({@code inter.broker.listener.name}), a PLAINTEXT one
+     * @param interBroker the inter-broker listener the partition leaders are reached on
      */
-    public ClusterTransactionMarkers(MetadataQuorum quorum, TransactionMarkers local, String listener) {
+    public ClusterTransactionMarkers(MetadataQuorum quorum, TransactionMarkers local, InterBrokerSecurity interBroker) {
         this.quorum = quorum;
         this.local = local;
-        this.listener = listener.toUpperCase(Locale.ROOT);
+        this.interBroker = interBroker;
+        this.listener = interBroker.listener();
     }
 
     @Override
@@ -108,7 +111,7 @@ public final class ClusterTransactionMarkers implements TransactionMarkers, Auto
             throw new RejectedExecutionException("closed");
         }
         return senders.computeIfAbsent(broker, id -> {
-            channels.put(id, new BrokerChannel("txn-markers-" + quorum.nodeId()));
+            channels.put(id, new InterBrokerClient("txn-markers-" + quorum.nodeId(), InterBrokerClient.Limits.REQUESTS, interBroker));
             return new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUE_PER_BROKER), r -> {
                 Thread t = new Thread(r, "txn-markers-to-" + id);
                 t.setDaemon(true);
@@ -154,6 +157,6 @@ public final class ClusterTransactionMarkers implements TransactionMarkers, Auto
     public void close() {
         closed = true;
         senders.values().forEach(ThreadPoolExecutor::shutdownNow);
-        channels.values().forEach(BrokerChannel::close);
+        channels.values().forEach(InterBrokerClient::close);
     }
 }

@@ -3,10 +3,11 @@ package io.kafkalite.handlers.coordination;
 import io.kafkalite.cluster.BrokerRegistration;
 import io.kafkalite.cluster.MetadataQuorum;
 import io.kafkalite.groups.Coordinators;
+import io.kafkalite.handlers.replication.InterBrokerClient;
+import io.kafkalite.handlers.replication.InterBrokerSecurity;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -38,24 +39,24 @@ public final class RemoteTransactionCoordinator implements Coordinators.RemoteTr
     private final MetadataQuorum quorum;
     private final java.util.function.IntSupplier coordinator;
     private final String listener;
-    private final BrokerChannel channel;
+    private final InterBrokerClient channel;
     private final ThreadPoolExecutor sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
         Thread t = new Thread(r, "txn-verification");
         t.setDaemon(true);
         return t;
     });
 
-    /** @param listener the inter-broker listener's name, a PLAINTEXT one */
-    public RemoteTransactionCoordinator(MetadataQuorum quorum, String listener) {
-        this(quorum, quorum::leaderId, listener);
+    /** @param interBroker the inter-broker listener the coordinator is reached on */
+    public RemoteTransactionCoordinator(MetadataQuorum quorum, InterBrokerSecurity interBroker) {
+        this(quorum, quorum::leaderId, interBroker);
     }
 
     /** @param coordinator the node id of the coordinators ({@link CoordinatorSeat#holder}), -1 when there is none */
-    public RemoteTransactionCoordinator(MetadataQuorum quorum, java.util.function.IntSupplier coordinator, String listener) {
+    public RemoteTransactionCoordinator(MetadataQuorum quorum, java.util.function.IntSupplier coordinator, InterBrokerSecurity interBroker) {
         this.quorum = quorum;
         this.coordinator = coordinator;
-        this.listener = listener.toUpperCase(Locale.ROOT);
-        this.channel = new BrokerChannel("txn-verification-" + quorum.nodeId());
+        this.listener = interBroker.listener();
+        this.channel = new InterBrokerClient("txn-verification-" + quorum.nodeId(), InterBrokerClient.Limits.REQUESTS, interBroker);
     }
 
     @Override

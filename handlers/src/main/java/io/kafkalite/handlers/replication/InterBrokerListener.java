@@ -9,7 +9,7 @@ import java.util.Locale;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 
-/** Which listener other brokers fetch from, and the check that the fetchers can speak its protocol. */
+/** Which listener brokers connect to each other on ({@link InterBrokerSecurity} secures those connections). */
 public final class InterBrokerListener {
     private InterBrokerListener() { }
 
@@ -39,23 +39,6 @@ public final class InterBrokerListener {
     }
 
     /**
-     * Refuses a cluster start whose inter-broker listener is not PLAINTEXT: the replica fetchers speak
-     * neither TLS nor SASL yet. The broker calls this before it starts in cluster mode.
-     * @return the inter-broker listener's name
-     * @throws ConfigException with the reason, for the start-up message
-     */
-    public static String requirePlaintext(BrokerConfig config) {
-        String name = name(config);
-        SecurityProtocol protocol = protocol(name, (String) config.value("listener.security.protocol.map"));
-        if (protocol != SecurityProtocol.PLAINTEXT) {
-            throw new ConfigException("The inter-broker listener " + name + " uses " + protocol + ", but replication between "
-                    + "brokers supports PLAINTEXT only for now: set inter.broker.listener.name to a PLAINTEXT listener "
-                    + "(it may listen on a private address only)");
-        }
-        return name;
-    }
-
-    /**
      * The address of {@code brokerId}'s listener {@code listenerName} as registered in {@code image}, or null when the
      * broker or that listener is unknown: the {@code leaderAddress} of a {@link ReplicaFetcherManager}, e.g.
      * {@code id -> InterBrokerListener.address(quorum.image(), id, name)}. Called on a fetcher thread, which may resolve it.
@@ -74,7 +57,8 @@ public final class InterBrokerListener {
         return spec.substring(0, sep).trim().toUpperCase(Locale.ROOT);
     }
 
-    private static SecurityProtocol protocol(String listenerName, String map) {
+    /** The listener's security protocol from {@code listener.security.protocol.map}, else its name's. */
+    static SecurityProtocol protocol(String listenerName, String map) {
         for (String entry : map.split(",")) {
             String[] kv = entry.trim().split(":");
             if (kv.length == 2 && kv[0].trim().equalsIgnoreCase(listenerName)) {

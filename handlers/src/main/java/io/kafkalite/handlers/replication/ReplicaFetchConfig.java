@@ -7,6 +7,11 @@ import org.apache.kafka.common.config.ConfigException;
 record ReplicaFetchConfig(int fetchersPerBroker, int partitionMaxBytes, int responseMaxBytes, int maxWaitMs, int minBytes,
                           int backoffMs, int socketTimeoutMs, int receiveBufferBytes, int connectTimeoutMs, int maxResponseFrameBytes) {
 
+    /** The fetchers' connection limits: {@code replica.socket.*}, the connection setup timeout, {@code socket.request.max.bytes}. */
+    InterBrokerClient.Limits clientLimits() {
+        return new InterBrokerClient.Limits(connectTimeoutMs, socketTimeoutMs, receiveBufferBytes, maxResponseFrameBytes);
+    }
+
     static ReplicaFetchConfig from(BrokerConfig config) {
         int wait = (Integer) config.value("replica.fetch.wait.max.ms");
         int socketTimeout = (Integer) config.value("replica.socket.timeout.ms");

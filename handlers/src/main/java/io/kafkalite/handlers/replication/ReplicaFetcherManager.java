@@ -26,6 +26,7 @@ public final class ReplicaFetcherManager implements AutoCloseable {
     private final int nodeId;
     private final IntFunction<InetSocketAddress> leaderAddress;
     private final ReplicaFetchConfig config;
+    private final InterBrokerSecurity security;
     private final LogStore store;
     private final Map<FetcherId, ReplicaFetcherThread> fetchers = new HashMap<>();
     private final Map<TopicPartition, FetcherId> assignment = new HashMap<>();
@@ -34,14 +35,17 @@ public final class ReplicaFetcherManager implements AutoCloseable {
     /**
      * @param leaderAddress the inter-broker listener address of a broker id, from the metadata image (null if unknown:
      *        the fetcher then retries every {@code replica.fetch.backoff.ms})
+     * @param security how connections to that listener are secured
      * @param store the followed logs' store: the fetchers write through it, so waiting fetches hear of appends,
      *        truncations and high watermark moves
      * @throws org.apache.kafka.common.config.ConfigException for inconsistent {@code replica.*} settings
      */
-    public ReplicaFetcherManager(int nodeId, IntFunction<InetSocketAddress> leaderAddress, BrokerConfig config, LogStore store) {
+    public ReplicaFetcherManager(int nodeId, IntFunction<InetSocketAddress> leaderAddress, BrokerConfig config, InterBrokerSecurity security,
+                                 LogStore store) {
         this.nodeId = nodeId;
         this.leaderAddress = leaderAddress;
         this.config = ReplicaFetchConfig.from(config);
+        this.security = security;
         this.store = store;
     }
 
@@ -88,7 +92,7 @@ public final class ReplicaFetcherManager implements AutoCloseable {
     }
 
     private ReplicaFetcherThread startFetcher(FetcherId id) {
-        ReplicaFetcherThread thread = new ReplicaFetcherThread(nodeId, id.leaderId(), id.index(), leaderAddress, config, store);
+        ReplicaFetcherThread thread = new ReplicaFetcherThread(nodeId, id.leaderId(), id.index(), leaderAddress, config, security, store);
         thread.start();
         return thread;
     }

@@ -12,6 +12,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntFunction;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,15 +40,16 @@ final class ReplicaFetcherThread extends Thread {
     private final LinkedHashMap<TopicPartition, PartitionFetchState> states = new LinkedHashMap<>();
     private volatile boolean running = true;
     private boolean leaderReachable = true;
+    private boolean authenticationFailing;
 
     ReplicaFetcherThread(int nodeId, int leaderId, int index, IntFunction<InetSocketAddress> leaderAddress, ReplicaFetchConfig config,
-                         LogStore store) {
+                         InterBrokerSecurity security, LogStore store) {
         super("ReplicaFetcherThread-" + index + "-" + leaderId);
         setDaemon(true);
         this.leaderId = leaderId;
         this.leaderAddress = leaderAddress;
         this.config = config;
-        this.client = new InterBrokerClient("broker-" + nodeId + "-fetcher-" + index, config);
+        this.client = new InterBrokerClient("broker-" + nodeId + "-fetcher-" + index, config.clientLimits(), security);
         this.truncationRound = new TruncationRound(this, nodeId, client, store);
         this.fetchRound = new FetchRound(this, nodeId, config, client, store, new OutOfRangeRound(this, nodeId, client, store));
     }
@@ -133,6 +135,18 @@ final class ReplicaFetcherThread extends Thread {
                     client.close();
                     delayAll();
                 }
+            } catch (AuthenticationException e) { // wrong credentials, untrusted certificate: nothing replicates until fixed
+                if (running) {
+                    if (!authenticationFailing) { // once until a login succeeds again, not at every retry
+                        log.error("{}: authentication with broker {} failed, so nothing is replicated from it: {}; retrying every {} ms",
+                                getName(), leaderId, e.getMessage(), config.backoffMs());
+                        authenticationFailing = true;
+                    } else {
+                        log.debug("{}: authentication with broker {} still fails: {}", getName(), leaderId, e.getMessage());
+                    }
+                    client.close();
+                    delayAll();
+                }
             } catch (InterruptedException e) {
                 break;
             } catch (RuntimeException e) { // a bug or an unexpected answer: keep the thread, back off
@@ -182,6 +196,7 @@ final class ReplicaFetcherThread extends Thread {
             return false;
         }
         client.connect(address);
+        authenticationFailing = false;
         if (!leaderReachable) {
             log.info("{}: connected to broker {} at {}", getName(), leaderId, address);
             leaderReachable = true;

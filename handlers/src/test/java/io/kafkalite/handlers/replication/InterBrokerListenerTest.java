@@ -3,7 +3,6 @@ package io.kafkalite.handlers.replication;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kafkalite.cluster.BrokerRegistration;
 import io.kafkalite.cluster.BrokerRegistration.HostPort;
@@ -19,28 +18,20 @@ class InterBrokerListenerTest {
     void theFirstNonControllerListenerByDefault() {
         BrokerConfig config = new BrokerConfig(Map.of("listeners", "CONTROLLER://:9093,PLAINTEXT://:9092,SSL://:9094",
                 "controller.listener.names", "CONTROLLER"));
-        assertEquals("PLAINTEXT", InterBrokerListener.requirePlaintext(config));
-    }
-
-    @Test
-    void anSslInterBrokerListenerIsRefusedWithAMessage() {
-        BrokerConfig config = new BrokerConfig(Map.of("listeners", "PLAINTEXT://:9092,INTERNAL://:9094",
-                "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,INTERNAL:SASL_SSL", "inter.broker.listener.name", "INTERNAL"));
-        ConfigException e = assertThrows(ConfigException.class, () -> InterBrokerListener.requirePlaintext(config));
-        assertTrue(e.getMessage().contains("INTERNAL uses SASL_SSL"), e.getMessage());
+        assertEquals("PLAINTEXT", InterBrokerListener.name(config));
     }
 
     @Test
     void aNamedPlaintextListenerIsAccepted() {
         BrokerConfig config = new BrokerConfig(Map.of("listeners", "EXTERNAL://:9092,INTERNAL://:9094",
                 "listener.security.protocol.map", "EXTERNAL:SSL,INTERNAL:PLAINTEXT", "inter.broker.listener.name", "internal"));
-        assertEquals("INTERNAL", InterBrokerListener.requirePlaintext(config));
+        assertEquals("INTERNAL", InterBrokerListener.name(config));
     }
 
     @Test
     void securityInterBrokerProtocolNamesTheListener() {
         BrokerConfig config = new BrokerConfig(Map.of("listeners", "PLAINTEXT://:9092,SSL://:9094", "security.inter.broker.protocol", "SSL"));
-        assertThrows(ConfigException.class, () -> InterBrokerListener.requirePlaintext(config));
+        assertEquals("SSL", InterBrokerListener.name(config));
     }
 
     @Test

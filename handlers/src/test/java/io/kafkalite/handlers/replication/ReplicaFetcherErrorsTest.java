@@ -157,7 +157,7 @@ class ReplicaFetcherErrorsTest {
     private void start(Function<AbstractRequest, AbstractResponse> script) throws Exception {
         leader = new FakeLeader(script);
         BrokerConfig config = new BrokerConfig(Map.of("node.id", "2", "replica.fetch.backoff.ms", String.valueOf(BACKOFF_MS)));
-        fetchers = new ReplicaFetcherManager(2, id -> leader.address(), config, store);
+        fetchers = new ReplicaFetcherManager(2, id -> leader.address(), config, InterBrokerSecurity.of(config), store);
     }
 
     private static FetchPartition partition(FetchRequest f) {
