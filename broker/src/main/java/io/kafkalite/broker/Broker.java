@@ -18,6 +18,7 @@ import io.kafkalite.handlers.HandlerRegistry;
 import io.kafkalite.handlers.Handlers;
 import io.kafkalite.handlers.TransactionMarkerWriter;
 import io.kafkalite.handlers.coordination.ClusterCoordination;
+import io.kafkalite.handlers.coordination.CoordinatorSeat;
 import io.kafkalite.handlers.coordination.ReplicatedTables;
 import io.kafkalite.handlers.metrics.BrokerMetrics;
 import io.kafkalite.handlers.quota.ClientQuotaStore;
@@ -190,9 +191,12 @@ public final class Broker implements AutoCloseable {
             ClusterInfo cluster = new ClusterInfo(config.nodeId(), store.clusterId());
             if (quorumConfig != null) { // cluster mode: the quorum runs (and the log store follows it) before anything is served
                 clusterMode = ClusterMode.start(quorumConfig, quorumStarter, localMaps, store, cluster, config);
-                // the coordinators follow the quorum's leadership; their state and the security tables are replicated
-                coordination = ClusterCoordination.start(clusterMode.quorum(), tables, store, clusterMode.replicas(), config.originals(), cluster,
-                        clusterMode.interBroker());
+                // the coordinators and the security tables are replicated; the coordinators follow the quorum leader on combined
+                // nodes, a broker-only node computes their broker from its image (CoordinatorSeat)
+                CoordinatorSeat seat = quorumConfig.isVoter() ? CoordinatorSeat.quorumLeader(clusterMode.quorum())
+                        : CoordinatorSeat.fromImage(clusterMode.quorum(), quorumConfig.voters().keySet());
+                coordination = ClusterCoordination.start(clusterMode.quorum(), seat, tables, store, clusterMode.replicas(),
+                        config.originals(), cluster, clusterMode.interBroker());
                 coordinators = coordination.coordinators();
             } else {
                 GroupCoordinator groups = new GroupCoordinator(new CoordinatorThread(), GroupConfig.from(config.originals()),

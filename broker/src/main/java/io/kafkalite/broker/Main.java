@@ -40,10 +40,10 @@ public final class Main {
 
     public static void main(String[] args) {
         long started = System.nanoTime();
-        Broker broker;
+        AutoCloseable node;
         try {
             Map<String, String> props = ConfigLoader.load(Arrays.asList(args), System.getenv());
-            broker = Broker.start(props);
+            node = ControllerNode.isControllerOnly(props) ? ControllerNode.start(props) : Broker.start(props);
         } catch (Exception e) {
             log.error("Broker failed to start: {}", e.getMessage() != null ? e.getMessage() : e.toString(), e);
             System.exit(1);
@@ -53,6 +53,12 @@ public final class Main {
         // the lines Apache Kafka logs once it serves requests: Testcontainers' KafkaContainer and scripts wait for them
         log.info("Transitioning from RECOVERY to RUNNING");
         log.info("Kafka Server started");
-        Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                node.close();
+            } catch (Exception e) {
+                log.warn("Shutting down: {}", e.toString());
+            }
+        }, "shutdown"));
     }
 }

@@ -70,18 +70,29 @@ public final class BrokerHeartbeats implements AutoCloseable {
     public static BrokerHeartbeats start(RatisMetadataQuorum quorum, int brokerId, Map<String, BrokerRegistration.HostPort> endpoints,
                                          String rack, long heartbeatIntervalMs, long sessionTimeoutMs) {
         BrokerHeartbeats h = new BrokerHeartbeats(quorum, brokerId, endpoints, rack, sessionTimeoutMs);
-        quorum.onHeartbeat((id, incarnation) -> h.lastHeartbeatNs.put(id, System.nanoTime()));
-        quorum.onLeadership(leader -> {
-            h.lastHeartbeatNs.clear();
-            h.seenIncarnations.clear();
-            h.fencing.clear();
-            h.leaderSinceNs = System.nanoTime();
-        });
-        h.leaderSinceNs = System.nanoTime();
         h.thread.scheduleWithFixedDelay(h::beat, 0, heartbeatIntervalMs, TimeUnit.MILLISECONDS);
-        long check = Math.max(100, Math.min(1000, sessionTimeoutMs / 4));
-        h.thread.scheduleWithFixedDelay(h::fenceSilentBrokers, check, check, TimeUnit.MILLISECONDS);
+        h.watch();
         return h;
+    }
+
+    /** The leader's side alone, for a controller-only node: fences silent brokers while it leads, registers nothing. */
+    public static BrokerHeartbeats leaderSide(RatisMetadataQuorum quorum, long sessionTimeoutMs) {
+        BrokerHeartbeats h = new BrokerHeartbeats(quorum, -1, Map.of(), null, sessionTimeoutMs);
+        h.watch();
+        return h;
+    }
+
+    private void watch() {
+        quorum.onHeartbeat((id, incarnation) -> lastHeartbeatNs.put(id, System.nanoTime()));
+        quorum.onLeadership(leader -> {
+            lastHeartbeatNs.clear();
+            seenIncarnations.clear();
+            fencing.clear();
+            leaderSinceNs = System.nanoTime();
+        });
+        leaderSinceNs = System.nanoTime();
+        long check = Math.max(100, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(sessionTimeoutNs) / 4));
+        thread.scheduleWithFixedDelay(this::fenceSilentBrokers, check, check, TimeUnit.MILLISECONDS);
     }
 
     public long incarnation() {

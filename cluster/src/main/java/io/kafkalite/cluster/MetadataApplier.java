@@ -362,10 +362,13 @@ public final class MetadataApplier {
             return new ApplyResult(Errors.NONE, null, index, start);
         }
 
-        /** Equal: the same coordinator again (idempotent); lower: a deposed leader's late takeover. */
+        /**
+         * Only a higher epoch takes over: a lower one is a deposed coordinator's late takeover, an equal one a second
+         * broker's concurrent takeover (a leader whose earlier attempt applied knows its term is its own).
+         */
         ApplyResult coordinatorEpoch(CoordinatorEpoch r) {
-            if (r.epoch() < coordinatorEpoch) {
-                return error(Errors.NOT_COORDINATOR, "Coordinator epoch " + r.epoch() + " is older than " + coordinatorEpoch);
+            if (r.epoch() <= coordinatorEpoch) {
+                return error(Errors.NOT_COORDINATOR, "Coordinator epoch " + r.epoch() + " is not above the current " + coordinatorEpoch);
             }
             coordinatorEpoch = r.epoch();
             return ok();

@@ -66,6 +66,7 @@ final class MetadataStateMachine extends BaseStateMachine {
     /** Bumped when this node becomes ready or loses the leadership, so a late "ready" of a lost term is dropped. */
     private long leaderTerm; // guarded by this
     private volatile HeartbeatListener heartbeatListener = (id, incarnation) -> { };
+    private volatile Supplier<String> listenerPeers = () -> "";
     private volatile Supplier<MetadataQuorum.QuorumInfo> describer = () -> {
         throw new IllegalStateException("not started");
     };
@@ -97,6 +98,11 @@ final class MetadataStateMachine extends BaseStateMachine {
 
     void setHeartbeatListener(HeartbeatListener listener) {
         heartbeatListener = listener;
+    }
+
+    /** What the leader answers to a broker-only node that joins: its listeners ({@link QuorumQuery#encodePeers}). */
+    void setListenerPeers(Supplier<String> listenerPeers) {
+        this.listenerPeers = listenerPeers;
     }
 
     /** What the leader answers to DescribeQuorum queries of other nodes. */
@@ -277,6 +283,8 @@ final class MetadataStateMachine extends BaseStateMachine {
                 reply = QuorumQuery.encodeLong(image.appliedIndex());
             } else if (type == QuorumQuery.DESCRIBE) {
                 reply = QuorumQuery.encodeInfo(describer.get());
+            } else if (type == QuorumQuery.LISTENERS) {
+                reply = listenerPeers.get().getBytes(java.nio.charset.StandardCharsets.UTF_8);
             } else {
                 throw new IllegalArgumentException("Unknown query type " + type);
             }

@@ -55,7 +55,18 @@ public record QuorumConfig(int nodeId, Set<String> roles, Map<Integer, BrokerReg
         }
         int nodeId = nodeId(props);
         Map<Integer, BrokerRegistration.HostPort> voters = voters(props.get("controller.quorum.voters"));
+        for (String role : roles) {
+            if (!role.equals("broker") && !role.equals("controller")) {
+                throw new ConfigException("process.roles", props.get("process.roles"), "Unknown role " + role
+                        + " (broker and controller are the roles)");
+            }
+        }
+        boolean combined = roles.contains("broker") && roles.contains("controller");
         if (voters.isEmpty()) {
+            if (!combined) {
+                throw new ConfigException("controller.quorum.voters", null, "must list the voters (id@host:port,...) when "
+                        + "process.roles=" + String.join(",", roles) + " (controller.quorum.bootstrap.servers alone is not supported)");
+            }
             if (list(props.get("controller.quorum.bootstrap.servers")).size() > 1) {
                 throw new ConfigException("controller.quorum.bootstrap.servers lists several controllers: a cluster of several "
                         + "nodes needs controller.quorum.voters (id@host:port of every voter, the same list on every node); "
@@ -63,22 +74,26 @@ public record QuorumConfig(int nodeId, Set<String> roles, Map<Integer, BrokerReg
             }
             return null;
         }
-        if (voters.size() == 1 && voters.containsKey(nodeId)) {
+        if (combined && voters.size() == 1 && voters.containsKey(nodeId)) {
             return null;
         }
-        for (String role : roles) {
-            if (!role.equals("broker") && !role.equals("controller")) {
-                throw new ConfigException("process.roles", props.get("process.roles"), "Unknown role " + role
-                        + " (broker and controller are the roles)");
-            }
+        List<String> controllerNames = list(props.get("controller.listener.names"));
+        if (controllerNames.isEmpty()) {
+            throw new ConfigException("controller.listener.names", null, "must name the controller listener (e.g. CONTROLLER) "
+                    + "when process.roles is set");
         }
+        String listener = controllerNames.get(0).toUpperCase(Locale.ROOT);
         if (!roles.contains("controller")) {
-            throw new ConfigException("process.roles", props.get("process.roles"), "broker-only nodes are not supported yet: "
-                    + "every node of a cluster must be a voter of controller.quorum.voters with process.roles=broker,controller");
+            return brokerOnly(props, nodeId, roles, voters, controllerNames, listener);
         }
         if (!roles.contains("broker")) {
-            throw new ConfigException("process.roles", props.get("process.roles"), "controller-only nodes are not supported yet: "
-                    + "every voter of controller.quorum.voters runs process.roles=broker,controller");
+            for (String l : list(props.get("listeners"))) {
+                int sep = l.indexOf("://");
+                if (sep <= 0 || !controllerNames.stream().anyMatch(n -> n.equalsIgnoreCase(l.substring(0, sep).trim()))) {
+                    throw new ConfigException("listeners", props.get("listeners"), "The listeners config must only contain KRaft "
+                            + "controller listeners from controller.listener.names when process.roles=controller");
+                }
+            }
         }
         BrokerRegistration.HostPort self = voters.get(nodeId);
         if (self == null) {
@@ -86,12 +101,6 @@ public record QuorumConfig(int nodeId, Set<String> roles, Map<Integer, BrokerReg
                     + " is not among the voters, but process.roles has controller: list this node in controller.quorum.voters "
                     + "on every node, or correct node.id");
         }
-        List<String> controllerNames = list(props.get("controller.listener.names"));
-        if (controllerNames.isEmpty()) {
-            throw new ConfigException("controller.listener.names", null, "must name the controller listener (e.g. CONTROLLER) "
-                    + "when process.roles has controller");
-        }
-        String listener = controllerNames.get(0).toUpperCase(Locale.ROOT);
         BrokerRegistration.HostPort bind = listenerAddress(props.get("listeners"), listener);
         if (bind.port() != self.port()) {
             throw new ConfigException("listeners", props.get("listeners"), "the controller listener " + listener + " listens on port "
@@ -99,6 +108,63 @@ public record QuorumConfig(int nodeId, Set<String> roles, Map<Integer, BrokerReg
         }
         return new QuorumConfig(nodeId, roles, voters, listener, bind, metadataParent(props).resolve(METADATA_DIR_NAME),
                 clusterId(props, voters), minInsyncReplicas(props.get("min.insync.replicas")));
+    }
+
+    /**
+     * A broker-only node (Kafka's rules: not a voter, no controller listener of its own). It follows the quorum as a
+     * Ratis listener, reached by the leader on {@link #controllerBind()}: the host of its first client listener as
+     * advertised (all interfaces are bound), port 0 = chosen at its first start and kept ({@link #LISTENER_PORT_FILE}).
+     */
+    private static QuorumConfig brokerOnly(Map<String, String> props, int nodeId, Set<String> roles,
+                                           Map<Integer, BrokerRegistration.HostPort> voters, List<String> controllerNames, String listener) {
+        if (voters.containsKey(nodeId)) {
+            throw new ConfigException("controller.quorum.voters", props.get("controller.quorum.voters"), "If process.roles contains "
+                    + "just the 'broker' role, the node id " + nodeId + " must not be included in the set of voters " + voters.keySet());
+        }
+        String host = null;
+        for (String config : List.of("advertised.listeners", "listeners")) {
+            for (String l : list(props.get(config))) {
+                int sep = l.indexOf("://");
+                if (sep <= 0) {
+                    continue;
+                }
+                String name = l.substring(0, sep).trim();
+                if (controllerNames.stream().anyMatch(name::equalsIgnoreCase)) {
+                    if (config.equals("listeners")) {
+                        throw new ConfigException("listeners", props.get("listeners"), "controller.listener.names must not contain a value "
+                                + "appearing in the 'listeners' configuration when running KRaft with just the broker role");
+                    }
+                } else if (host == null) {
+                    host = hostPort(l.substring(sep + 3), config, props.get(config)).host();
+                }
+            }
+            if (host != null && !host.isEmpty()) {
+                break;
+            }
+            host = null;
+        }
+        if (host == null) {
+            try {
+                host = java.net.InetAddress.getLocalHost().getCanonicalHostName();
+            } catch (java.net.UnknownHostException e) {
+                throw new ConfigException("No host to reach broker " + nodeId + " at: set advertised.listeners (" + e + ")");
+            }
+        }
+        return new QuorumConfig(nodeId, roles, voters, listener, new BrokerRegistration.HostPort(host, 0),
+                metadataParent(props).resolve(METADATA_DIR_NAME), clusterId(props, voters));
+    }
+
+    /** In {@link #metadataDir()} of a broker-only node: the port its Ratis listener bound first, so the leader finds it again. */
+    public static final String LISTENER_PORT_FILE = "listener.port";
+
+    /** Whether this node votes in the quorum (process.roles has controller); a broker-only node is a Ratis listener. */
+    public boolean isVoter() {
+        return roles.contains("controller");
+    }
+
+    /** Whether this node is a broker (process.roles has broker): a controller-only node serves no clients and holds no partitions. */
+    public boolean isBroker() {
+        return roles.contains("broker");
     }
 
     private static int nodeId(Map<String, String> props) {

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.Message;
@@ -33,6 +34,8 @@ import org.slf4j.LoggerFactory;
  * The cluster metadata replicated by an Apache Ratis group of the voters ({@code controller.quorum.voters}): this
  * node's Ratis server (on the CONTROLLER listener's address, its log in {@link QuorumConfig#metadataDir()}), the
  * {@link MetadataStateMachine} holding the image, and the {@link Proposer} through which this node proposes records.
+ * A broker-only node ({@code process.roles=broker}) runs the same server as a Ratis listener: it receives the committed
+ * log and snapshots and applies them like a voter, but neither votes nor counts for the commit ({@link ListenerJoin}).
  */
 public final class RatisMetadataQuorum implements MetadataQuorum {
     private static final Logger log = LoggerFactory.getLogger(RatisMetadataQuorum.class);
@@ -45,6 +48,7 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
     private final RaftServer.Division division;
     private final Proposer proposer;
     private final MetadataStateMachine stateMachine;
+    private volatile ListenerJoin joiner; // a broker-only node's request to be a listener of the group
 
     private RatisMetadataQuorum(QuorumConfig config, RaftServer server, RaftGroup group, MetadataStateMachine stateMachine)
             throws IOException {
@@ -62,15 +66,26 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
      * id yet, the leader proposes {@link MetadataRecord.InitCluster} with {@link QuorumConfig#clusterId()}.
      */
     public static RatisMetadataQuorum start(QuorumConfig config, Function<String, DurableMap> maps) throws IOException {
-        List<RaftPeer> peers = new ArrayList<>();
-        config.voters().forEach((id, address) -> peers.add(RaftPeer.newBuilder().setId(peerId(id))
+        List<RaftPeer> voters = new ArrayList<>();
+        config.voters().forEach((id, address) -> voters.add(RaftPeer.newBuilder().setId(peerId(id))
                 .setAddress(address.host() + ":" + address.port()).build()));
-        RaftGroup group = RaftGroup.valueOf(GROUP_ID, peers);
+        RaftGroup group = RaftGroup.valueOf(GROUP_ID, voters);
+        int port = config.controllerBind().port();
+        RaftPeer self = null;
+        RaftGroup serverGroup = group;
+        if (!config.isVoter()) { // a broker-only node: a listener from its first start on, so it never stands for election
+            port = ListenerPort.load(config.metadataDir());
+            self = RaftPeer.newBuilder().setId(peerId(config.nodeId())).setAddress(config.controllerBind().host() + ":" + port)
+                    .setStartupRole(RaftPeerRole.LISTENER).build();
+            List<RaftPeer> all = new ArrayList<>(voters);
+            all.add(self);
+            serverGroup = RaftGroup.valueOf(GROUP_ID, all);
+        }
         MetadataStateMachine stateMachine = new MetadataStateMachine(maps);
         RaftServer server = RaftServer.newBuilder()
                 .setServerId(peerId(config.nodeId()))
-                .setGroup(group)
-                .setProperties(RatisProperties.server(config))
+                .setGroup(serverGroup)
+                .setProperties(RatisProperties.server(config, port))
                 .setStateMachine(stateMachine)
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
@@ -78,6 +93,7 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
             server.start();
             RatisMetadataQuorum quorum = new RatisMetadataQuorum(config, server, group, stateMachine);
             stateMachine.setDescriber(quorum::describeLocally);
+            stateMachine.setListenerPeers(() -> QuorumQuery.encodePeers(quorum.division.getRaftConf().getAllPeers(RaftPeerRole.LISTENER)));
             stateMachine.onLeadership(leader -> {
                 if (leader) {
                     quorum.proposeClusterId();
@@ -86,8 +102,11 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
             });
             quorum.proposeClusterId(); // in case it became ready before the listener was there
             quorum.proposeMinInsyncDefault();
-            log.info("Node {} started the cluster metadata quorum on {}:{} with voters {}, storage {}", config.nodeId(),
-                    config.controllerBind().host(), config.controllerBind().port(), config.voters(), config.metadataDir());
+            if (self != null) {
+                quorum.joiner = ListenerJoin.start(quorum.proposer, group, self);
+            }
+            log.info("Node {} started the cluster metadata quorum on {}:{} as a {} of voters {}, storage {}", config.nodeId(),
+                    config.controllerBind().host(), port, self == null ? "voter" : "listener", config.voters(), config.metadataDir());
             return quorum;
         } catch (IOException | RuntimeException e) {
             server.close();
@@ -175,6 +194,11 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
         return leader == null ? -1 : Integer.parseInt(leader.toString());
     }
 
+    /** Whether this node follows the group as a Ratis listener (a broker-only node). */
+    boolean isListener() {
+        return division.getInfo().isListener();
+    }
+
     @Override
     public int nodeId() {
         return config.nodeId();
@@ -222,22 +246,37 @@ public final class RatisMetadataQuorum implements MetadataQuorum {
         }
         List<ReplicaProgress> voters = new ArrayList<>();
         for (int id : config.voters().keySet()) {
-            RaftPeerId peer = peerId(id);
-            if (id == config.nodeId()) {
-                voters.add(new ReplicaProgress(id, division.getRaftLog().getNextIndex(), now, now));
-            } else if (info.isLeader()) {
-                long end = commits.getOrDefault(peer, -1L);
-                long fetch = lastContact.getOrDefault(peer, -1L);
-                voters.add(new ReplicaProgress(id, end, fetch, end >= commitIndex ? fetch : -1));
-            } else {
-                voters.add(new ReplicaProgress(id, -1, -1, -1));
+            voters.add(progress(id, info.isLeader(), commitIndex, commits, lastContact, now));
+        }
+        List<ReplicaProgress> observers = new ArrayList<>(); // the listeners (broker-only nodes), as the leader sees them
+        if (info.isLeader()) {
+            for (RaftPeer listener : division.getRaftConf().getAllPeers(RaftPeerRole.LISTENER)) {
+                observers.add(progress(Integer.parseInt(listener.getId().toString()), true, commitIndex, commits, lastContact, now));
             }
         }
-        return new QuorumInfo(leaderId(), info.getCurrentTerm(), commitIndex, voters, List.of());
+        return new QuorumInfo(leaderId(), info.getCurrentTerm(), commitIndex, voters, observers);
+    }
+
+    private ReplicaProgress progress(int id, boolean leader, long commitIndex, Map<RaftPeerId, Long> commits,
+                                     Map<RaftPeerId, Long> lastContact, long now) {
+        if (id == config.nodeId()) {
+            return new ReplicaProgress(id, division.getRaftLog().getNextIndex(), now, now);
+        }
+        if (!leader) {
+            return new ReplicaProgress(id, -1, -1, -1);
+        }
+        RaftPeerId peer = peerId(id);
+        long end = commits.getOrDefault(peer, -1L);
+        long fetch = lastContact.getOrDefault(peer, -1L);
+        return new ReplicaProgress(id, end, fetch, end >= commitIndex ? fetch : -1);
     }
 
     @Override
     public void close() {
+        ListenerJoin j = joiner;
+        if (j != null) {
+            j.close();
+        }
         proposer.close();
         try {
             server.close();

@@ -24,11 +24,12 @@ final class RatisProperties {
 
     private RatisProperties() { }
 
-    static RaftProperties server(QuorumConfig config) {
+    /** @param port the controller listener's port; a broker-only node's listener port (it binds every interface) */
+    static RaftProperties server(QuorumConfig config, int port) {
         RaftProperties p = common();
-        String host = config.controllerBind().host();
+        String host = config.isVoter() ? config.controllerBind().host() : "";
         GrpcConfigKeys.Server.setHost(p, host.isEmpty() ? "0.0.0.0" : host);
-        GrpcConfigKeys.Server.setPort(p, config.controllerBind().port());
+        GrpcConfigKeys.Server.setPort(p, port);
         RaftServerConfigKeys.setStorageDir(p, List.of(config.metadataDir().toFile()));
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, ms(1000));
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, ms(2000));

@@ -141,6 +141,7 @@ class MetadataApplierTest {
         assertTrue(before.topics() == image.topics() && before.brokers() == image.brokers(), "writes do not copy the image");
         assertEquals(before.withAppliedIndex(index), image);
         assertEquals(Errors.NOT_COORDINATOR, apply(new MetadataRecord.CoordinatorEpoch(2)).error(), "a deposed leader's late takeover");
+        assertEquals(Errors.NOT_COORDINATOR, apply(new MetadataRecord.CoordinatorEpoch(3)).error(), "a second takeover at the same epoch");
         assertEquals(3, image.coordinatorEpoch());
         assertEquals(Errors.NONE, apply(write("transactions", 3)).error());
         assertEquals(Errors.NONE, apply(write("acls", -1)).error(), "other tables are not fenced");

@@ -1,6 +1,7 @@
 package io.kafkalite.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,6 +54,46 @@ class QuorumConfigTest {
     }
 
     @Test
+    void aBrokerOnlyNodeIsAListenerReachedAtItsAdvertisedHost() {
+        Map<String, String> p = combined(4, 9093);
+        p.put("process.roles", "broker");
+        p.put("listeners", "PLAINTEXT://:9092");
+        p.put("advertised.listeners", "PLAINTEXT://broker4.example:9092");
+        QuorumConfig c = QuorumConfig.parse(p);
+        assertFalse(c.isVoter());
+        assertTrue(c.isBroker());
+        assertEquals(3, c.voters().size());
+        assertEquals(new BrokerRegistration.HostPort("broker4.example", 0), c.controllerBind(), "port 0: chosen at the first start");
+        assertEquals("CONTROLLER", c.controllerListener());
+        p.remove("advertised.listeners");
+        p.put("listeners", "PLAINTEXT://10.0.0.4:9092");
+        assertEquals("10.0.0.4", QuorumConfig.parse(p).controllerBind().host());
+
+        p.put("listeners", "PLAINTEXT://:9092,CONTROLLER://:9093");
+        assertTrue(message(p).contains("must not contain a value appearing in the 'listeners'"), message(p));
+        p.put("listeners", "PLAINTEXT://:9092");
+        p.remove("controller.quorum.voters");
+        p.put("controller.quorum.bootstrap.servers", "localhost:9093");
+        assertTrue(message(p).contains("controller.quorum.voters"), message(p));
+    }
+
+    @Test
+    void aControllerOnlyNodeHasOnlyControllerListeners() {
+        Map<String, String> p = combined(1, 9093);
+        p.put("process.roles", "controller");
+        assertTrue(message(p).contains("The listeners config must only contain KRaft controller listeners"), message(p));
+        p.put("listeners", "CONTROLLER://localhost:9093");
+        QuorumConfig c = QuorumConfig.parse(p);
+        assertTrue(c.isVoter());
+        assertFalse(c.isBroker());
+        assertEquals(new BrokerRegistration.HostPort("localhost", 9093), c.controllerBind());
+        p.put("controller.quorum.voters", "1@localhost:9093");
+        assertEquals(1, QuorumConfig.parse(p).voters().size(), "a single controller is a quorum of its own, not a one-node broker");
+        p.put("node.id", "5");
+        assertTrue(message(p).contains("node.id 5 is not among the voters"), message(p));
+    }
+
+    @Test
     void oneNodeSetupsAreNull() {
         assertNull(QuorumConfig.parse(Map.of()));
         assertNull(QuorumConfig.parse(Map.of("node.id", "1", "controller.quorum.voters", "1@localhost:9093,2@localhost:9095")));
@@ -81,7 +122,7 @@ class QuorumConfigTest {
 
         Map<String, String> brokerOnly = combined(1, 9093);
         brokerOnly.put("process.roles", "broker");
-        assertTrue(message(brokerOnly).contains("broker-only nodes are not supported yet"), message(brokerOnly));
+        assertTrue(message(brokerOnly).contains("the node id 1 must not be included in the set of voters"), message(brokerOnly));
 
         Map<String, String> wrongPort = combined(1, 9099);
         assertTrue(message(wrongPort).contains("port 9093"), message(wrongPort));

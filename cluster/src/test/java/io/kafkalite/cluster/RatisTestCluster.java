@@ -37,6 +37,16 @@ final class RatisTestCluster implements AutoCloseable {
         return q;
     }
 
+    /** A broker-only node: a listener of the group, not a voter. */
+    RatisMetadataQuorum startListener(int id) throws IOException {
+        tables.putIfAbsent(id, new TestDurableMap.Tables());
+        QuorumConfig config = new QuorumConfig(id, Set.of("broker"), voters, "CONTROLLER", new BrokerRegistration.HostPort("127.0.0.1", 0),
+                dir.resolve("node" + id).resolve(QuorumConfig.METADATA_DIR_NAME), "test-cluster-id");
+        RatisMetadataQuorum q = RatisMetadataQuorum.start(config, tables.get(id));
+        nodes.put(id, q);
+        return q;
+    }
+
     void startAll() throws IOException {
         for (int id : voters.keySet()) {
             start(id);

@@ -21,6 +21,7 @@ public final class ClusterInfo {
     private final Map<ListenerName, Node> endpoints = new ConcurrentHashMap<>();
     private volatile Node first;
     private volatile MetadataQuorum quorum; // null on one broker
+    private volatile java.util.function.IntSupplier coordinator; // null: the quorum's leader
     private volatile String controllerListener;
     private volatile Map<Integer, BrokerRegistration.HostPort> voters = Map.of();
 
@@ -73,23 +74,41 @@ public final class ClusterInfo {
         return quorum;
     }
 
-    /** The active controller: the quorum's leader in cluster mode (-1 while there is none), else this broker. */
+    /** Where the coordinators run ({@code CoordinatorSeat#holder}); until set, the quorum's leader. */
+    public void coordinatorAt(java.util.function.IntSupplier holder) {
+        this.coordinator = holder;
+    }
+
+    /**
+     * The controller clients are told of: the quorum's leader when it is a registered broker, else (a controller-only
+     * node leads, which clients cannot reach) an unfenced broker, which forwards controller requests as Kafka's do; -1
+     * while there is none. This broker on its own.
+     */
     public int controllerId() {
         MetadataQuorum q = quorum;
-        return q == null ? nodeId : q.leaderId();
+        if (q == null) {
+            return nodeId;
+        }
+        int leader = q.leaderId();
+        MetadataImage image = q.image();
+        if (leader < 0 || image.broker(leader) != null) {
+            return leader;
+        }
+        return image.brokers().values().stream().filter(b -> !b.fenced()).mapToInt(BrokerRegistration::id).min().orElse(-1);
     }
 
     /**
      * The broker that coordinates every group and transactional id, as clients of that listener reach it: this broker
-     * on its own; in a cluster the quorum leader's broker (null while there is none, or it has no such listener).
+     * on its own; in a cluster the coordinator seat's broker (null while there is none, or it has no such listener).
      */
     public Node coordinator(ListenerName listener) {
         MetadataQuorum q = quorum;
         if (q == null) {
             return self(listener);
         }
-        int leader = q.leaderId();
-        return leader < 0 ? null : broker(q.image(), leader, listener);
+        java.util.function.IntSupplier seat = coordinator;
+        int holder = seat != null ? seat.getAsInt() : q.leaderId();
+        return holder < 0 ? null : broker(q.image(), holder, listener);
     }
 
     /** A registered broker as clients of that listener reach it; null if it has no such listener (or is unknown). */

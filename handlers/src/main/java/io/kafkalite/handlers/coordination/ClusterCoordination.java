@@ -22,7 +22,8 @@ import java.util.Set;
 import org.apache.kafka.server.authorizer.Authorizer;
 
 /**
- * A cluster node's coordination, wired in one place: the coordinators (active while this node leads the quorum),
+ * A cluster node's coordination, wired in one place: the coordinators (active while this node holds the
+ * {@link CoordinatorSeat}: on combined nodes, while it leads the quorum),
  * cluster-wide producer ids, transaction markers and verification across brokers, FindCoordinator's answer, and the
  * replicated tables of the other broker state with their in-memory views kept current. A single broker has none of
  * this: it uses {@link Coordinators#of} and its own tables.
@@ -47,18 +48,19 @@ public final class ClusterCoordination implements AutoCloseable {
     private final CoordinatorFailover failover;
     private Set<String> topics = Set.of(); // on the quorum's apply thread only
 
-    private ClusterCoordination(MetadataQuorum quorum, ReplicatedTables tables, LogStore store, ReplicaManager replicas,
+    private ClusterCoordination(MetadataQuorum quorum, CoordinatorSeat seat, ReplicatedTables tables, LogStore store, ReplicaManager replicas,
                                 Map<String, String> props, ClusterInfo cluster, InterBrokerSecurity interBroker) {
         this.quorum = quorum;
         this.tables = tables;
-        tables.attach(quorum);
+        tables.attach(quorum, seat::isHere);
         QuorumProducerIds producerIds = new QuorumProducerIds(quorum, PRODUCER_ID_TIMEOUT_MS);
         this.coordinators = new Coordinators(producerIds);
-        this.remote = new RemoteTransactionCoordinator(quorum, interBroker);
+        this.remote = new RemoteTransactionCoordinator(quorum, seat::holder, interBroker);
         coordinators.remote(remote);
         this.markers = new ClusterTransactionMarkers(quorum, new TransactionMarkerWriter(store, replicas), interBroker);
-        cluster.followQuorum(quorum); // FindCoordinator answers the quorum leader's broker
-        this.failover = CoordinatorFailover.start(quorum, tables, coordinators, new CoordinatorFailover.Settings(GroupConfig.from(props),
+        cluster.followQuorum(quorum);
+        cluster.coordinatorAt(seat::holder); // FindCoordinator answers the seat holder's broker
+        this.failover = CoordinatorFailover.start(quorum, seat, tables, coordinators, new CoordinatorFailover.Settings(GroupConfig.from(props),
                 TransactionConfig.from(props), Handlers.topicsView(store), markers), producerIds);
         quorum.subscribe(this::dropOffsetsOfDeletedTopics);
     }
@@ -71,7 +73,14 @@ public final class ClusterCoordination implements AutoCloseable {
      */
     public static ClusterCoordination start(MetadataQuorum quorum, ReplicatedTables tables, LogStore store, ReplicaManager replicas,
                                             Map<String, String> props, ClusterInfo cluster, InterBrokerSecurity interBroker) {
-        return new ClusterCoordination(quorum, tables, store, replicas, props, cluster, interBroker);
+        return start(quorum, CoordinatorSeat.quorumLeader(quorum), tables, store, replicas, props, cluster, interBroker);
+    }
+
+    /** @param seat where the coordinators run: {@link CoordinatorSeat#fromImage} on a broker-only node */
+    public static ClusterCoordination start(MetadataQuorum quorum, CoordinatorSeat seat, ReplicatedTables tables, LogStore store,
+                                            ReplicaManager replicas, Map<String, String> props, ClusterInfo cluster,
+                                            InterBrokerSecurity interBroker) {
+        return new ClusterCoordination(quorum, seat, tables, store, replicas, props, cluster, interBroker);
     }
 
     /** What the handlers call; active while this node leads the quorum. */

@@ -27,8 +27,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * How a partition leader that does not coordinate checks a transactional produce with the coordinator (the quorum
- * leader's broker): AddPartitionsToTxn v4+ over the inter-broker listener, verify_only for Transactions V1 producers,
+ * How a partition leader that does not coordinate checks a transactional produce with the coordinator (the
+ * {@link CoordinatorSeat} holder): AddPartitionsToTxn v4+ over the inter-broker listener, verify_only for Transactions V1 producers,
  * an add for V2 ones (Kafka's AddPartitionsToTxnManager). One sender thread, one request at a time; when the
  * coordinator cannot be reached the partitions get NOT_COORDINATOR, which the produce answers as a retriable error.
  */
@@ -37,6 +37,7 @@ public final class RemoteTransactionCoordinator implements Coordinators.RemoteTr
     private static final int QUEUE = 1000;
 
     private final MetadataQuorum quorum;
+    private final java.util.function.IntSupplier coordinator;
     private final String listener;
     private final InterBrokerClient channel;
     private final ThreadPoolExecutor sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
@@ -47,7 +48,13 @@ public final class RemoteTransactionCoordinator implements Coordinators.RemoteTr
 
     /** @param interBroker the inter-broker listener the coordinator is reached on */
     public RemoteTransactionCoordinator(MetadataQuorum quorum, InterBrokerSecurity interBroker) {
+        this(quorum, quorum::leaderId, interBroker);
+    }
+
+    /** @param coordinator the node id of the coordinators ({@link CoordinatorSeat#holder}), -1 when there is none */
+    public RemoteTransactionCoordinator(MetadataQuorum quorum, java.util.function.IntSupplier coordinator, InterBrokerSecurity interBroker) {
         this.quorum = quorum;
+        this.coordinator = coordinator;
         this.listener = interBroker.listener();
         this.channel = new InterBrokerClient("txn-verification-" + quorum.nodeId(), InterBrokerClient.Limits.REQUESTS, interBroker);
     }
@@ -66,8 +73,8 @@ public final class RemoteTransactionCoordinator implements Coordinators.RemoteTr
 
     private Map<TopicPartition, Errors> send(String transactionalId, long producerId, short producerEpoch, Set<TopicPartition> partitions,
                                              boolean verifyOnly) {
-        int coordinator = quorum.leaderId();
-        BrokerRegistration broker = coordinator < 0 ? null : quorum.image().broker(coordinator);
+        int coordinatorId = coordinator.getAsInt();
+        BrokerRegistration broker = coordinatorId < 0 ? null : quorum.image().broker(coordinatorId);
         BrokerRegistration.HostPort endpoint = broker == null ? null : broker.endpoints().get(listener);
         if (endpoint == null) {
             return all(partitions, Errors.COORDINATOR_NOT_AVAILABLE);
@@ -94,7 +101,7 @@ public final class RemoteTransactionCoordinator implements Coordinators.RemoteTr
             partitions.forEach(tp -> errors.putIfAbsent(tp, Errors.UNKNOWN_SERVER_ERROR));
             return errors;
         } catch (IOException | RuntimeException e) {
-            log.warn("Asking the transaction coordinator (broker {}) about {} failed: {}", coordinator, transactionalId, e.toString());
+            log.warn("Asking the transaction coordinator (broker {}) about {} failed: {}", coordinatorId, transactionalId, e.toString());
             return all(partitions, Errors.NOT_COORDINATOR);
         }
     }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.common.errors.ApiException;
@@ -34,7 +35,7 @@ public final class ReplicatedDurableMap implements DurableMap {
     private final Supplier<MetadataQuorum> quorum;
     private final DurableMap local;
     private final Function<Throwable, RuntimeException> failure;
-    private final boolean leaderOnly;
+    private final BooleanSupplier mayPropose; // the coordinators' tables: only while this node holds the seat
     private final long coordinatorEpoch;
 
     /**
@@ -43,33 +44,34 @@ public final class ReplicatedDurableMap implements DurableMap {
      *                the coordinator again and retry)
      */
     ReplicatedDurableMap(String name, Supplier<MetadataQuorum> quorum, DurableMap local, Function<Throwable, RuntimeException> failure,
-                         boolean leaderOnly, long coordinatorEpoch) {
+                         BooleanSupplier mayPropose, long coordinatorEpoch) {
         this.name = name;
         this.quorum = quorum;
         this.local = local;
         this.failure = failure;
-        this.leaderOnly = leaderOnly;
+        this.mayPropose = mayPropose;
         this.coordinatorEpoch = coordinatorEpoch;
     }
 
     /**
      * For the group and transaction coordinators' tables: a failed write answers NOT_COORDINATOR, and a node that does
-     * not lead the quorum (any more) proposes nothing. Its records carry {@code coordinatorEpoch}, so one proposed just
+     * not hold the coordinator seat (any more: {@code seatHere}) proposes nothing. Its records carry {@code coordinatorEpoch}, so one proposed just
      * before the leadership moved is refused when it comes after the successor raised the epoch: a coordinator that
      * lost the leadership cannot write what its successor did not load.
      *
      * @param coordinatorEpoch the {@link MetadataRecord.CoordinatorEpoch} the coordinator using this map was loaded at
      */
-    public static ReplicatedDurableMap forCoordinator(String name, Supplier<MetadataQuorum> quorum, DurableMap local, long coordinatorEpoch) {
+    public static ReplicatedDurableMap forCoordinator(String name, Supplier<MetadataQuorum> quorum, DurableMap local, long coordinatorEpoch,
+                                                      BooleanSupplier seatHere) {
         return new ReplicatedDurableMap(name, quorum, local,
-                e -> new NotCoordinatorException("The coordinator's state could not be replicated: " + e.getMessage(), e), true,
+                e -> new NotCoordinatorException("The coordinator's state could not be replicated: " + e.getMessage(), e), seatHere,
                 coordinatorEpoch);
     }
 
     /** Fails writes with the quorum's own error when it is a Kafka error (NOT_CONTROLLER, REQUEST_TIMED_OUT, ...). */
     public static ReplicatedDurableMap forMetadata(String name, Supplier<MetadataQuorum> quorum, DurableMap local) {
         return new ReplicatedDurableMap(name, quorum, local, e -> e instanceof ApiException api ? api
-                : new org.apache.kafka.common.errors.UnknownServerException("The change could not be replicated: " + e, e), false, -1);
+                : new org.apache.kafka.common.errors.UnknownServerException("The change could not be replicated: " + e, e), () -> true, -1);
     }
 
     @Override
@@ -88,8 +90,8 @@ public final class ReplicatedDurableMap implements DurableMap {
             return CompletableFuture.failedFuture(failure.apply(new org.apache.kafka.common.errors.NotControllerException(
                     "The metadata quorum has not started yet")));
         }
-        if (leaderOnly && !q.isLeader()) {
-            return CompletableFuture.failedFuture(failure.apply(new IllegalStateException("this node does not lead the metadata quorum")));
+        if (!mayPropose.getAsBoolean()) {
+            return CompletableFuture.failedFuture(failure.apply(new IllegalStateException("this node does not hold the coordinator seat")));
         }
         List<CompletableFuture<Void>> applied = new ArrayList<>();
         synchronized (this) { // the records of concurrent writes do not interleave

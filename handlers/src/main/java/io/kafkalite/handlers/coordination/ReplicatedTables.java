@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +30,7 @@ public final class ReplicatedTables implements AutoCloseable {
     private final Function<String, DurableMap> store;
     private final Map<String, Observed> tables = new ConcurrentHashMap<>();
     private volatile MetadataQuorum quorum;
+    private volatile BooleanSupplier seatHere = () -> false;
     private final ExecutorService listenerThread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "replicated-tables");
         t.setDaemon(true);
@@ -47,10 +49,11 @@ public final class ReplicatedTables implements AutoCloseable {
 
     /**
      * The quorum the replicated tables write through, once it runs (a broker loads its state from the local tables
-     * before it starts the quorum; writes fail until then).
+     * before it starts the quorum; writes fail until then); the coordinators' tables propose only while {@code seatHere}.
      */
-    public void attach(MetadataQuorum quorum) {
+    public void attach(MetadataQuorum quorum, BooleanSupplier seatHere) {
         this.quorum = quorum;
+        this.seatHere = seatHere;
     }
 
     /**
@@ -58,7 +61,7 @@ public final class ReplicatedTables implements AutoCloseable {
      * failed writes, and writes after newer coordinators took over, answer NOT_COORDINATOR.
      */
     public DurableMap coordinatorMap(String name, long coordinatorEpoch) {
-        return ReplicatedDurableMap.forCoordinator(name, () -> quorum, local(name), coordinatorEpoch);
+        return ReplicatedDurableMap.forCoordinator(name, () -> quorum, local(name), coordinatorEpoch, () -> seatHere.getAsBoolean());
     }
 
     /** Any other replicated table (ACLs, SCRAM credentials, quotas, broker configs). */

@@ -66,7 +66,7 @@ class ReplicatedDurableMapTest {
 
     @Test
     void aBigWriteIsSplitInOrderIntoRecordsOfAtMostAMebibyte() throws Exception {
-        DurableMap map = ReplicatedDurableMap.forCoordinator("group_offsets", () -> quorum, local, 1);
+        DurableMap map = ReplicatedDurableMap.forCoordinator("group_offsets", () -> quorum, local, 1, quorum::isLeader);
         List<Map.Entry<byte[], byte[]>> changes = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
             changes.add(entry(i, 10_000)); // 3 MB in all
@@ -89,7 +89,7 @@ class ReplicatedDurableMapTest {
 
     @Test
     void aCoordinatorWriteThatTheQuorumDoesNotTakeAnswersNotCoordinator() {
-        DurableMap map = ReplicatedDurableMap.forCoordinator("group_offsets", () -> quorum, local, 1);
+        DurableMap map = ReplicatedDurableMap.forCoordinator("group_offsets", () -> quorum, local, 1, quorum::isLeader);
         answer = r -> CompletableFuture.failedFuture(new NotControllerException("no leader"));
         assertInstanceOf(NotCoordinatorException.class, cause(map.write(List.of(entry(1, 1)))));
         answer = r -> CompletableFuture.completedFuture(new MetadataQuorum.ApplyResult(Errors.INVALID_REQUEST, "bad", 1, -1));
