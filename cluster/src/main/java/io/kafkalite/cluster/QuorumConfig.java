@@ -82,6 +82,7 @@ public record QuorumConfig(int nodeId, Set<String> roles, Map<Integer, BrokerReg
             throw new ConfigException("controller.listener.names", null, "must name the controller listener (e.g. CONTROLLER) "
                     + "when process.roles is set");
         }
+        requirePlaintextControllers(props, controllerNames);
         String listener = controllerNames.get(0).toUpperCase(Locale.ROOT);
         if (!roles.contains("controller")) {
             return brokerOnly(props, nodeId, roles, voters, controllerNames, listener);
@@ -211,6 +212,32 @@ public record QuorumConfig(int nodeId, Set<String> roles, Map<Integer, BrokerReg
             }
         }
         return voters;
+    }
+
+    /**
+     * The quorum's traffic (Apache Ratis over gRPC, and a broker-only node's listener port) is plaintext: a controller
+     * listener mapped to SSL or SASL in {@code listener.security.protocol.map} would be served without that security,
+     * so it stops start-up. Unmapped, a controller listener is PLAINTEXT unless its name is a protocol's (Kafka's rule).
+     */
+    private static void requirePlaintextControllers(Map<String, String> props, List<String> controllerNames) {
+        String map = props.get("listener.security.protocol.map");
+        for (String name : controllerNames) {
+            String protocol = null;
+            for (String entry : list(map)) {
+                String[] kv = entry.split(":");
+                if (kv.length == 2 && kv[0].trim().equalsIgnoreCase(name)) {
+                    protocol = kv[1].trim().toUpperCase(Locale.ROOT);
+                }
+            }
+            if (protocol == null) {
+                protocol = List.of("SSL", "SASL_PLAINTEXT", "SASL_SSL").contains(name.toUpperCase(Locale.ROOT)) ? name.toUpperCase(Locale.ROOT) : "PLAINTEXT";
+            }
+            if (!protocol.equals("PLAINTEXT")) {
+                throw new ConfigException("listener.security.protocol.map", map, "the controller listener " + name + " is " + protocol
+                        + ", but the cluster metadata quorum (Apache Ratis) runs over plaintext only: map the controller listener to "
+                        + "PLAINTEXT and keep it on a private network");
+            }
+        }
     }
 
     /** The host and port of listener {@code name} in {@code listeners} ({@code NAME://host:port}; an empty host binds all). */

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.config.ConfigException;
@@ -51,6 +52,23 @@ class QuorumConfigTest {
         assertEquals(2, QuorumConfig.parse(p).minInsyncReplicas());
         p.put("min.insync.replicas", "0");
         assertThrows(ConfigException.class, () -> QuorumConfig.parse(p));
+    }
+
+    @Test
+    void aControllerListenerThatIsNotPlaintextStopsStartUp() {
+        Map<String, String> p = combined(1, 9093);
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT, CONTROLLER:PLAINTEXT");
+        assertEquals("CONTROLLER", QuorumConfig.parse(p).controllerListener());
+        for (String protocol : List.of("SSL", "SASL_PLAINTEXT", "SASL_SSL")) {
+            p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:" + protocol);
+            ConfigException e = assertThrows(ConfigException.class, () -> QuorumConfig.parse(p));
+            assertTrue(e.getMessage().contains("CONTROLLER is " + protocol), e.getMessage());
+        }
+        // unmapped, a controller listener named after a protocol has that protocol
+        Map<String, String> named = combined(1, 9093);
+        named.put("controller.listener.names", "SSL");
+        named.put("listeners", "PLAINTEXT://:9092,SSL://localhost:9093");
+        assertThrows(ConfigException.class, () -> QuorumConfig.parse(named));
     }
 
     @Test
