@@ -17,6 +17,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -94,7 +95,11 @@ class ReplicationTest {
         }
         Thread.sleep(300); // broker 3 keeps fetching: still no ISR member while fenced
         assertEquals(List.of(1, 2), state("strict").isr());
-        assertEquals(11, readAll("strict", 11).size());
+        // as Kafka (KIP-966): the high watermark holds while the ISR is below min.insync.replicas, so the acks=1
+        // record is stored but not visible yet
+        assertEquals(10, admin.listOffsets(Map.of(new TopicPartition("strict", 0), OffsetSpec.latest())).all().get()
+                .get(new TopicPartition("strict", 0)).offset());
+        assertEquals(10, readAll("strict", 10).size());
     }
 
     @Test

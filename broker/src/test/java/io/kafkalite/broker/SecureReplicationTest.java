@@ -139,7 +139,7 @@ class SecureReplicationTest {
     private void replicateAndSurviveTheLeader() throws Exception {
         try (Admin admin = Admin.create(client)) {
             admin.createTopics(List.of(new NewTopic(TP.topic(), Map.of(0, List.of(1, 2, 3)))
-                    .configs(Map.of("min.insync.replicas", "3")))).all().get(30, TimeUnit.SECONDS);
+                    .configs(Map.of("min.insync.replicas", "2")))).all().get(30, TimeUnit.SECONDS);
             try (KafkaProducer<String, String> producer = producer()) {
                 send(producer, 100);
             }

@@ -49,8 +49,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  * <li>acks 0, 1 and -1. On one broker -1 means what 1 means: the batch is in the OS (written, fsynced
  *     only per {@code flush.messages}/{@code flush.ms}) before the answer, so a broker crash loses
- *     nothing acknowledged; a topic with {@code min.insync.replicas} > 1 gives NOT_ENOUGH_REPLICAS for
- *     acks=-1, as Kafka does with a single in-sync replica. acks=0 has no response; if such a produce
+ *     nothing acknowledged; {@code min.insync.replicas} counts at most the replication factor (Kafka's
+ *     effective min ISR), so here it is always met. acks=0 has no response; if such a produce
  *     fails the connection is closed, as Kafka does, so the client notices.</li>
  * <li>Each partition's data is checked (exactly one v2 batch, CRC, sizes, record count, timestamps,
  *     keys on compacted topics) and fails alone with CORRUPT_MESSAGE, INVALID_RECORD,
@@ -66,8 +66,8 @@ import org.slf4j.LoggerFactory;
  *     producer retries).</li>
  * <li>Cluster mode ({@link ReplicaManager}): only the partition's leader appends (else NOT_LEADER_OR_FOLLOWER,
  *     with KIP-951's leader and its endpoint from v10); acks=-1 first needs an ISR of at least
- *     {@code min.insync.replicas} (else NOT_ENOUGH_REPLICAS, nothing appended), then waits until the high watermark
- *     passes the batch: NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below it meanwhile, REQUEST_TIMED_OUT
+ *     min(min.insync.replicas, replication factor) (else NOT_ENOUGH_REPLICAS, nothing appended), then waits until
+ *     the high watermark passes the batch (it does not move while the ISR is below that): NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below it meanwhile, REQUEST_TIMED_OUT
  *     after the request's timeout, NOT_LEADER_OR_FOLLOWER if leadership moved. acks=1 answers after the local
  *     append, as on one broker.</li>
  * <li>Authorization (as Kafka): a request with transactional batches needs WRITE on its transactional id,
@@ -334,12 +334,9 @@ public final class ProduceHandler implements Handler<ProduceRequest> {
             }
             if (acks == -1 && replicas.enoughReplicas(partition) == Errors.NOT_ENOUGH_REPLICAS) {
                 throw new NotEnoughReplicasException("The size of the current ISR is insufficient to satisfy the min.isr requirement of "
-                        + partition.config().intValue("min.insync.replicas") + " for partition " + partition.topicPartition());
+                        + replicas.minIsr(partition) + " for partition " + partition.topicPartition());
             }
-        } else if (acks == -1 && partition.config().intValue("min.insync.replicas") > 1) {
-            throw new NotEnoughReplicasException("The size of the current ISR 1 is insufficient to satisfy the min.isr requirement of "
-                    + partition.config().intValue("min.insync.replicas") + " for partition " + partition.topicPartition());
-        }
+        } // one broker: its topics have one replica, so the effective min.insync.replicas is 1 (Kafka's min(config, replicas))
         MemoryRecords records = (MemoryRecords) pd.records();
         try {
             ProduceRequest.validateRecords(body.version(), records);

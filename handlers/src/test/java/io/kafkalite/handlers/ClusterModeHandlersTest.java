@@ -221,7 +221,8 @@ class ClusterModeHandlersTest {
 
     @Test
     void acksAllWithTooSmallAnIsrAppendsNothing() throws Exception {
-        TopicPartition tp = cluster.createTopic("t", Map.of("min.insync.replicas", "3"), 1, 2);
+        TopicPartition tp = cluster.createTopic("t", Map.of("min.insync.replicas", "3"), 1, 2, 3);
+        cluster.submit(new MetadataRecord.FenceBroker(3)); // the ISR [1, 2] is below 3
         ProduceResponse response = answer(produce, produceRequest((short) 11, (short) -1, tp, "a"));
         assertEquals(Errors.NOT_ENOUGH_REPLICAS, Errors.forCode(ProduceHandlerTest.only(response).errorCode()));
         assertEquals(0, cluster.partition(tp).logEndOffset());

@@ -140,17 +140,18 @@ class ProduceHandlerTest {
     }
 
     @Test
-    void minInsyncReplicasRefusesAcksAllOnly() throws Exception {
-        // given
+    void minInsyncReplicasCountsAtMostTheOneReplicaOfABrokerAlone() throws Exception {
+        // given: Kafka 3.7+ takes min(min.insync.replicas, replication factor) as the effective min ISR
         store.createTopic("needs-two", 1, Map.of("min.insync.replicas", "2"));
         // when
         ProduceResponse all = answer(handler, produce((short) 9, (short) -1, "needs-two", null, 0, records(Compression.NONE, "v")));
         ProduceResponse one = answer(handler, produce((short) 9, (short) 1, "needs-two", null, 0, records(Compression.NONE, "v")));
         // then
-        assertEquals(Errors.NOT_ENOUGH_REPLICAS, Errors.forCode(only(all).errorCode()));
+        assertEquals(Errors.NONE, Errors.forCode(only(all).errorCode()));
+        assertEquals(0, only(all).baseOffset());
         assertEquals(Errors.NONE, Errors.forCode(only(one).errorCode()));
-        assertEquals(0, only(one).baseOffset());
-        assertEquals(1, store.partition(new TopicPartition("needs-two", 0)).highWatermark());
+        assertEquals(1, only(one).baseOffset());
+        assertEquals(2, store.partition(new TopicPartition("needs-two", 0)).highWatermark());
     }
 
     @Test

@@ -69,6 +69,14 @@ final class PartitionReplication {
         return partitionEpoch;
     }
 
+    /**
+     * Kafka's effective min.insync.replicas: the topic's {@code configured} value, at most the replication factor (a
+     * topic of fewer replicas than min.insync.replicas still takes acks=all writes, as on Kafka).
+     */
+    synchronized int effectiveMinIsr(int configured) {
+        return Math.min(configured, Math.max(1, replicas.size()));
+    }
+
     synchronized List<Integer> isr() {
         return isr;
     }

@@ -142,7 +142,9 @@ public final class ReplicaManager implements AutoCloseable {
     /** Moves the leader's high watermark to what the ISR allows and completes the produces it passes. */
     private void maybeAdvanceHighWatermark(PartitionReplication r) {
         long bound = r.highWatermarkBound(r.log.logEndOffset());
-        if (bound > r.log.highWatermark()) {
+        // as Kafka (KIP-966): not while the ISR is below min.insync.replicas, so that a record a consumer saw is on
+        // every eligible leader replica
+        if (bound > r.log.highWatermark() && r.isr().size() >= minIsr(r.log, r)) {
             store.updateHighWatermark(r.log, bound); // wakes the consumers' fetches waiting for it
         }
         completeReached(r);
@@ -244,11 +246,17 @@ public final class ReplicaManager implements AutoCloseable {
         if (r == null || !r.isLeader()) {
             return Errors.NOT_LEADER_OR_FOLLOWER;
         }
-        return r.isr().size() < minIsr(plog) ? Errors.NOT_ENOUGH_REPLICAS : Errors.NONE;
+        return r.isr().size() < minIsr(plog, r) ? Errors.NOT_ENOUGH_REPLICAS : Errors.NONE;
     }
 
-    private static int minIsr(PartitionLog plog) {
-        return plog.config().intValue("min.insync.replicas");
+    /** The effective min.insync.replicas of a partition this node leads (see {@link PartitionReplication#effectiveMinIsr}). */
+    public int minIsr(PartitionLog plog) {
+        PartitionReplication r = roles.get(plog.topicPartition());
+        return r == null ? plog.config().intValue("min.insync.replicas") : minIsr(plog, r);
+    }
+
+    private static int minIsr(PartitionLog plog, PartitionReplication r) {
+        return r.effectiveMinIsr(plog.config().intValue("min.insync.replicas"));
     }
 
     /**
@@ -273,7 +281,7 @@ public final class ReplicaManager implements AutoCloseable {
         if (r == null) {
             return CompletableFuture.completedFuture(Errors.NOT_LEADER_OR_FOLLOWER);
         }
-        return produces.await(r, epoch, lastOffset + 1, minIsr(plog), timeoutMs);
+        return produces.await(r, epoch, lastOffset + 1, minIsr(plog, r), timeoutMs);
     }
 
     /**

@@ -151,9 +151,33 @@ class ReplicaManagerTest {
         cluster.clock.addAndGet(31_000);
         cluster.replicas.followerFetched(log, 2, 2);
         cluster.replicas.shrinkLaggingIsrs(); // 3 never fetched: out
-        cluster.await(acked::isDone, "the parked produce");
-        assertEquals(Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND, acked.get(), "the high watermark passed it with an ISR of 2");
+        cluster.await(() -> cluster.state(tp).isr().equals(List.of(1, 2)), "3 out of the ISR");
+        cluster.sync();
         assertEquals(Errors.NOT_ENOUGH_REPLICAS, cluster.replicas.enoughReplicas(log));
+        // as Kafka (KIP-966): below min.insync.replicas the high watermark holds, though the ISR [1, 2] is at 2
+        cluster.replicas.followerFetched(log, 2, 2);
+        assertEquals(0, log.highWatermark());
+        assertFalse(acked.isDone());
+        // 3 catches up and rejoins: the high watermark moves and the produce completes
+        cluster.replicas.followerFetched(log, 3, 2);
+        cluster.await(() -> cluster.state(tp).isr().equals(List.of(1, 2, 3)), "3 back in the ISR");
+        cluster.replicas.followerFetched(log, 3, 2);
+        cluster.await(acked::isDone, "the parked produce");
+        assertEquals(Errors.NONE, acked.get());
+        assertEquals(2, log.highWatermark());
+    }
+
+    @Test
+    void minInsyncReplicasCountsAtMostTheReplicationFactor() throws Exception {
+        cluster = new ReplicationFixture();
+        TopicPartition tp = cluster.createTopic("t", Map.of("min.insync.replicas", "3"), 1, 2);
+        PartitionLog log = cluster.partition(tp);
+        assertEquals(Errors.NONE, cluster.replicas.enoughReplicas(log), "two replicas: the effective min ISR is 2");
+        long last = append(tp, 2);
+        CompletableFuture<Errors> acked = cluster.replicas.awaitReplication(log, 0, last, 30_000);
+        cluster.replicas.followerFetched(log, 2, 2);
+        cluster.await(acked::isDone, "the parked produce");
+        assertEquals(Errors.NONE, acked.get());
     }
 
     @Test
