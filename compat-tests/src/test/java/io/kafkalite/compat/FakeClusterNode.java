@@ -6,6 +6,9 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Properties;
 
 /**
@@ -20,7 +23,9 @@ public final class FakeClusterNode {
         try (FileReader r = new FileReader(args[0])) {
             props.load(r);
         }
-        for (String listener : props.getProperty("listeners").split(",")) {
+        List<String> listeners = new ArrayList<>(List.of(props.getProperty("listeners").split(",")));
+        Collections.reverse(listeners); // the client listener last: once the harness sees it, every other one is bound
+        for (String listener : listeners) {
             String hostPort = listener.substring(listener.indexOf("://") + 3);
             int colon = hostPort.lastIndexOf(':');
             ServerSocket server = new ServerSocket();
