@@ -13,8 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
@@ -22,8 +20,6 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.replica.RackAwareReplicaSelector;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -77,21 +73,21 @@ class ClosestReplicaTest {
     void aConsumerReadsFromTheFollowerInItsRackAndFallsBackToTheLeaderWhenItDies() throws Exception {
         try (KafkaProducer<String, String> producer = producer();
              KafkaConsumer<String, String> consumer = consumer("r2")) {
-            send(producer, 0, 100);
+            NumberedRecords.send(producer, TOPIC, 0, 100);
             await(() -> log.image().partition(TOPIC, 0).isr().size() == 3, "all in sync");
             consumer.assign(List.of(new TopicPartition(TOPIC, 0)));
             consumer.seekToBeginning(List.of(new TopicPartition(TOPIC, 0)));
             List<ConsumerRecord<String, String>> read = poll(consumer, 100);
-            assertContent(read, 0, 100);
+            NumberedRecords.assertRead(read, 0, 100);
             assertEquals(0, bytesOut(1), "the leader sent no records: only the preferred read replica");
             assertTrue(bytesOut(2) > 0, "the follower in the consumer's rack served them");
             assertEquals(0, bytesOut(3));
 
             brokers.get(1).close(); // the preferred replica goes away
             brokers.set(1, null);
-            send(producer, 100, 50); // acks=all: waits until the leader drops 2 from the ISR
+            NumberedRecords.send(producer, TOPIC, 100, 50); // acks=all: waits until the leader drops 2 from the ISR
             List<ConsumerRecord<String, String>> rest = poll(consumer, 50);
-            assertContent(rest, 100, 50);
+            NumberedRecords.assertRead(rest, 100, 50);
             assertTrue(bytesOut(1) > 0, "the consumer went back to the leader");
         }
     }
@@ -100,10 +96,10 @@ class ClosestReplicaTest {
     void aConsumerWithoutARackReadsFromTheLeader() throws Exception {
         try (KafkaProducer<String, String> producer = producer();
              KafkaConsumer<String, String> consumer = consumer(null)) {
-            send(producer, 0, 20);
+            NumberedRecords.send(producer, TOPIC, 0, 20);
             consumer.assign(List.of(new TopicPartition(TOPIC, 0)));
             consumer.seekToBeginning(List.of(new TopicPartition(TOPIC, 0)));
-            assertContent(poll(consumer, 20), 0, 20);
+            NumberedRecords.assertRead(poll(consumer, 20), 0, 20);
             assertTrue(bytesOut(1) > 0);
             assertEquals(0, bytesOut(2) + bytesOut(3));
         }
@@ -136,16 +132,6 @@ class ClosestReplicaTest {
         return new KafkaConsumer<>(props);
     }
 
-    private static void send(KafkaProducer<String, String> producer, int from, int count) throws Exception {
-        List<Future<RecordMetadata>> sent = new ArrayList<>();
-        for (int i = from; i < from + count; i++) {
-            sent.add(producer.send(new ProducerRecord<>(TOPIC, 0, "k", "v" + i)));
-        }
-        for (int i = 0; i < count; i++) {
-            assertEquals(from + i, sent.get(i).get(30, TimeUnit.SECONDS).offset());
-        }
-    }
-
     private static List<ConsumerRecord<String, String>> poll(KafkaConsumer<String, String> consumer, int expected) {
         List<ConsumerRecord<String, String>> all = new ArrayList<>();
         long deadline = System.currentTimeMillis() + 30_000;
@@ -153,14 +139,6 @@ class ClosestReplicaTest {
             consumer.poll(Duration.ofMillis(200)).forEach(all::add);
         }
         return all;
-    }
-
-    private static void assertContent(List<ConsumerRecord<String, String>> read, int from, int count) {
-        assertEquals(count, read.size());
-        for (int i = 0; i < count; i++) {
-            assertEquals(from + i, read.get(i).offset());
-            assertEquals("v" + (from + i), read.get(i).value());
-        }
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {

@@ -12,15 +12,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
@@ -74,10 +71,10 @@ class EligibleLeaderReplicasTest {
             admin.createTopics(List.of(new NewTopic(TOPIC, Map.of(0, List.of(1, 2, 3)))
                     .configs(Map.of("min.insync.replicas", "2")))).all().get();
             try (KafkaProducer<String, String> producer = producer()) {
-                send(producer, 0, 50);
+                NumberedRecords.send(producer, TOPIC, 0, 50);
                 stopCleanly(3);
                 assertEquals(List.of(1, 2), state().isr());
-                send(producer, 50, 50); // the ISR holds min.insync.replicas: acknowledged
+                NumberedRecords.send(producer, TOPIC, 50, 50); // the ISR holds min.insync.replicas: acknowledged
             }
             stopCleanly(2);
             TopicPartitionInfo shrunk = describe(admin);
@@ -111,7 +108,7 @@ class EligibleLeaderReplicasTest {
             assertEquals("v" + i, read.get(i).value());
         }
         try (KafkaProducer<String, String> producer = producer()) {
-            send(producer, 100, 1);
+            NumberedRecords.send(producer, TOPIC, 100, 1);
         }
     }
 
@@ -132,17 +129,6 @@ class EligibleLeaderReplicasTest {
                 "key.serializer", StringSerializer.class.getName(), "value.serializer", StringSerializer.class.getName(),
                 "delivery.timeout.ms", "30000", "request.timeout.ms", "10000", "max.block.ms", "20000"));
         return new KafkaProducer<>(props);
-    }
-
-    /** Sends v{from}..v{from+count-1} and checks each got the offset of its number. */
-    private static void send(KafkaProducer<String, String> producer, int from, int count) throws Exception {
-        List<Future<RecordMetadata>> sent = new ArrayList<>();
-        for (int i = from; i < from + count; i++) {
-            sent.add(producer.send(new ProducerRecord<>(TOPIC, 0, "k", "v" + i)));
-        }
-        for (int i = 0; i < count; i++) {
-            assertEquals(from + i, sent.get(i).get(30, TimeUnit.SECONDS).offset());
-        }
     }
 
     private List<ConsumerRecord<String, String>> readAll(int expected) {

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -22,7 +21,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -60,13 +58,13 @@ class ReplicationTest {
     void acksAllRecordsSurviveTheLeadersLoss() throws Exception {
         admin.createTopics(List.of(new NewTopic("orders", 1, (short) 3).configs(Map.of("min.insync.replicas", "2")))).all().get();
         try (KafkaProducer<String, String> producer = producer(Map.of())) {
-            send(producer, "orders", 0, 100);
+            NumberedRecords.send(producer, "orders", 0, 100);
             int leader = state("orders").leader();
             cluster.stop(leader); // gone without telling anyone: the quorum fences it
             cluster.quorum(leader == 1 ? 1 : 0).submit(new MetadataRecord.FenceBroker(leader)).get(5, TimeUnit.SECONDS);
             assertNotEquals(leader, state("orders").leader());
             assertEquals(2, state("orders").isr().size());
-            send(producer, "orders", 100, 100);
+            NumberedRecords.send(producer, "orders", 100, 100);
         }
         List<ConsumerRecord<String, String>> read = readAll("orders", 200);
         for (int i = 0; i < 200; i++) {
@@ -80,7 +78,7 @@ class ReplicationTest {
         admin.createTopics(List.of(new NewTopic("strict", Map.of(0, List.of(1, 2, 3))).configs(Map.of("min.insync.replicas", "3"))))
                 .all().get();
         try (KafkaProducer<String, String> producer = producer(Map.of())) {
-            send(producer, "strict", 0, 10);
+            NumberedRecords.send(producer, "strict", 0, 10);
         }
         cluster.quorum(0).submit(new MetadataRecord.FenceBroker(3)).get(5, TimeUnit.SECONDS); // 3 fetches on, but may not rejoin
         assertEquals(List.of(1, 2), state("strict").isr());
@@ -106,11 +104,11 @@ class ReplicationTest {
     void aSilentFollowerLeavesTheIsrAfterTheLagTimeAndRejoinsOnceCaughtUp() throws Exception {
         admin.createTopics(List.of(new NewTopic("events", Map.of(0, List.of(1, 2, 3))))).all().get();
         try (KafkaProducer<String, String> producer = producer(Map.of())) {
-            send(producer, "events", 0, 50);
+            NumberedRecords.send(producer, "events", 0, 50);
             cluster.stop(3); // nobody fences it here: only its silence tells
             // caught up with an idle leader, it stays in sync (Kafka's rule); new records make it lag: acks=all waits
             // until the leader drops it from the ISR, replica.lag.time.max.ms later
-            send(producer, "events", 50, 50);
+            NumberedRecords.send(producer, "events", 50, 50);
             assertEquals(List.of(1, 2), state("events").isr());
             cluster.start(3); // an empty log: it catches up from the leader
             LocalCluster.await(() -> state("events").isr().equals(List.of(1, 2, 3)), "3 back in the ISR");
@@ -124,17 +122,6 @@ class ReplicationTest {
                 "delivery.timeout.ms", "30000", "request.timeout.ms", "10000", "max.block.ms", "20000"));
         props.putAll(overrides);
         return new KafkaProducer<>(props);
-    }
-
-    /** Sends v{from}..v{from+count-1} and checks each got the offset of its number. */
-    private static void send(KafkaProducer<String, String> producer, String topic, int from, int count) throws Exception {
-        List<Future<RecordMetadata>> sent = new ArrayList<>();
-        for (int i = from; i < from + count; i++) {
-            sent.add(producer.send(new ProducerRecord<>(topic, 0, "k", "v" + i)));
-        }
-        for (int i = 0; i < count; i++) {
-            assertEquals(from + i, sent.get(i).get(30, TimeUnit.SECONDS).offset());
-        }
     }
 
     private List<ConsumerRecord<String, String>> readAll(String topic, int expected) {

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import org.apache.kafka.clients.admin.Admin;
@@ -26,8 +25,6 @@ import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -89,7 +86,7 @@ class SecureReplicationTest {
         try (Admin admin = Admin.create(client)) {
             admin.createTopics(List.of(new NewTopic(TP.topic(), Map.of(0, List.of(1, 2, 3))))).all().get(30, TimeUnit.SECONDS);
             try (KafkaProducer<String, String> producer = producer()) {
-                send(producer, 50); // acks=all: the leader drops 3 from the ISR after replica.lag.time.max.ms
+                NumberedRecords.send(producer, TP.topic(), 0, 50); // acks=all: the leader drops 3 from the ISR after replica.lag.time.max.ms
             }
             assertEquals(List.of(1, 2), state().isr());
             LocalCluster.await(() -> logSize(admin, 2) > 0, "broker 2 replicates");
@@ -141,7 +138,7 @@ class SecureReplicationTest {
             admin.createTopics(List.of(new NewTopic(TP.topic(), Map.of(0, List.of(1, 2, 3)))
                     .configs(Map.of("min.insync.replicas", "2")))).all().get(30, TimeUnit.SECONDS);
             try (KafkaProducer<String, String> producer = producer()) {
-                send(producer, 100);
+                NumberedRecords.send(producer, TP.topic(), 0, 100);
             }
             assertEquals(List.of(1, 2, 3), state().isr(), "every follower kept up");
             assertEquals(100, admin.listOffsets(Map.of(TP, OffsetSpec.latest())).partitionResult(TP).get(30, TimeUnit.SECONDS).offset(),
@@ -165,16 +162,6 @@ class SecureReplicationTest {
         props.putAll(Map.of("acks", "all", "key.serializer", StringSerializer.class.getName(),
                 "value.serializer", StringSerializer.class.getName(), "delivery.timeout.ms", "30000", "request.timeout.ms", "10000"));
         return new KafkaProducer<>(props);
-    }
-
-    private static void send(KafkaProducer<String, String> producer, int count) throws Exception {
-        List<Future<RecordMetadata>> sent = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            sent.add(producer.send(new ProducerRecord<>(TP.topic(), 0, "k", "v" + i)));
-        }
-        for (int i = 0; i < count; i++) {
-            assertEquals(i, sent.get(i).get(30, TimeUnit.SECONDS).offset());
-        }
     }
 
     private List<ConsumerRecord<String, String>> readAll(int expected) {

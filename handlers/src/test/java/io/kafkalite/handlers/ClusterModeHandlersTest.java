@@ -142,19 +142,21 @@ class ClusterModeHandlersTest {
         assertEquals(2, cluster.partition(tp).highWatermark());
     }
 
+    /** A consumer's fetch (v17) of {@code tp} from offset 0 that may wait 20 s; its reads queue in {@code pool}. */
+    private CompletableFuture<AbstractResponse> consumerFetchFromZero(TopicPartition tp, ArrayDeque<Runnable> pool, EmbeddedChannel channel) {
+        FetchHandler consumerSide = new FetchHandler(cluster.store, pool::add, Authorization.NONE, 10, cluster.replicas);
+        FetchRequest body = request(ApiKeys.FETCH, fetchRequest((short) 17, -1, tp, 0, 0).data().setMaxWaitMs(20_000), (short) 17);
+        return consumerSide.handle(new KafkaRequest(HandlerCalls.context(body).context(), body, channel.eventLoop(), channel.closeFuture()), body);
+    }
+
     @Test
     void aParkedConsumerFetchWaitsForTheHighWatermarkNotForAppends() throws Exception {
         TopicPartition tp = cluster.createTopic("t", Map.of(), 1, 2);
         ArrayDeque<Runnable> pool = new ArrayDeque<>();
-        FetchHandler consumerSide = new FetchHandler(cluster.store, pool::add, Authorization.NONE, 10, cluster.replicas);
         EmbeddedChannel channel = new EmbeddedChannel();
         channel.freezeTime();
         try {
-            FetchRequestData data = fetchRequest((short) 17, -1, tp, 0, 0).data().setMaxWaitMs(20_000);
-            FetchRequest body = request(ApiKeys.FETCH, data, (short) 17);
-            KafkaRequest context = HandlerCalls.context(body);
-            CompletableFuture<AbstractResponse> parked = consumerSide.handle(new KafkaRequest(context.context(), body,
-                    channel.eventLoop(), channel.closeFuture()), body);
+            CompletableFuture<AbstractResponse> parked = consumerFetchFromZero(tp, pool, channel);
             answer(produce, produceRequest((short) 11, (short) 1, tp, "a", "b"));
             runAll(pool);
             assertFalse(parked.isDone(), "appended, but not below the high watermark yet");
@@ -177,13 +179,10 @@ class ClusterModeHandlersTest {
     void aParkedFetchIsAnsweredWhenLeadershipMoves() throws Exception {
         TopicPartition tp = cluster.createTopic("t", Map.of(), 1, 2);
         ArrayDeque<Runnable> pool = new ArrayDeque<>();
-        FetchHandler consumerSide = new FetchHandler(cluster.store, pool::add, Authorization.NONE, 10, cluster.replicas);
         EmbeddedChannel channel = new EmbeddedChannel();
         channel.freezeTime();
         try {
-            FetchRequest body = request(ApiKeys.FETCH, fetchRequest((short) 17, -1, tp, 0, 0).data().setMaxWaitMs(20_000), (short) 17);
-            CompletableFuture<AbstractResponse> parked = consumerSide.handle(new KafkaRequest(HandlerCalls.context(body).context(), body,
-                    channel.eventLoop(), channel.closeFuture()), body);
+            CompletableFuture<AbstractResponse> parked = consumerFetchFromZero(tp, pool, channel);
             runAll(pool);
             assertFalse(parked.isDone());
             cluster.submit(new MetadataRecord.FenceBroker(1)); // 2 leads at epoch 1
