@@ -130,7 +130,9 @@ class LogCleanerTest {
             long base = put(now + 50, "filler-" + (i % 50), "f" + i + pad);
             expected.put("filler-" + (i % 50), base + ":f" + i + pad);
         }
-        await("a cleaning pass", () -> store.partition(TP).storage() instanceof FileStorage f && f.cleanedTo() > 0);
+        // a pass may start before the tombstones' segment rolls and clean too little to show; a later one cleans it
+        await("a cleaning pass that lowers disk use", () -> store.partition(TP).storage() instanceof FileStorage f && f.cleanedTo() > 0
+                && logBytes() < before);
         long end = store.partition(TP).logEndOffset();
         Map<String, String> cleaned = readAll();
         assertEquals(expected, cleaned, "a first pass keeps the tombstones and the latest value of each key at its offset");
