@@ -36,6 +36,46 @@ class KafkaFrameDecoderTest {
     }
 
     @Test
+    void gathersAFrameWhoseSizeAndBytesSpanReads() {
+        // given: a 300-byte frame whose size field and body are cut across four reads, then a whole small frame
+        EmbeddedChannel ch = new EmbeddedChannel(new KafkaFrameDecoder(1000));
+        byte[] body = new byte[300];
+        for (int i = 0; i < body.length; i++) {
+            body[i] = (byte) i;
+        }
+        ByteBuf bytes = Unpooled.buffer().writeInt(300).writeBytes(body).writeInt(2).writeByte(7).writeByte(8);
+        // when
+        ch.writeInbound(bytes.readRetainedSlice(2));
+        ch.writeInbound(bytes.readRetainedSlice(3));
+        ch.writeInbound(bytes.readRetainedSlice(150));
+        ByteBuf none = ch.readInbound();
+        ch.writeInbound(bytes.readRetainedSlice(bytes.readableBytes()));
+        // then
+        assertNull(none, "an incomplete frame waits");
+        ByteBuf frame = ch.readInbound();
+        ByteBuf small = ch.readInbound();
+        assertEquals(300, frame.readableBytes());
+        for (int i = 0; i < body.length; i++) {
+            assertEquals((byte) i, frame.getByte(i), "byte " + i);
+        }
+        assertEquals(2, small.readableBytes());
+        assertEquals(8, small.getByte(1));
+        frame.release();
+        small.release();
+        assertEquals(0, bytes.refCnt() - 1, "every read was released");
+        bytes.release();
+    }
+
+    @Test
+    void releasesAPartlyGatheredFrameWhenTheConnectionCloses() {
+        EmbeddedChannel ch = new EmbeddedChannel(new KafkaFrameDecoder(1000));
+        ByteBuf start = Unpooled.buffer().writeInt(500).writeBytes(new byte[100]);
+        ch.writeInbound(start);
+        assertEquals(0, start.refCnt(), "the read is released once copied");
+        assertFalse(ch.finish(), "no frame");
+    }
+
+    @Test
     void closesOnAnOversizedOrNegativeSizeBeforeBuffering() {
         EmbeddedChannel big = new EmbeddedChannel(new KafkaFrameDecoder(100));
         big.writeInbound(Unpooled.buffer().writeInt(101));
