@@ -67,6 +67,31 @@ class ProducerTest {
         order.forEach((p, sent) -> assertEquals(sent.stream().sorted().toList(), sent, "send order in partition " + p));
     }
 
+    @Test
+    void requestsOfMegabytesArriveWhole() throws Exception {
+        // given: records of 3 MB (a pooled buffer) and 6 MB (above the pool's 4 MB chunks), between small ones, so the
+        // broker gathers frames spread over many socket reads while other frames of the connection are pipelined
+        create("big-frames", 1, Map.of("max.message.bytes", "8000000"));
+        List<String> sent = new ArrayList<>();
+        try (KafkaProducer<String, String> p = broker.producer(Map.of(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8_000_000,
+                ProducerConfig.BUFFER_MEMORY_CONFIG, 64_000_000L, ProducerConfig.ACKS_CONFIG, "all"))) {
+            for (int i = 0; i < 40; i++) {
+                int size = i % 10 == 3 ? 3_000_000 : i % 10 == 7 ? 6_000_000 : 100;
+                String value = ("record " + i + " of " + size + " bytes;").repeat(size / 20 + 1).substring(0, size);
+                sent.add(value);
+                p.send(new ProducerRecord<>("big-frames", value));
+            }
+            p.flush();
+        }
+        // then: every record is in the log whole, in order
+        List<ConsumerRecord<String, String>> records = read("big-frames", 1, sent.size());
+        assertEquals(sent.size(), records.size());
+        for (int i = 0; i < sent.size(); i++) {
+            assertEquals(i, records.get(i).offset());
+            assertTrue(sent.get(i).equals(records.get(i).value()), "record " + i + " (" + sent.get(i).length() + " bytes) read back unchanged");
+        }
+    }
+
     static Map<org.apache.kafka.common.TopicPartition, Long> endOffsets(String topic, int partitions) {
         try (KafkaConsumer<String, String> c = broker.consumer()) {
             return c.endOffsets(Records.partitions(topic, partitions));
