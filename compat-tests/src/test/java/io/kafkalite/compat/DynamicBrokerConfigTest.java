@@ -147,10 +147,9 @@ class DynamicBrokerConfigTest {
             assertInstanceOf(InvalidRequestException.class, staticConfig);
             assertEquals("Cannot update these configs dynamically: [broker.id]", staticConfig.getMessage());
 
-            // connection limits apply at once: at max.connections a new connection waits, until the limit rises
-            admin.incrementalAlterConfigs(Map.of(BROKER_1, List.of(new AlterConfigOp(new ConfigEntry("max.connections", "1"),
-                    AlterConfigOp.OpType.SET)))).all().get();
-            try (RawClient waiting = new RawClient(broker.port())) {
+            // connection limits apply at once: at max.connections a new connection waits, until the limit rises. An
+            // accepted connection of the test's own holds the one slot (the admin client's connections come and go)
+            try (RawClient holder = new RawClient(broker.port()); RawClient waiting = holdingTheOnlySlot(holder, admin, broker)) {
                 RequestHeader header = waiting.send(new ApiVersionsRequest(new ApiVersionsRequestData(), (short) 0));
                 // an answer here would lose its first byte to this check and break the frame read below
                 assertFalse(waiting.closedByBroker(), "neither answered nor closed: not accepted yet");
@@ -160,6 +159,14 @@ class DynamicBrokerConfigTest {
                 assertEquals(Errors.NONE.code(), answered.data().errorCode());
             }
         }
+    }
+
+    /** Sets max.connections to 1 once {@code holder} is accepted; returns a connection made after that. */
+    private static RawClient holdingTheOnlySlot(RawClient holder, Admin admin, TestBroker broker) throws Exception {
+        holder.call(new ApiVersionsRequest(new ApiVersionsRequestData(), (short) 0));
+        admin.incrementalAlterConfigs(Map.of(BROKER_1, List.of(new AlterConfigOp(new ConfigEntry("max.connections", "1"),
+                AlterConfigOp.OpType.SET)))).all().get();
+        return new RawClient(broker.port());
     }
 
     @Test
