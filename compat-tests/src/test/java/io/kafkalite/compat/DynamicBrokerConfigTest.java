@@ -147,26 +147,46 @@ class DynamicBrokerConfigTest {
             assertInstanceOf(InvalidRequestException.class, staticConfig);
             assertEquals("Cannot update these configs dynamically: [broker.id]", staticConfig.getMessage());
 
-            // connection limits apply at once: at max.connections a new connection waits, until the limit rises. An
-            // accepted connection of the test's own holds the one slot (the admin client's connections come and go)
-            try (RawClient holder = new RawClient(broker.port()); RawClient waiting = holdingTheOnlySlot(holder, admin, broker)) {
-                RequestHeader header = waiting.send(new ApiVersionsRequest(new ApiVersionsRequestData(), (short) 0));
-                // an answer here would lose its first byte to this check and break the frame read below
-                assertFalse(waiting.closedByBroker(), "neither answered nor closed: not accepted yet");
-                admin.incrementalAlterConfigs(Map.of(BROKER_1, List.of(new AlterConfigOp(new ConfigEntry("max.connections", ""),
-                        AlterConfigOp.OpType.DELETE)))).all().get();
-                ApiVersionsResponse answered = waiting.read(header);
-                assertEquals(Errors.NONE.code(), answered.data().errorCode());
+            // connection limits apply to new connections: at max.connections a new connection waits, until the
+            // limit rises. An accepted connection of the test's own holds the one slot (the admin client's
+            // connections come and go)
+            try (RawClient holder = new RawClient(broker.port())) {
+                holder.call(new ApiVersionsRequest(new ApiVersionsRequestData(), (short) 0));
+                admin.incrementalAlterConfigs(Map.of(BROKER_1, List.of(new AlterConfigOp(new ConfigEntry("max.connections", "1"),
+                        AlterConfigOp.OpType.SET)))).all().get();
+                try (Pending waiting = waitingAtTheLimit(broker.port())) {
+                    admin.incrementalAlterConfigs(Map.of(BROKER_1, List.of(new AlterConfigOp(new ConfigEntry("max.connections", ""),
+                            AlterConfigOp.OpType.DELETE)))).all().get();
+                    ApiVersionsResponse answered = waiting.client().read(waiting.request());
+                    assertEquals(Errors.NONE.code(), answered.data().errorCode());
+                }
             }
         }
     }
 
-    /** Sets max.connections to 1 once {@code holder} is accepted; returns a connection made after that. */
-    private static RawClient holdingTheOnlySlot(RawClient holder, Admin admin, TestBroker broker) throws Exception {
-        holder.call(new ApiVersionsRequest(new ApiVersionsRequestData(), (short) 0));
-        admin.incrementalAlterConfigs(Map.of(BROKER_1, List.of(new AlterConfigOp(new ConfigEntry("max.connections", "1"),
-                AlterConfigOp.OpType.SET)))).all().get();
-        return new RawClient(broker.port());
+    /** A connection whose request is not answered yet. */
+    private record Pending(RawClient client, RequestHeader request) implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            client.close();
+        }
+    }
+
+    /**
+     * A new connection that waits unanswered at the limit. A broker applies a dynamic config shortly after its
+     * AlterConfigs answer (Kafka: when the metadata record reaches the broker), so until then a new connection is
+     * answered; it is closed and another one tried.
+     */
+    private static Pending waitingAtTheLimit(int port) throws Exception {
+        for (long deadline = System.currentTimeMillis() + 30_000; ; ) {
+            RawClient client = new RawClient(port);
+            RequestHeader request = client.send(new ApiVersionsRequest(new ApiVersionsRequestData(), (short) 0));
+            if (client.silentFor(2_000)) {
+                return new Pending(client, request);
+            }
+            client.close();
+            assertTrue(System.currentTimeMillis() < deadline, "max.connections=1 was never applied: new connections are still answered");
+        }
     }
 
     @Test

@@ -67,7 +67,7 @@ final class RawClient implements AutoCloseable {
         return frame;
     }
 
-    /** True when the broker closed the connection (EOF or reset) within the socket timeout. */
+    /** True when the broker closed the connection (EOF or reset) within 2 s. */
     boolean closedByBroker() throws IOException {
         socket.setSoTimeout(2_000);
         try {
@@ -76,6 +76,26 @@ final class RawClient implements AutoCloseable {
             return true;
         } catch (SocketTimeoutException e) {
             return false;
+        } finally {
+            socket.setSoTimeout(10_000);
+        }
+    }
+
+    /**
+     * True when nothing (neither a byte nor a close) arrives within {@code millis}. When false, the first byte of
+     * an answer may have been read: the frames that follow are out of step, so close this client.
+     */
+    boolean silentFor(int millis) throws IOException {
+        socket.setSoTimeout(millis);
+        try {
+            in.read();
+            return false;
+        } catch (SocketTimeoutException e) {
+            return true;
+        } catch (java.net.SocketException e) {
+            return false;
+        } finally {
+            socket.setSoTimeout(10_000);
         }
     }
 
