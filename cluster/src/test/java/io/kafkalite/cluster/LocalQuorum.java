@@ -29,6 +29,8 @@ public final class LocalQuorum {
         private volatile MetadataImage image = MetadataImage.EMPTY;
         private long index;
         private volatile int leader = -1;
+        /** The first node created leads. */
+        private final java.util.concurrent.atomic.AtomicBoolean firstLeaderChosen = new java.util.concurrent.atomic.AtomicBoolean();
         /** The Raft term: one more at each leadership change. */
         private volatile long term;
 
@@ -36,7 +38,7 @@ public final class LocalQuorum {
         public MetadataQuorum node(int id, Function<String, DurableMap> localMaps) {
             Node node = new Node(this, id, localMaps);
             nodes.add(node);
-            if (leader == -1) {
+            if (firstLeaderChosen.compareAndSet(false, true)) { // not from `leader`: setLeader applies later, on the applier
                 setLeader(id);
             }
             return node;
