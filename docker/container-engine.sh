@@ -19,10 +19,10 @@
 set -euo pipefail
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 if ! command -v podman >/dev/null || ! command -v runc >/dev/null || ! command -v busybox >/dev/null \
-    || [ ! -x /usr/lib/podman/aardvark-dns ]; then
+    || [ ! -x /usr/lib/podman/aardvark-dns ] || ! command -v iptables >/dev/null; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get -qq update >&2
   as_root env DEBIAN_FRONTEND=noninteractive apt-get -qq install -y --no-install-recommends podman runc busybox-static \
-    netavark aardvark-dns >&2
+    netavark aardvark-dns iptables >&2 # netavark sets up container networks with iptables: without it, "os error 2"
 fi
 conf=/etc/containers/containers.conf
 sock=/run/podman/podman.sock
