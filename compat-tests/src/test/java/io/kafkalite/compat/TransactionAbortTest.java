@@ -149,6 +149,11 @@ class TransactionAbortTest {
                 for (Future<RecordMetadata> send : sends) {
                     written += completed(send) ? 1 : 0;
                 }
+                // The stock producer's Sender reads "no incomplete batches" outside its TransactionManager's lock: if
+                // it reads that just after this transaction ended and the next one's sends and abort come before it
+                // acts on it, EndTxn overtakes those sends and they expire later against a READY producer (a client
+                // race, whichever broker). A pause lets the Sender go idle first, as any real application's would.
+                Thread.sleep(2);
             }
         }
         // then: every transaction is closed, and read_committed sees exactly the committed ones
