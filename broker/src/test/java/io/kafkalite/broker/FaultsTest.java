@@ -205,6 +205,7 @@ class FaultsTest {
     @Test
     void aDelayHandlesTheRequestWhenItsTimerFires() {
         faults.on("JOIN_GROUP").times(1).delay(Duration.ofMillis(300));
+        channel.freezeTime(); // else the channel's clock also runs in real time, and a 1 ms stall fires the timer early
         CompletableFuture<AbstractResponse> delayed = injector.dispatch(request(joinGroup("g1")));
         channel.advanceTimeBy(299, TimeUnit.MILLISECONDS);
         channel.runScheduledPendingTasks();

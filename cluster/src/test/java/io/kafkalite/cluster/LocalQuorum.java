@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import io.kafkalite.logstore.DurableMap;
@@ -51,20 +52,33 @@ public final class LocalQuorum {
         /** Moves the quorum leadership (the coordinators follow it); -1: no leader. */
         public void setLeader(int id) {
             applier.submit(() -> {
-                int before = leader;
-                if (before != id) {
+                int before;
+                List<Consumer<Boolean>> lost = new ArrayList<>();
+                List<Consumer<Boolean>> won = new ArrayList<>();
+                synchronized (this) { // with Node.onLeadership: a listener added meanwhile is told once, by one of them
+                    before = leader;
+                    if (before == id) {
+                        return;
+                    }
                     term++;
-                }
-                leader = id;
-                for (Node n : nodes) {
-                    if (n.id == before && before != id) {
-                        n.leadership.forEach(l -> l.accept(false));
+                    leader = id;
+                    for (Node n : nodes) {
+                        if (n.id == before) {
+                            lost.addAll(n.leadership);
+                        }
+                        if (n.id == id) {
+                            won.addAll(n.leadership);
+                        }
                     }
-                    if (n.id == id && before != id) {
-                        n.leadership.forEach(l -> l.accept(true));
-                    }
                 }
+                lost.forEach(l -> l.accept(false));
+                won.forEach(l -> l.accept(true));
             });
+        }
+
+        /** Waits until the records and leadership changes submitted so far are applied and their listeners told. */
+        public void sync() throws Exception {
+            applier.submit(() -> { }).get(10, TimeUnit.SECONDS);
         }
 
         public MetadataImage image() {
@@ -125,8 +139,12 @@ public final class LocalQuorum {
 
         @Override
         public void onLeadership(Consumer<Boolean> listener) {
-            leadership.add(listener);
-            if (log.leader == id) {
+            boolean leads;
+            synchronized (log) {
+                leadership.add(listener);
+                leads = log.leader == id;
+            }
+            if (leads) {
                 listener.accept(true);
             }
         }

@@ -27,10 +27,17 @@ import org.apache.kafka.common.requests.FetchResponse;
 final class ThrottledFetchHandler implements Handler<FetchRequest> {
     private final Handler<FetchRequest> inner;
     private final ClientQuotas quotas;
+    private final java.util.function.LongSupplier clock;
 
     ThrottledFetchHandler(Handler<FetchRequest> inner, ClientQuotas quotas) {
+        this(inner, quotas, System::currentTimeMillis);
+    }
+
+    /** @param clock the quota windows' time, in ms */
+    ThrottledFetchHandler(Handler<FetchRequest> inner, ClientQuotas quotas, java.util.function.LongSupplier clock) {
         this.inner = inner;
         this.quotas = quotas;
+        this.clock = clock;
     }
 
     @Override
@@ -64,7 +71,7 @@ final class ThrottledFetchHandler implements Handler<FetchRequest> {
                 return response;
             }
             int size = fetch.data().size(new ObjectSerializationCache(), body.version());
-            long throttleMs = quotas.recordFetch(limit, size, System.currentTimeMillis());
+            long throttleMs = quotas.recordFetch(limit, size, clock.getAsLong());
             if (throttleMs <= 0) {
                 return response;
             }

@@ -18,10 +18,17 @@ import org.apache.kafka.common.requests.ProduceRequest;
 final class ThrottledProduceHandler implements Handler<ProduceRequest> {
     private final Handler<ProduceRequest> inner;
     private final ClientQuotas quotas;
+    private final java.util.function.LongSupplier clock;
 
     ThrottledProduceHandler(Handler<ProduceRequest> inner, ClientQuotas quotas) {
+        this(inner, quotas, System::currentTimeMillis);
+    }
+
+    /** @param clock the quota windows' time, in ms */
+    ThrottledProduceHandler(Handler<ProduceRequest> inner, ClientQuotas quotas, java.util.function.LongSupplier clock) {
         this.inner = inner;
         this.quotas = quotas;
+        this.clock = clock;
     }
 
     @Override
@@ -47,7 +54,7 @@ final class ThrottledProduceHandler implements Handler<ProduceRequest> {
         }
         int size = request.context().header.size() + body.data().size(new ObjectSerializationCache(), body.version());
         return inner.handle(request, body).thenApply(response -> {
-            long throttleMs = quotas.recordProduce(limit, size, System.currentTimeMillis());
+            long throttleMs = quotas.recordProduce(limit, size, clock.getAsLong());
             if (throttleMs > 0) {
                 int ms = (int) Math.min(Integer.MAX_VALUE, throttleMs);
                 if (request.connection() != null) {

@@ -39,6 +39,8 @@ import org.junit.jupiter.api.Test;
 class ThrottledHandlersTest {
     private static final TopicPartition TP = new TopicPartition("t", 0);
     private static final byte[] KB = new byte[1000];
+    /** The quota windows' clock stands still: the throttles below do not depend on how fast the test runs. */
+    private static final java.util.function.LongSupplier NOW = () -> 1_700_000_000_000L;
 
     private final LogStore store = LogStore.inMemory(Map.of());
     private final ClientQuotas quotas = new ClientQuotas(new ClientQuotaStore(store.durableMap("client_quotas")), 2, 1);
@@ -91,7 +93,7 @@ class ThrottledHandlersTest {
     void aFetchIsCappedAtTheQuotaWindowThenAnsweredEmptyWithAThrottle() throws Exception {
         // given 1500 B/s for client a: at most 1500 bytes per fetch (one window of the two)
         quota("a", "consumer_byte_rate", 1500);
-        ThrottledFetchHandler handler = new ThrottledFetchHandler(new FetchHandler(store, Runnable::run, Authorization.NONE), quotas);
+        ThrottledFetchHandler handler = new ThrottledFetchHandler(new FetchHandler(store, Runnable::run, Authorization.NONE), quotas, NOW);
 
         // when / then: the first fetch returns one whole batch, not the 1 MB asked for
         FetchRequest first = fetchFromStart();
@@ -116,7 +118,7 @@ class ThrottledHandlersTest {
     @Test
     void aProduceOverTheQuotaIsAppendedAndAnsweredWithAThrottle() throws Exception {
         quota("a", "producer_byte_rate", 1500);
-        ThrottledProduceHandler handler = new ThrottledProduceHandler(new ProduceHandler(store, null, Runnable::run, Authorization.NONE), quotas);
+        ThrottledProduceHandler handler = new ThrottledProduceHandler(new ProduceHandler(store, null, Runnable::run, Authorization.NONE), quotas, NOW);
         ProduceRequest first = ProduceHandlerTest.produce((short) 9, (short) 1, "t", null, 0, kilobyte());
         ProduceResponse within = (ProduceResponse) handler.handle(from("a", first), first).get();
         assertEquals(0, within.throttleTimeMs(), "a 1.1 KB request in a 1 s window is within 1500 B/s");

@@ -111,7 +111,7 @@ class LogStoreFaultTest {
     @Test
     void aDeletedTopicsFilesAreRenamedAtOnceAndDeletedAfterTheDelay() throws Exception {
         try (LogStore store = LogStore.open(dir, Map.of())) {
-            store.createTopic("t", 1, Map.of("file.delete.delay.ms", "300"));
+            store.createTopic("t", 1, Map.of("file.delete.delay.ms", "2000")); // long enough to see the trash on a busy machine
             store.append(store.partition(TP), batch(1000, "a"), 1000);
             store.deleteTopic("t");
             assertEquals(false, Files.exists(dir.resolve("t-0")));

@@ -206,14 +206,23 @@ class ReplicaManagerTest {
         PartitionLog log = cluster.partition(tp);
         long last = append(tp, 1);
         CompletableFuture<Errors> first = cluster.replicas.awaitReplication(log, 0, last, 30_000);
-        CompletableFuture<Errors> second = cluster.replicas.awaitReplication(log, 0, last, 50);
+        CompletableFuture<Errors> second = cluster.replicas.awaitReplication(log, 0, last, 30_000);
         assertEquals(Errors.REQUEST_TIMED_OUT, cluster.replicas.awaitReplication(log, 0, last, 30_000).getNow(null), "over the cap");
-        assertEquals(Errors.REQUEST_TIMED_OUT, second.get(5, TimeUnit.SECONDS));
-        assertFalse(first.isDone());
-        assertEquals(1, cluster.replicas.parkedProduces());
-        CompletableFuture<Errors> third = cluster.replicas.awaitReplication(log, 0, last, 30_000); // room again
+        assertEquals(2, cluster.replicas.parkedProduces());
         cluster.replicas.followerFetched(log, 2, last + 1);
         assertEquals(Errors.NONE, first.get(5, TimeUnit.SECONDS));
+        assertEquals(Errors.NONE, second.get(5, TimeUnit.SECONDS));
+
+        // a short wait times out, and frees its place (checked apart from the cap: its timer runs in real time)
+        long next = append(tp, 1);
+        CompletableFuture<Errors> timesOut = cluster.replicas.awaitReplication(log, 0, next, 50);
+        CompletableFuture<Errors> waits = cluster.replicas.awaitReplication(log, 0, next, 30_000);
+        assertEquals(Errors.REQUEST_TIMED_OUT, timesOut.get(5, TimeUnit.SECONDS));
+        assertFalse(waits.isDone());
+        assertEquals(1, cluster.replicas.parkedProduces());
+        CompletableFuture<Errors> third = cluster.replicas.awaitReplication(log, 0, next, 30_000); // room again
+        cluster.replicas.followerFetched(log, 2, next + 1);
+        assertEquals(Errors.NONE, waits.get(5, TimeUnit.SECONDS));
         assertEquals(Errors.NONE, third.get(5, TimeUnit.SECONDS));
         assertEquals(0, cluster.replicas.parkedProduces());
     }

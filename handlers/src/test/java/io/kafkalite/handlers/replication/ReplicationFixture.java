@@ -96,8 +96,9 @@ public final class ReplicationFixture implements AutoCloseable {
         sync();
     }
 
-    /** Waits for the replica-state thread to finish what it was handed. */
+    /** Waits for the quorum's listeners (the image is visible just before they are told), then the replica-state thread. */
     public void sync() throws Exception {
+        log.sync();
         replicas.awaitStateThread();
     }
 
