@@ -28,6 +28,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * Byte-rate quotas enforced on stock clients through throttle_time_ms (KIP-219): a producer and a consumer
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code max_bytes}) alternate with throttled ones and get about half the quota; smaller fetches get the quota.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
+@Isolated // it measures rates against the quotas: run alone
 class ClientQuotaEnforcementTest {
     private static final int QUOTA = 100 * 1024;
     private static final byte[] VALUE = new byte[1000];

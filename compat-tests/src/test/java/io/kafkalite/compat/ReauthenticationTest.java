@@ -44,7 +44,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // socket reads ignore interrupts
 class ReauthenticationTest {
-    private static final long REAUTH_MS = 1_000;
+    private static final long REAUTH_MS = 2_000; // its sleeps leave 800 ms margins either side of a session end
 
     @RegisterExtension
     static final SecureBroker broker = SecureBroker.withoutAuthorizer(Map.of("connections.max.reauth.ms", String.valueOf(REAUTH_MS)));

@@ -95,7 +95,7 @@ class ReplicationFailoverTest {
         try {
             cluster.await("2000 acknowledged records and some consumed", Duration.ofSeconds(60),
                     () -> count(acked) >= 2000 && count(consumed) > 0);
-            int leader = admin.leaderOf(p0);
+            int leader = admin.awaitLeader(p0, Duration.ofSeconds(30));
             assertTrue(leader > 0, "partition 0 has a leader: " + admin.describe(List.of(TOPIC)));
             long ackedAtKill = count(acked);
             long p0EndAtKill = acked.get(0).lastKey();
@@ -105,12 +105,14 @@ class ReplicationFailoverTest {
             cluster.await("records acknowledged after node " + leader + " was killed", Duration.ofSeconds(30),
                     () -> count(acked) > ackedAtKill + 500 && acked.get(0).lastKey() > p0EndAtKill + 100);
             Thread.sleep(10_000);
-            int newLeader = admin.leaderOf(p0);
-            assertTrue(newLeader > 0 && newLeader != leader, "partition 0 led by another node: " + admin.describe(List.of(TOPIC)));
+            cluster.await("partition 0 led by another node than " + leader, Duration.ofSeconds(30), () -> { // leaderOf: -1 on a failed call
+                int newLeader = admin.leaderOf(p0);
+                return newLeader > 0 && newLeader != leader;
+            });
             cluster.start(leader);
             Thread.sleep(3_000);
             stopConsuming.set(true);
-            consumer.join(30_000);
+            consumer.join(90_000); // its last commitSync and close may each take their 30 s timeout
             Thread.sleep(1_000); // records beyond the committed offsets, for the group's next member
             stopProducing.set(true);
             producer.join(90_000);

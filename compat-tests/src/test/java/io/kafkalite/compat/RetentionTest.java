@@ -33,11 +33,18 @@ class RetentionTest {
         }
         TopicPartition tp = new TopicPartition("retained", 0);
         try (KafkaConsumer<String, String> c = broker.consumer()) {
+            // retention runs every 200 ms and may have passed while the records were still coming: wait until the
+            // log start has moved and then stayed put for 2 s
             long start = 0;
-            long deadline = System.currentTimeMillis() + 20_000;
-            while (start == 0 && System.currentTimeMillis() < deadline) {
+            long stableSince = System.currentTimeMillis();
+            long deadline = System.currentTimeMillis() + 30_000;
+            while ((start == 0 || System.currentTimeMillis() - stableSince < 2_000) && System.currentTimeMillis() < deadline) {
                 Thread.sleep(200);
-                start = c.beginningOffsets(List.of(tp)).get(tp);
+                long now = c.beginningOffsets(List.of(tp)).get(tp);
+                if (now != start) {
+                    start = now;
+                    stableSince = System.currentTimeMillis();
+                }
             }
             assertTrue(start > 0 && start <= 4000, "the log start moved past old records only: " + start);
             assertEquals(6000L, c.endOffsets(List.of(tp)).get(tp));
