@@ -8,6 +8,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import io.kafkalite.logstore.DurableMap;
@@ -31,7 +32,7 @@ public final class LocalQuorum {
         private long index;
         private volatile int leader = -1;
         /** The first node created leads. */
-        private final java.util.concurrent.atomic.AtomicBoolean firstLeaderChosen = new java.util.concurrent.atomic.AtomicBoolean();
+        private final AtomicBoolean firstLeaderChosen = new AtomicBoolean();
         /** The Raft term: one more at each leadership change. */
         private volatile long term;
 

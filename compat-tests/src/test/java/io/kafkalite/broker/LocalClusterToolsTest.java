@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -83,7 +85,7 @@ class LocalClusterToolsTest {
         long appliedAfter = LOG.image().appliedIndex(); // records may be applied meanwhile (producer ids, coordinator epochs)
         assertTrue(status.contains("ClusterId:              " + BROKERS.get(0).clusterId()), status);
         assertTrue(status.contains("LeaderId:               1"), status);
-        java.util.regex.Matcher hw = java.util.regex.Pattern.compile("HighWatermark: +(\\d+)").matcher(status);
+        Matcher hw = Pattern.compile("HighWatermark: +(\\d+)").matcher(status);
         assertTrue(hw.find(), status);
         long highWatermark = Long.parseLong(hw.group(1));
         assertTrue(highWatermark >= appliedBefore && highWatermark <= appliedAfter, appliedBefore + ".." + appliedAfter + ": " + status);

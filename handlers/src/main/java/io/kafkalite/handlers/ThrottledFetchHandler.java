@@ -3,6 +3,7 @@ package io.kafkalite.handlers;
 import io.kafkalite.handlers.quota.ClientQuotas;
 import io.kafkalite.wire.KafkaRequest;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
@@ -27,14 +28,14 @@ import org.apache.kafka.common.requests.FetchResponse;
 final class ThrottledFetchHandler implements Handler<FetchRequest> {
     private final Handler<FetchRequest> inner;
     private final ClientQuotas quotas;
-    private final java.util.function.LongSupplier clock;
+    private final LongSupplier clock;
 
     ThrottledFetchHandler(Handler<FetchRequest> inner, ClientQuotas quotas) {
         this(inner, quotas, System::currentTimeMillis);
     }
 
     /** @param clock the quota windows' time, in ms */
-    ThrottledFetchHandler(Handler<FetchRequest> inner, ClientQuotas quotas, java.util.function.LongSupplier clock) {
+    ThrottledFetchHandler(Handler<FetchRequest> inner, ClientQuotas quotas, LongSupplier clock) {
         this.inner = inner;
         this.quotas = quotas;
         this.clock = clock;

@@ -3,6 +3,7 @@ package io.kafkalite.handlers;
 import io.kafkalite.handlers.quota.ClientQuotas;
 import io.kafkalite.wire.KafkaRequest;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ObjectSerializationCache;
 import org.apache.kafka.common.requests.AbstractResponse;
@@ -18,14 +19,14 @@ import org.apache.kafka.common.requests.ProduceRequest;
 final class ThrottledProduceHandler implements Handler<ProduceRequest> {
     private final Handler<ProduceRequest> inner;
     private final ClientQuotas quotas;
-    private final java.util.function.LongSupplier clock;
+    private final LongSupplier clock;
 
     ThrottledProduceHandler(Handler<ProduceRequest> inner, ClientQuotas quotas) {
         this(inner, quotas, System::currentTimeMillis);
     }
 
     /** @param clock the quota windows' time, in ms */
-    ThrottledProduceHandler(Handler<ProduceRequest> inner, ClientQuotas quotas, java.util.function.LongSupplier clock) {
+    ThrottledProduceHandler(Handler<ProduceRequest> inner, ClientQuotas quotas, LongSupplier clock) {
         this.inner = inner;
         this.quotas = quotas;
         this.clock = clock;

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
@@ -40,7 +41,7 @@ class ThrottledHandlersTest {
     private static final TopicPartition TP = new TopicPartition("t", 0);
     private static final byte[] KB = new byte[1000];
     /** The quota windows' clock stands still: the throttles below do not depend on how fast the test runs. */
-    private static final java.util.function.LongSupplier NOW = () -> 1_700_000_000_000L;
+    private static final LongSupplier NOW = () -> 1_700_000_000_000L;
 
     private final LogStore store = LogStore.inMemory(Map.of());
     private final ClientQuotas quotas = new ClientQuotas(new ClientQuotaStore(store.durableMap("client_quotas")), 2, 1);
